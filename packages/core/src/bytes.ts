@@ -1,0 +1,180 @@
+/**
+ * Byte helpers and the bounds-checked reader/writer every wire decoder uses.
+ * Readers throw DecodeError (never RangeError) so that any bytes from the
+ * network either decode or fail with a typed error.
+ */
+import { base64urlnopad, hex } from '@scure/base';
+import { DecodeError } from './errors.js';
+
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const part of parts) length += part.length;
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+/** Constant-time comparison for equal-length inputs (length is not secret). */
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
+  return diff === 0;
+}
+
+export const toHex = (bytes: Uint8Array): string => hex.encode(bytes);
+export function fromHex(text: string): Uint8Array {
+  try {
+    return hex.decode(text);
+  } catch {
+    throw new DecodeError('INVALID', 'invalid hex');
+  }
+}
+
+export const toBase64url = (bytes: Uint8Array): string => base64urlnopad.encode(bytes);
+export function fromBase64url(text: string): Uint8Array {
+  try {
+    return base64urlnopad.decode(text);
+  } catch {
+    throw new DecodeError('INVALID', 'invalid base64url');
+  }
+}
+
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
+export const utf8 = (text: string): Uint8Array => utf8Encoder.encode(text);
+export function fromUtf8(bytes: Uint8Array): string {
+  try {
+    return utf8Decoder.decode(bytes);
+  } catch {
+    throw new DecodeError('INVALID', 'invalid UTF-8');
+  }
+}
+
+/** Appends big-endian integers and length-prefixed fields to a growing buffer. */
+export class ByteWriter {
+  private buffer: Uint8Array;
+  private view: DataView;
+  length = 0;
+
+  constructor(capacity = 256) {
+    this.buffer = new Uint8Array(capacity);
+    this.view = new DataView(this.buffer.buffer);
+  }
+
+  private reserve(extra: number): number {
+    const offset = this.length;
+    if (offset + extra > this.buffer.length) {
+      const next = new Uint8Array(Math.max(this.buffer.length * 2, offset + extra));
+      next.set(this.buffer.subarray(0, offset));
+      this.buffer = next;
+      this.view = new DataView(next.buffer);
+    }
+    this.length += extra;
+    return offset;
+  }
+
+  u8(value: number): this {
+    if (!Number.isInteger(value) || value < 0 || value > 0xff) throw new RangeError(`u8 out of range: ${value}`);
+    this.view.setUint8(this.reserve(1), value);
+    return this;
+  }
+
+  u16(value: number): this {
+    if (!Number.isInteger(value) || value < 0 || value > 0xffff) throw new RangeError(`u16 out of range: ${value}`);
+    this.view.setUint16(this.reserve(2), value);
+    return this;
+  }
+
+  /** Unsigned 64-bit big-endian from a non-negative safe integer. */
+  u64(value: number): this {
+    if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`u64 out of range: ${value}`);
+    const offset = this.reserve(8);
+    this.view.setUint32(offset, Math.floor(value / 2 ** 32));
+    this.view.setUint32(offset + 4, value >>> 0);
+    return this;
+  }
+
+  bytes(value: Uint8Array): this {
+    this.buffer.set(value, this.reserve(value.length));
+    return this;
+  }
+
+  /** `len:u8 || bytes`. */
+  shortBytes(value: Uint8Array): this {
+    return this.u8(value.length).bytes(value);
+  }
+
+  /** `len:u16 || bytes`. */
+  longBytes(value: Uint8Array): this {
+    return this.u16(value.length).bytes(value);
+  }
+
+  finish(): Uint8Array {
+    return this.buffer.slice(0, this.length);
+  }
+}
+
+/** Reads what ByteWriter writes; every read is bounds-checked. */
+export class ByteReader {
+  private readonly view: DataView;
+  offset = 0;
+
+  constructor(private readonly input: Uint8Array) {
+    this.view = new DataView(input.buffer, input.byteOffset, input.byteLength);
+  }
+
+  get remaining(): number {
+    return this.input.length - this.offset;
+  }
+
+  private take(length: number): number {
+    if (length > this.remaining) {
+      throw new DecodeError('TRUNCATED', `need ${length} bytes at offset ${this.offset}, have ${this.remaining}`);
+    }
+    const offset = this.offset;
+    this.offset += length;
+    return offset;
+  }
+
+  u8(): number {
+    return this.view.getUint8(this.take(1));
+  }
+
+  u16(): number {
+    return this.view.getUint16(this.take(2));
+  }
+
+  u64(): number {
+    const offset = this.take(8);
+    const high = this.view.getUint32(offset);
+    if (high >= 2 ** 21) throw new DecodeError('INVALID', 'u64 exceeds 2^53');
+    return high * 2 ** 32 + this.view.getUint32(offset + 4);
+  }
+
+  bytes(length: number): Uint8Array {
+    const offset = this.take(length);
+    return this.input.slice(offset, offset + length);
+  }
+
+  shortBytes(): Uint8Array {
+    return this.bytes(this.u8());
+  }
+
+  longBytes(): Uint8Array {
+    return this.bytes(this.u16());
+  }
+
+  rest(): Uint8Array {
+    return this.bytes(this.remaining);
+  }
+
+  /** Fails unless every byte was consumed. */
+  end(): void {
+    if (this.remaining !== 0) throw new DecodeError('TRAILING', `${this.remaining} unexpected trailing bytes`);
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * The closed set of error codes a relay answers with (ERR <code>). The same
+ * names are documented in docs/protocol/edge-messaging.md §Errors, and a test
+ * keeps the two in sync.
+ */
+export const ERROR_CODES = [
+  /** The block could not be parsed; nothing in it was executed. */
+  'BLOCK',
+  /** A transmission or command could not be parsed, or has an unknown tag. */
+  'SYNTAX',
+  /** The command is not allowed here (SUB over HTTP, a signature on PING, an entity id where none belongs). */
+  'PROHIBITED',
+  /** Signature missing or invalid, no such queue, wrong password, or queue suspended. Deliberately one code. */
+  'AUTH',
+  /** The queue already has a sender key. */
+  'DUPLICATE',
+  /** The queue holds its maximum number of undelivered messages. */
+  'QUOTA',
+  /** SEND body over MAX_MESSAGE_BODY. */
+  'LARGE_MSG',
+  /** No message to deliver (GET), or ACK of a message that is not the one delivered. */
+  'NO_MSG',
+  /** A per-connection limit (subscriptions, pending commands) was reached. */
+  'LIMIT',
+  /** The relay failed; the command may be retried. */
+  'INTERNAL',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export function isErrorCode(code: string): code is ErrorCode {
+  return (ERROR_CODES as readonly string[]).includes(code);
+}

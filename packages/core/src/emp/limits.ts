@@ -1,0 +1,24 @@
+/**
+ * Fixed sizes of the edge-messaging protocol (docs/protocol/edge-messaging.md §Limits).
+ */
+
+/** Every transport frame after the handshake is exactly this long: sizes leak nothing. */
+export const BLOCK_SIZE = 16384;
+/** The block plaintext: BLOCK_SIZE less the 16-byte Poly1305 tag of the transport cipher. */
+export const BLOCK_PLAINTEXT_SIZE = BLOCK_SIZE - 16;
+/**
+ * Largest SEND body. The MSG that delivers it adds 110 bytes of framing plus
+ * a 16-byte tag and a 24-byte correlation id (GET), and must fit one block:
+ * 16,000 leaves a margin of about 100 bytes for future fields.
+ */
+export const MAX_MESSAGE_BODY = 16000;
+/** Queue ids and message ids: 24 random bytes, so they never repeat and can't be guessed. */
+export const ID_LENGTH = 24;
+export const MAX_CORRELATION_ID_LENGTH = 24;
+export const KEY_LENGTH = 32;
+export const SIGNATURE_LENGTH = 64;
+export const MAX_PASSWORD_LENGTH = 255;
+
+/** Protocol versions this implementation speaks. */
+export const MIN_VERSION = 1;
+export const MAX_VERSION = 1;

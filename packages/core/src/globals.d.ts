@@ -1,0 +1,10 @@
+// The few runtime globals core relies on that every target (Node >= 20,
+// browsers) provides but lib "ES2022" does not declare. Declaring them here,
+// instead of loading DOM or Node types, keeps other platform APIs out of core.
+declare class TextEncoder {
+  encode(input?: string): Uint8Array;
+}
+declare class TextDecoder {
+  constructor(label?: string, options?: { fatal?: boolean });
+  decode(input?: Uint8Array): string;
+}

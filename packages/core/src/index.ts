@@ -1,0 +1,30 @@
+// Public surface of @graphchat/core. Node-only backends live in subpath
+// exports (@graphchat/core/crypto-sodium) so this index loads in a browser.
+export { ByteReader, ByteWriter, concatBytes, equalBytes, fromBase64url, fromHex, fromUtf8, toBase64url, toHex, utf8 } from './bytes.js';
+export type { Crypto, KeyPair } from './crypto/crypto.js';
+export { nobleCrypto } from './crypto/noble.js';
+export { CryptoError, DecodeError, SessionError } from './errors.js';
+export type { CryptoErrorCode, DecodeErrorCode, SessionErrorCode } from './errors.js';
+
+export { formatRelayAddress, parseRelayAddress, relayFingerprint, relayUrl } from './emp/address.js';
+export type { RelayAddress } from './emp/address.js';
+export { decodeBlock, encodeBlock, MAX_TRANSMISSION_SIZE, packBlocks } from './emp/block.js';
+export {
+  decodeCommand,
+  decodeResponse,
+  decodeTransmission,
+  encodeCommand,
+  encodeResponse,
+  encodeSigned,
+  encodeTransmission,
+  signatureInput,
+} from './emp/commands.js';
+export type { Command, Response, Transmission } from './emp/commands.js';
+export { ERROR_CODES, isErrorCode } from './emp/error-codes.js';
+export type { ErrorCode } from './emp/error-codes.js';
+export { HANDSHAKE_PROLOGUE } from './emp/handshake.js';
+export type { VersionRange } from './emp/handshake.js';
+export * as limits from './emp/limits.js';
+export { decryptQueueMessage, encryptQueueMessage, queueSecret } from './emp/message-crypto.js';
+export type { QueueMessage } from './emp/message-crypto.js';
+export { acceptClientHandshake, EmpSession, startClientHandshake, SUPPORTED_VERSIONS } from './emp/session.js';
