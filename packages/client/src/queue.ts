@@ -1,0 +1,62 @@
+/**
+ * The recipient's and sender's side of one simplex queue over a RelayClient:
+ * create it, secure it, send, subscribe, receive, acknowledge
+ * (docs/protocol/edge-messaging.md §Queue lifecycle).
+ */
+import { decryptQueueMessage, queueSecret, type Crypto, type KeyPair, type QueueMessage, type Response } from '@graphchat/core';
+import type { RelayClient } from './relay-client.js';
+
+export interface RecipientQueue {
+  readonly recipientId: Uint8Array;
+  readonly senderId: Uint8Array;
+  /** Ed25519 key pair that signs the recipient's commands. */
+  readonly recipientKey: KeyPair;
+  /** Secret shared with the relay; decrypts delivered messages. */
+  readonly secret: Uint8Array;
+}
+
+export class QueueError extends Error {
+  override readonly name = 'QueueError';
+  constructor(readonly response: Response) {
+    super(response.type === 'ERR' ? `relay answered ERR ${response.code}` : `unexpected response ${response.type}`);
+  }
+}
+
+function expectOk(response: Response): void {
+  if (response.type !== 'OK') throw new QueueError(response);
+}
+
+export async function createQueue(client: RelayClient, crypto: Crypto, password = ''): Promise<RecipientQueue> {
+  const recipientKey = crypto.ed25519KeyPair();
+  const dh = crypto.x25519KeyPair();
+  const response = await client.command(
+    new Uint8Array(0),
+    { type: 'NEW', recipientAuthKey: recipientKey.publicKey, recipientDhKey: dh.publicKey, password },
+    recipientKey.secretKey,
+  );
+  if (response.type !== 'IDS') throw new QueueError(response);
+  const secret = queueSecret(crypto, dh.secretKey, response.serverDhKey);
+  crypto.wipe(dh.secretKey);
+  return { recipientId: response.recipientId, senderId: response.senderId, recipientKey, secret };
+}
+
+export async function secureQueue(client: RelayClient, queue: RecipientQueue, senderPublicKey: Uint8Array): Promise<void> {
+  expectOk(await client.command(queue.recipientId, { type: 'KEY', senderAuthKey: senderPublicKey }, queue.recipientKey.secretKey));
+}
+
+export async function subscribeQueue(client: RelayClient, queue: RecipientQueue): Promise<void> {
+  expectOk(await client.command(queue.recipientId, { type: 'SUB' }, queue.recipientKey.secretKey));
+}
+
+export async function ackMessage(client: RelayClient, queue: RecipientQueue, msgId: Uint8Array): Promise<void> {
+  expectOk(await client.command(queue.recipientId, { type: 'ACK', msgId }, queue.recipientKey.secretKey));
+}
+
+/** Sends to a queue; `senderKey` is null for the unsigned confirmation to a queue not yet secured. */
+export async function sendMessage(client: RelayClient, senderId: Uint8Array, senderKey: KeyPair | null, body: Uint8Array): Promise<void> {
+  expectOk(await client.command(senderId, { type: 'SEND', body }, senderKey?.secretKey ?? null));
+}
+
+export function openMessage(crypto: Crypto, queue: RecipientQueue, msgId: Uint8Array, encryptedBody: Uint8Array): QueueMessage {
+  return decryptQueueMessage(crypto, queue.secret, msgId, encryptedBody);
+}

@@ -1,0 +1,24 @@
+/**
+ * One received frame in, the frames that answer it out: shared by the
+ * WebSocket and HTTP transports.
+ */
+import { decodeBlock, encodeSigned, encodeResponse, encodeTransmission, packBlocks, type EmpSession } from '@graphchat/core';
+import type { RelayConnection } from './relay.js';
+
+const EMPTY = new Uint8Array(0);
+const BLOCK_ERROR = encodeTransmission(EMPTY, encodeSigned(EMPTY, EMPTY, encodeResponse({ type: 'ERR', code: 'BLOCK' })));
+
+/** Opens nothing: `plaintext` is the already-decrypted block, so callers can open frames in arrival order. */
+export async function answerBlock(connection: RelayConnection, plaintext: Uint8Array): Promise<Uint8Array[]> {
+  let transmissions: Uint8Array[];
+  try {
+    transmissions = decodeBlock(plaintext);
+  } catch {
+    return [BLOCK_ERROR];
+  }
+  return connection.handle(transmissions);
+}
+
+export function sealTransmissions(session: EmpSession, transmissions: readonly Uint8Array[]): Uint8Array[] {
+  return packBlocks(transmissions).map((block) => session.seal(block));
+}

@@ -1,0 +1,136 @@
+/**
+ * Relay configuration from command-line flags and environment variables
+ * (flags win). Every option, its variable and its default are listed in
+ * HELP and in docs/deploy.md.
+ */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { LOG_LEVELS, type LogLevel } from './log.js';
+import type { SyncMode } from './sqlite-store.js';
+
+export interface RelayConfig {
+  /** Port to listen on; 0 picks a free one. */
+  readonly port: number;
+  /** Interface to listen on. */
+  readonly bind: string;
+  /** Host name or IP in the printed address. */
+  readonly host: string;
+  /** Port in the printed address, when a proxy listens on another one (e.g. 443). */
+  readonly publicPort: number | null;
+  /** Whether clients reach the relay over TLS (wss); default: only when the public port is 443. */
+  readonly tls: boolean | null;
+  readonly dataDir: string;
+  /** Access password; empty for a public relay. */
+  readonly password: string;
+  readonly messageTtlMs: number;
+  readonly queueQuota: number;
+  readonly maxSubscriptions: number;
+  readonly maxPendingBlocks: number;
+  readonly maxHttpSessions: number;
+  readonly sync: SyncMode;
+  readonly logLevel: LogLevel;
+}
+
+export const DEFAULT_CONFIG: RelayConfig = {
+  port: 5223,
+  bind: '0.0.0.0',
+  host: 'localhost',
+  publicPort: null,
+  tls: null,
+  dataDir: join(homedir(), '.local', 'share', 'graphchat-server'),
+  password: '',
+  messageTtlMs: 21 * 24 * 3600 * 1000,
+  queueQuota: 128,
+  maxSubscriptions: 100_000,
+  maxPendingBlocks: 64,
+  maxHttpSessions: 10_000,
+  sync: 'normal',
+  logLevel: 'info',
+};
+
+export const HELP = `graphchat-server: a graphchat relay (simplex queues over WebSocket and HTTP)
+
+Usage: graphchat-server [options]
+
+Options (environment variable in brackets):
+  --port N               port to listen on [PORT] (default 5223; 0 = any free port)
+  --bind ADDR            interface to listen on [BIND] (default 0.0.0.0)
+  --host NAME            public host name or IP in the address [HOST] (default localhost)
+  --public-port N        public port in the address, if a proxy listens elsewhere [PUBLIC_PORT]
+  --tls 0|1              clients connect with TLS (wss) [TLS] (default: 1 when the public port is 443)
+  --data-dir DIR         identity key and message store [DATA_DIR] (default ~/.local/share/graphchat-server)
+  --password TEXT        make the relay private: creating queues needs this password [PASSWORD]
+  --message-ttl-days N   undelivered messages expire after N days [MESSAGE_TTL_DAYS] (default 21)
+  --queue-quota N        undelivered messages a queue may hold [QUEUE_QUOTA] (default 128)
+  --max-subscriptions N  subscriptions per connection [MAX_SUBSCRIPTIONS] (default 100000)
+  --sync normal|full     full: fsync every commit, survives power loss [SYNC] (default normal: survives process crashes)
+  --log-level LEVEL      error, warn, info or debug [LOG_LEVEL] (default info)
+  -h, --help             show this help
+
+On start the relay prints its address on standard output, on a line of its own.
+`;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+function integer(name: string, text: string, min: number, max: number): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${text}"`);
+  return value;
+}
+
+export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): RelayConfig | 'help' {
+  const { values } = parseArgs({
+    args: [...argv],
+    strict: true,
+    options: {
+      port: { type: 'string' },
+      bind: { type: 'string' },
+      host: { type: 'string' },
+      'public-port': { type: 'string' },
+      tls: { type: 'string' },
+      'data-dir': { type: 'string' },
+      password: { type: 'string' },
+      'message-ttl-days': { type: 'string' },
+      'queue-quota': { type: 'string' },
+      'max-subscriptions': { type: 'string' },
+      sync: { type: 'string' },
+      'log-level': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return 'help';
+  const pick = (flag: keyof typeof values, variable: string): string | undefined => {
+    const value = values[flag] ?? env[variable];
+    return typeof value === 'string' && value !== '' ? value : undefined;
+  };
+  const d = DEFAULT_CONFIG;
+  const port = pick('port', 'PORT');
+  const publicPort = pick('public-port', 'PUBLIC_PORT');
+  const tls = pick('tls', 'TLS');
+  const ttl = pick('message-ttl-days', 'MESSAGE_TTL_DAYS');
+  const quota = pick('queue-quota', 'QUEUE_QUOTA');
+  const subs = pick('max-subscriptions', 'MAX_SUBSCRIPTIONS');
+  const sync = pick('sync', 'SYNC') ?? d.sync;
+  const logLevel = pick('log-level', 'LOG_LEVEL') ?? d.logLevel;
+  if (sync !== 'normal' && sync !== 'full') throw new ConfigError(`sync must be normal or full, got "${sync}"`);
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new ConfigError(`log level must be one of ${LOG_LEVELS.join(', ')}`);
+  if (tls !== undefined && tls !== '0' && tls !== '1') throw new ConfigError(`tls must be 0 or 1, got "${tls}"`);
+  return {
+    ...d,
+    port: port === undefined ? d.port : integer('port', port, 0, 65535),
+    bind: pick('bind', 'BIND') ?? d.bind,
+    host: pick('host', 'HOST') ?? d.host,
+    publicPort: publicPort === undefined ? null : integer('public port', publicPort, 1, 65535),
+    tls: tls === undefined ? null : tls === '1',
+    dataDir: pick('data-dir', 'DATA_DIR') ?? d.dataDir,
+    password: pick('password', 'PASSWORD') ?? '',
+    messageTtlMs: ttl === undefined ? d.messageTtlMs : integer('message TTL days', ttl, 1, 3650) * 24 * 3600 * 1000,
+    queueQuota: quota === undefined ? d.queueQuota : integer('queue quota', quota, 1, 100_000),
+    maxSubscriptions: subs === undefined ? d.maxSubscriptions : integer('max subscriptions', subs, 1, 10_000_000),
+    sync,
+    logLevel: logLevel as LogLevel,
+  };
+}

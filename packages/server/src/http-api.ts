@@ -1,0 +1,185 @@
+/**
+ * The HTTP side of the relay's single port (docs/protocol/edge-messaging.md §HTTP):
+ * the same handshake and the same encrypted blocks as the WebSocket, one
+ * request at a time, for clients that can't keep a socket open; plus
+ * `GET /health` and an info page with the address and aggregate counters.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { acceptClientHandshake, fromBase64url, limits, toBase64url, toHex, type Crypto, type EmpSession, type KeyPair } from '@graphchat/core';
+import { answerBlock, sealTransmissions } from './block-io.js';
+import type { Logger } from './log.js';
+import type { Relay, RelayConnection } from './relay.js';
+
+export interface HttpApiOptions {
+  readonly crypto: Crypto;
+  readonly staticKey: KeyPair;
+  readonly relay: Relay;
+  readonly log: Logger;
+  /** The public address, without the password. */
+  readonly publicAddress: string;
+  readonly isPrivate: boolean;
+  readonly maxSessions: number;
+  readonly sessionIdleMs: number;
+  readonly stats: () => Promise<{ queues: number; messages: number }>;
+}
+
+interface HttpSession {
+  readonly session: EmpSession;
+  readonly connection: RelayConnection;
+  lastUsed: number;
+  busy: boolean;
+}
+
+const TOKEN_LENGTH = 16;
+const MAX_HANDSHAKE_BODY = 1024;
+const startedAt = Date.now();
+
+export class HttpApi {
+  private readonly sessions = new Map<string, HttpSession>();
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(private readonly options: HttpApiOptions) {
+    this.sweeper = setInterval(() => this.sweep(), Math.min(options.sessionIdleMs, 60_000));
+    this.sweeper.unref();
+  }
+
+  close(): void {
+    clearInterval(this.sweeper);
+    for (const s of this.sessions.values()) s.connection.close();
+    this.sessions.clear();
+  }
+
+  private sweep(): void {
+    const cutoff = Date.now() - this.options.sessionIdleMs;
+    for (const [token, s] of this.sessions) {
+      if (s.lastUsed < cutoff && !s.busy) {
+        s.connection.close();
+        this.sessions.delete(token);
+      }
+    }
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const path = (req.url ?? '/').split('?')[0]!;
+      const route = this.route(path);
+      if (route === null) return json(res, 404, { error: 'NOT_FOUND' });
+      const [method, handler] = route;
+      const allowed = method === 'GET' ? req.method === 'GET' || req.method === 'HEAD' : req.method === method;
+      if (!allowed) return json(res, 405, { error: 'METHOD' });
+      await handler(req, res);
+    } catch (error) {
+      this.options.log.error(`http: ${String(error)}`);
+      if (!res.headersSent) json(res, 500, { error: 'INTERNAL' });
+    }
+  }
+
+  private route(path: string): [method: 'GET' | 'POST', handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>] | null {
+    if (path === '/health') return ['GET', async (_req, res) => json(res, 200, { status: 'ok' })];
+    if (path === '/') return ['GET', (_req, res) => this.info(res)];
+    if (path === '/v1/session') return ['POST', (req, res) => this.handshake(req, res)];
+    const prefix = '/v1/session/';
+    if (path.startsWith(prefix)) return ['POST', (req, res) => this.block(req, res, path.slice(prefix.length))];
+    return null;
+  }
+
+  private async handshake(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readBody(req, MAX_HANDSHAKE_BODY);
+    if (body === null) return json(res, 413, { error: 'TOO_LARGE' });
+    if (this.sessions.size >= this.options.maxSessions) return json(res, 503, { error: 'BUSY' });
+    let result;
+    try {
+      result = acceptClientHandshake(this.options.crypto, this.options.staticKey, body);
+    } catch {
+      return json(res, 400, { error: 'HANDSHAKE' });
+    }
+    const token = this.options.crypto.randomBytes(TOKEN_LENGTH);
+    if (result.session !== null) {
+      const connection = this.options.relay.connect(result.session.id, () => {}, false);
+      this.sessions.set(toHex(token), { session: result.session, connection, lastUsed: Date.now(), busy: false });
+    }
+    binary(res, Buffer.concat([token, result.message2]));
+  }
+
+  private async block(req: IncomingMessage, res: ServerResponse, tokenText: string): Promise<void> {
+    let key: string;
+    try {
+      key = toHex(fromBase64url(tokenText));
+    } catch {
+      return json(res, 404, { error: 'SESSION' });
+    }
+    const s = this.sessions.get(key);
+    if (s === undefined) return json(res, 404, { error: 'SESSION' });
+    if (s.busy) return json(res, 409, { error: 'BUSY' });
+    s.busy = true;
+    try {
+      const frame = await readBody(req, limits.BLOCK_SIZE);
+      if (frame === null || frame.length !== limits.BLOCK_SIZE) return json(res, 400, { error: 'FRAME' });
+      let plaintext: Uint8Array;
+      try {
+        plaintext = s.session.open(frame);
+      } catch {
+        // A forged or replayed frame: the session is no longer trustworthy.
+        this.sessions.delete(key);
+        s.connection.close();
+        return json(res, 400, { error: 'DECRYPT' });
+      }
+      s.lastUsed = Date.now();
+      binary(res, Buffer.concat(sealTransmissions(s.session, await answerBlock(s.connection, plaintext))));
+    } finally {
+      s.busy = false;
+    }
+  }
+
+  private async info(res: ServerResponse): Promise<void> {
+    const c = this.options.relay.counters;
+    const { queues, messages } = await this.options.stats();
+    const rows: [string, string | number][] = [
+      ['Address', this.options.publicAddress + (this.options.isPrivate ? ' (private: the password is given out separately)' : '')],
+      ['Protocol versions', `${limits.MIN_VERSION}-${limits.MAX_VERSION}`],
+      ['Queues', queues],
+      ['Undelivered messages', messages],
+      ['Messages accepted since start', c.messagesSent],
+      ['Messages delivered since start', c.messagesDelivered],
+      ['Open connections', c.connections],
+      ['Up since', new Date(startedAt).toISOString()],
+    ];
+    const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<title>graphchat relay</title><style>body{font:16px system-ui,sans-serif;max-width:46em;margin:2em auto;padding:0 1em}td{padding:.3em 1em .3em 0;vertical-align:top}code{word-break:break-all}</style></head>
+<body><h1>graphchat relay</h1><table>${rows.map(([k, v]) => `<tr><td>${k}</td><td><code>${escapeHtml(String(v))}</code></td></tr>`).join('')}</table>
+<p>Add the address to a graphchat client to create message queues on this relay.</p></body></html>`;
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(html);
+  }
+}
+
+export function tokenText(token: Uint8Array): string {
+  return toBase64url(token);
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
+
+function binary(res: ServerResponse, body: Uint8Array): void {
+  res.writeHead(200, { 'content-type': 'application/octet-stream', 'cache-control': 'no-store' }).end(body);
+}
+
+/** The request body, or null when it exceeds `limit` bytes. */
+function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) tooLarge = true;
+      else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(tooLarge ? null : new Uint8Array(Buffer.concat(chunks))));
+    req.on('error', reject);
+  });
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}

@@ -1,0 +1,29 @@
+/**
+ * The relay's long-term identity: the X25519 static key of its Noise
+ * handshake, created on first start and kept in the data directory. Its
+ * fingerprint is in the relay address; losing the file changes the address.
+ */
+import { existsSync, mkdirSync, openSync, readFileSync, renameSync, writeSync, fsyncSync, closeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Crypto, KeyPair } from '@graphchat/core';
+
+export const IDENTITY_FILE = 'relay-identity.key';
+
+export function loadOrCreateIdentity(crypto: Crypto, dataDir: string): KeyPair {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const path = join(dataDir, IDENTITY_FILE);
+  if (existsSync(path)) {
+    const secretKey = new Uint8Array(readFileSync(path));
+    if (secretKey.length !== 32) throw new Error(`${path} is not a 32-byte X25519 key`);
+    return { publicKey: crypto.x25519PublicKey(secretKey), secretKey };
+  }
+  const key = crypto.x25519KeyPair();
+  // Written to a temporary file, synced, then renamed: a crash never leaves a half-written key.
+  const temporary = `${path}.tmp`;
+  const fd = openSync(temporary, 'w', 0o600);
+  writeSync(fd, key.secretKey);
+  fsyncSync(fd);
+  closeSync(fd);
+  renameSync(temporary, path);
+  return key;
+}

@@ -1,0 +1,301 @@
+/**
+ * The relay's command logic, independent of transport: a RelayConnection
+ * takes the transmissions of one decoded block and returns the response
+ * transmissions; pushed messages go out through the connection's `push`.
+ * docs/protocol/edge-messaging.md §Commands is the contract for this file.
+ */
+import {
+  decodeCommand,
+  decodeTransmission,
+  encodeResponse,
+  encryptQueueMessage,
+  equalBytes,
+  encodeSigned,
+  encodeTransmission,
+  limits,
+  queueSecret,
+  signatureInput,
+  toHex,
+  utf8,
+  type Command,
+  type Crypto,
+  type ErrorCode,
+  type Response,
+  type Transmission,
+} from '@graphchat/core';
+import type { QueueRecord, QueueStore } from './store.js';
+
+export interface RelayOptions {
+  readonly crypto: Crypto;
+  readonly store: QueueStore;
+  /** Empty for a public relay; otherwise NEW must carry it. */
+  readonly password: string;
+  /** Undelivered messages a queue may hold. */
+  readonly queueQuota: number;
+  /** Subscriptions one connection may hold. */
+  readonly maxSubscriptions: number;
+  readonly now?: () => number;
+}
+
+export interface RelayCounters {
+  queuesCreated: number;
+  messagesSent: number;
+  messagesDelivered: number;
+  connections: number;
+}
+
+interface Subscription {
+  readonly connection: RelayConnection;
+  readonly recipientId: Uint8Array;
+  /** The message pushed and not yet acknowledged. */
+  delivered: Uint8Array | null;
+  /** A delivery lookup is in progress; `again` asks it to look once more. */
+  busy: boolean;
+  again: boolean;
+}
+
+const EMPTY = new Uint8Array(0);
+const RECIPIENT_COMMANDS = new Set(['SUB', 'KEY', 'ACK', 'GET', 'OFF', 'DEL']);
+
+export class Relay {
+  readonly counters: RelayCounters = { queuesCreated: 0, messagesSent: 0, messagesDelivered: 0, connections: 0 };
+  private readonly subscriptions = new Map<string, Subscription>();
+  readonly now: () => number;
+  /** Verified when a queue does not exist, so timing does not reveal which ids exist. */
+  private readonly dummyKey: Uint8Array;
+
+  constructor(readonly options: RelayOptions) {
+    this.now = options.now ?? Date.now;
+    this.dummyKey = options.crypto.ed25519KeyPair().publicKey;
+  }
+
+  connect(sessionId: Uint8Array, push: (transmission: Uint8Array) => void, canSubscribe: boolean): RelayConnection {
+    return new RelayConnection(this, sessionId, push, canSubscribe);
+  }
+
+  /** Verifies `signature` with `key`, or with a dummy key when there is none, in comparable time. */
+  verify(key: Uint8Array | null, t: Transmission, sessionId: Uint8Array): boolean {
+    if (t.signature.length === 0) return false;
+    const ok = this.options.crypto.ed25519Verify(key ?? this.dummyKey, signatureInput(sessionId, t.signed), t.signature);
+    return ok && key !== null;
+  }
+
+  subscription(recipientId: Uint8Array): Subscription | undefined {
+    return this.subscriptions.get(toHex(recipientId));
+  }
+
+  subscribe(connection: RelayConnection, recipientId: Uint8Array): void {
+    const key = toHex(recipientId);
+    const previous = this.subscriptions.get(key);
+    if (previous && previous.connection !== connection) previous.connection.ended(recipientId);
+    this.subscriptions.set(key, { connection, recipientId, delivered: null, busy: false, again: false });
+    void this.deliver(recipientId);
+  }
+
+  unsubscribe(connection: RelayConnection, recipientId: Uint8Array): void {
+    const key = toHex(recipientId);
+    if (this.subscriptions.get(key)?.connection === connection) this.subscriptions.delete(key);
+  }
+
+  /** Pushes the oldest message to the subscriber, unless one is awaiting its ACK. */
+  async deliver(recipientId: Uint8Array): Promise<void> {
+    const sub = this.subscription(recipientId);
+    if (sub === undefined) return;
+    if (sub.busy) {
+      sub.again = true;
+      return;
+    }
+    sub.busy = true;
+    try {
+      do {
+        sub.again = false;
+        if (sub.delivered !== null || this.subscription(recipientId) !== sub) return;
+        const message = await this.options.store.firstMessage(recipientId);
+        if (message !== null && sub.delivered === null && this.subscription(recipientId) === sub) {
+          sub.delivered = message.msgId;
+          this.counters.messagesDelivered++;
+          sub.connection.pushMessage(recipientId, message.msgId, message.body);
+        }
+      } while (sub.again);
+    } finally {
+      sub.busy = false;
+    }
+  }
+}
+
+export class RelayConnection {
+  private readonly subscribed = new Map<string, Uint8Array>();
+  private closed = false;
+
+  constructor(
+    private readonly relay: Relay,
+    private readonly sessionId: Uint8Array,
+    private readonly push: (transmission: Uint8Array) => void,
+    private readonly canSubscribe: boolean,
+  ) {
+    relay.counters.connections++;
+  }
+
+  /** Executes the transmissions of one block, in order, and returns their responses. */
+  async handle(transmissions: readonly Uint8Array[]): Promise<Uint8Array[]> {
+    const responses: Uint8Array[] = [];
+    for (const bytes of transmissions) responses.push(await this.handleOne(bytes));
+    return responses;
+  }
+
+  private async handleOne(bytes: Uint8Array): Promise<Uint8Array> {
+    let t: Transmission;
+    try {
+      t = decodeTransmission(bytes);
+    } catch {
+      return respond(EMPTY, EMPTY, { type: 'ERR', code: 'SYNTAX' });
+    }
+    let response: Response;
+    try {
+      response = await this.execute(t, decodeCommand(t.message));
+    } catch (error) {
+      response = { type: 'ERR', code: error instanceof Error && error.name === 'DecodeError' ? 'SYNTAX' : 'INTERNAL' };
+      if (response.code === 'INTERNAL') console.error('relay: command failed:', error);
+    }
+    return respond(t.corrId, t.entityId, response);
+  }
+
+  private async execute(t: Transmission, command: Command): Promise<Response> {
+    if (command.type === 'PING') {
+      return t.entityId.length === 0 && t.signature.length === 0 ? { type: 'PONG' } : err('PROHIBITED');
+    }
+    if (command.type === 'NEW') return this.createQueue(t, command);
+    if (t.entityId.length === 0) return err('PROHIBITED');
+    if (command.type === 'SEND') return this.send(t, command.body);
+    if (!RECIPIENT_COMMANDS.has(command.type)) return err('PROHIBITED');
+
+    const queue = await this.relay.options.store.queueByRecipientId(t.entityId);
+    if (!this.relay.verify(queue?.recipientKey ?? null, t, this.sessionId) || queue === null) return err('AUTH');
+    return this.recipientCommand(queue, command);
+  }
+
+  private async createQueue(t: Transmission, command: Extract<Command, { type: 'NEW' }>): Promise<Response> {
+    const { crypto, store, password } = this.relay.options;
+    if (t.entityId.length !== 0) return err('PROHIBITED');
+    // The signature proves the client holds the recipient key it registers.
+    if (!this.relay.verify(command.recipientAuthKey, t, this.sessionId)) return err('AUTH');
+    if (!passwordMatches(crypto, password, command.password)) return err('AUTH');
+    const dh = crypto.x25519KeyPair();
+    let dhSecret: Uint8Array;
+    try {
+      dhSecret = queueSecret(crypto, dh.secretKey, command.recipientDhKey);
+    } catch {
+      return err('SYNTAX'); // a low-order recipient DH key
+    } finally {
+      crypto.wipe(dh.secretKey);
+    }
+    const queue: QueueRecord = {
+      recipientId: crypto.randomBytes(limits.ID_LENGTH),
+      senderId: crypto.randomBytes(limits.ID_LENGTH),
+      recipientKey: command.recipientAuthKey,
+      senderKey: null,
+      dhSecret,
+      suspended: false,
+    };
+    await store.createQueue(queue);
+    this.relay.counters.queuesCreated++;
+    return { type: 'IDS', recipientId: queue.recipientId, senderId: queue.senderId, serverDhKey: dh.publicKey };
+  }
+
+  private async send(t: Transmission, body: Uint8Array): Promise<Response> {
+    const { crypto, store, queueQuota } = this.relay.options;
+    const queue = await store.queueBySenderId(t.entityId);
+    // A secured queue takes only messages signed by its sender key; an unsecured
+    // one only unsigned messages (the confirmation that carries the sender key).
+    const authorized = queue?.senderKey != null;
+    if (t.signature.length > 0 || authorized) {
+      if (!this.relay.verify(queue?.senderKey ?? null, t, this.sessionId)) return err('AUTH');
+    }
+    if (queue === null || queue.suspended) return err('AUTH');
+    if (body.length > limits.MAX_MESSAGE_BODY) return err('LARGE_MSG');
+    const msgId = crypto.randomBytes(limits.ID_LENGTH);
+    const createdAt = this.relay.now();
+    const encrypted = encryptQueueMessage(crypto, queue.dhSecret, msgId, { timestamp: createdAt, authorized, body });
+    if ((await store.addMessage(queue.recipientId, { msgId, createdAt, body: encrypted }, queueQuota)) === 'quota') return err('QUOTA');
+    this.relay.counters.messagesSent++;
+    void this.relay.deliver(queue.recipientId);
+    return { type: 'OK' };
+  }
+
+  private async recipientCommand(queue: QueueRecord, command: Command): Promise<Response> {
+    const { store } = this.relay.options;
+    const id = queue.recipientId;
+    switch (command.type) {
+      case 'SUB': {
+        if (!this.canSubscribe) return err('PROHIBITED');
+        const key = toHex(id);
+        if (!this.subscribed.has(key) && this.subscribed.size >= this.relay.options.maxSubscriptions) return err('LIMIT');
+        this.subscribed.set(key, id);
+        this.relay.subscribe(this, id);
+        return { type: 'OK' };
+      }
+      case 'KEY':
+        if (await store.secureQueue(id, command.senderAuthKey)) return { type: 'OK' };
+        // Repeating the same key is a retry, not a conflict.
+        return queue.senderKey !== null && equalBytes(queue.senderKey, command.senderAuthKey) ? { type: 'OK' } : err('DUPLICATE');
+      case 'ACK': {
+        if (!(await store.ackMessage(id, command.msgId))) return err('NO_MSG');
+        const sub = this.relay.subscription(id);
+        if (sub !== undefined) {
+          sub.delivered = null;
+          void this.relay.deliver(id);
+        }
+        return { type: 'OK' };
+      }
+      case 'GET': {
+        const message = await store.firstMessage(id);
+        return message === null ? err('NO_MSG') : { type: 'MSG', msgId: message.msgId, encryptedBody: message.body };
+      }
+      case 'OFF':
+        await store.suspendQueue(id);
+        return { type: 'OK' };
+      case 'DEL': {
+        await store.deleteQueue(id);
+        const sub = this.relay.subscription(id);
+        if (sub !== undefined && sub.connection !== this) sub.connection.ended(id);
+        if (sub !== undefined) this.relay.unsubscribe(sub.connection, id);
+        this.subscribed.delete(toHex(id));
+        return { type: 'OK' };
+      }
+      default:
+        return err('PROHIBITED');
+    }
+  }
+
+  pushMessage(recipientId: Uint8Array, msgId: Uint8Array, body: Uint8Array): void {
+    if (!this.closed) this.push(respond(EMPTY, recipientId, { type: 'MSG', msgId, encryptedBody: body }));
+  }
+
+  /** Another connection took over the subscription (or the queue was deleted). */
+  ended(recipientId: Uint8Array): void {
+    this.subscribed.delete(toHex(recipientId));
+    if (!this.closed) this.push(respond(EMPTY, recipientId, { type: 'END' }));
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.relay.counters.connections--;
+    for (const id of this.subscribed.values()) this.relay.unsubscribe(this, id);
+    this.subscribed.clear();
+  }
+}
+
+function err(code: ErrorCode): Response {
+  return { type: 'ERR', code };
+}
+
+function respond(corrId: Uint8Array, entityId: Uint8Array, response: Response): Uint8Array {
+  return encodeTransmission(EMPTY, encodeSigned(corrId, entityId, encodeResponse(response)));
+}
+
+function passwordMatches(crypto: Crypto, expected: string, given: string): boolean {
+  if (expected === '') return true;
+  // Compare digests so the comparison time does not depend on the password's length or content.
+  return equalBytes(crypto.sha256(utf8(expected)), crypto.sha256(utf8(given)));
+}

@@ -1,0 +1,108 @@
+/**
+ * Builds a relay from its configuration and listens; `bin.ts` only parses
+ * flags and calls this. Tests start relays in-process on port 0.
+ */
+import { createServer } from 'node:http';
+import { join } from 'node:path';
+import { formatRelayAddress, relayFingerprint } from '@graphchat/core';
+import { sodiumCrypto } from '@graphchat/core/crypto-sodium';
+import { WebSocketServer } from 'ws';
+import type { RelayConfig } from './config.js';
+import { HttpApi } from './http-api.js';
+import { loadOrCreateIdentity } from './identity.js';
+import { createLogger } from './log.js';
+import { Relay } from './relay.js';
+import { openSqliteStore } from './sqlite-store.js';
+import { limits } from '@graphchat/core';
+import { serveWebSocket } from './ws-transport.js';
+
+export interface RunningRelay {
+  /** The address clients use, including the password of a private relay. */
+  readonly address: string;
+  readonly port: number;
+  readonly relay: Relay;
+  close(): Promise<void>;
+}
+
+const EXPIRY_INTERVAL_MS = 3600 * 1000;
+
+export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
+  const crypto = sodiumCrypto;
+  const log = createLogger(config.logLevel);
+  const staticKey = loadOrCreateIdentity(crypto, config.dataDir);
+  const store = openSqliteStore(join(config.dataDir, 'relay.db'), config.sync);
+  const relay = new Relay({
+    crypto,
+    store,
+    password: config.password,
+    queueQuota: config.queueQuota,
+    maxSubscriptions: config.maxSubscriptions,
+  });
+
+  const expire = async () => {
+    const removed = await store.deleteExpired(Date.now() - config.messageTtlMs);
+    if (removed > 0) log.info(`expired ${removed} undelivered messages`);
+  };
+  await expire();
+  const expiryTimer = setInterval(() => void expire().catch((e) => log.error(`expiry: ${String(e)}`)), Math.min(EXPIRY_INTERVAL_MS, config.messageTtlMs));
+  expiryTimer.unref();
+
+  const server = createServer();
+  const wss = new WebSocketServer({ noServer: true, maxPayload: limits.BLOCK_SIZE, perMessageDeflate: false });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.bind, () => resolve());
+  });
+  const port = (server.address() as { port: number }).port;
+  const publicPort = config.publicPort ?? port;
+  const addressOf = (password: string) =>
+    formatRelayAddress({
+      fingerprint: relayFingerprint(crypto, staticKey.publicKey),
+      password,
+      host: config.host,
+      port: publicPort,
+      tls: config.tls ?? publicPort === 443,
+    });
+
+  const http = new HttpApi({
+    crypto,
+    staticKey,
+    relay,
+    log,
+    publicAddress: addressOf(''),
+    isPrivate: config.password !== '',
+    maxSessions: config.maxHttpSessions,
+    sessionIdleMs: 5 * 60 * 1000,
+    stats: () => store.stats(),
+  });
+  server.on('request', (req, res) => void http.handle(req, res));
+  server.on('upgrade', (req, socket, head) => {
+    socket.on('error', () => socket.destroy());
+    wss.handleUpgrade(req, socket, head, (ws) =>
+      serveWebSocket(ws, {
+        crypto,
+        staticKey,
+        relay,
+        log,
+        handshakeTimeoutMs: 10_000,
+        maxPendingBlocks: config.maxPendingBlocks,
+        maxBufferedBytes: 8 * 1024 * 1024,
+      }),
+    );
+  });
+
+  return {
+    address: addressOf(config.password),
+    port,
+    relay,
+    async close() {
+      clearInterval(expiryTimer);
+      http.close();
+      for (const ws of wss.clients) ws.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,135 @@
+/**
+ * QueueStore on SQLite (better-sqlite3) in WAL mode. A transaction is
+ * committed before its promise resolves, so whatever the relay answered OK
+ * for survives `kill -9` of the process; with `synchronous = FULL` it also
+ * survives power loss, at the cost of an fsync per commit.
+ */
+import Database from 'better-sqlite3';
+import type { QueueRecord, QueueStore, StoredMessage, StoreStats } from './store.js';
+
+export type SyncMode = 'normal' | 'full';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS queues (
+  id            INTEGER PRIMARY KEY,
+  recipient_id  BLOB NOT NULL UNIQUE,
+  sender_id     BLOB NOT NULL UNIQUE,
+  recipient_key BLOB NOT NULL,
+  sender_key    BLOB,
+  dh_secret     BLOB NOT NULL,
+  suspended     INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS messages (
+  seq        INTEGER PRIMARY KEY,
+  queue_id   INTEGER NOT NULL REFERENCES queues(id) ON DELETE CASCADE,
+  msg_id     BLOB NOT NULL,
+  created_at INTEGER NOT NULL,
+  body       BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS messages_by_queue ON messages(queue_id, seq);
+CREATE INDEX IF NOT EXISTS messages_by_time ON messages(created_at);
+`;
+
+const SCHEMA_VERSION = 1;
+
+interface QueueRow {
+  recipient_id: Uint8Array;
+  sender_id: Uint8Array;
+  recipient_key: Uint8Array;
+  sender_key: Uint8Array | null;
+  dh_secret: Uint8Array;
+  suspended: number;
+}
+
+interface MessageRow {
+  msg_id: Uint8Array;
+  created_at: number;
+  body: Uint8Array;
+}
+
+const toQueue = (row: QueueRow | undefined): QueueRecord | null =>
+  row === undefined
+    ? null
+    : {
+        recipientId: row.recipient_id,
+        senderId: row.sender_id,
+        recipientKey: row.recipient_key,
+        senderKey: row.sender_key,
+        dhSecret: row.dh_secret,
+        suspended: row.suspended !== 0,
+      };
+
+const toMessage = (row: MessageRow | undefined): StoredMessage | null =>
+  row === undefined ? null : { msgId: row.msg_id, createdAt: row.created_at, body: row.body };
+
+export function openSqliteStore(path: string, sync: SyncMode = 'normal'): QueueStore {
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${sync === 'full' ? 'FULL' : 'NORMAL'}`);
+  db.pragma('foreign_keys = ON');
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > SCHEMA_VERSION) throw new Error(`store ${path} has schema version ${version}; this relay knows ${SCHEMA_VERSION}`);
+  db.exec(SCHEMA);
+  db.pragma(`user_version = ${SCHEMA_VERSION}`);
+
+  const queueColumns = 'recipient_id, sender_id, recipient_key, sender_key, dh_secret, suspended';
+  const insertQueue = db.prepare(
+    'INSERT INTO queues (recipient_id, sender_id, recipient_key, sender_key, dh_secret, suspended) VALUES (?, ?, ?, ?, ?, ?)',
+  );
+  const byRecipient = db.prepare<[Uint8Array], QueueRow>(`SELECT ${queueColumns} FROM queues WHERE recipient_id = ?`);
+  const bySender = db.prepare<[Uint8Array], QueueRow>(`SELECT ${queueColumns} FROM queues WHERE sender_id = ?`);
+  const secure = db.prepare('UPDATE queues SET sender_key = ? WHERE recipient_id = ? AND sender_key IS NULL');
+  const suspend = db.prepare('UPDATE queues SET suspended = 1 WHERE recipient_id = ?');
+  const removeQueue = db.prepare('DELETE FROM queues WHERE recipient_id = ?');
+  const queueId = db.prepare<[Uint8Array], { id: number }>('SELECT id FROM queues WHERE recipient_id = ?');
+  const countMessages = db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM messages WHERE queue_id = ?');
+  const insertMessage = db.prepare('INSERT INTO messages (queue_id, msg_id, created_at, body) VALUES (?, ?, ?, ?)');
+  const first = db.prepare<[Uint8Array], MessageRow & { seq: number }>(
+    'SELECT seq, msg_id, created_at, body FROM messages WHERE queue_id = (SELECT id FROM queues WHERE recipient_id = ?) ORDER BY seq LIMIT 1',
+  );
+  const removeMessage = db.prepare('DELETE FROM messages WHERE seq = ?');
+  const expire = db.prepare('DELETE FROM messages WHERE created_at < ?');
+  const queueCount = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM queues');
+  const messageCount = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM messages');
+
+  const addMessage = db.transaction((recipientId: Uint8Array, message: StoredMessage, quota: number): 'ok' | 'quota' => {
+    const queue = queueId.get(recipientId);
+    if (queue === undefined) throw new Error('queue not found');
+    if (countMessages.get(queue.id)!.n >= quota) return 'quota';
+    insertMessage.run(queue.id, message.msgId, message.createdAt, message.body);
+    return 'ok';
+  });
+
+  const ackMessage = db.transaction((recipientId: Uint8Array, msgId: Uint8Array): boolean => {
+    const row = first.get(recipientId);
+    if (row === undefined || !Buffer.from(row.msg_id).equals(msgId)) return false;
+    removeMessage.run(row.seq);
+    return true;
+  });
+
+  // better-sqlite3 is synchronous: each call below has committed when it returns.
+  return {
+    async createQueue(q) {
+      insertQueue.run(q.recipientId, q.senderId, q.recipientKey, q.senderKey, q.dhSecret, q.suspended ? 1 : 0);
+    },
+    queueByRecipientId: async (id) => toQueue(byRecipient.get(id)),
+    queueBySenderId: async (id) => toQueue(bySender.get(id)),
+    secureQueue: async (id, key) => secure.run(key, id).changes === 1,
+    async suspendQueue(id) {
+      suspend.run(id);
+    },
+    async deleteQueue(id) {
+      removeQueue.run(id);
+    },
+    addMessage: async (id, message, quota) => addMessage(id, message, quota),
+    firstMessage: async (id) => toMessage(first.get(id)),
+    ackMessage: async (id, msgId) => ackMessage(id, msgId),
+    deleteExpired: async (time) => expire.run(time).changes,
+    async stats(): Promise<StoreStats> {
+      return { queues: queueCount.get()!.n, messages: messageCount.get()!.n };
+    },
+    async close() {
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * What the relay keeps, behind an interface that other backends (a journal,
+ * PostgreSQL) can implement: queue records and undelivered messages, on disk,
+ * never all in memory. Every method resolves only once its effect is durable.
+ */
+export interface QueueRecord {
+  readonly recipientId: Uint8Array;
+  readonly senderId: Uint8Array;
+  /** Ed25519 key that signs the recipient's commands. */
+  readonly recipientKey: Uint8Array;
+  /** Ed25519 key that signs SEND once the queue is secured; null before. */
+  readonly senderKey: Uint8Array | null;
+  /** Secret shared with the recipient that delivered messages are encrypted with. */
+  readonly dhSecret: Uint8Array;
+  /** A suspended queue accepts no more messages. */
+  readonly suspended: boolean;
+}
+
+export interface StoredMessage {
+  readonly msgId: Uint8Array;
+  /** Relay time of acceptance, ms since the Unix epoch. */
+  readonly createdAt: number;
+  /** The MSG body, already encrypted for the recipient. */
+  readonly body: Uint8Array;
+}
+
+export interface StoreStats {
+  readonly queues: number;
+  readonly messages: number;
+}
+
+export interface QueueStore {
+  createQueue(queue: QueueRecord): Promise<void>;
+  queueByRecipientId(recipientId: Uint8Array): Promise<QueueRecord | null>;
+  queueBySenderId(senderId: Uint8Array): Promise<QueueRecord | null>;
+  /** Sets the sender key; false when the queue already has one. */
+  secureQueue(recipientId: Uint8Array, senderKey: Uint8Array): Promise<boolean>;
+  suspendQueue(recipientId: Uint8Array): Promise<void>;
+  /** Deletes the queue and its messages. */
+  deleteQueue(recipientId: Uint8Array): Promise<void>;
+  /** Appends a message unless the queue already holds `quota` messages. */
+  addMessage(recipientId: Uint8Array, message: StoredMessage, quota: number): Promise<'ok' | 'quota'>;
+  /** The oldest undelivered message. */
+  firstMessage(recipientId: Uint8Array): Promise<StoredMessage | null>;
+  /** Deletes the oldest message if it has this id; false otherwise. */
+  ackMessage(recipientId: Uint8Array, msgId: Uint8Array): Promise<boolean>;
+  /** Deletes messages accepted before `time`; returns how many. */
+  deleteExpired(time: number): Promise<number>;
+  stats(): Promise<StoreStats>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,114 @@
+/**
+ * One WebSocket connection: Noise NX handshake, then one encrypted block per
+ * binary frame in each direction (docs/protocol/edge-messaging.md §WebSocket).
+ * Misbehaviour closes the socket with a code from WS_CLOSE; it never throws.
+ */
+import { acceptClientHandshake, type EmpSession, type KeyPair, type Crypto } from '@graphchat/core';
+import type { RawData, WebSocket } from 'ws';
+import { answerBlock, sealTransmissions } from './block-io.js';
+import type { Logger } from './log.js';
+import type { Relay, RelayConnection } from './relay.js';
+
+export const WS_CLOSE = {
+  /** A text frame, or a frame of the wrong size. */
+  BAD_FRAME: 4000,
+  /** A frame failed authentication: the session can't continue. */
+  DECRYPT: 4001,
+  /** No common protocol version (the relay's handshake reply says which it speaks). */
+  VERSION: 4002,
+  /** Malformed handshake, or none within the timeout. */
+  HANDSHAKE: 4003,
+  /** More blocks in flight than the relay allows per connection. */
+  TOO_MANY_PENDING: 4004,
+  /** The client does not read its responses fast enough. */
+  SLOW_CONSUMER: 4005,
+} as const;
+
+export interface WsTransportOptions {
+  readonly crypto: Crypto;
+  readonly staticKey: KeyPair;
+  readonly relay: Relay;
+  readonly log: Logger;
+  readonly handshakeTimeoutMs: number;
+  readonly maxPendingBlocks: number;
+  readonly maxBufferedBytes: number;
+}
+
+function toBytes(data: RawData): Uint8Array {
+  if (Array.isArray(data)) return new Uint8Array(Buffer.concat(data));
+  return data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+export function serveWebSocket(ws: WebSocket, options: WsTransportOptions): void {
+  let session: EmpSession | null = null;
+  let connection: RelayConnection | null = null;
+  let pending = 0;
+  let chain: Promise<void> = Promise.resolve();
+  let pushes: Uint8Array[] = [];
+
+  const close = (code: number, reason: string) => {
+    options.log.debug(`ws: closing ${code} ${reason}`);
+    ws.close(code, reason);
+  };
+  const handshakeTimer = setTimeout(() => close(WS_CLOSE.HANDSHAKE, 'handshake timeout'), options.handshakeTimeoutMs);
+
+  const send = (transmissions: Uint8Array[]) => {
+    if (session === null || ws.readyState !== ws.OPEN) return;
+    for (const frame of sealTransmissions(session, transmissions)) ws.send(frame);
+    if (ws.bufferedAmount > options.maxBufferedBytes) close(WS_CLOSE.SLOW_CONSUMER, 'slow consumer');
+  };
+  // Pushed messages wait for the current turn of the event loop, so responses
+  // already computed go first and several pushes share a block.
+  const push = (transmission: Uint8Array) => {
+    if (pushes.length === 0) setImmediate(() => {
+      const batch = pushes;
+      pushes = [];
+      send(batch);
+    });
+    pushes.push(transmission);
+  };
+
+  const handshake = (frame: Uint8Array) => {
+    clearTimeout(handshakeTimer);
+    try {
+      const result = acceptClientHandshake(options.crypto, options.staticKey, frame);
+      ws.send(result.message2);
+      if (result.session === null) return close(WS_CLOSE.VERSION, 'no common version');
+      session = result.session;
+      connection = options.relay.connect(session.id, push, true);
+    } catch {
+      close(WS_CLOSE.HANDSHAKE, 'bad handshake');
+    }
+  };
+
+  ws.on('message', (data, isBinary) => {
+    if (!isBinary) return close(WS_CLOSE.BAD_FRAME, 'binary frames only');
+    const frame = toBytes(data);
+    if (session === null || connection === null) return handshake(frame);
+    if (pending >= options.maxPendingBlocks) return close(WS_CLOSE.TOO_MANY_PENDING, 'too many pending blocks');
+    let plaintext: Uint8Array;
+    try {
+      plaintext = session.open(frame);
+    } catch {
+      return close(WS_CLOSE.DECRYPT, 'frame failed authentication');
+    }
+    pending++;
+    const current = connection;
+    // Blocks are answered strictly in the order they arrived.
+    chain = chain.then(async () => {
+      try {
+        send(await answerBlock(current, plaintext));
+      } catch (error) {
+        options.log.error(`ws: ${String(error)}`);
+        close(1011, 'internal error');
+      } finally {
+        pending--;
+      }
+    });
+  });
+  ws.on('close', () => {
+    clearTimeout(handshakeTimer);
+    connection?.close();
+  });
+  ws.on('error', (error) => options.log.debug(`ws: ${error.message}`));
+}
