@@ -45,7 +45,8 @@ export function fromBase64url(text: string): Uint8Array {
 }
 
 const utf8Encoder = new TextEncoder();
-const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM keeps a leading U+FEFF, so fromUtf8(utf8(s)) === s for every well-formed s.
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 export const utf8 = (text: string): Uint8Array => utf8Encoder.encode(text);
 export function fromUtf8(bytes: Uint8Array): string {
   try {
@@ -80,13 +81,15 @@ export class ByteWriter {
 
   u8(value: number): this {
     if (!Number.isInteger(value) || value < 0 || value > 0xff) throw new RangeError(`u8 out of range: ${value}`);
-    this.view.setUint8(this.reserve(1), value);
+    const offset = this.reserve(1); // before reading this.view: reserve may replace it
+    this.view.setUint8(offset, value);
     return this;
   }
 
   u16(value: number): this {
     if (!Number.isInteger(value) || value < 0 || value > 0xffff) throw new RangeError(`u16 out of range: ${value}`);
-    this.view.setUint16(this.reserve(2), value);
+    const offset = this.reserve(2);
+    this.view.setUint16(offset, value);
     return this;
   }
 
@@ -100,7 +103,8 @@ export class ByteWriter {
   }
 
   bytes(value: Uint8Array): this {
-    this.buffer.set(value, this.reserve(value.length));
+    const offset = this.reserve(value.length);
+    this.buffer.set(value, offset);
     return this;
   }
 
@@ -133,6 +137,7 @@ export class ByteReader {
   }
 
   private take(length: number): number {
+    if (!Number.isSafeInteger(length) || length < 0) throw new RangeError(`invalid read length: ${length}`);
     if (length > this.remaining) {
       throw new DecodeError('TRUNCATED', `need ${length} bytes at offset ${this.offset}, have ${this.remaining}`);
     }

@@ -52,7 +52,10 @@ export const nobleCrypto: Crypto = {
   ed25519Sign: (secretKey, message) => ed25519.sign(message, secretKey.subarray(0, 32)),
   ed25519Verify(publicKey, message, signature) {
     try {
-      return ed25519.verify(signature, message, publicKey);
+      // zip215: false selects strict RFC 8032 decoding (canonical A and R) and
+      // rejects small-order public keys, as libsodium does; noble's default
+      // (ZIP 215) accepts e.g. any message under the identity key.
+      return ed25519.verify(signature, message, publicKey, { zip215: false });
     } catch {
       return false;
     }

@@ -33,6 +33,13 @@ function aeadOpen(open: Open, key: Uint8Array, nonce: Uint8Array, ad: Uint8Array
   }
 }
 
+function x25519PublicKey(secretKey: Uint8Array): Uint8Array {
+  checkLength('X25519 secret key', secretKey, 32);
+  const out = bytes(32);
+  sodium.crypto_scalarmult_base(out, secretKey);
+  return out;
+}
+
 export const sodiumCrypto: Crypto = {
   name: 'sodium',
   randomBytes(length) {
@@ -54,15 +61,11 @@ export const sodiumCrypto: Crypto = {
   hkdfSha256: nobleCrypto.hkdfSha256,
 
   x25519KeyPair() {
-    const secretKey = this.randomBytes(32);
-    return { publicKey: this.x25519PublicKey(secretKey), secretKey };
+    const secretKey = bytes(32);
+    sodium.randombytes_buf(secretKey);
+    return { publicKey: x25519PublicKey(secretKey), secretKey };
   },
-  x25519PublicKey(secretKey) {
-    checkLength('X25519 secret key', secretKey, 32);
-    const out = bytes(32);
-    sodium.crypto_scalarmult_base(out, secretKey);
-    return out;
-  },
+  x25519PublicKey,
   x25519(secretKey, publicKey) {
     checkLength('X25519 secret key', secretKey, 32);
     checkLength('X25519 public key', publicKey, 32);
