@@ -5,7 +5,6 @@
  * Works with the browser's WebSocket and with the `ws` package in Node.
  */
 import {
-  ByteWriter,
   decodeBlock,
   decodeResponse,
   decodeTransmission,
@@ -134,16 +133,16 @@ export class RelayClient {
   /** Sends commands together, packed into as few blocks as they fit, and resolves with their responses in order. */
   commands(requests: readonly CommandRequest[]): Promise<Response[]> {
     if (this.closedWith !== null) return Promise.reject(new RelayClientError('CLOSED', 'connection is closed'));
-    const transmissions: Uint8Array[] = [];
-    const responses: Promise<Response>[] = [];
-    for (const request of requests) {
-      const corrId = new ByteWriter(4).u16(0).u16(0).finish();
+    // Encode everything first: a command that can't be encoded fails the call before anything is sent.
+    const encoded = requests.map((request) => {
+      const corrId = new Uint8Array(4);
       new DataView(corrId.buffer).setUint32(0, this.nextCorrId++);
       const signed = encodeSigned(corrId, request.entityId, encodeCommand(request.command));
       const signature = request.signingKey ? this.crypto.ed25519Sign(request.signingKey, signatureInput(this.session.id, signed)) : EMPTY;
-      transmissions.push(encodeTransmission(signature, signed));
-      responses.push(this.awaitResponse(toHex(corrId)));
-    }
+      return { corrId, transmission: encodeTransmission(signature, signed) };
+    });
+    const transmissions = encoded.map((e) => e.transmission);
+    const responses = encoded.map((e) => this.awaitResponse(toHex(e.corrId)));
     this.sendTransmissions(transmissions);
     return Promise.all(responses);
   }

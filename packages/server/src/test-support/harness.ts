@@ -1,0 +1,104 @@
+// Real relays for tests: in-process on port 0, or as a child process that a
+// test can kill -9; real WebSocket clients on loopback.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { RelayClient, type Push, type WebSocketLike } from '@graphchat/client';
+import { sodiumCrypto } from '@graphchat/core/crypto-sodium';
+import { WebSocket } from 'ws';
+import { DEFAULT_CONFIG, type RelayConfig } from '../config.js';
+import { startRelay, type RunningRelay } from '../server.js';
+
+export const crypto = sodiumCrypto;
+
+const dirs: string[] = [];
+export function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'graphchat-relay-test-'));
+  dirs.push(dir);
+  return dir;
+}
+process.on('exit', () => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+export function startTestRelay(overrides: Partial<RelayConfig> = {}): Promise<RunningRelay> {
+  return startRelay({ ...DEFAULT_CONFIG, port: 0, bind: '127.0.0.1', host: '127.0.0.1', dataDir: tempDir(), logLevel: 'error', ...overrides });
+}
+
+export const webSocket = (url: string): WebSocketLike => new WebSocket(url) as unknown as WebSocketLike;
+
+export function connect(address: string): Promise<RelayClient> {
+  return RelayClient.connect(address, { crypto, webSocket, timeoutMs: 5000 });
+}
+
+/** Collects pushes so a test can await the next one. */
+export class PushInbox {
+  private readonly queue: Push[] = [];
+  private waiters: ((push: Push) => void)[] = [];
+
+  constructor(client: RelayClient) {
+    client.onPush = (push) => {
+      const waiter = this.waiters.shift();
+      if (waiter) waiter(push);
+      else this.queue.push(push);
+    };
+  }
+
+  next(timeoutMs = 3000): Promise<Push> {
+    const queued = this.queue.shift();
+    if (queued) return Promise.resolve(queued);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(new Error('no push within ' + timeoutMs + ' ms'));
+      }, timeoutMs);
+      const waiter = (push: Push) => {
+        clearTimeout(timer);
+        resolve(push);
+      };
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** Resolves true if nothing arrives within `ms`. */
+  async quiet(ms = 300): Promise<boolean> {
+    try {
+      await this.next(ms);
+      return false;
+    } catch {
+      return true;
+    }
+  }
+}
+
+const BIN = fileURLToPath(new URL('../bin.js', import.meta.url));
+
+export interface RelayProcess {
+  readonly child: ChildProcess;
+  readonly address: string;
+}
+
+/** Starts `graphchat-server` as a child process and resolves with the address it prints. */
+export function spawnRelay(dataDir: string, args: string[] = []): Promise<RelayProcess> {
+  const child = spawn(process.execPath, [BIN, '--port', '0', '--bind', '127.0.0.1', '--host', '127.0.0.1', '--data-dir', dataDir, '--log-level', 'error', ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.once('line', (address) => resolve({ child, address }));
+    child.once('exit', (code) => reject(new Error(`relay exited with ${code} before printing its address`)));
+  });
+}
+
+/** A port is reused across restarts so the address stays the same; the port is in the address. */
+export function portOf(address: string): number {
+  return Number(/:(\d+)$/.exec(address)![1]);
+}
+
+export function killHard(relay: RelayProcess): Promise<void> {
+  return new Promise((resolve) => {
+    relay.child.once('exit', () => resolve());
+    relay.child.kill('SIGKILL');
+  });
+}
