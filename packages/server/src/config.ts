@@ -1,11 +1,13 @@
 /**
  * Relay configuration from command-line flags and environment variables
- * (flags win). Every option, its variable and its default are listed in
- * HELP and in docs/deploy.md.
+ * (flags win). Every option an operator sets, its variable and its default
+ * are listed in HELP and in docs/deploy.md; the per-connection protection
+ * limits (pending blocks, HTTP sessions) are fixed defaults.
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { limits } from '@graphchat/core';
 import { LOG_LEVELS, type LogLevel } from './log.js';
 import type { SyncMode } from './sqlite-store.js';
 
@@ -82,7 +84,17 @@ function integer(name: string, text: string, min: number, max: number): number {
 }
 
 export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): RelayConfig | 'help' {
-  const { values } = parseArgs({
+  let parsed;
+  try {
+    parsed = parseFlags(argv);
+  } catch (error) {
+    throw new ConfigError(`${(error as Error).message}; see --help`);
+  }
+  return fromFlags(parsed.values, env);
+}
+
+function parseFlags(argv: readonly string[]) {
+  return parseArgs({
     args: [...argv],
     strict: true,
     options: {
@@ -101,6 +113,9 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Re
       help: { type: 'boolean', short: 'h' },
     },
   });
+}
+
+function fromFlags(values: ReturnType<typeof parseFlags>['values'], env: NodeJS.ProcessEnv): RelayConfig | 'help' {
   if (values.help) return 'help';
   const pick = (flag: keyof typeof values, variable: string): string | undefined => {
     const value = values[flag] ?? env[variable];
@@ -117,6 +132,8 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Re
   const logLevel = pick('log-level', 'LOG_LEVEL') ?? d.logLevel;
   if (sync !== 'normal' && sync !== 'full') throw new ConfigError(`sync must be normal or full, got "${sync}"`);
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new ConfigError(`log level must be one of ${LOG_LEVELS.join(', ')}`);
+  const password = pick('password', 'PASSWORD') ?? '';
+  if (new TextEncoder().encode(password).length > limits.MAX_PASSWORD_LENGTH) throw new ConfigError(`password must be at most ${limits.MAX_PASSWORD_LENGTH} bytes`);
   if (tls !== undefined && tls !== '0' && tls !== '1') throw new ConfigError(`tls must be 0 or 1, got "${tls}"`);
   return {
     ...d,
@@ -126,7 +143,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Re
     publicPort: publicPort === undefined ? null : integer('public port', publicPort, 1, 65535),
     tls: tls === undefined ? null : tls === '1',
     dataDir: pick('data-dir', 'DATA_DIR') ?? d.dataDir,
-    password: pick('password', 'PASSWORD') ?? '',
+    password,
     messageTtlMs: ttl === undefined ? d.messageTtlMs : integer('message TTL days', ttl, 1, 3650) * 24 * 3600 * 1000,
     queueQuota: quota === undefined ? d.queueQuota : integer('queue quota', quota, 1, 100_000),
     maxSubscriptions: subs === undefined ? d.maxSubscriptions : integer('max subscriptions', subs, 1, 10_000_000),

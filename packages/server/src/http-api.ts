@@ -62,8 +62,14 @@ export class HttpApi {
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       const path = (req.url ?? '/').split('?')[0]!;
+      // Browsers on any origin may use the relay: every request is authenticated inside the Noise session, not by cookies.
+      res.setHeader('access-control-allow-origin', '*');
       const route = this.route(path);
       if (route === null) return json(res, 404, { error: 'NOT_FOUND' });
+      if (req.method === 'OPTIONS') {
+        res.writeHead(204, { 'access-control-allow-methods': 'GET, HEAD, POST', 'access-control-allow-headers': 'content-type', 'access-control-max-age': '86400' }).end();
+        return;
+      }
       const [method, handler] = route;
       const allowed = method === 'GET' ? req.method === 'GET' || req.method === 'HEAD' : req.method === method;
       if (!allowed) return json(res, 405, { error: 'METHOD' });

@@ -239,13 +239,14 @@ export class RelayConnection {
         // Repeating the same key is a retry, not a conflict.
         return queue.senderKey !== null && equalBytes(queue.senderKey, command.senderAuthKey) ? { type: 'OK' } : err('DUPLICATE');
       case 'ACK': {
-        if (!(await store.ackMessage(id, command.msgId))) return err('NO_MSG');
+        const acknowledged = await store.ackMessage(id, command.msgId);
         const sub = this.relay.subscription(id);
-        if (sub !== undefined) {
+        // Also when the delivered message is gone (expired): otherwise delivery would stall.
+        if (sub !== undefined && (acknowledged || (sub.delivered !== null && equalBytes(sub.delivered, command.msgId)))) {
           sub.delivered = null;
           void this.relay.deliver(id);
         }
-        return { type: 'OK' };
+        return acknowledged ? { type: 'OK' } : err('NO_MSG');
       }
       case 'GET': {
         const message = await store.firstMessage(id);

@@ -4,7 +4,7 @@
  */
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { formatRelayAddress, relayFingerprint } from '@graphchat/core';
+import { formatRelayAddress, limits, relayFingerprint } from '@graphchat/core';
 import { sodiumCrypto } from '@graphchat/core/crypto-sodium';
 import { WebSocketServer } from 'ws';
 import type { RelayConfig } from './config.js';
@@ -13,7 +13,6 @@ import { loadOrCreateIdentity } from './identity.js';
 import { createLogger } from './log.js';
 import { Relay } from './relay.js';
 import { openSqliteStore } from './sqlite-store.js';
-import { limits } from '@graphchat/core';
 import { serveWebSocket } from './ws-transport.js';
 
 export interface RunningRelay {
@@ -25,6 +24,11 @@ export interface RunningRelay {
 }
 
 const EXPIRY_INTERVAL_MS = 3600 * 1000;
+/**
+ * WebSocket pings keep idle connections open through proxies that drop
+ * silent ones (nginx and PaaS routers after about a minute), and find dead peers.
+ */
+const HEARTBEAT_INTERVAL_MS = 30_000;
 
 export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
   const crypto = sodiumCrypto;
@@ -75,10 +79,25 @@ export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
     sessionIdleMs: 5 * 60 * 1000,
     stats: () => store.stats(),
   });
+  const alive = new WeakSet<object>();
+  const heartbeat = setInterval(() => {
+    for (const ws of wss.clients) {
+      if (!alive.has(ws)) {
+        ws.terminate();
+        continue;
+      }
+      alive.delete(ws);
+      ws.ping();
+    }
+  }, HEARTBEAT_INTERVAL_MS);
+  heartbeat.unref();
+
   server.on('request', (req, res) => void http.handle(req, res));
   server.on('upgrade', (req, socket, head) => {
     socket.on('error', () => socket.destroy());
-    wss.handleUpgrade(req, socket, head, (ws) =>
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      alive.add(ws);
+      ws.on('pong', () => alive.add(ws));
       serveWebSocket(ws, {
         crypto,
         staticKey,
@@ -87,8 +106,8 @@ export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
         handshakeTimeoutMs: 10_000,
         maxPendingBlocks: config.maxPendingBlocks,
         maxBufferedBytes: 8 * 1024 * 1024,
-      }),
-    );
+      });
+    });
   });
 
   return {
@@ -97,6 +116,7 @@ export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
     relay,
     async close() {
       clearInterval(expiryTimer);
+      clearInterval(heartbeat);
       http.close();
       for (const ws of wss.clients) ws.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));

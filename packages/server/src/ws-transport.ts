@@ -10,9 +10,9 @@ import type { Logger } from './log.js';
 import type { Relay, RelayConnection } from './relay.js';
 
 export const WS_CLOSE = {
-  /** A text frame, or a frame of the wrong size. */
+  /** A text frame. */
   BAD_FRAME: 4000,
-  /** A frame failed authentication: the session can't continue. */
+  /** A frame of the wrong size or one that failed authentication: the session can't continue. */
   DECRYPT: 4001,
   /** No common protocol version (the relay's handshake reply says which it speaks). */
   VERSION: 4002,
@@ -46,7 +46,9 @@ export function serveWebSocket(ws: WebSocket, options: WsTransportOptions): void
   let chain: Promise<void> = Promise.resolve();
   let pushes: Uint8Array[] = [];
 
+  let closing = false;
   const close = (code: number, reason: string) => {
+    closing = true;
     options.log.debug(`ws: closing ${code} ${reason}`);
     ws.close(code, reason);
   };
@@ -82,6 +84,7 @@ export function serveWebSocket(ws: WebSocket, options: WsTransportOptions): void
   };
 
   ws.on('message', (data, isBinary) => {
+    if (closing) return;
     if (!isBinary) return close(WS_CLOSE.BAD_FRAME, 'binary frames only');
     const frame = toBytes(data);
     if (session === null || connection === null) return handshake(frame);

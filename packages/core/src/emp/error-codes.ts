@@ -6,7 +6,7 @@
 export const ERROR_CODES = [
   /** The block could not be parsed; nothing in it was executed. */
   'BLOCK',
-  /** A transmission or command could not be parsed, or has an unknown tag. */
+  /** A transmission or command could not be parsed, has an unknown tag, or carries an unusable key (a low-order DH key). */
   'SYNTAX',
   /** The command is not allowed here (SUB over HTTP, a signature on PING, an entity id where none belongs). */
   'PROHIBITED',
@@ -18,9 +18,9 @@ export const ERROR_CODES = [
   'QUOTA',
   /** SEND body over MAX_MESSAGE_BODY. */
   'LARGE_MSG',
-  /** No message to deliver (GET), or ACK of a message that is not the one delivered. */
+  /** No message to deliver (GET), or ACK of a message that is not the queue's oldest. */
   'NO_MSG',
-  /** A per-connection limit (subscriptions, pending commands) was reached. */
+  /** The connection holds the most subscriptions the relay allows. */
   'LIMIT',
   /** The relay failed; the command may be retried. */
   'INTERNAL',

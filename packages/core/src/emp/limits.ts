@@ -7,9 +7,9 @@ export const BLOCK_SIZE = 16384;
 /** The block plaintext: BLOCK_SIZE less the 16-byte Poly1305 tag of the transport cipher. */
 export const BLOCK_PLAINTEXT_SIZE = BLOCK_SIZE - 16;
 /**
- * Largest SEND body. The MSG that delivers it adds 110 bytes of framing plus
- * a 16-byte tag and a 24-byte correlation id (GET), and must fit one block:
- * 16,000 leaves a margin of about 100 bytes for future fields.
+ * Largest SEND body. The MSG that delivers it (with the 24-byte correlation
+ * id of a GET, the AEAD tag and the block header) adds 110 bytes and must fit
+ * one block: 16,000 leaves 258 bytes spare for future fields.
  */
 export const MAX_MESSAGE_BODY = 16000;
 /** Queue ids and message ids: 24 random bytes, so they never repeat and can't be guessed. */

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { RelayClient, type Push, type WebSocketLike } from '@graphchat/client';
+import { parseRelayAddress, relayUrl, startClientHandshake, type EmpSession } from '@graphchat/core';
 import { sodiumCrypto } from '@graphchat/core/crypto-sodium';
 import { WebSocket } from 'ws';
 import { DEFAULT_CONFIG, type RelayConfig } from '../config.js';
@@ -72,6 +73,12 @@ export class PushInbox {
   }
 }
 
+const children = new Set<ChildProcess>();
+/** For an `after` hook: a failed test must not leave relays running (they would keep the test process alive). */
+export function killSpawnedRelays(): void {
+  for (const child of children) child.kill('SIGKILL');
+}
+
 const BIN = fileURLToPath(new URL('../bin.js', import.meta.url));
 
 export interface RelayProcess {
@@ -87,6 +94,8 @@ export function spawnRelay(dataDir: string, args: string[] = []): Promise<RelayP
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     lines.once('line', (address) => resolve({ child, address }));
+    children.add(child);
+    child.once('exit', () => children.delete(child));
     child.once('exit', (code) => reject(new Error(`relay exited with ${code} before printing its address`)));
   });
 }
@@ -100,5 +109,73 @@ export function killHard(relay: RelayProcess): Promise<void> {
   return new Promise((resolve) => {
     relay.child.once('exit', () => resolve());
     relay.child.kill('SIGKILL');
+  });
+}
+
+/** A bare WebSocket session, below RelayClient, for tests that play a malicious client. */
+export class RawSession {
+  readonly received: Uint8Array[] = [];
+  closeCode: number | null = null;
+  private waiters: (() => void)[] = [];
+
+  private constructor(readonly ws: WebSocket, readonly session: EmpSession) {
+    ws.on('message', (data: Buffer) => {
+      this.received.push(session.open(new Uint8Array(data)));
+      this.wake();
+    });
+    ws.on('close', (code) => {
+      this.closeCode = code;
+      this.wake();
+    });
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    waiters.forEach((w) => w());
+  }
+
+  static async open(address: string): Promise<RawSession> {
+    const relay = parseRelayAddress(address);
+    const ws = await openSocket(relayUrl(relay));
+    const handshake = startClientHandshake(crypto);
+    ws.send(handshake.message1);
+    const reply = await new Promise<Buffer>((resolve) => ws.once('message', resolve));
+    return new RawSession(ws, handshake.complete(new Uint8Array(reply), relay.fingerprint));
+  }
+
+  sendBlock(block: Uint8Array): void {
+    this.ws.send(this.session.seal(block));
+  }
+
+  /** Resolves once `count` frames have arrived in total (or the socket closed). */
+  async waitFor(count: number, timeoutMs = 5000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.received.length < count && this.closeCode === null) {
+      if (Date.now() > deadline) throw new Error(`waited for ${count} frames, have ${this.received.length}`);
+      await new Promise<void>((resolve) => {
+        this.waiters.push(resolve);
+        setTimeout(resolve, 100);
+      });
+    }
+  }
+}
+
+export function openSocket(url: string): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    ws.once('open', () => resolve(ws));
+    ws.once('error', reject);
+  });
+}
+
+/** Resolves with the close code the relay sends. */
+export function closeCodeOf(ws: WebSocket, timeoutMs = 5000): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('socket not closed')), timeoutMs);
+    ws.once('close', (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
   });
 }
