@@ -433,7 +433,8 @@ class Traffic {
     const message = openMessage(crypto, pair.queue, msgId, encryptedBody);
     const sentAt = new DataView(message.body.buffer, message.body.byteOffset, message.body.byteLength).getFloat64(0);
     this.recording?.latencies.push(now - sentAt);
-    pair.recipient.command(pair.queue.recipientId, { type: 'ACK', msgId }, pair.queue.recipientKey.secretKey).then(
+    // Unsigned, as real clients send it: the session's signed SUB authorizes it.
+    pair.recipient.command(pair.queue.recipientId, { type: 'ACK', msgId }, null).then(
       (response) => {
         if (response.type !== 'OK') {
           // The queue would stay blocked on this message.

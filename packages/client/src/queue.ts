@@ -48,8 +48,13 @@ export async function subscribeQueue(client: RelayClient, queue: RecipientQueue)
   expectOk(await client.command(queue.recipientId, { type: 'SUB' }, queue.recipientKey.secretKey));
 }
 
-export async function ackMessage(client: RelayClient, queue: RecipientQueue, msgId: Uint8Array): Promise<void> {
-  expectOk(await client.command(queue.recipientId, { type: 'ACK', msgId }, queue.recipientKey.secretKey));
+/**
+ * Acknowledges a delivered message. Unsigned by default: the relay accepts that
+ * from the session that subscribed to or polled the queue; pass `signed` to
+ * acknowledge from another session.
+ */
+export async function ackMessage(client: RelayClient, queue: RecipientQueue, msgId: Uint8Array, signed = false): Promise<void> {
+  expectOk(await client.command(queue.recipientId, { type: 'ACK', msgId }, signed ? queue.recipientKey.secretKey : null));
 }
 
 /** Sends to a queue; `senderKey` is null for the unsigned confirmation to a queue not yet secured. */

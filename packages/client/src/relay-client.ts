@@ -78,6 +78,7 @@ export class RelayClient {
   onClose: (code: number, reason: string) => void = () => {};
   private readonly pending = new Map<string, { resolve: (r: Response) => void; reject: (e: Error) => void; timer: unknown }>();
   private nextCorrId = 1;
+  private outbox: Uint8Array[] = [];
   private closedWith: { code: number; reason: string } | null = null;
 
   private constructor(
@@ -141,10 +142,17 @@ export class RelayClient {
       const signature = request.signingKey ? this.crypto.ed25519Sign(request.signingKey, signatureInput(this.session.id, signed)) : EMPTY;
       return { corrId, transmission: encodeTransmission(signature, signed) };
     });
-    const transmissions = encoded.map((e) => e.transmission);
     const responses = encoded.map((e) => this.awaitResponse(toHex(e.corrId)));
-    this.sendTransmissions(transmissions);
+    // Commands issued in the same turn of the event loop share blocks.
+    if (this.outbox.length === 0) void Promise.resolve().then(() => this.flush());
+    for (const e of encoded) this.outbox.push(e.transmission);
     return Promise.all(responses);
+  }
+
+  private flush(): void {
+    const transmissions = this.outbox;
+    this.outbox = [];
+    if (this.closedWith === null) this.sendTransmissions(transmissions);
   }
 
   /** Sends raw transmissions (already encoded and signed); used by tests that play a malicious client. */

@@ -56,4 +56,24 @@ describe('replay protection', () => {
     attacker.close();
     await relay.close();
   });
+
+  it('an unsigned ACK is accepted only from the session that subscribed to the queue', async () => {
+    const relay = await startTestRelay();
+    const owner = await connect(relay.address);
+    const queue = await createQueue(owner, crypto);
+    const inbox = new PushInbox(owner);
+    await sendMessage(owner, queue.senderId, null, utf8('m'));
+    const other = await connect(relay.address);
+    // Before subscribing, even the owner's session must sign.
+    assert.deepEqual(await owner.command(queue.recipientId, { type: 'ACK', msgId: new Uint8Array(24) }, null), { type: 'ERR', code: 'AUTH' });
+    await owner.command(queue.recipientId, { type: 'SUB' }, queue.recipientKey.secretKey);
+    const push = await inbox.next();
+    assert.ok(push.response.type === 'MSG');
+    const ack = { type: 'ACK', msgId: push.response.msgId } as const;
+    assert.deepEqual(await other.command(queue.recipientId, ack, null), { type: 'ERR', code: 'AUTH' }, 'another session');
+    assert.deepEqual(await owner.command(queue.recipientId, ack, null), { type: 'OK' });
+    owner.close();
+    other.close();
+    await relay.close();
+  });
 });

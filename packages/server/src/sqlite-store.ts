@@ -1,8 +1,13 @@
 /**
- * QueueStore on SQLite (better-sqlite3) in WAL mode. A transaction is
- * committed before its promise resolves, so whatever the relay answered OK
- * for survives `kill -9` of the process; with `synchronous = FULL` it also
- * survives power loss, at the cost of an fsync per commit.
+ * QueueStore on SQLite (better-sqlite3) in WAL mode.
+ *
+ * Group commit: the first write in a turn of the event loop opens a
+ * transaction, every write in the same turn joins it, and it commits at the
+ * end of the turn; a write's promise resolves only after that COMMIT. So
+ * whatever the relay answered OK for survives `kill -9` of the process (and,
+ * with `synchronous = FULL`, power loss), while a burst of writes costs one
+ * commit (one fsync) instead of one each. Reads run at once and see writes
+ * of the current turn.
  */
 import Database from 'better-sqlite3';
 import type { QueueRecord, QueueStore, StoredMessage, StoreStats } from './store.js';
@@ -107,28 +112,61 @@ export function openSqliteStore(path: string, sync: SyncMode = 'normal'): QueueS
     return true;
   });
 
-  // better-sqlite3 is synchronous: each call below has committed when it returns.
+  let commit: Promise<void> | null = null;
+  const commitNow = () => {
+    try {
+      db.exec('COMMIT');
+    } catch (error) {
+      if (db.inTransaction) db.exec('ROLLBACK');
+      throw error;
+    }
+  };
+  /** Runs `change` in this turn's transaction; resolves once that transaction is committed. */
+  const write = <T>(change: () => T): Promise<T> => {
+    if (commit === null) {
+      db.exec('BEGIN IMMEDIATE');
+      commit = new Promise<void>((resolve, reject) =>
+        setImmediate(() => {
+          commit = null;
+          try {
+            commitNow();
+            resolve();
+          } catch (error) {
+            reject(error);
+          }
+        }),
+      );
+    }
+    // A failing statement is undone by SQLite alone; the rest of the turn's writes still commit.
+    const result = change();
+    return commit.then(() => result);
+  };
+
   return {
-    async createQueue(q) {
-      insertQueue.run(q.recipientId, q.senderId, q.recipientKey, q.senderKey, q.dhSecret, q.suspended ? 1 : 0);
-    },
+    createQueue: (q) =>
+      write(() => {
+        insertQueue.run(q.recipientId, q.senderId, q.recipientKey, q.senderKey, q.dhSecret, q.suspended ? 1 : 0);
+      }),
     queueByRecipientId: async (id) => toQueue(byRecipient.get(id)),
     queueBySenderId: async (id) => toQueue(bySender.get(id)),
-    secureQueue: async (id, key) => secure.run(key, id).changes === 1,
-    async suspendQueue(id) {
-      suspend.run(id);
-    },
-    async deleteQueue(id) {
-      removeQueue.run(id);
-    },
-    addMessage: async (id, message, quota) => addMessage(id, message, quota),
+    secureQueue: (id, key) => write(() => secure.run(key, id).changes === 1),
+    suspendQueue: (id) =>
+      write(() => {
+        suspend.run(id);
+      }),
+    deleteQueue: (id) =>
+      write(() => {
+        removeQueue.run(id);
+      }),
+    addMessage: (id, message, quota) => write(() => addMessage(id, message, quota)),
     firstMessage: async (id) => toMessage(first.get(id)),
-    ackMessage: async (id, msgId) => ackMessage(id, msgId),
-    deleteExpired: async (time) => expire.run(time).changes,
+    ackMessage: (id, msgId) => write(() => ackMessage(id, msgId)),
+    deleteExpired: (time) => write(() => expire.run(time).changes),
     async stats(): Promise<StoreStats> {
       return { queues: queueCount.get()!.n, messages: messageCount.get()!.n };
     },
     async close() {
+      if (commit !== null) await commit.catch(() => {});
       db.close();
     },
   };

@@ -54,19 +54,17 @@ export function serveWebSocket(ws: WebSocket, options: WsTransportOptions): void
   };
   const handshakeTimer = setTimeout(() => close(WS_CLOSE.HANDSHAKE, 'handshake timeout'), options.handshakeTimeoutMs);
 
-  const send = (transmissions: Uint8Array[]) => {
-    if (session === null || ws.readyState !== ws.OPEN) return;
+  // Pushed messages waiting to go out ride along with the next responses, or
+  // leave at the end of this turn of the event loop: several share a block.
+  const send = (responses: Uint8Array[]) => {
+    const transmissions = pushes.length === 0 ? responses : responses.concat(pushes);
+    pushes = [];
+    if (session === null || ws.readyState !== ws.OPEN || transmissions.length === 0) return;
     for (const frame of sealTransmissions(session, transmissions)) ws.send(frame);
     if (ws.bufferedAmount > options.maxBufferedBytes) close(WS_CLOSE.SLOW_CONSUMER, 'slow consumer');
   };
-  // Pushed messages wait for the current turn of the event loop, so responses
-  // already computed go first and several pushes share a block.
   const push = (transmission: Uint8Array) => {
-    if (pushes.length === 0) setImmediate(() => {
-      const batch = pushes;
-      pushes = [];
-      send(batch);
-    });
+    if (pushes.length === 0) setImmediate(() => send([]));
     pushes.push(transmission);
   };
 

@@ -40,10 +40,19 @@ export function decodeBlock(block: Uint8Array): Uint8Array[] {
   if (count === 0) throw new DecodeError('INVALID', 'empty block');
   const transmissions: Uint8Array[] = [];
   for (let i = 0; i < count; i++) transmissions.push(r.longBytes());
-  for (let i = r.offset; i < block.length; i++) {
-    if (block[i] !== 0) throw new DecodeError('INVALID', 'non-zero block padding');
-  }
+  if (!allZero(block, r.offset)) throw new DecodeError('INVALID', 'non-zero block padding');
   return transmissions;
+}
+
+/** Whether block[from..] is all zeros; reads 32-bit words, since this runs on every frame. */
+function allZero(block: Uint8Array, from: number): boolean {
+  let i = from;
+  let acc = 0;
+  while (i < block.length && (block.byteOffset + i) % 4 !== 0) acc |= block[i++]!;
+  const words = new Uint32Array(block.buffer, block.byteOffset + i, (block.length - i) >>> 2);
+  for (let w = 0; w < words.length; w++) acc |= words[w]!;
+  for (i += words.length * 4; i < block.length; i++) acc |= block[i]!;
+  return acc === 0;
 }
 
 /** Packs transmissions, in order, into as few blocks as a greedy fill gives. */
