@@ -143,28 +143,36 @@ export class RelayConnection {
     relay.counters.connections++;
   }
 
-  /** Executes the transmissions of one block, in order, and returns their responses. */
+  /**
+   * Executes the transmissions of one block, in order, and returns their
+   * responses once everything they changed is durable.
+   */
   async handle(transmissions: readonly Uint8Array[]): Promise<Uint8Array[]> {
-    const responses: Uint8Array[] = [];
-    for (const bytes of transmissions) responses.push(await this.handleOne(bytes));
-    return responses;
+    const results: [corrId: Uint8Array, entityId: Uint8Array, response: Response][] = [];
+    for (const bytes of transmissions) results.push(await this.handleOne(bytes));
+    try {
+      await this.relay.options.store.flush();
+    } catch (error) {
+      console.error('relay: commit failed:', error);
+      return results.map(([corrId, entityId]) => respond(corrId, entityId, err('INTERNAL')));
+    }
+    return results.map(([corrId, entityId, response]) => respond(corrId, entityId, response));
   }
 
-  private async handleOne(bytes: Uint8Array): Promise<Uint8Array> {
+  private async handleOne(bytes: Uint8Array): Promise<[Uint8Array, Uint8Array, Response]> {
     let t: Transmission;
     try {
       t = decodeTransmission(bytes);
     } catch {
-      return respond(EMPTY, EMPTY, { type: 'ERR', code: 'SYNTAX' });
+      return [EMPTY, EMPTY, err('SYNTAX')];
     }
-    let response: Response;
     try {
-      response = await this.execute(t, decodeCommand(t.message));
+      return [t.corrId, t.entityId, await this.execute(t, decodeCommand(t.message))];
     } catch (error) {
-      response = { type: 'ERR', code: error instanceof Error && error.name === 'DecodeError' ? 'SYNTAX' : 'INTERNAL' };
-      if (response.code === 'INTERNAL') console.error('relay: command failed:', error);
+      if (error instanceof Error && error.name === 'DecodeError') return [t.corrId, t.entityId, err('SYNTAX')];
+      console.error('relay: command failed:', error);
+      return [t.corrId, t.entityId, err('INTERNAL')];
     }
-    return respond(t.corrId, t.entityId, response);
   }
 
   private async execute(t: Transmission, command: Command): Promise<Response> {

@@ -2,12 +2,11 @@
  * QueueStore on SQLite (better-sqlite3) in WAL mode.
  *
  * Group commit: the first write in a turn of the event loop opens a
- * transaction, every write in the same turn joins it, and it commits at the
- * end of the turn; a write's promise resolves only after that COMMIT. So
- * whatever the relay answered OK for survives `kill -9` of the process (and,
- * with `synchronous = FULL`, power loss), while a burst of writes costs one
- * commit (one fsync) instead of one each. Reads run at once and see writes
- * of the current turn.
+ * transaction, every later write joins it, and it commits at the end of the
+ * turn; `flush()` resolves after that COMMIT. The relay answers only after
+ * `flush()`, so whatever it answered OK for survives `kill -9` of the process
+ * (and, with `synchronous = FULL`, power loss), while a burst of writes costs
+ * one commit (one fsync) instead of one each. Reads see uncommitted writes.
  */
 import Database from 'better-sqlite3';
 import type { QueueRecord, QueueStore, StoredMessage, StoreStats } from './store.js';
@@ -121,7 +120,7 @@ export function openSqliteStore(path: string, sync: SyncMode = 'normal'): QueueS
       throw error;
     }
   };
-  /** Runs `change` in this turn's transaction; resolves once that transaction is committed. */
+  /** Runs `change` in this turn's transaction, which commits at the end of the turn. */
   const write = <T>(change: () => T): Promise<T> => {
     if (commit === null) {
       db.exec('BEGIN IMMEDIATE');
@@ -138,8 +137,7 @@ export function openSqliteStore(path: string, sync: SyncMode = 'normal'): QueueS
       );
     }
     // A failing statement is undone by SQLite alone; the rest of the turn's writes still commit.
-    const result = change();
-    return commit.then(() => result);
+    return Promise.resolve(change());
   };
 
   return {
@@ -165,6 +163,7 @@ export function openSqliteStore(path: string, sync: SyncMode = 'normal'): QueueS
     async stats(): Promise<StoreStats> {
       return { queues: queueCount.get()!.n, messages: messageCount.get()!.n };
     },
+    flush: () => commit ?? Promise.resolve(),
     async close() {
       if (commit !== null) await commit.catch(() => {});
       db.close();

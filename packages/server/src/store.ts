@@ -1,7 +1,12 @@
 /**
  * What the relay keeps, behind an interface that other backends (a journal,
  * PostgreSQL) can implement: queue records and undelivered messages, on disk,
- * never all in memory. Every method resolves only once its effect is durable.
+ * never all in memory.
+ *
+ * A write takes effect (is visible to reads) when its promise resolves, and
+ * is durable once a later `flush()` resolves. The relay answers a block of
+ * commands only after `flush()`, so writes from many commands and connections
+ * share one commit.
  */
 export interface QueueRecord {
   readonly recipientId: Uint8Array;
@@ -47,5 +52,7 @@ export interface QueueStore {
   /** Deletes messages accepted before `time`; returns how many. */
   deleteExpired(time: number): Promise<number>;
   stats(): Promise<StoreStats>;
+  /** Resolves once every write made so far is durable; rejects if committing them failed. */
+  flush(): Promise<void>;
   close(): Promise<void>;
 }
