@@ -78,7 +78,7 @@ export class ConfigError extends Error {
 }
 
 function integer(name: string, text: string, min: number, max: number): number {
-  const value = Number(text);
+  const value = /^[0-9]+$/.test(text) ? Number(text) : Number.NaN; // plain decimal only: Number() would take " " as 0, "0x10", "1e3"
   if (!Number.isInteger(value) || value < min || value > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${text}"`);
   return value;
 }

@@ -68,11 +68,15 @@ const toMessage = (row: MessageRow | undefined): StoredMessage | null =>
 
 export function openSqliteStore(path: string, sync: SyncMode = 'normal'): QueueStore {
   const db = new Database(path);
+  // Checked before anything else touches the file: a newer relay's store is left as it is.
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > SCHEMA_VERSION) {
+    db.close();
+    throw new Error(`store ${path} has schema version ${version}; this relay knows ${SCHEMA_VERSION}`);
+  }
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${sync === 'full' ? 'FULL' : 'NORMAL'}`);
   db.pragma('foreign_keys = ON');
-  const version = db.pragma('user_version', { simple: true }) as number;
-  if (version > SCHEMA_VERSION) throw new Error(`store ${path} has schema version ${version}; this relay knows ${SCHEMA_VERSION}`);
   db.exec(SCHEMA);
   db.pragma(`user_version = ${SCHEMA_VERSION}`);
 
@@ -137,7 +141,11 @@ export function openSqliteStore(path: string, sync: SyncMode = 'normal'): QueueS
       );
     }
     // A failing statement is undone by SQLite alone; the rest of the turn's writes still commit.
-    return Promise.resolve(change());
+    try {
+      return Promise.resolve(change());
+    } catch (error) {
+      return Promise.reject(error);
+    }
   };
 
   return {

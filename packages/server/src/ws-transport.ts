@@ -97,6 +97,11 @@ export function serveWebSocket(ws: WebSocket, options: WsTransportOptions): void
     const current = connection;
     // Blocks are answered strictly in the order they arrived.
     chain = chain.then(async () => {
+      // Blocks still queued when the connection closes are dropped, not executed.
+      if (closing || ws.readyState !== ws.OPEN) {
+        pending--;
+        return;
+      }
       try {
         send(await answerBlock(current, plaintext));
       } catch (error) {

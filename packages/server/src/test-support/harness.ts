@@ -179,3 +179,142 @@ export function closeCodeOf(ws: WebSocket, timeoutMs = 5000): Promise<number> {
     });
   });
 }
+
+// ---------------------------------------------------------------------------
+// The HTTP binding (docs/protocol/edge-messaging.md §11): a bare session over
+// `fetch`, for tests of http-api.ts. Appended; imports kept with the helpers.
+import type { CommandRequest, RecipientQueue } from '@graphchat/client';
+import {
+  decodeBlock,
+  decodeResponse,
+  decodeTransmission,
+  encodeSigned,
+  encodeTransmission,
+  encodeCommand,
+  fromUtf8,
+  limits,
+  packBlocks,
+  queueSecret,
+  signatureInput,
+  toBase64url,
+  toHex,
+  type Command,
+  type Response,
+} from '@graphchat/core';
+
+/** `http://host:port/` for a relay address (same origin as the WebSocket). */
+export function httpBase(address: string): string {
+  return relayUrl(parseRelayAddress(address)).replace(/^ws/, 'http');
+}
+
+export interface HttpReply {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: Uint8Array;
+}
+
+export async function httpRequest(url: string, init: RequestInit = {}): Promise<HttpReply> {
+  const res = await fetch(url, init);
+  return { status: res.status, headers: res.headers, body: new Uint8Array(await res.arrayBuffer()) };
+}
+
+export function httpPost(url: string, body: Uint8Array): Promise<HttpReply> {
+  return httpRequest(url, { method: 'POST', body: new Uint8Array(body), headers: { 'content-type': 'application/octet-stream' } });
+}
+
+/** The JSON body of an HTTP reply (error bodies are `{"error":"<NAME>"}`). */
+export function jsonOf(reply: HttpReply): unknown {
+  return JSON.parse(fromUtf8(reply.body));
+}
+
+/** A session over `POST /v1/session` and `POST /v1/session/<token>`. */
+export class HttpSession {
+  /** The last frame posted by `exchange`, as sent: tests replay it. */
+  lastFrame: Uint8Array | null = null;
+  private nextCorrId = 1;
+
+  private constructor(
+    readonly base: string,
+    readonly token: Uint8Array,
+    readonly session: EmpSession,
+  ) {}
+
+  /** Handshakes; `fingerprint` overrides the one in the address (to test that it is checked). */
+  static async open(address: string, fingerprint?: Uint8Array): Promise<HttpSession> {
+    const relay = parseRelayAddress(address);
+    const base = httpBase(address);
+    const handshake = startClientHandshake(crypto);
+    const reply = await httpPost(`${base}v1/session`, handshake.message1);
+    if (reply.status !== 200) throw new Error(`handshake: HTTP ${reply.status} ${fromUtf8(reply.body)}`);
+    const session = handshake.complete(reply.body.subarray(16), fingerprint ?? relay.fingerprint);
+    return new HttpSession(base, reply.body.slice(0, 16), session);
+  }
+
+  get url(): string {
+    return `${this.base}v1/session/${toBase64url(this.token)}`;
+  }
+
+  /** Posts a body as is. */
+  post(body: Uint8Array): Promise<HttpReply> {
+    return httpPost(this.url, body);
+  }
+
+  /** Seals one block, posts it and returns the opened blocks of the answer; throws on anything but 200. */
+  async exchange(block: Uint8Array): Promise<Uint8Array[]> {
+    const frame = this.session.seal(block);
+    this.lastFrame = frame;
+    const reply = await this.post(frame);
+    if (reply.status !== 200) throw new Error(`HTTP ${reply.status} ${fromUtf8(reply.body)}`);
+    if (reply.body.length === 0 || reply.body.length % limits.BLOCK_SIZE !== 0) throw new Error(`answer of ${reply.body.length} bytes is not whole frames`);
+    const blocks: Uint8Array[] = [];
+    for (let offset = 0; offset < reply.body.length; offset += limits.BLOCK_SIZE) {
+      blocks.push(this.session.open(reply.body.subarray(offset, offset + limits.BLOCK_SIZE)));
+    }
+    return blocks;
+  }
+
+  /** Sends commands (packed into as few blocks as they fit, one request per block) and returns their responses in order. */
+  async commands(requests: readonly CommandRequest[]): Promise<Response[]> {
+    const corrIds: string[] = [];
+    const transmissions = requests.map((request) => {
+      const corrId = new Uint8Array(4);
+      new DataView(corrId.buffer).setUint32(0, this.nextCorrId++);
+      corrIds.push(toHex(corrId));
+      const signed = encodeSigned(corrId, request.entityId, encodeCommand(request.command));
+      const signature = request.signingKey ? crypto.ed25519Sign(request.signingKey, signatureInput(this.session.id, signed)) : new Uint8Array(0);
+      return encodeTransmission(signature, signed);
+    });
+    const answers = new Map<string, Response>();
+    for (const block of packBlocks(transmissions)) {
+      for (const plaintext of await this.exchange(block)) {
+        for (const bytes of decodeBlock(plaintext)) {
+          const t = decodeTransmission(bytes);
+          answers.set(toHex(t.corrId), decodeResponse(t.message));
+        }
+      }
+    }
+    return corrIds.map((id) => {
+      const response = answers.get(id);
+      if (response === undefined) throw new Error(`no response for corrId ${id}`);
+      return response;
+    });
+  }
+
+  async command(entityId: Uint8Array, command: Command, signingKey: Uint8Array | null): Promise<Response> {
+    const [response] = await this.commands([{ entityId, command, signingKey }]);
+    return response!;
+  }
+}
+
+/** `createQueue` of @graphchat/client, over an HTTP session. */
+export async function createHttpQueue(http: HttpSession, password = ''): Promise<RecipientQueue> {
+  const recipientKey = crypto.ed25519KeyPair();
+  const dh = crypto.x25519KeyPair();
+  const response = await http.command(
+    new Uint8Array(0),
+    { type: 'NEW', recipientAuthKey: recipientKey.publicKey, recipientDhKey: dh.publicKey, password },
+    recipientKey.secretKey,
+  );
+  if (response.type !== 'IDS') throw new Error(`NEW answered ${JSON.stringify(response)}`);
+  return { recipientId: response.recipientId, senderId: response.senderId, recipientKey, secret: queueSecret(crypto, dh.secretKey, response.serverDhKey) };
+}

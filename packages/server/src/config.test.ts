@@ -1,0 +1,283 @@
+// Relay configuration: parseConfig (flags, environment, defaults, errors) and
+// the graphchat-server command line itself, run as a child process.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { after, describe, it } from 'node:test';
+import { createQueue, RelayClient } from '@graphchat/client';
+import { parseRelayAddress } from '@graphchat/core';
+import { ConfigError, DEFAULT_CONFIG, HELP, parseConfig, type RelayConfig } from './config.js';
+import { crypto, tempDir, webSocket } from './test-support/harness.js';
+
+const BIN = fileURLToPath(new URL('./bin.js', import.meta.url));
+
+/** Every variable the relay reads, so the environment this test runs in can't leak into it. */
+const VARIABLES = ['PORT', 'BIND', 'HOST', 'PUBLIC_PORT', 'TLS', 'DATA_DIR', 'PASSWORD', 'MESSAGE_TTL_DAYS', 'QUEUE_QUOTA', 'MAX_SUBSCRIPTIONS', 'SYNC', 'LOG_LEVEL'];
+function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const name of VARIABLES) delete env[name];
+  return { ...env, ...extra };
+}
+
+function config(argv: string[], env: NodeJS.ProcessEnv = {}): RelayConfig {
+  const result = parseConfig(argv, env);
+  assert.notEqual(result, 'help');
+  return result as RelayConfig;
+}
+
+/** Asserts that parsing fails with a ConfigError whose message matches `pattern`. */
+function refuses(argv: string[], env: NodeJS.ProcessEnv, pattern: RegExp): void {
+  assert.throws(
+    () => parseConfig(argv, env),
+    (e: Error) => {
+      assert.ok(e instanceof ConfigError, `${e.name}: ${e.message}`);
+      assert.match(e.message, pattern);
+      return true;
+    },
+    `${argv.join(' ')} ${JSON.stringify(env)}`,
+  );
+}
+
+const DAY = 24 * 3600 * 1000;
+
+describe('parseConfig', () => {
+  it('gives the defaults with no flags and no variables', () => {
+    assert.deepEqual(config([]), DEFAULT_CONFIG);
+    assert.equal(DEFAULT_CONFIG.port, 5223);
+    assert.equal(DEFAULT_CONFIG.queueQuota, 128);
+    assert.equal(DEFAULT_CONFIG.messageTtlMs, 21 * DAY);
+    assert.equal(DEFAULT_CONFIG.maxSubscriptions, 100_000);
+    assert.equal(DEFAULT_CONFIG.password, '');
+    assert.equal(DEFAULT_CONFIG.sync, 'normal');
+    assert.equal(DEFAULT_CONFIG.logLevel, 'info');
+    assert.equal(DEFAULT_CONFIG.tls, null);
+    assert.equal(DEFAULT_CONFIG.publicPort, null);
+  });
+
+  it('reads every option from its environment variable', () => {
+    const env = {
+      PORT: '8080',
+      BIND: '127.0.0.1',
+      HOST: 'relay.example.org',
+      PUBLIC_PORT: '443',
+      TLS: '1',
+      DATA_DIR: '/var/lib/relay',
+      PASSWORD: 's3cret',
+      MESSAGE_TTL_DAYS: '7',
+      QUEUE_QUOTA: '10',
+      MAX_SUBSCRIPTIONS: '500',
+      SYNC: 'full',
+      LOG_LEVEL: 'debug',
+    };
+    assert.deepEqual(config([], env), {
+      ...DEFAULT_CONFIG,
+      port: 8080,
+      bind: '127.0.0.1',
+      host: 'relay.example.org',
+      publicPort: 443,
+      tls: true,
+      dataDir: '/var/lib/relay',
+      password: 's3cret',
+      messageTtlMs: 7 * DAY,
+      queueQuota: 10,
+      maxSubscriptions: 500,
+      sync: 'full',
+      logLevel: 'debug',
+    });
+  });
+
+  it('lets flags override variables', () => {
+    const env = { PORT: '8080', HOST: 'env.example', TLS: '1', PASSWORD: 'from-env', QUEUE_QUOTA: '10', SYNC: 'full', LOG_LEVEL: 'debug', MESSAGE_TTL_DAYS: '7' };
+    const c = config(
+      ['--port', '9090', '--host', 'flag.example', '--tls', '0', '--password', 'from-flag', '--queue-quota', '20', '--sync', 'normal', '--log-level', 'warn', '--message-ttl-days', '1', '--max-subscriptions', '3', '--public-port', '8443', '--bind', '::1', '--data-dir', '/tmp/x'],
+      env,
+    );
+    assert.deepEqual(c, {
+      ...DEFAULT_CONFIG,
+      port: 9090,
+      host: 'flag.example',
+      tls: false,
+      password: 'from-flag',
+      queueQuota: 20,
+      sync: 'normal',
+      logLevel: 'warn',
+      messageTtlMs: DAY,
+      maxSubscriptions: 3,
+      publicPort: 8443,
+      bind: '::1',
+      dataDir: '/tmp/x',
+    });
+    assert.equal(config(['--port=7000'], { PORT: '8080' }).port, 7000, '--flag=value form');
+  });
+
+  it('treats an empty variable as unset', () => {
+    assert.deepEqual(config([], { PORT: '', PASSWORD: '', SYNC: '', TLS: '' }), DEFAULT_CONFIG);
+  });
+
+  it('accepts the bounds of each range', () => {
+    assert.equal(config(['--port', '0']).port, 0);
+    assert.equal(config(['--port', '65535']).port, 65535);
+    assert.equal(config(['--message-ttl-days', '3650']).messageTtlMs, 3650 * DAY);
+    assert.equal(config(['--queue-quota', '1']).queueQuota, 1);
+    assert.equal(config(['--queue-quota', '100000']).queueQuota, 100_000);
+    assert.equal(config(['--max-subscriptions', '10000000']).maxSubscriptions, 10_000_000);
+    assert.equal(config(['--public-port', '1']).publicPort, 1);
+  });
+
+  it('--help and -h give "help", whatever else is given', () => {
+    assert.equal(parseConfig(['--help'], {}), 'help');
+    assert.equal(parseConfig(['-h'], {}), 'help');
+    assert.equal(parseConfig(['--port', '1', '--help'], { PORT: 'nonsense' }), 'help');
+  });
+
+  it('refuses invalid values with a ConfigError that names the option', () => {
+    refuses(['--port', '70000'], {}, /port/);
+    refuses(['--port', '-1'], {}, /port/);
+    refuses(['--port', '12.5'], {}, /port/);
+    refuses(['--port', 'http'], {}, /port/);
+    refuses([], { PORT: '70000' }, /port/);
+    refuses(['--public-port', '0'], {}, /public port/);
+    refuses(['--sync', 'fast'], {}, /sync/);
+    refuses([], { SYNC: 'FULL' }, /sync/);
+    refuses(['--log-level', 'verbose'], {}, /log level/);
+    refuses(['--tls', '2'], {}, /tls/);
+    refuses(['--tls', 'yes'], {}, /tls/);
+    refuses(['--message-ttl-days', '0'], {}, /TTL/);
+    refuses(['--queue-quota', '0'], {}, /quota/);
+    refuses(['--queue-quota', '100001'], {}, /quota/);
+    refuses(['--max-subscriptions', '0'], {}, /subscriptions/);
+    // Only plain decimal digits: Number() alone would read " " as 0 (a random port), and take hex and exponents.
+    refuses([], { PORT: ' ' }, /port/);
+    refuses(['--port', '0x1F90'], {}, /port/);
+    refuses(['--port', ' 80'], {}, /port/);
+    refuses(['--queue-quota', '1e3'], {}, /quota/);
+    refuses([], { MESSAGE_TTL_DAYS: '7.0' }, /TTL/);
+    assert.equal(config(['--port', '0080']).port, 80);
+  });
+
+  it('refuses unknown flags, missing values and stray arguments', () => {
+    refuses(['--bogus'], {}, /bogus/);
+    refuses(['--port'], {}, /port/);
+    refuses(['--help=yes'], {}, /help/);
+    refuses(['relay.example.org'], {}, /relay\.example\.org/);
+    refuses(['--bogus'], {}, /--help/);
+  });
+});
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runBin(args: string[], timeoutMs = 10_000): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`graphchat-server ${args.join(' ')} did not exit`));
+    }, timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      // Let the pipes drain.
+      setImmediate(() => resolve({ code, stdout, stderr }));
+    });
+  });
+}
+
+const running = new Set<ReturnType<typeof spawn>>();
+
+/** Starts the relay, resolves with its first stdout line; `stop()` sends SIGTERM and resolves with everything it printed. */
+function startBin(args: string[]): Promise<{ address: string; stop: () => Promise<Run> }> {
+  const child = spawn(process.execPath, [BIN, ...args], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  let stdout = '';
+  let stderr = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  void exited.then(() => running.delete(child));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      const before = stdout;
+      stdout += d.toString();
+      if (!before.includes('\n') && stdout.includes('\n')) {
+        resolve({
+          address: stdout.slice(0, stdout.indexOf('\n')),
+          stop: async () => {
+            child.kill('SIGTERM');
+            const code = await exited;
+            await new Promise((r) => setImmediate(r));
+            return { code, stdout, stderr };
+          },
+        });
+      }
+    });
+    void exited.then((code) => reject(new Error(`relay exited with ${code} before printing its address: ${stderr}`)));
+  });
+}
+
+describe('graphchat-server command line', () => {
+  after(() => running.forEach((child) => child.kill('SIGKILL')));
+
+  it('an unknown flag: exit status 2 and one line on stderr', async () => {
+    const run = await runBin(['--bogus']);
+    assert.equal(run.code, 2);
+    assert.equal(run.stdout, '');
+    assert.match(run.stderr, /^graphchat-server: .*--bogus.*\n$/);
+    assert.equal(run.stderr.split('\n').length, 2, 'exactly one line');
+  });
+
+  it('an invalid value: exit status 2 and one line that names the option', async () => {
+    const run = await runBin(['--port', '70000']);
+    assert.equal(run.code, 2);
+    assert.equal(run.stdout, '');
+    assert.match(run.stderr, /^graphchat-server: port .*70000.*\n$/);
+    const long = await runBin(['--password', 'x'.repeat(256)]);
+    assert.equal(long.code, 2);
+    assert.match(long.stderr, /^graphchat-server: password .*\n$/);
+  });
+
+  it('--help prints the usage and exits 0', async () => {
+    for (const flag of ['--help', '-h']) {
+      const run = await runBin([flag]);
+      assert.equal(run.code, 0);
+      assert.equal(run.stdout, HELP);
+      assert.match(run.stdout, /^Usage: graphchat-server \[options\]$/m);
+      assert.equal(run.stderr, '');
+    }
+  });
+
+  it('prints exactly one line on stdout: its address, with the host and the password given', async () => {
+    const password = 'p@ss w/rd?#%é';
+    const relay = await startBin(['--port', '0', '--bind', '127.0.0.1', '--host', '127.0.0.1', '--data-dir', tempDir(), '--password', password, '--log-level', 'error']);
+    const address = parseRelayAddress(relay.address);
+    assert.equal(address.host, '127.0.0.1');
+    assert.equal(address.password, password);
+    assert.equal(address.tls, false);
+    assert.ok(address.port > 0 && address.port !== 443);
+    // The address works: the relay's key matches the fingerprint, and the password creates queues.
+    const client = await RelayClient.connect(address, { crypto, webSocket, timeoutMs: 5000 });
+    await createQueue(client, crypto, password);
+    await assert.rejects(createQueue(client, crypto, 'wrong'));
+    client.close();
+    const run = await relay.stop();
+    assert.equal(run.code, 0, 'SIGTERM stops it cleanly');
+    assert.equal(run.stdout, `${relay.address}\n`);
+  });
+
+  it('puts the public host, port and TLS in the address when a proxy fronts it', async () => {
+    const relay = await startBin(['--port', '0', '--bind', '127.0.0.1', '--host', 'relay.example.org', '--public-port', '443', '--data-dir', tempDir(), '--log-level', 'error']);
+    const address = parseRelayAddress(relay.address);
+    assert.equal(address.host, 'relay.example.org');
+    assert.equal(address.port, 443);
+    assert.equal(address.tls, true);
+    assert.equal(address.password, '');
+    assert.match(relay.address, /^emp:\/\/[A-Za-z0-9_-]{43}@relay\.example\.org$/);
+    const run = await relay.stop();
+    assert.equal(run.stdout, `${relay.address}\n`);
+  });
+});
