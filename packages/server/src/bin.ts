@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { ConfigError, HELP, parseConfig } from './config.js';
 import { startRelay } from './server.js';
 
