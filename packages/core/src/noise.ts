@@ -133,16 +133,20 @@ export class NxInitiator {
 
   /** <- e, ee, s, es. Returns the responder's static key, the payload and the session. */
   readMessage2(message: Uint8Array): { remoteStatic: Uint8Array; payload: Uint8Array; session: NoiseSession } {
-    if (message.length < DH_LENGTH * 2 + AEAD_TAG_LENGTH * 2) throw new DecodeError('TRUNCATED', 'Noise message 2 too short');
-    const remoteEphemeral = message.slice(0, DH_LENGTH);
-    this.state.mixHash(remoteEphemeral);
-    this.state.mixKey(this.crypto.x25519(this.ephemeral.secretKey, remoteEphemeral));
-    const remoteStatic = this.state.decryptAndHash(message.slice(DH_LENGTH, DH_LENGTH * 2 + AEAD_TAG_LENGTH));
-    this.state.mixKey(this.crypto.x25519(this.ephemeral.secretKey, remoteStatic));
-    const payload = this.state.decryptAndHash(message.slice(DH_LENGTH * 2 + AEAD_TAG_LENGTH));
-    const [send, receive] = this.state.split();
-    this.crypto.wipe(this.ephemeral.secretKey);
-    return { remoteStatic, payload, session: { send, receive, handshakeHash: this.state.hash } };
+    try {
+      if (message.length < DH_LENGTH * 2 + AEAD_TAG_LENGTH * 2) throw new DecodeError('TRUNCATED', 'Noise message 2 too short');
+      const remoteEphemeral = message.slice(0, DH_LENGTH);
+      this.state.mixHash(remoteEphemeral);
+      this.state.mixKey(this.crypto.x25519(this.ephemeral.secretKey, remoteEphemeral));
+      const remoteStatic = this.state.decryptAndHash(message.slice(DH_LENGTH, DH_LENGTH * 2 + AEAD_TAG_LENGTH));
+      this.state.mixKey(this.crypto.x25519(this.ephemeral.secretKey, remoteStatic));
+      const payload = this.state.decryptAndHash(message.slice(DH_LENGTH * 2 + AEAD_TAG_LENGTH));
+      const [send, receive] = this.state.split();
+      return { remoteStatic, payload, session: { send, receive, handshakeHash: this.state.hash } };
+    } finally {
+      // One attempt only: a failed handshake is not retried with the same ephemeral key.
+      this.crypto.wipe(this.ephemeral.secretKey);
+    }
   }
 }
 

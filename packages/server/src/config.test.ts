@@ -141,6 +141,9 @@ describe('parseConfig', () => {
     refuses([], { SYNC: 'FULL' }, /sync/);
     refuses(['--log-level', 'verbose'], {}, /log level/);
     refuses(['--tls', '2'], {}, /tls/);
+    refuses(['--host', 'my_host.example'], {}, /host/);
+    refuses(['--host', '::1'], {}, /host/);
+    refuses([], { HOST: 'a@b' }, /host/);
     refuses(['--tls', 'yes'], {}, /tls/);
     refuses(['--message-ttl-days', '0'], {}, /TTL/);
     refuses(['--queue-quota', '0'], {}, /quota/);

@@ -7,7 +7,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { limits } from '@graphchat/core';
+import { formatRelayAddress, limits, parseRelayAddress } from '@graphchat/core';
 import { LOG_LEVELS, type LogLevel } from './log.js';
 import type { SyncMode } from './sqlite-store.js';
 
@@ -30,6 +30,10 @@ export interface RelayConfig {
   readonly maxSubscriptions: number;
   readonly maxPendingBlocks: number;
   readonly maxHttpSessions: number;
+  /** How long a new WebSocket may take to send its first handshake message. */
+  readonly handshakeTimeoutMs: number;
+  /** How long the info page's figures are reused (see HttpApiOptions.infoRefreshMs). */
+  readonly infoRefreshMs: number;
   readonly sync: SyncMode;
   readonly logLevel: LogLevel;
 }
@@ -47,6 +51,8 @@ export const DEFAULT_CONFIG: RelayConfig = {
   maxSubscriptions: 100_000,
   maxPendingBlocks: 64,
   maxHttpSessions: 10_000,
+  infoRefreshMs: 5 * 60 * 1000,
+  handshakeTimeoutMs: 10_000,
   sync: 'normal',
   logLevel: 'info',
 };
@@ -134,12 +140,14 @@ function fromFlags(values: ReturnType<typeof parseFlags>['values'], env: NodeJS.
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new ConfigError(`log level must be one of ${LOG_LEVELS.join(', ')}`);
   const password = pick('password', 'PASSWORD') ?? '';
   if (new TextEncoder().encode(password).length > limits.MAX_PASSWORD_LENGTH) throw new ConfigError(`password must be at most ${limits.MAX_PASSWORD_LENGTH} bytes`);
+  const host = pick('host', 'HOST') ?? d.host;
+  if (!isAddressHost(host)) throw new ConfigError(`host must be a DNS name, an IPv4 address or a bracketed IPv6 address such as [::1], got "${host}"`);
   if (tls !== undefined && tls !== '0' && tls !== '1') throw new ConfigError(`tls must be 0 or 1, got "${tls}"`);
   return {
     ...d,
     port: port === undefined ? d.port : integer('port', port, 0, 65535),
     bind: pick('bind', 'BIND') ?? d.bind,
-    host: pick('host', 'HOST') ?? d.host,
+    host,
     publicPort: publicPort === undefined ? null : integer('public port', publicPort, 1, 65535),
     tls: tls === undefined ? null : tls === '1',
     dataDir: pick('data-dir', 'DATA_DIR') ?? d.dataDir,
@@ -150,4 +158,14 @@ function fromFlags(values: ReturnType<typeof parseFlags>['values'], env: NodeJS.
     sync,
     logLevel: logLevel as LogLevel,
   };
+}
+
+/** Whether `host` can stand in a relay address (clients must be able to parse what the relay prints). */
+function isAddressHost(host: string): boolean {
+  try {
+    parseRelayAddress(formatRelayAddress({ fingerprint: new Uint8Array(32), password: '', host, port: 1, tls: false }));
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -106,6 +106,7 @@ describe('malformed input never hurts the relay', () => {
       sent += batch;
       await raw.waitFor(sent);
       assert.equal(raw.closeCode, null, 'the relay must not drop a session over malformed plaintext');
+      if (sent % 2000 < WINDOW) await honestClientStillWorks(`during mutated blocks, after ${sent}`);
     }
     assert.equal(raw.received.length, FRAMES, 'one answer per block');
     for (const frame of raw.received) {
@@ -152,16 +153,13 @@ describe('malformed input never hurts the relay', () => {
   });
 
   it('rejects malformed handshakes', async () => {
-    const random = rng(11);
     for (let i = 0; i < 200; i++) {
       const ws = await openSocket(`ws://127.0.0.1:${relay.port}/`);
       const closed = closeCodeOf(ws);
       const length = [0, 1, 31, 32, 35, 37, 200][i % 7]!;
-      const message = crypto.randomBytes(length);
-      if (length === 36) message.set([0, 0, 0, 0], 32);
-      ws.send(i % 3 === 0 ? new Uint8Array(36) : message); // all-zero ephemeral key: low order
+      // Every third: a well-formed message 1 with an all-zero (low-order) ephemeral key.
+      ws.send(i % 3 === 0 ? new Uint8Array([...new Uint8Array(32), 0, 1, 0, 1]) : crypto.randomBytes(length));
       assert.equal(await closed, WS_CLOSE.HANDSHAKE, `handshake of ${length} bytes`);
-      if (random() < 0) break;
     }
     await honestClientStillWorks('after bad handshakes');
   });

@@ -280,7 +280,7 @@ describe('HTTP info page', () => {
   let base: string;
 
   before(async () => {
-    relay = await startTestRelay({ password });
+    relay = await startTestRelay({ password, infoRefreshMs: 0 });
     base = httpBase(relay.address);
   });
   after(() => relay.close());
@@ -296,6 +296,20 @@ describe('HTTP info page', () => {
     assert.ok(match, `no ${name} row`);
     return Number(match[1]);
   };
+
+  it('reuses its figures for a while, so polling it does not reveal when messages pass', async () => {
+    const cached = await startTestRelay({ password, infoRefreshMs: 60_000 });
+    const get = async () => (await fetch(`http://127.0.0.1:${cached.port}/`)).text();
+    const first = await get();
+    const client = await connect(cached.address);
+    const q = await createQueue(client, crypto, password);
+    await sendMessage(client, q.senderId, null, utf8('unseen'));
+    const second = await get();
+    assert.equal(counter(second, 'Queues'), counter(first, 'Queues'));
+    assert.equal(counter(second, 'Messages accepted since start'), counter(first, 'Messages accepted since start'));
+    client.close();
+    await cached.close();
+  });
 
   it('shows the address without the password, marked private, and no queue id; its counters change', async () => {
     const address = parseRelayAddress(relay.address);

@@ -5,7 +5,7 @@
  * `GET /health` and an info page with the address and aggregate counters.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { acceptClientHandshake, fromBase64url, limits, toBase64url, toHex, type Crypto, type EmpSession, type KeyPair } from '@graphchat/core';
+import { acceptClientHandshake, fromBase64url, limits, toHex, type Crypto, type EmpSession, type KeyPair } from '@graphchat/core';
 import { answerBlock, sealTransmissions } from './block-io.js';
 import type { Logger } from './log.js';
 import type { Relay, RelayConnection } from './relay.js';
@@ -21,6 +21,12 @@ export interface HttpApiOptions {
   readonly maxSessions: number;
   readonly sessionIdleMs: number;
   readonly stats: () => Promise<{ queues: number; messages: number }>;
+  /**
+   * How long the info page's figures are reused. Live counters would let
+   * anyone who polls the page see when messages are sent and delivered, which
+   * the fixed-size frames hide; and counting every message per request costs.
+   */
+  readonly infoRefreshMs: number;
 }
 
 interface HttpSession {
@@ -32,11 +38,12 @@ interface HttpSession {
 
 const TOKEN_LENGTH = 16;
 const MAX_HANDSHAKE_BODY = 1024;
-const startedAt = Date.now();
 
 export class HttpApi {
   private readonly sessions = new Map<string, HttpSession>();
   private readonly sweeper: NodeJS.Timeout;
+  private readonly startedAt = Date.now();
+  private infoRows: { at: number; rows: Promise<[string, string | number][]> } | null = null;
 
   constructor(private readonly options: HttpApiOptions) {
     this.sweeper = setInterval(() => this.sweep(), Math.min(options.sessionIdleMs, 60_000));
@@ -75,7 +82,9 @@ export class HttpApi {
       if (!allowed) return json(res, 405, { error: 'METHOD' });
       await handler(req, res);
     } catch (error) {
-      this.options.log.error(`http: ${String(error)}`);
+      // A client that drops its request mid-body is routine, not a relay error.
+      if (req.destroyed) this.options.log.debug(`http: ${String(error)}`);
+      else this.options.log.error(`http: ${String(error)}`);
       if (!res.headersSent) json(res, 500, { error: 'INTERNAL' });
     }
   }
@@ -138,9 +147,22 @@ export class HttpApi {
   }
 
   private async info(res: ServerResponse): Promise<void> {
+    const now = Date.now();
+    if (this.infoRows === null || now - this.infoRows.at >= this.options.infoRefreshMs) {
+      this.infoRows = { at: now, rows: this.infoFigures(now) };
+    }
+    const rows = await this.infoRows.rows;
+    const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<title>graphchat relay</title><style>body{font:16px system-ui,sans-serif;max-width:46em;margin:2em auto;padding:0 1em}td{padding:.3em 1em .3em 0;vertical-align:top}code{word-break:break-all}</style></head>
+<body><h1>graphchat relay</h1><table>${rows.map(([k, v]) => `<tr><td>${k}</td><td><code>${escapeHtml(String(v))}</code></td></tr>`).join('')}</table>
+<p>Add the address to a graphchat client to create message queues on this relay.</p></body></html>`;
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(html);
+  }
+
+  private async infoFigures(now: number): Promise<[string, string | number][]> {
     const c = this.options.relay.counters;
     const { queues, messages } = await this.options.stats();
-    const rows: [string, string | number][] = [
+    return [
       ['Address', this.options.publicAddress + (this.options.isPrivate ? ' (private: the password is given out separately)' : '')],
       ['Protocol versions', `${limits.MIN_VERSION}-${limits.MAX_VERSION}`],
       ['Queues', queues],
@@ -148,18 +170,10 @@ export class HttpApi {
       ['Messages accepted since start', c.messagesSent],
       ['Messages delivered since start', c.messagesDelivered],
       ['Open connections', c.connections],
-      ['Up since', new Date(startedAt).toISOString()],
+      ['Up since', new Date(this.startedAt).toISOString()],
+      ['Figures as of', new Date(now).toISOString()],
     ];
-    const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<title>graphchat relay</title><style>body{font:16px system-ui,sans-serif;max-width:46em;margin:2em auto;padding:0 1em}td{padding:.3em 1em .3em 0;vertical-align:top}code{word-break:break-all}</style></head>
-<body><h1>graphchat relay</h1><table>${rows.map(([k, v]) => `<tr><td>${k}</td><td><code>${escapeHtml(String(v))}</code></td></tr>`).join('')}</table>
-<p>Add the address to a graphchat client to create message queues on this relay.</p></body></html>`;
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(html);
   }
-}
-
-export function tokenText(token: Uint8Array): string {
-  return toBase64url(token);
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {

@@ -25,5 +25,9 @@ export function loadOrCreateIdentity(crypto: Crypto, dataDir: string): KeyPair {
   fsyncSync(fd);
   closeSync(fd);
   renameSync(temporary, path);
+  // Sync the directory too, so the rename itself survives a power loss.
+  const dir = openSync(dataDir, 'r');
+  fsyncSync(dir);
+  closeSync(dir);
   return key;
 }

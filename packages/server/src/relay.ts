@@ -15,7 +15,6 @@ import {
   limits,
   queueSecret,
   signatureInput,
-  toHex,
   utf8,
   type Command,
   type Crypto,
@@ -23,6 +22,7 @@ import {
   type Response,
   type Transmission,
 } from '@graphchat/core';
+import type { Logger } from './log.js';
 import type { QueueRecord, QueueStore } from './store.js';
 
 export interface RelayOptions {
@@ -34,11 +34,11 @@ export interface RelayOptions {
   readonly queueQuota: number;
   /** Subscriptions one connection may hold. */
   readonly maxSubscriptions: number;
+  readonly log: Logger;
   readonly now?: () => number;
 }
 
 export interface RelayCounters {
-  queuesCreated: number;
   messagesSent: number;
   messagesDelivered: number;
   connections: number;
@@ -60,10 +60,9 @@ const EMPTY = new Uint8Array(0);
 function idKey(id: Uint8Array): string {
   return String.fromCharCode.apply(null, id as unknown as number[]);
 }
-const RECIPIENT_COMMANDS = new Set(['SUB', 'KEY', 'ACK', 'GET', 'OFF', 'DEL']);
 
 export class Relay {
-  readonly counters: RelayCounters = { queuesCreated: 0, messagesSent: 0, messagesDelivered: 0, connections: 0 };
+  readonly counters: RelayCounters = { messagesSent: 0, messagesDelivered: 0, connections: 0 };
   private readonly subscriptions = new Map<string, Subscription>();
   readonly now: () => number;
   /** Verified when a queue does not exist, so timing does not reveal which ids exist. */
@@ -94,7 +93,7 @@ export class Relay {
     const previous = this.subscriptions.get(key);
     if (previous && previous.connection !== connection) previous.connection.ended(recipientId);
     this.subscriptions.set(key, { connection, recipientId, delivered: null, busy: false, again: false });
-    void this.deliver(recipientId);
+    this.deliverSoon(recipientId);
   }
 
   unsubscribe(connection: RelayConnection, recipientId: Uint8Array): void {
@@ -102,8 +101,13 @@ export class Relay {
     if (this.subscriptions.get(key)?.connection === connection) this.subscriptions.delete(key);
   }
 
+  /** Starts `deliver` without waiting for it; a store failure is logged, and the next SUB, SEND or ACK tries again. */
+  deliverSoon(recipientId: Uint8Array): void {
+    this.deliver(recipientId).catch((error: unknown) => this.options.log.error(`relay: delivery failed: ${String(error)}`));
+  }
+
   /** Pushes the oldest message to the subscriber, unless one is awaiting its ACK. */
-  async deliver(recipientId: Uint8Array): Promise<void> {
+  private async deliver(recipientId: Uint8Array): Promise<void> {
     const sub = this.subscription(recipientId);
     if (sub === undefined) return;
     if (sub.busy) {
@@ -153,7 +157,7 @@ export class RelayConnection {
     try {
       await this.relay.options.store.flush();
     } catch (error) {
-      console.error('relay: commit failed:', error);
+      this.relay.options.log.error(`relay: commit failed: ${String(error)}`);
       return results.map(([corrId, entityId]) => respond(corrId, entityId, err('INTERNAL')));
     }
     return results.map(([corrId, entityId, response]) => respond(corrId, entityId, response));
@@ -170,7 +174,7 @@ export class RelayConnection {
       return [t.corrId, t.entityId, await this.execute(t, decodeCommand(t.message))];
     } catch (error) {
       if (error instanceof Error && error.name === 'DecodeError') return [t.corrId, t.entityId, err('SYNTAX')];
-      console.error('relay: command failed:', error);
+      this.relay.options.log.error(`relay: command failed: ${String(error)}`);
       return [t.corrId, t.entityId, err('INTERNAL')];
     }
   }
@@ -182,7 +186,6 @@ export class RelayConnection {
     if (command.type === 'NEW') return this.createQueue(t, command);
     if (t.entityId.length === 0) return err('PROHIBITED');
     if (command.type === 'SEND') return this.send(t, command.body);
-    if (!RECIPIENT_COMMANDS.has(command.type)) return err('PROHIBITED');
 
     const queue = await this.relay.options.store.queueByRecipientId(t.entityId);
     const key = idKey(t.entityId);
@@ -220,7 +223,6 @@ export class RelayConnection {
       suspended: false,
     };
     await store.createQueue(queue);
-    this.relay.counters.queuesCreated++;
     return { type: 'IDS', recipientId: queue.recipientId, senderId: queue.senderId, serverDhKey: dh.publicKey };
   }
 
@@ -238,9 +240,11 @@ export class RelayConnection {
     const msgId = crypto.randomBytes(limits.ID_LENGTH);
     const createdAt = this.relay.now();
     const encrypted = encryptQueueMessage(crypto, queue.dhSecret, msgId, { timestamp: createdAt, authorized, body });
-    if ((await store.addMessage(queue.recipientId, { msgId, createdAt, body: encrypted }, queueQuota)) === 'quota') return err('QUOTA');
+    const added = await store.addMessage(queue.recipientId, { msgId, createdAt, body: encrypted }, queueQuota);
+    // The queue can be deleted between the lookup above and this write (a DEL from another connection).
+    if (added !== 'ok') return err(added === 'quota' ? 'QUOTA' : 'AUTH');
     this.relay.counters.messagesSent++;
-    void this.relay.deliver(queue.recipientId);
+    this.relay.deliverSoon(queue.recipientId);
     return { type: 'OK' };
   }
 
@@ -266,7 +270,7 @@ export class RelayConnection {
         // Also when the delivered message is gone (expired): otherwise delivery would stall.
         if (sub !== undefined && (acknowledged || (sub.delivered !== null && equalBytes(sub.delivered, command.msgId)))) {
           sub.delivered = null;
-          void this.relay.deliver(id);
+          this.relay.deliverSoon(id);
         }
         return acknowledged ? { type: 'OK' } : err('NO_MSG');
       }

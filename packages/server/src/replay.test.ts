@@ -71,6 +71,14 @@ describe('replay protection', () => {
     assert.ok(push.response.type === 'MSG');
     const ack = { type: 'ACK', msgId: push.response.msgId } as const;
     assert.deepEqual(await other.command(queue.recipientId, ack, null), { type: 'ERR', code: 'AUTH' }, 'another session');
+    // Subscribing to one queue does not authorize unsigned ACKs on another.
+    const unsubscribed = await createQueue(owner, crypto);
+    await sendMessage(owner, unsubscribed.senderId, null, utf8('n'));
+    const polled = await owner.command(unsubscribed.recipientId, { type: 'GET' }, null);
+    assert.deepEqual(polled, { type: 'ERR', code: 'AUTH' });
+    const peek = await other.command(unsubscribed.recipientId, { type: 'GET' }, unsubscribed.recipientKey.secretKey);
+    assert.ok(peek.type === 'MSG');
+    assert.deepEqual(await owner.command(unsubscribed.recipientId, { type: 'ACK', msgId: peek.msgId }, null), { type: 'ERR', code: 'AUTH' }, 'another queue');
     assert.deepEqual(await owner.command(queue.recipientId, ack, null), { type: 'OK' });
     owner.close();
     other.close();

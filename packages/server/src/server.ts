@@ -41,14 +41,20 @@ export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
     password: config.password,
     queueQuota: config.queueQuota,
     maxSubscriptions: config.maxSubscriptions,
+    log,
   });
 
   const expire = async () => {
-    const removed = await store.deleteExpired(Date.now() - config.messageTtlMs);
-    if (removed > 0) log.info(`expired ${removed} undelivered messages`);
+    try {
+      const removed = await store.deleteExpired(Date.now() - config.messageTtlMs);
+      await store.flush();
+      if (removed > 0) log.info(`expired ${removed} undelivered messages`);
+    } catch (error) {
+      log.error(`expiry failed: ${String(error)}`);
+    }
   };
   await expire();
-  const expiryTimer = setInterval(() => void expire().catch((e) => log.error(`expiry: ${String(e)}`)), Math.min(EXPIRY_INTERVAL_MS, config.messageTtlMs));
+  const expiryTimer = setInterval(() => void expire(), Math.min(EXPIRY_INTERVAL_MS, config.messageTtlMs));
   expiryTimer.unref();
 
   const server = createServer();
@@ -78,6 +84,7 @@ export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
     maxSessions: config.maxHttpSessions,
     sessionIdleMs: 5 * 60 * 1000,
     stats: () => store.stats(),
+    infoRefreshMs: config.infoRefreshMs,
   });
   const alive = new WeakSet<object>();
   const heartbeat = setInterval(() => {
@@ -103,7 +110,7 @@ export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
         staticKey,
         relay,
         log,
-        handshakeTimeoutMs: 10_000,
+        handshakeTimeoutMs: config.handshakeTimeoutMs,
         maxPendingBlocks: config.maxPendingBlocks,
         maxBufferedBytes: 8 * 1024 * 1024,
       });

@@ -100,9 +100,9 @@ export function openSqliteStore(path: string, sync: SyncMode = 'normal'): QueueS
   const queueCount = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM queues');
   const messageCount = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM messages');
 
-  const addMessage = db.transaction((recipientId: Uint8Array, message: StoredMessage, quota: number): 'ok' | 'quota' => {
+  const addMessage = db.transaction((recipientId: Uint8Array, message: StoredMessage, quota: number): 'ok' | 'quota' | 'no_queue' => {
     const queue = queueId.get(recipientId);
-    if (queue === undefined) throw new Error('queue not found');
+    if (queue === undefined) return 'no_queue';
     if (countMessages.get(queue.id)!.n >= quota) return 'quota';
     insertMessage.run(queue.id, message.msgId, message.createdAt, message.body);
     return 'ok';
@@ -115,9 +115,16 @@ export function openSqliteStore(path: string, sync: SyncMode = 'normal'): QueueS
     return true;
   });
 
-  let commit: Promise<void> | null = null;
-  const commitNow = () => {
+  /** The current turn's transaction; `failure` is set once SQLite has rolled it back. */
+  interface Turn {
+    committed: Promise<void>;
+    failure?: unknown;
+  }
+  let turn: Turn | null = null;
+  const endTurn = (t: Turn) => {
+    turn = null;
     try {
+      if (t.failure !== undefined) throw t.failure;
       db.exec('COMMIT');
     } catch (error) {
       if (db.inTransaction) db.exec('ROLLBACK');
@@ -126,24 +133,31 @@ export function openSqliteStore(path: string, sync: SyncMode = 'normal'): QueueS
   };
   /** Runs `change` in this turn's transaction, which commits at the end of the turn. */
   const write = <T>(change: () => T): Promise<T> => {
-    if (commit === null) {
+    if (turn === null) {
       db.exec('BEGIN IMMEDIATE');
-      commit = new Promise<void>((resolve, reject) =>
+      const t: Turn = { committed: Promise.resolve() };
+      t.committed = new Promise<void>((resolve, reject) =>
         setImmediate(() => {
-          commit = null;
           try {
-            commitNow();
+            endTurn(t);
             resolve();
           } catch (error) {
             reject(error);
           }
         }),
       );
+      t.committed.catch(() => {}); // flush() callers see the failure; nobody else must.
+      turn = t;
     }
-    // A failing statement is undone by SQLite alone; the rest of the turn's writes still commit.
+    const t = turn;
+    if (t.failure !== undefined) return Promise.reject(t.failure);
     try {
       return Promise.resolve(change());
     } catch (error) {
+      // A constraint error undoes only its statement. A full disk, I/O error
+      // and the like roll back the whole transaction: then nothing else of
+      // this turn may commit, and flush() reports the failure.
+      if (!db.inTransaction) t.failure = error;
       return Promise.reject(error);
     }
   };
@@ -171,9 +185,9 @@ export function openSqliteStore(path: string, sync: SyncMode = 'normal'): QueueS
     async stats(): Promise<StoreStats> {
       return { queues: queueCount.get()!.n, messages: messageCount.get()!.n };
     },
-    flush: () => commit ?? Promise.resolve(),
+    flush: () => turn?.committed ?? Promise.resolve(),
     async close() {
-      if (commit !== null) await commit.catch(() => {});
+      if (turn !== null) await turn.committed.catch(() => {});
       db.close();
     },
   };

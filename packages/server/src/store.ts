@@ -43,8 +43,8 @@ export interface QueueStore {
   suspendQueue(recipientId: Uint8Array): Promise<void>;
   /** Deletes the queue and its messages. */
   deleteQueue(recipientId: Uint8Array): Promise<void>;
-  /** Appends a message unless the queue already holds `quota` messages. */
-  addMessage(recipientId: Uint8Array, message: StoredMessage, quota: number): Promise<'ok' | 'quota'>;
+  /** Appends a message unless the queue already holds `quota` messages or no longer exists. */
+  addMessage(recipientId: Uint8Array, message: StoredMessage, quota: number): Promise<'ok' | 'quota' | 'no_queue'>;
   /** The oldest undelivered message. */
   firstMessage(recipientId: Uint8Array): Promise<StoredMessage | null>;
   /** Deletes the oldest message if it has this id; false otherwise. */
