@@ -30,6 +30,16 @@ export interface RelayConfig {
   readonly maxSubscriptions: number;
   readonly maxPendingBlocks: number;
   readonly maxHttpSessions: number;
+  /**
+   * WebSocket ping interval. Pings keep idle connections open through proxies
+   * that drop silent ones (nginx and PaaS routers after about a minute); a
+   * connection that has not answered the previous ping is closed.
+   */
+  readonly heartbeatMs: number;
+  /** Unsent bytes a WebSocket may pile up before the relay closes it as a slow consumer. */
+  readonly maxBufferedBytes: number;
+  /** An HTTP session unused this long is forgotten. */
+  readonly httpSessionIdleMs: number;
   /** How long a new WebSocket may take to send its first handshake message. */
   readonly handshakeTimeoutMs: number;
   /** How long the info page's figures are reused (see HttpApiOptions.infoRefreshMs). */
@@ -53,6 +63,9 @@ export const DEFAULT_CONFIG: RelayConfig = {
   maxHttpSessions: 10_000,
   infoRefreshMs: 5 * 60 * 1000,
   handshakeTimeoutMs: 10_000,
+  heartbeatMs: 30_000,
+  maxBufferedBytes: 8 * 1024 * 1024,
+  httpSessionIdleMs: 5 * 60 * 1000,
   sync: 'normal',
   logLevel: 'info',
 };

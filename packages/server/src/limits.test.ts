@@ -170,6 +170,41 @@ describe('pending blocks per connection', () => {
   });
 });
 
+describe('slow and dead peers', () => {
+  const pauseReading = (raw: RawSession) => (raw.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+
+  it('a client that stops reading is closed as a slow consumer (4005)', () =>
+    withRelay({ maxBufferedBytes: 256 * 1024 }, async (relay, [client]) => {
+      const q = await createQueue(client!, crypto);
+      await sendMessage(client!, q.senderId, null, new Uint8Array(limits.MAX_MESSAGE_BODY));
+      const raw = await RawSession.open(relay.address);
+      const signed = encodeSigned(new Uint8Array(0), q.recipientId, encodeCommand({ type: 'GET' }));
+      const get = encodeTransmission(crypto.ed25519Sign(q.recipientKey.secretKey, signatureInput(raw.session.id, signed)), signed);
+      const socket = pauseReading(raw);
+      socket.pause();
+      // Each GET is answered by a full-size MSG: 40 blocks of 100 GETs ask for about 64 MB.
+      const block = encodeBlock(new Array<Uint8Array>(100).fill(get));
+      for (let i = 0; i < 40; i++) raw.sendBlock(block);
+      await sleep(1500);
+      const closed = closeCodeOf(raw.ws, 15_000);
+      socket.resume();
+      assert.equal(await closed, WS_CLOSE.SLOW_CONSUMER);
+      assert.ok(raw.received.length < 4000, `${raw.received.length} frames reached the client`);
+    }));
+
+  it('a peer that stops answering pings is dropped; a live one stays', () =>
+    withRelay({ heartbeatMs: 100 }, async (relay) => {
+      const raw = await RawSession.open(relay.address);
+      const live = await RawSession.open(relay.address);
+      const connectionsBefore = relay.relay.counters.connections;
+      pauseReading(raw).pause();
+      await sleep(600);
+      assert.equal(relay.relay.counters.connections, connectionsBefore - 1, 'the silent peer was dropped');
+      assert.equal(live.closeCode, null, 'the live peer is still connected');
+      live.ws.close();
+    }));
+});
+
 describe('handshake timeout', () => {
   it('a socket that sends no handshake is closed with 4003', () =>
     withRelay({ handshakeTimeoutMs: 200 }, async (relay) => {

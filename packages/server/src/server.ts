@@ -24,11 +24,6 @@ export interface RunningRelay {
 }
 
 const EXPIRY_INTERVAL_MS = 3600 * 1000;
-/**
- * WebSocket pings keep idle connections open through proxies that drop
- * silent ones (nginx and PaaS routers after about a minute), and find dead peers.
- */
-const HEARTBEAT_INTERVAL_MS = 30_000;
 
 export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
   const crypto = sodiumCrypto;
@@ -82,7 +77,7 @@ export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
     publicAddress: addressOf(''),
     isPrivate: config.password !== '',
     maxSessions: config.maxHttpSessions,
-    sessionIdleMs: 5 * 60 * 1000,
+    sessionIdleMs: config.httpSessionIdleMs,
     stats: () => store.stats(),
     infoRefreshMs: config.infoRefreshMs,
   });
@@ -96,7 +91,7 @@ export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
       alive.delete(ws);
       ws.ping();
     }
-  }, HEARTBEAT_INTERVAL_MS);
+  }, config.heartbeatMs);
   heartbeat.unref();
 
   server.on('request', (req, res) => void http.handle(req, res));
@@ -112,7 +107,7 @@ export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
         log,
         handshakeTimeoutMs: config.handshakeTimeoutMs,
         maxPendingBlocks: config.maxPendingBlocks,
-        maxBufferedBytes: 8 * 1024 * 1024,
+        maxBufferedBytes: config.maxBufferedBytes,
       });
     });
   });
