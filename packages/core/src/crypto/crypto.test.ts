@@ -1,10 +1,20 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { shake256 } from '@noble/hashes/sha3.js';
 import fc from 'fast-check';
 import { concatBytes, fromHex, toHex, utf8 } from '../bytes.js';
 import { CryptoError } from '../errors.js';
 import { loadVectors } from '../test-support/vectors.js';
-import { AEAD_TAG_LENGTH, ED25519_SIGNATURE_LENGTH, KEY_LENGTH, type Crypto } from './crypto.js';
+import {
+  AEAD_TAG_LENGTH,
+  ED25519_SIGNATURE_LENGTH,
+  KEY_LENGTH,
+  ML_KEM_768_CIPHERTEXT_LENGTH,
+  ML_KEM_768_PUBLIC_KEY_LENGTH,
+  ML_KEM_768_SECRET_KEY_LENGTH,
+  type Argon2idParams,
+  type Crypto,
+} from './crypto.js';
 import { nobleCrypto } from './noble.js';
 import { sodiumCrypto } from './sodium.js';
 
@@ -58,6 +68,25 @@ interface AeadCase {
   readonly tag: string;
   readonly valid: boolean;
 }
+interface MlKemCase {
+  readonly comment: string;
+  /** d || z; absent when the source's key generation predates FIPS 203 final. */
+  readonly seed?: string;
+  readonly publicKey: string;
+  /** SHA-256 of the published 2400-byte decapsulation key. */
+  readonly secretKeySha256?: string;
+  readonly randomness: string;
+  readonly ciphertext: string;
+  readonly sharedSecret: string;
+}
+interface Argon2idCase {
+  readonly comment: string;
+  readonly password: string;
+  readonly salt: string;
+  readonly iterations: number;
+  readonly memoryKiB: number;
+  readonly output: string;
+}
 interface CryptoVectors {
   readonly comment: string;
   readonly sha256: readonly HashCase[];
@@ -68,12 +97,16 @@ interface CryptoVectors {
   readonly ed25519: readonly Ed25519Case[];
   readonly chacha20Poly1305: readonly AeadCase[];
   readonly xchacha20Poly1305: readonly AeadCase[];
+  readonly mlKem768: readonly MlKemCase[];
+  readonly argon2id: readonly Argon2idCase[];
 }
 
 const vectors = loadVectors<CryptoVectors>('crypto.json');
 const backends: readonly Crypto[] = [nobleCrypto, sodiumCrypto];
 const EMPTY = new Uint8Array(0);
 const BASE_POINT = '09' + '00'.repeat(31);
+/** Cheap Argon2id parameters: the pure-JavaScript backend is slow, and these tests are about agreement, not cost. */
+const FAST_ARGON2: Argon2idParams = { iterations: 1, memoryKiB: 64 };
 
 function isCryptoError(code: CryptoError['code']) {
   return (error: unknown): boolean => error instanceof CryptoError && error.code === code;
@@ -307,6 +340,131 @@ for (const backend of backends) {
       });
     }
 
+    describe('mlKem768', () => {
+      for (const c of vectors.mlKem768) {
+        const seed = c.seed;
+        if (seed !== undefined) {
+          it(`derives the published public key and secret key from the seed: ${c.comment}`, () => {
+            const pair = backend.mlKem768KeyPair(fromHex(seed));
+            assert.equal(toHex(pair.publicKey), c.publicKey);
+            assert.equal(pair.secretKey.length, ML_KEM_768_SECRET_KEY_LENGTH);
+            assert.equal(toHex(backend.sha256(pair.secretKey)), c.secretKeySha256);
+          });
+          it(`decapsulates the published ciphertext to the published shared secret: ${c.comment}`, () => {
+            const { secretKey } = backend.mlKem768KeyPair(fromHex(seed));
+            assert.equal(toHex(backend.mlKem768Decapsulate(fromHex(c.ciphertext), secretKey)), c.sharedSecret);
+          });
+          it(`returns the FIPS 203 implicit-rejection secret J(z || c) for a one-bit-corrupted ciphertext: ${c.comment}`, () => {
+            const { secretKey } = backend.mlKem768KeyPair(fromHex(seed));
+            const tampered = fromHex(c.ciphertext);
+            tampered[0] = (tampered[0] ?? 0) ^ 1;
+            const z = fromHex(seed).subarray(32);
+            const expected = shake256(concatBytes(z, tampered), { dkLen: 32 });
+            assert.equal(toHex(backend.mlKem768Decapsulate(tampered, secretKey)), toHex(expected));
+          });
+        }
+        it(`encapsulates with the published randomness to the published ciphertext and secret: ${c.comment}`, () => {
+          const { ciphertext, sharedSecret } = backend.mlKem768Encapsulate(fromHex(c.publicKey), fromHex(c.randomness));
+          assert.equal(toHex(ciphertext), c.ciphertext);
+          assert.equal(toHex(sharedSecret), c.sharedSecret);
+        });
+      }
+
+      it('round-trips a fresh key pair with sizes from FIPS 203', () => {
+        const pair = backend.mlKem768KeyPair();
+        assert.equal(pair.publicKey.length, ML_KEM_768_PUBLIC_KEY_LENGTH);
+        assert.equal(pair.secretKey.length, ML_KEM_768_SECRET_KEY_LENGTH);
+        const { ciphertext, sharedSecret } = backend.mlKem768Encapsulate(pair.publicKey);
+        assert.equal(ciphertext.length, ML_KEM_768_CIPHERTEXT_LENGTH);
+        assert.equal(sharedSecret.length, KEY_LENGTH);
+        assert.equal(sharedSecret.byteLength, sharedSecret.buffer.byteLength, 'shared secret is not a view into a larger buffer');
+        assert.deepEqual(backend.mlKem768Decapsulate(ciphertext, pair.secretKey), sharedSecret);
+        assert.notDeepEqual(backend.mlKem768Encapsulate(pair.publicKey).sharedSecret, sharedSecret);
+      });
+
+      const pair = backend.mlKem768KeyPair();
+      const { ciphertext } = backend.mlKem768Encapsulate(pair.publicKey);
+
+      it('throws CryptoError BAD_KEY for a public key, ciphertext or secret key of the wrong length', () => {
+        const bad = isCryptoError('BAD_KEY');
+        assert.throws(() => backend.mlKem768Encapsulate(pair.publicKey.subarray(1)), bad);
+        assert.throws(() => backend.mlKem768Encapsulate(concatBytes(pair.publicKey, new Uint8Array(1))), bad);
+        assert.throws(() => backend.mlKem768Decapsulate(ciphertext.subarray(1), pair.secretKey), bad);
+        assert.throws(() => backend.mlKem768Decapsulate(concatBytes(ciphertext, new Uint8Array(1)), pair.secretKey), bad);
+        assert.throws(() => backend.mlKem768Decapsulate(ciphertext, pair.secretKey.subarray(1)), bad);
+        assert.throws(() => backend.mlKem768Decapsulate(EMPTY, EMPTY), bad);
+      });
+
+      it('throws CryptoError BAD_KEY for a public key failing the FIPS 203 modulus check', () => {
+        // First coefficient 4095, then q = 3329 itself; then the last coefficient of t set to q.
+        const cases: [number, number, number][] = [
+          [0, 0xff, 0x0f],
+          [0, 0x01, 0x0d],
+        ];
+        for (const [offset, low, highNibble] of cases) {
+          const publicKey = pair.publicKey.slice();
+          publicKey[offset] = low;
+          publicKey[offset + 1] = ((publicKey[offset + 1] ?? 0) & 0xf0) | highNibble;
+          assert.throws(() => backend.mlKem768Encapsulate(publicKey), isCryptoError('BAD_KEY'));
+        }
+        const publicKey = pair.publicKey.slice();
+        const last = ML_KEM_768_PUBLIC_KEY_LENGTH - 32 - 3;
+        // Second coefficient of the last 3-byte group: (b1 >> 4) | (b2 << 4) = 3329 = 0xd01.
+        publicKey[last + 1] = ((publicKey[last + 1] ?? 0) & 0x0f) | 0x10;
+        publicKey[last + 2] = 0xd0;
+        assert.throws(() => backend.mlKem768Encapsulate(publicKey), isCryptoError('BAD_KEY'));
+      });
+
+      it('throws CryptoError BAD_KEY for a secret key whose embedded H(ek) does not match', () => {
+        const secretKey = pair.secretKey.slice();
+        const hashOffset = ML_KEM_768_SECRET_KEY_LENGTH - 64;
+        secretKey[hashOffset] = (secretKey[hashOffset] ?? 0) ^ 1;
+        assert.throws(() => backend.mlKem768Decapsulate(ciphertext, secretKey), isCryptoError('BAD_KEY'));
+      });
+
+      it('throws RangeError for a seed or randomness of the wrong length', () => {
+        assert.throws(() => backend.mlKem768KeyPair(new Uint8Array(32)), RangeError);
+        assert.throws(() => backend.mlKem768Encapsulate(pair.publicKey, new Uint8Array(31)), RangeError);
+      });
+    });
+
+    describe('argon2id', () => {
+      for (const c of vectors.argon2id) {
+        it(`returns the published output: ${c.comment}`, () => {
+          const params = { iterations: c.iterations, memoryKiB: c.memoryKiB };
+          const output = backend.argon2id(fromHex(c.password), fromHex(c.salt), params, c.output.length / 2);
+          assert.equal(toHex(output), c.output);
+        });
+      }
+
+      const salt = new Uint8Array(16).fill(7);
+      const password = utf8('correct horse battery staple');
+
+      it('depends on every input', () => {
+        const base = toHex(backend.argon2id(password, salt, FAST_ARGON2, 32));
+        const variants = [
+          backend.argon2id(utf8('correct horse battery stapler'), salt, FAST_ARGON2, 32),
+          backend.argon2id(password, new Uint8Array(16).fill(8), FAST_ARGON2, 32),
+          backend.argon2id(password, salt, { ...FAST_ARGON2, iterations: 2 }, 32),
+          backend.argon2id(password, salt, { ...FAST_ARGON2, memoryKiB: 72 }, 32),
+        ].map(toHex);
+        for (const v of variants) assert.notEqual(v, base);
+        // The output length is an input to H0 (RFC 9106 §3.2), not a truncation.
+        assert.notEqual(toHex(backend.argon2id(password, salt, FAST_ARGON2, 16)), base.slice(0, 32));
+      });
+
+      it('throws RangeError outside the common ground of the backends', () => {
+        assert.throws(() => backend.argon2id(password, salt.subarray(1), FAST_ARGON2, 32), RangeError);
+        assert.throws(() => backend.argon2id(password, new Uint8Array(17), FAST_ARGON2, 32), RangeError);
+        assert.throws(() => backend.argon2id(password, salt, FAST_ARGON2, 15), RangeError);
+        assert.throws(() => backend.argon2id(password, salt, FAST_ARGON2, 65), RangeError);
+        assert.throws(() => backend.argon2id(password, salt, FAST_ARGON2, 32.5), RangeError);
+        assert.throws(() => backend.argon2id(password, salt, { iterations: 0, memoryKiB: 64 }, 32), RangeError);
+        assert.throws(() => backend.argon2id(password, salt, { iterations: 1.5, memoryKiB: 64 }, 32), RangeError);
+        assert.throws(() => backend.argon2id(password, salt, { iterations: 1, memoryKiB: 7 }, 32), RangeError);
+      });
+    });
+
     describe('randomBytes', () => {
       it('returns exactly the requested number of bytes', () => {
         for (const length of [0, 1, 16, 32, 1000]) {
@@ -352,6 +510,12 @@ describe('noble and sodium interoperate', () => {
         const bob = b.x25519KeyPair();
         assert.deepEqual(b.x25519PublicKey(alice.secretKey), alice.publicKey);
         assert.deepEqual(a.x25519(alice.secretKey, bob.publicKey), b.x25519(bob.secretKey, alice.publicKey));
+      });
+
+      it(`an ML-KEM-768 ciphertext from ${a.name} decapsulates with ${b.name}`, () => {
+        const pair = b.mlKem768KeyPair();
+        const { ciphertext, sharedSecret } = a.mlKem768Encapsulate(pair.publicKey);
+        assert.deepEqual(b.mlKem768Decapsulate(ciphertext, pair.secretKey), sharedSecret);
       });
 
       for (const { name, nonceLength } of AEADS) {
@@ -408,6 +572,42 @@ describe('noble and sodium agree on arbitrary inputs', () => {
       fc.property(bytes(32), message, bytes(64), (publicKey, data, signature) => {
         assert.equal(noble.ed25519Verify(publicKey, data, signature), sodium.ed25519Verify(publicKey, data, signature));
       }),
+    );
+  });
+
+  it('produce the same ML-KEM-768 keys, ciphertexts and secrets, including for corrupted ciphertexts', () => {
+    fc.assert(
+      fc.property(bytes(64), bytes(32), fc.nat(ML_KEM_768_CIPHERTEXT_LENGTH * 8 - 1), (seed, randomness, bit) => {
+        const pair = noble.mlKem768KeyPair(seed);
+        assert.deepEqual(sodium.mlKem768KeyPair(seed), pair);
+        const sealed = noble.mlKem768Encapsulate(pair.publicKey, randomness);
+        assert.deepEqual(sodium.mlKem768Encapsulate(pair.publicKey, randomness), sealed);
+        const tampered = sealed.ciphertext.slice();
+        tampered[bit >> 3] = (tampered[bit >> 3] ?? 0) ^ (1 << (bit & 7));
+        const rejected = noble.mlKem768Decapsulate(tampered, pair.secretKey);
+        assert.deepEqual(sodium.mlKem768Decapsulate(tampered, pair.secretKey), rejected);
+        assert.notDeepEqual(rejected, sealed.sharedSecret);
+      }),
+      { numRuns: 20 },
+    );
+  });
+
+  it('produce the same Argon2id output for arbitrary passwords, salts, cheap costs and lengths', () => {
+    fc.assert(
+      fc.property(
+        message,
+        bytes(16),
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 8, max: 128 }),
+        fc.integer({ min: 16, max: 64 }),
+        (password, salt, iterations, memoryKiB, length) => {
+          const params = { iterations, memoryKiB };
+          const output = noble.argon2id(password, salt, params, length);
+          assert.equal(output.length, length);
+          assert.deepEqual(sodium.argon2id(password, salt, params, length), output);
+        },
+      ),
+      { numRuns: 30 },
     );
   });
 

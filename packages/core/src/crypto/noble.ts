@@ -5,13 +5,22 @@
  */
 import { chacha20poly1305, xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
+import { argon2id } from '@noble/hashes/argon2.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { randomBytes } from '@noble/hashes/utils.js';
+import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import { concatBytes } from '../bytes.js';
 import { CryptoError } from '../errors.js';
-import type { Crypto, KeyPair } from './crypto.js';
+import {
+  checkArgon2idArguments,
+  ML_KEM_768_CIPHERTEXT_LENGTH,
+  ML_KEM_768_PUBLIC_KEY_LENGTH,
+  ML_KEM_768_SECRET_KEY_LENGTH,
+  type Crypto,
+  type KeyPair,
+} from './crypto.js';
 
 function signingKeyPair(seed: Uint8Array): KeyPair {
   const publicKey = ed25519.getPublicKey(seed);
@@ -24,6 +33,36 @@ function aeadOpen(open: () => Uint8Array): Uint8Array | null {
   } catch {
     return null;
   }
+}
+
+function checkKemLength(name: string, value: Uint8Array, length: number): void {
+  if (value.length !== length) throw new CryptoError('BAD_KEY', `${name} must be ${length} bytes, got ${value.length}`);
+}
+
+function checkSeedLength(name: string, value: Uint8Array | undefined, length: number): void {
+  if (value !== undefined && value.length !== length) {
+    throw new RangeError(`${name} must be ${length} bytes, got ${value.length}`);
+  }
+}
+
+const ML_KEM_Q = 3329;
+
+/**
+ * FIPS 203 §7.2 encapsulation-key check: every 12-bit coefficient of the
+ * 1152-byte encoded vector t must be below q, i.e.
+ * ByteEncode12(ByteDecode12(ek)) = ek. @noble/post-quantum 0.5.0 performs
+ * this comparison, but its ByteDecode12 does not reduce mod q, so the check
+ * never fails; hence this explicit one.
+ */
+function mlKem768PublicKeyIsCanonical(publicKey: Uint8Array): boolean {
+  const end = ML_KEM_768_PUBLIC_KEY_LENGTH - 32;
+  for (let i = 0; i < end; i += 3) {
+    const b0 = publicKey[i] ?? 0;
+    const b1 = publicKey[i + 1] ?? 0;
+    const b2 = publicKey[i + 2] ?? 0;
+    if ((b0 | ((b1 & 0x0f) << 8)) >= ML_KEM_Q || ((b1 >> 4) | (b2 << 4)) >= ML_KEM_Q) return false;
+  }
+  return true;
 }
 
 export const nobleCrypto: Crypto = {
@@ -67,6 +106,42 @@ export const nobleCrypto: Crypto = {
   xchacha20Poly1305Encrypt: (key, nonce, ad, plaintext) => xchacha20poly1305(key, nonce, ad).encrypt(plaintext),
   xchacha20Poly1305Decrypt: (key, nonce, ad, ciphertext) =>
     aeadOpen(() => xchacha20poly1305(key, nonce, ad).decrypt(ciphertext)),
+
+  // ML-KEM-768 (FIPS 203). libsodium has no ML-KEM, so the sodium backend
+  // delegates these three methods here as well.
+  mlKem768KeyPair(seed) {
+    checkSeedLength('ML-KEM-768 key generation seed', seed, 64);
+    return ml_kem768.keygen(seed);
+  },
+  mlKem768Encapsulate(publicKey, randomness) {
+    checkKemLength('ML-KEM-768 public key', publicKey, ML_KEM_768_PUBLIC_KEY_LENGTH);
+    checkSeedLength('ML-KEM-768 encapsulation randomness', randomness, 32);
+    if (!mlKem768PublicKeyIsCanonical(publicKey)) {
+      throw new CryptoError('BAD_KEY', 'ML-KEM-768 public key fails the FIPS 203 modulus check');
+    }
+    let result: { cipherText: Uint8Array; sharedSecret: Uint8Array };
+    try {
+      result = ml_kem768.encapsulate(publicKey, randomness);
+    } catch {
+      throw new CryptoError('BAD_KEY', 'ML-KEM-768 public key rejected');
+    }
+    // noble's sharedSecret is a view into a larger buffer; return a copy of exactly 32 bytes.
+    return { ciphertext: result.cipherText, sharedSecret: result.sharedSecret.slice() };
+  },
+  mlKem768Decapsulate(ciphertext, secretKey) {
+    checkKemLength('ML-KEM-768 ciphertext', ciphertext, ML_KEM_768_CIPHERTEXT_LENGTH);
+    checkKemLength('ML-KEM-768 secret key', secretKey, ML_KEM_768_SECRET_KEY_LENGTH);
+    try {
+      return ml_kem768.decapsulate(ciphertext, secretKey).slice();
+    } catch {
+      throw new CryptoError('BAD_KEY', 'ML-KEM-768 secret key fails the FIPS 203 hash check');
+    }
+  },
+
+  argon2id(password, salt, params, length) {
+    checkArgon2idArguments(salt, params, length);
+    return argon2id(password, salt, { t: params.iterations, m: params.memoryKiB, p: 1, dkLen: length });
+  },
 
   wipe: (secret) => secret.fill(0),
 };

@@ -2,14 +2,16 @@
  * Node backend: libsodium through sodium-native for every primitive on the
  * hot path (curves, AEADs, hashes). libsodium has no HMAC-SHA256/HKDF in this
  * binding, so those come from the noble backend; they run only during
- * handshakes and queue creation.
+ * handshakes and queue creation. libsodium has no ML-KEM either, so ML-KEM-768
+ * is noble's (@noble/post-quantum) in both backends. Argon2id is libsodium's
+ * crypto_pwhash, which fixes parallelism at 1.
  *
  * Import as `@graphchat/core/crypto-sodium`; it is deliberately not part of the
  * package index, which must stay loadable in a browser.
  */
 import sodium from 'sodium-native';
 import { CryptoError } from '../errors.js';
-import { AEAD_TAG_LENGTH, type Crypto, type KeyPair } from './crypto.js';
+import { AEAD_TAG_LENGTH, checkArgon2idArguments, type Crypto, type KeyPair } from './crypto.js';
 import { nobleCrypto } from './noble.js';
 
 function bytes(length: number): Uint8Array {
@@ -122,6 +124,24 @@ export const sodiumCrypto: Crypto = {
   },
   xchacha20Poly1305Decrypt: (key, nonce, ad, ciphertext) =>
     aeadOpen(sodium.crypto_aead_xchacha20poly1305_ietf_decrypt, key, nonce, ad, ciphertext),
+
+  mlKem768KeyPair: nobleCrypto.mlKem768KeyPair,
+  mlKem768Encapsulate: nobleCrypto.mlKem768Encapsulate,
+  mlKem768Decapsulate: nobleCrypto.mlKem768Decapsulate,
+
+  argon2id(password, salt, params, length) {
+    checkArgon2idArguments(salt, params, length);
+    const out = bytes(length);
+    sodium.crypto_pwhash(
+      out,
+      password,
+      salt,
+      params.iterations,
+      params.memoryKiB * 1024,
+      sodium.crypto_pwhash_ALG_ARGON2ID13,
+    );
+    return out;
+  },
 
   wipe: (secret) => sodium.sodium_memzero(secret),
 };
