@@ -1,7 +1,7 @@
 // Public surface of @graphchat/core. Node-only backends live in subpath
 // exports (@graphchat/core/crypto-sodium) so this index loads in a browser.
 export { ByteReader, ByteWriter, concatBytes, equalBytes, fromBase64url, fromHex, fromUtf8, toBase64url, toHex, utf8 } from './bytes.js';
-export type { Crypto, KeyPair } from './crypto/crypto.js';
+export type { Argon2idParams, Crypto, KeyPair, MlKemEncapsulation } from './crypto/crypto.js';
 export { nobleCrypto } from './crypto/noble.js';
 export { CryptoError, DecodeError, SessionError } from './errors.js';
 export type { CryptoErrorCode, DecodeErrorCode, SessionErrorCode } from './errors.js';
@@ -28,3 +28,13 @@ export * as limits from './emp/limits.js';
 export { decryptQueueMessage, encryptQueueMessage, queueSecret } from './emp/message-crypto.js';
 export type { QueueMessage } from './emp/message-crypto.js';
 export { acceptClientHandshake, EmpSession, startClientHandshake, SUPPORTED_VERSIONS } from './emp/session.js';
+
+export { RatchetError } from './ratchet/errors.js';
+export type { RatchetErrorCode } from './ratchet/errors.js';
+export { decodeHeader, encodeHeader, HEADER_LENGTH } from './ratchet/header.js';
+export type { RatchetHeader } from './ratchet/header.js';
+export { MAX_SKIP, MAX_SKIPPED_KEYS, MAX_RETIRED_CHAINS } from './ratchet/limits.js';
+export { ratchetDecrypt, ratchetEncrypt } from './ratchet/ratchet.js';
+export { initReceiver, initSender } from './ratchet/state.js';
+export type { KeyPairGenerator, RatchetState, SkippedKey } from './ratchet/state.js';
+export { decodeRatchetState, encodeRatchetState, RATCHET_STATE_VERSION } from './ratchet/state-codec.js';
