@@ -38,3 +38,18 @@ export { ratchetDecrypt, ratchetEncrypt } from './ratchet/ratchet.js';
 export { initReceiver, initSender } from './ratchet/state.js';
 export type { KeyPairGenerator, RatchetState, SkippedKey } from './ratchet/state.js';
 export { decodeRatchetState, encodeRatchetState, RATCHET_STATE_VERSION } from './ratchet/state-codec.js';
+
+export { acceptAgreement, AGREEMENT_INFO, createInvitationKeys, joinAgreement } from './agreement/agreement.js';
+export type { AgreementResult, InvitationKeys, InvitationKeyOptions, InvitationSecretKeys, JoinOptions, JoinResult } from './agreement/agreement.js';
+export {
+  AGREEMENT_VERSION,
+  CONFIRMATION_KEYS_LENGTH,
+  decodeConfirmationKeys,
+  decodeInvitationKeys,
+  encodeConfirmationKeys,
+  encodeInvitationKeys,
+  INVITATION_KEYS_LENGTH,
+} from './agreement/codec.js';
+export type { ConfirmationKeys, InvitationPublicKeys } from './agreement/codec.js';
+export { AgreementError } from './agreement/errors.js';
+export type { AgreementErrorCode } from './agreement/errors.js';
