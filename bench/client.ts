@@ -1,0 +1,671 @@
+/**
+ * Client benchmark, part 1: the client-side message path on one core, for
+ * 256-byte message bodies, both parties (sender A and recipient B) in this
+ * process, so one message = the sender's work + the recipient's work.
+ *
+ *   node bench/dist/client.js [--seconds S] [--noble-seconds S] [--warmup-seconds S]
+ *                             [--burst N] [--body-size B] [--backends sodium,noble]
+ *                             [--only ratchet,signed,persisted] [--patterns burst,alternating]
+ *                             [--no-primitives] [--json] [--time-limit S]
+ *
+ * Levels, per message:
+ * 1. ratchet:   ratchetEncrypt (A) + ratchetDecrypt (B) of the body alone.
+ * 2. signed:    the path the client will use. A builds the envelope
+ *                 seq:u64 || timestamp:u64 || hash of A's previous sent message:32
+ *                 || hash of the last message A received:32 || body
+ *               signs SHA-256(envelope) with its per-connection Ed25519 key and
+ *               ratchet-encrypts envelope || signature; B ratchet-decrypts,
+ *               hashes the envelope, verifies the signature over that hash and
+ *               checks the sequence number and the hash chain. The message's
+ *               hash (for the next envelope) is that same SHA-256(envelope).
+ * 3. persisted: level 2 plus encodeRatchetState after every message on both
+ *               sides (the client stores the state with every message; the
+ *               storage write itself is not included).
+ *
+ * Patterns:
+ * - burst:       A sends N (--burst, 1000) messages, then B receives them; repeated.
+ *                One sending chain: no DH ratchet step.
+ * - alternating: every message changes direction, so every received message
+ *                is a DH ratchet step (X25519 key generation + 2 X25519 + 2 KDF_RK).
+ *
+ * Each case runs on a fresh pair of sessions: warm-up, then a fixed time.
+ * The sodium backend (the Node client's) gets --seconds (3), the noble backend
+ * (the browser's, pure JavaScript) --noble-seconds (1.5). A table of the
+ * primitives' unit costs follows, and a breakdown of where the time of a
+ * sodium level-2 message goes. Target: >= 10,000 messages/s for level 2 with
+ * sodium on one core (libsignal's Node binding: ~2,600/s on this machine,
+ * without signatures).
+ *
+ * The report goes to stdout and to bench/results/client-<date>.json; --json
+ * also prints the JSON as the last line of stdout. Profile with
+ *   node --cpu-prof --cpu-prof-dir=/tmp/prof bench/dist/client.js --backends sodium --no-primitives
+ */
+import { createHmac } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import {
+  ByteReader,
+  ByteWriter,
+  encodeRatchetState,
+  equalBytes,
+  initReceiver,
+  initSender,
+  nobleCrypto,
+  ratchetDecrypt,
+  ratchetEncrypt,
+  toHex,
+  utf8,
+  type Crypto,
+  type KeyPair,
+  type RatchetState,
+} from '@graphchat/core';
+import { sodiumCrypto } from '@graphchat/core/crypto-sodium';
+
+const HERE = dirname(fileURLToPath(import.meta.url)); // bench/dist
+const ROOT = resolve(HERE, '..', '..');
+
+const TARGET_MESSAGES_PER_SECOND = 10_000;
+const LIBSIGNAL_MESSAGES_PER_SECOND = 2_600;
+const HASH_LENGTH = 32;
+const SIGNATURE_LENGTH = 64;
+/** seq:u64 || timestamp:u64 || prevSent:32 || lastReceived:32 */
+const ENVELOPE_FIXED = 8 + 8 + HASH_LENGTH + HASH_LENGTH;
+
+// ---------------------------------------------------------------------------
+// Options
+
+function usageError(message: string): never {
+  process.stderr.write(`bench: ${message} (--help lists the options)\n`);
+  process.exit(2);
+}
+
+const OPTIONS = {
+  seconds: { type: 'string', default: '2' },
+  'noble-seconds': { type: 'string', default: '1.5' },
+  'warmup-seconds': { type: 'string', default: '0.4' },
+  burst: { type: 'string', default: '1000' },
+  'noble-burst': { type: 'string', default: '250' },
+  'body-size': { type: 'string', default: '256' },
+  backends: { type: 'string', default: 'sodium,sodium-fastkdf,noble' },
+  only: { type: 'string', default: 'ratchet,signed,persisted' },
+  patterns: { type: 'string', default: 'burst,alternating' },
+  'no-primitives': { type: 'boolean', default: false },
+  'time-limit': { type: 'string', default: '120' },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+function parseOptions() {
+  try {
+    return parseArgs({ strict: true, options: OPTIONS }).values;
+  } catch (error) {
+    return usageError((error as Error).message);
+  }
+}
+
+const args = parseOptions();
+if (args.help) {
+  process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0]!.replace(/^\/\*\*|^ \* ?/gm, '') + '\n');
+  process.exit(0);
+}
+
+function positive(name: string, text: string, integer: boolean): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
+    usageError(`--${name} must be a positive ${integer ? 'integer' : 'number'}, got "${text}"`);
+  }
+  return value;
+}
+
+type Level = 'ratchet' | 'signed' | 'persisted';
+type Pattern = 'burst' | 'alternating';
+type BackendName = 'sodium' | 'sodium-fastkdf' | 'noble';
+const LEVELS: readonly Level[] = ['ratchet', 'signed', 'persisted'];
+const PATTERNS: readonly Pattern[] = ['burst', 'alternating'];
+
+/**
+ * What-if backend, not used by the client: sodiumCrypto with HMAC-SHA256 and
+ * HKDF-SHA256 from node:crypto (OpenSSL) instead of noble's JavaScript (which
+ * sodiumCrypto borrows, as sodium-native has no HMAC-SHA256), to show what
+ * moving the ratchet's KDFs to native code would give. Checked against noble
+ * at start-up.
+ */
+function nativeHmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array {
+  return createHmac('sha256', key).update(data).digest();
+}
+
+const ZERO_SALT = new Uint8Array(32);
+
+function nativeHkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array {
+  if (!Number.isInteger(length) || length < 1 || length > 255 * 32) throw new RangeError(`HKDF length out of range: ${length}`);
+  const prk = nativeHmacSha256(salt.length === 0 ? ZERO_SALT : salt, ikm);
+  const out = new Uint8Array(length);
+  let previous = new Uint8Array(0);
+  for (let i = 1, offset = 0; offset < length; i++, offset += 32) {
+    previous = createHmac('sha256', prk).update(previous).update(info).update(Uint8Array.of(i)).digest();
+    out.set(previous.subarray(0, Math.min(32, length - offset)), offset);
+  }
+  prk.fill(0);
+  previous.fill(0);
+  return out;
+}
+
+const sodiumFastKdf: Crypto = { ...sodiumCrypto, name: 'sodium-fastkdf', hmacSha256: nativeHmacSha256, hkdfSha256: nativeHkdfSha256 };
+
+function checkFastKdf(): void {
+  const key = nobleCrypto.randomBytes(32);
+  const info = utf8('graphchat ratchet root');
+  const same =
+    equalBytes(nativeHmacSha256(key, Uint8Array.of(1)), nobleCrypto.hmacSha256(key, Uint8Array.of(1))) &&
+    equalBytes(nativeHkdfSha256(key, new Uint8Array(0), info, 56), nobleCrypto.hkdfSha256(key, new Uint8Array(0), info, 56)) &&
+    equalBytes(nativeHkdfSha256(key, key, info, 64), nobleCrypto.hkdfSha256(key, key, info, 64));
+  if (!same) throw new Error('sodium-fastkdf: node:crypto HMAC/HKDF disagree with noble');
+}
+
+const BACKENDS: Record<BackendName, Crypto> = { sodium: sodiumCrypto, 'sodium-fastkdf': sodiumFastKdf, noble: nobleCrypto };
+
+function list<T extends string>(name: string, text: string, allowed: readonly T[]): T[] {
+  const values = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  for (const value of values) if (!allowed.includes(value as T)) usageError(`--${name}: unknown value "${value}"`);
+  if (values.length === 0) usageError(`--${name} is empty`);
+  return allowed.filter((value) => values.includes(value)); // canonical order
+}
+
+const options = {
+  seconds: positive('seconds', args.seconds, false),
+  nobleSeconds: positive('noble-seconds', args['noble-seconds'], false),
+  warmupSeconds: positive('warmup-seconds', args['warmup-seconds'], false),
+  burst: positive('burst', args.burst, true),
+  nobleBurst: positive('noble-burst', args['noble-burst'], true),
+  bodySize: positive('body-size', args['body-size'], true),
+  backends: list<BackendName>('backends', args.backends, ['sodium', 'sodium-fastkdf', 'noble']),
+  levels: list<Level>('only', args.only, LEVELS),
+  patterns: list<Pattern>('patterns', args.patterns, PATTERNS),
+  primitives: !args['no-primitives'],
+  timeLimitSeconds: positive('time-limit', args['time-limit'], false),
+};
+
+process.on('uncaughtException', (error) => {
+  process.stderr.write(`bench: ${error.stack ?? String(error)}\n`);
+  process.exit(1);
+});
+// The measurements are synchronous loops: this timer fires between cases at the latest.
+setTimeout(() => {
+  process.stderr.write(`bench: time limit of ${options.timeLimitSeconds} s exceeded, stopping\n`);
+  process.exit(1);
+}, options.timeLimitSeconds * 1000).unref();
+
+// ---------------------------------------------------------------------------
+// The two parties
+
+interface Party {
+  readonly name: string;
+  state: RatchetState;
+  /** Per-connection Ed25519 key pair. */
+  readonly signing: KeyPair;
+  peerSigningKey: Uint8Array;
+  /** Messages sent so far (the next envelope's seq). */
+  sent: number;
+  /** Messages received so far (the seq expected next). */
+  received: number;
+  prevSentHash: Uint8Array;
+  lastReceivedHash: Uint8Array;
+  /** Latest encodeRatchetState output (level 3): what the client would write. */
+  stored: Uint8Array | null;
+  maxStoredBytes: number;
+}
+
+interface Wire {
+  readonly header: Uint8Array;
+  readonly ciphertext: Uint8Array;
+}
+
+const ZERO_HASH = new Uint8Array(HASH_LENGTH);
+
+function party(name: string, crypto: Crypto, state: RatchetState): Party {
+  return {
+    name,
+    state,
+    signing: crypto.ed25519KeyPair(),
+    peerSigningKey: ZERO_HASH,
+    sent: 0,
+    received: 0,
+    prevSentHash: ZERO_HASH,
+    lastReceivedHash: ZERO_HASH,
+    stored: null,
+    maxStoredBytes: 0,
+  };
+}
+
+/** A (sender, initSender) and B (receiver, initReceiver) sharing a fresh secret, as after the key agreement. */
+function makePair(crypto: Crypto): { a: Party; b: Party; ad: Uint8Array } {
+  const sharedKey = crypto.randomBytes(32);
+  const bobRatchet = crypto.x25519KeyPair();
+  const a = party('A', crypto, initSender(crypto, sharedKey, bobRatchet.publicKey));
+  const b = party('B', crypto, initReceiver(crypto, sharedKey, bobRatchet));
+  a.peerSigningKey = b.signing.publicKey;
+  b.peerSigningKey = a.signing.publicKey;
+  // Associated data: both parties' identity keys in the real protocol; 64 bytes here.
+  const ad = crypto.randomBytes(64);
+  return { a, b, ad };
+}
+
+function encodeEnvelope(from: Party, body: Uint8Array): Uint8Array {
+  return new ByteWriter(ENVELOPE_FIXED + body.length)
+    .u64(from.sent)
+    .u64(Date.now())
+    .bytes(from.prevSentHash)
+    .bytes(from.lastReceivedHash)
+    .bytes(body)
+    .finish();
+}
+
+function send(crypto: Crypto, level: Level, from: Party, body: Uint8Array, ad: Uint8Array): Wire {
+  let plaintext: Uint8Array;
+  if (level === 'ratchet') {
+    plaintext = body;
+  } else {
+    const envelope = encodeEnvelope(from, body);
+    const hash = crypto.sha256(envelope);
+    const signature = crypto.ed25519Sign(from.signing.secretKey, hash);
+    plaintext = new Uint8Array(envelope.length + SIGNATURE_LENGTH);
+    plaintext.set(envelope);
+    plaintext.set(signature, envelope.length);
+    from.prevSentHash = hash;
+  }
+  from.sent++;
+  const { state, header, ciphertext } = ratchetEncrypt(crypto, from.state, plaintext, ad);
+  from.state = state;
+  if (level === 'persisted') persist(from);
+  return { header, ciphertext };
+}
+
+function receive(crypto: Crypto, level: Level, to: Party, wire: Wire, ad: Uint8Array, bodySize: number): void {
+  const { state, plaintext } = ratchetDecrypt(crypto, to.state, wire.header, wire.ciphertext, ad);
+  to.state = state;
+  if (level === 'ratchet') {
+    if (plaintext.length !== bodySize) throw new Error(`${to.name}: got ${plaintext.length} bytes`);
+  } else {
+    const end = plaintext.length - SIGNATURE_LENGTH;
+    if (end < ENVELOPE_FIXED) throw new Error(`${to.name}: message too short`);
+    const envelope = plaintext.subarray(0, end);
+    const hash = crypto.sha256(envelope);
+    if (!crypto.ed25519Verify(to.peerSigningKey, hash, plaintext.subarray(end))) throw new Error(`${to.name}: bad signature`);
+    const reader = new ByteReader(envelope);
+    const seq = reader.u64();
+    reader.u64(); // timestamp
+    const prevSent = reader.bytes(HASH_LENGTH);
+    reader.bytes(HASH_LENGTH); // the peer's last received: checked against our own sent log in the client
+    if (seq !== to.received) throw new Error(`${to.name}: seq ${seq}, expected ${to.received}`);
+    if (!equalBytes(prevSent, to.lastReceivedHash)) throw new Error(`${to.name}: hash chain broken at ${seq}`);
+    if (reader.remaining !== bodySize) throw new Error(`${to.name}: body of ${reader.remaining} bytes`);
+    to.lastReceivedHash = hash;
+  }
+  to.received++;
+  if (level === 'persisted') persist(to);
+}
+
+function persist(p: Party): void {
+  const stored = encodeRatchetState(p.state);
+  p.stored = stored;
+  if (stored.length > p.maxStoredBytes) p.maxStoredBytes = stored.length;
+}
+
+// ---------------------------------------------------------------------------
+// Cases
+
+interface CaseResult {
+  readonly backend: BackendName;
+  readonly level: Level;
+  readonly pattern: Pattern;
+  readonly messages: number;
+  readonly seconds: number;
+  readonly messagesPerSecond: number;
+  readonly microsPerMessage: number;
+  /** Time in the sender's half (envelope, sign, encrypt, persist) and the recipient's half, per message. */
+  readonly sendMicros: number;
+  readonly receiveMicros: number;
+  /** Process CPU time over wall time (100 % = one core busy). */
+  readonly cpuPercent: number;
+  /** Largest encodeRatchetState output seen (level 3). */
+  readonly stateBytes: number | null;
+  readonly target: number | null;
+  readonly pass: boolean | null;
+}
+
+interface Counters {
+  messages: number;
+  sendMs: number;
+  receiveMs: number;
+}
+
+/** Runs the pattern until `ms` have passed (checked between bursts, or between messages when alternating). */
+function runPattern(
+  crypto: Crypto,
+  level: Level,
+  pattern: Pattern,
+  pair: { a: Party; b: Party; ad: Uint8Array },
+  body: Uint8Array,
+  ms: number,
+  counters: Counters,
+  burst: number,
+): void {
+  const { a, b, ad } = pair;
+  const end = performance.now() + ms;
+  if (pattern === 'burst') {
+    const wires: Wire[] = new Array(burst);
+    while (performance.now() < end) {
+      const t0 = performance.now();
+      for (let i = 0; i < burst; i++) wires[i] = send(crypto, level, a, body, ad);
+      const t1 = performance.now();
+      for (let i = 0; i < burst; i++) receive(crypto, level, b, wires[i]!, ad, body.length);
+      const t2 = performance.now();
+      counters.sendMs += t1 - t0;
+      counters.receiveMs += t2 - t1;
+      counters.messages += burst;
+    }
+  } else {
+    // A starts (B, the receiver, cannot send first); the turn carries over between calls.
+    let from = a.sent === b.sent ? a : b;
+    for (let t0 = performance.now(); t0 < end; ) {
+      const to = from === a ? b : a;
+      const wire = send(crypto, level, from, body, ad);
+      const t1 = performance.now();
+      receive(crypto, level, to, wire, ad, body.length);
+      const t2 = performance.now();
+      counters.sendMs += t1 - t0;
+      counters.receiveMs += t2 - t1;
+      counters.messages++;
+      from = to;
+      t0 = t2;
+    }
+  }
+}
+
+function runCase(backend: BackendName, level: Level, pattern: Pattern, seconds: number): CaseResult {
+  const crypto = BACKENDS[backend];
+  const body = crypto.randomBytes(options.bodySize);
+  const pair = makePair(crypto);
+  const burst = backend === 'noble' ? options.nobleBurst : options.burst;
+  runPattern(crypto, level, pattern, pair, body, options.warmupSeconds * 1000, { messages: 0, sendMs: 0, receiveMs: 0 }, burst);
+  const counters: Counters = { messages: 0, sendMs: 0, receiveMs: 0 };
+  const cpu0 = process.cpuUsage();
+  const start = performance.now();
+  runPattern(crypto, level, pattern, pair, body, seconds * 1000, counters, burst);
+  const elapsed = (performance.now() - start) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const messagesPerSecond = counters.messages / elapsed;
+  const targeted = backend !== 'noble' && level !== 'ratchet';
+  return {
+    backend,
+    level,
+    pattern,
+    messages: counters.messages,
+    seconds: elapsed,
+    messagesPerSecond,
+    microsPerMessage: (1e6 * elapsed) / counters.messages,
+    sendMicros: (1e3 * counters.sendMs) / counters.messages,
+    receiveMicros: (1e3 * counters.receiveMs) / counters.messages,
+    cpuPercent: (100 * (cpu.user + cpu.system)) / 1e6 / elapsed,
+    stateBytes: level === 'persisted' ? Math.max(pair.a.maxStoredBytes, pair.b.maxStoredBytes) : null,
+    target: targeted ? TARGET_MESSAGES_PER_SECOND : null,
+    pass: targeted ? messagesPerSecond >= TARGET_MESSAGES_PER_SECOND : null,
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Primitives: unit costs, for the breakdown
+
+type PrimitiveName =
+  | 'hmacSha256 (KDF_CK half)'
+  | 'hkdfSha256 56 B (message key)'
+  | 'hkdfSha256 64 B (KDF_RK)'
+  | 'xchacha20poly1305 encrypt'
+  | 'xchacha20poly1305 decrypt'
+  | 'sha256 envelope'
+  | 'ed25519 sign'
+  | 'ed25519 verify'
+  | 'x25519 key pair'
+  | 'x25519'
+  | 'toHex 32 B (skipped-key id)'
+  | 'encodeRatchetState';
+
+/** Microseconds per call of `fn`, over about `ms` after a short warm-up. */
+function timeOp(fn: () => unknown, ms: number): number {
+  const warmEnd = performance.now() + Math.min(50, ms / 4);
+  while (performance.now() < warmEnd) fn();
+  let calls = 0;
+  const start = performance.now();
+  const end = start + ms;
+  let now = start;
+  while (now < end) {
+    for (let i = 0; i < 16; i++) fn();
+    calls += 16;
+    now = performance.now();
+  }
+  return (1e3 * (now - start)) / calls;
+}
+
+function primitives(backend: BackendName, ms: number): Record<PrimitiveName, number> {
+  const crypto = BACKENDS[backend];
+  const key = crypto.randomBytes(32);
+  const one = Uint8Array.of(1);
+  const empty = new Uint8Array(0);
+  const info = utf8('graphchat ratchet message');
+  const nonce = crypto.randomBytes(24);
+  const ad = crypto.randomBytes(4 + 64 + 40);
+  const plaintext = crypto.randomBytes(ENVELOPE_FIXED + options.bodySize + SIGNATURE_LENGTH);
+  const ciphertext = crypto.xchacha20Poly1305Encrypt(key, nonce, ad, plaintext);
+  const envelope = crypto.randomBytes(ENVELOPE_FIXED + options.bodySize);
+  const signing = crypto.ed25519KeyPair();
+  const digest = crypto.sha256(envelope);
+  const signature = crypto.ed25519Sign(signing.secretKey, digest);
+  const dh = crypto.x25519KeyPair();
+  const peer = crypto.x25519KeyPair().publicKey;
+  const { a } = makePair(crypto);
+  return {
+    'hmacSha256 (KDF_CK half)': timeOp(() => crypto.hmacSha256(key, one), ms),
+    'hkdfSha256 56 B (message key)': timeOp(() => crypto.hkdfSha256(key, empty, info, 56), ms),
+    'hkdfSha256 64 B (KDF_RK)': timeOp(() => crypto.hkdfSha256(key, key, info, 64), ms),
+    'xchacha20poly1305 encrypt': timeOp(() => crypto.xchacha20Poly1305Encrypt(key, nonce, ad, plaintext), ms),
+    'xchacha20poly1305 decrypt': timeOp(() => crypto.xchacha20Poly1305Decrypt(key, nonce, ad, ciphertext), ms),
+    'sha256 envelope': timeOp(() => crypto.sha256(envelope), ms),
+    'ed25519 sign': timeOp(() => crypto.ed25519Sign(signing.secretKey, digest), ms),
+    'ed25519 verify': timeOp(() => crypto.ed25519Verify(signing.publicKey, digest, signature), ms),
+    'x25519 key pair': timeOp(() => crypto.x25519KeyPair(), ms),
+    x25519: timeOp(() => crypto.x25519(dh.secretKey, peer), ms),
+    'toHex 32 B (skipped-key id)': timeOp(() => toHex(peer), ms),
+    encodeRatchetState: timeOp(() => encodeRatchetState(a.state), ms),
+  };
+}
+
+/** Calls of each primitive per message (sender + recipient), by level and pattern. */
+function callsPerMessage(level: Level, pattern: Pattern): Partial<Record<PrimitiveName, number>> {
+  const calls: Partial<Record<PrimitiveName, number>> = {
+    'hmacSha256 (KDF_CK half)': 4, // kdfCk: 2 HMACs on each side
+    'hkdfSha256 56 B (message key)': 2, // messageCipher on each side
+    'xchacha20poly1305 encrypt': 1,
+    'xchacha20poly1305 decrypt': 1,
+    'toHex 32 B (skipped-key id)': 1, // ratchetDecrypt looks the header up in MKSKIPPED first
+  };
+  if (pattern === 'alternating') {
+    calls['x25519 key pair'] = 1;
+    calls['x25519'] = 2;
+    calls['hkdfSha256 64 B (KDF_RK)'] = 2;
+  }
+  if (level !== 'ratchet') {
+    calls['sha256 envelope'] = 2;
+    calls['ed25519 sign'] = 1;
+    calls['ed25519 verify'] = 1;
+  }
+  if (level === 'persisted') calls['encodeRatchetState'] = 2;
+  return calls;
+}
+
+interface Breakdown {
+  readonly backend: BackendName;
+  readonly level: Level;
+  readonly pattern: Pattern;
+  readonly measuredMicros: number;
+  readonly parts: { name: string; calls: number; micros: number; percent: number }[];
+  /** Measured minus the modelled primitives: ratchet bookkeeping (state copies, makeState, header/AD encoding), envelope code, allocation, GC. */
+  readonly restMicros: number;
+}
+
+function breakdown(result: CaseResult, unit: Record<PrimitiveName, number>): Breakdown {
+  const parts = Object.entries(callsPerMessage(result.level, result.pattern)).map(([name, calls]) => {
+    const micros = calls! * unit[name as PrimitiveName];
+    return { name, calls: calls!, micros, percent: (100 * micros) / result.microsPerMessage };
+  });
+  parts.sort((x, y) => y.micros - x.micros);
+  const modelled = parts.reduce((sum, part) => sum + part.micros, 0);
+  return { backend: result.backend, level: result.level, pattern: result.pattern, measuredMicros: result.microsPerMessage, parts, restMicros: result.microsPerMessage - modelled };
+}
+
+// ---------------------------------------------------------------------------
+// Machine load (as in relay.ts)
+
+function machineTicks(): { busy: number; total: number } {
+  const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+  const values = fields.map(Number);
+  const total = values.slice(0, 8).reduce((x, y) => x + y, 0);
+  return { busy: total - values[3]! - values[4]!, total };
+}
+
+async function machineBusy(ms: number): Promise<number> {
+  const before = machineTicks();
+  await new Promise((r) => setTimeout(r, ms));
+  const after = machineTicks();
+  return (100 * (after.busy - before.busy)) / Math.max(1, after.total - before.total);
+}
+
+// ---------------------------------------------------------------------------
+// Report
+
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const us = (n: number) => fmt(n, n < 10 ? 2 : n < 100 ? 1 : 0);
+const progress = (line: string) => process.stderr.write(`${line}\n`);
+
+function table(rows: readonly (readonly string[])[]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => (row[c] ?? '').length)));
+  return rows.map((row) => row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('   ').trimEnd()).join('\n');
+}
+
+const LEVEL_LABEL: Record<Level, string> = {
+  ratchet: '1 ratchet only',
+  signed: '2 envelope+sign+ratchet',
+  persisted: '3 = 2 + encode state x2',
+};
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const results: {
+    date: string;
+    node: string;
+    cpus: number;
+    cpuModel: string;
+    busyBefore: number;
+    options: typeof options;
+    cases: CaseResult[];
+    primitives: Partial<Record<BackendName, Record<PrimitiveName, number>>>;
+    breakdowns: Breakdown[];
+    pass: Record<string, boolean>;
+    seconds?: number;
+  } = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: availableParallelism(),
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    busyBefore: await machineBusy(1000),
+    options,
+    cases: [],
+    primitives: {},
+    breakdowns: [],
+    pass: {},
+  };
+  if (results.busyBefore > 10) progress(`note: ${fmt(results.busyBefore)} % of the machine's CPU was busy before the run; other processes will skew the figures`);
+
+  for (const backend of options.backends) {
+    if (backend === 'sodium-fastkdf') checkFastKdf();
+    const seconds = backend === 'noble' ? options.nobleSeconds : options.seconds;
+    for (const level of options.levels) {
+      for (const pattern of options.patterns) {
+        const r = runCase(backend, level, pattern, seconds);
+        results.cases.push(r);
+        progress(`${backend} ${level} ${pattern}: ${fmt(r.messagesPerSecond)} msg/s, ${us(r.microsPerMessage)} us/msg (${fmt(r.messages)} messages)`);
+        if (r.pass !== null && backend === 'sodium') results.pass[`${backend}.${level}.${pattern}`] = r.pass;
+      }
+    }
+    if (options.primitives) {
+      const unit = primitives(backend, backend === 'noble' ? 200 : 150);
+      results.primitives[backend] = unit;
+      for (const r of results.cases) if (r.backend === backend && r.level !== 'ratchet') results.breakdowns.push(breakdown(r, unit));
+    }
+  }
+  results.seconds = (performance.now() - started) / 1000;
+
+  const rows: string[][] = [['backend / level / pattern', 'msg/s', 'us/msg', 'send us', 'recv us', 'CPU', 'state B', 'target', '']];
+  for (const r of results.cases) {
+    rows.push([
+      `${r.backend.padEnd(14)} ${LEVEL_LABEL[r.level].padEnd(24)} ${r.pattern}`,
+      fmt(r.messagesPerSecond),
+      us(r.microsPerMessage),
+      us(r.sendMicros),
+      us(r.receiveMicros),
+      `${fmt(r.cpuPercent)} %`,
+      r.stateBytes === null ? '' : fmt(r.stateBytes),
+      r.target === null ? (r.backend === 'noble' ? 'ref.' : '') : `>= ${fmt(r.target)}/s`,
+      r.pass === null ? '' : r.backend === 'sodium' ? (r.pass ? 'PASS' : 'FAIL') : r.pass ? '(pass)' : '(fail)',
+    ]);
+  }
+  const header =
+    `graphchat client benchmark (one core, A and B in one process): ${options.bodySize}-byte bodies, bursts of ${options.burst} (noble ${options.nobleBurst}), ` +
+    `${results.cpus} CPUs (${results.cpuModel.trim()}), node ${process.version}, CPU busy before ${fmt(results.busyBefore)} %, ${fmt(results.seconds, 1)} s`;
+  let out = `\n${header}\n${table(rows)}\n`;
+  out += `(one message = sender's half + recipient's half; reference: libsignal's Node binding ~${fmt(LIBSIGNAL_MESSAGES_PER_SECOND)} msg/s here, unsigned)\n`;
+  out += `(CPU above 100 %: V8's garbage collector and compiler threads use the second core; node --single-threaded-gc keeps it to one)\n`;
+  const sides = results.cases.filter((r) => r.backend === 'sodium' && r.level !== 'ratchet');
+  if (sides.length > 0) {
+    out += `(a client does one half per message: sodium, sending only / receiving only: `;
+    out += sides.map((r) => `level ${LEVEL_LABEL[r.level][0]} ${r.pattern} ${fmt(1e6 / r.sendMicros)} / ${fmt(1e6 / r.receiveMicros)} msg/s`).join('; ');
+    out += `)\n`;
+  }
+  if (options.backends.includes('sodium-fastkdf')) out += `(sodium-fastkdf: what-if, sodium with HMAC/HKDF-SHA256 from node:crypto instead of noble; not what the client runs)\n`;
+
+  const backendsWithUnits = options.backends.filter((b) => results.primitives[b] !== undefined);
+  if (backendsWithUnits.length > 0) {
+    const names = Object.keys(results.primitives[backendsWithUnits[0]!]!) as PrimitiveName[];
+    const prow: string[][] = [['primitive (us per call)', ...backendsWithUnits]];
+    for (const name of names) prow.push([name, ...backendsWithUnits.map((b) => us(results.primitives[b]![name]))]);
+    out += `\n${table(prow)}\n`;
+  }
+  for (const b of results.breakdowns) {
+    if (b.level !== 'signed' || (b.backend === 'noble') || (b.backend === 'sodium-fastkdf' && b.pattern !== 'burst')) continue;
+    const brow: string[][] = [[`where a ${b.backend} level-2 ${b.pattern} message goes`, 'calls', 'us', 'share']];
+    for (const part of b.parts) brow.push([part.name, String(part.calls), us(part.micros), `${fmt(part.percent, 1)} %`]);
+    brow.push(['rest: ratchet bookkeeping, envelope code, allocation, GC', '', us(b.restMicros), `${fmt((100 * b.restMicros) / b.measuredMicros, 1)} %`]);
+    brow.push(['measured', '', us(b.measuredMicros), '100 %']);
+    brow.push(['(unit costs timed in isolation, so the rest is approximate)', '', '', '']);
+    out += `\n${table(brow)}\n`;
+  }
+  process.stdout.write(out);
+
+  const dir = join(ROOT, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `client-${results.date.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
+  process.stdout.write(`\nresults: ${file}\n`);
+  if (args.json) process.stdout.write(`${JSON.stringify(results)}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);
