@@ -41,12 +41,11 @@
  *   node --cpu-prof --cpu-prof-dir=/tmp/prof bench/dist/client.js --backends sodium --no-primitives
  */
 import { createHmac } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import {
   ByteReader,
   ByteWriter,
@@ -64,6 +63,7 @@ import {
   type RatchetState,
 } from '@graphchat/core';
 import { sodiumCrypto } from '@graphchat/core/crypto-sodium';
+import { fmt, machineBusy, parseBenchOptions, positive, progress, table, usageError } from './support.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url)); // bench/dist
 const ROOT = resolve(HERE, '..', '..');
@@ -77,11 +77,6 @@ const ENVELOPE_FIXED = 8 + 8 + HASH_LENGTH + HASH_LENGTH;
 
 // ---------------------------------------------------------------------------
 // Options
-
-function usageError(message: string): never {
-  process.stderr.write(`bench: ${message} (--help lists the options)\n`);
-  process.exit(2);
-}
 
 const OPTIONS = {
   seconds: { type: 'string', default: '2' },
@@ -99,27 +94,8 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
-function parseOptions() {
-  try {
-    return parseArgs({ strict: true, options: OPTIONS }).values;
-  } catch (error) {
-    return usageError((error as Error).message);
-  }
-}
+const args = parseBenchOptions(OPTIONS, import.meta.url);
 
-const args = parseOptions();
-if (args.help) {
-  process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0]!.replace(/^\/\*\*|^ \* ?/gm, '') + '\n');
-  process.exit(0);
-}
-
-function positive(name: string, text: string, integer: boolean): number {
-  const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
-    usageError(`--${name} must be a positive ${integer ? 'integer' : 'number'}, got "${text}"`);
-  }
-  return value;
-}
 
 type Level = 'ratchet' | 'signed' | 'persisted';
 type Pattern = 'burst' | 'alternating';
@@ -529,31 +505,13 @@ function breakdown(result: CaseResult, unit: Record<PrimitiveName, number>): Bre
 // ---------------------------------------------------------------------------
 // Machine load (as in relay.ts)
 
-function machineTicks(): { busy: number; total: number } {
-  const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
-  const values = fields.map(Number);
-  const total = values.slice(0, 8).reduce((x, y) => x + y, 0);
-  return { busy: total - values[3]! - values[4]!, total };
-}
 
-async function machineBusy(ms: number): Promise<number> {
-  const before = machineTicks();
-  await new Promise((r) => setTimeout(r, ms));
-  const after = machineTicks();
-  return (100 * (after.busy - before.busy)) / Math.max(1, after.total - before.total);
-}
 
 // ---------------------------------------------------------------------------
 // Report
 
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const us = (n: number) => fmt(n, n < 10 ? 2 : n < 100 ? 1 : 0);
-const progress = (line: string) => process.stderr.write(`${line}\n`);
 
-function table(rows: readonly (readonly string[])[]): string {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => (row[c] ?? '').length)));
-  return rows.map((row) => row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('   ').trimEnd()).join('\n');
-}
 
 const LEVEL_LABEL: Record<Level, string> = {
   ratchet: '1 ratchet only',

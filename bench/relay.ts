@@ -33,7 +33,6 @@ import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { WebSocket } from 'ws';
 import {
   createQueue,
@@ -48,6 +47,7 @@ import {
 } from '@graphchat/client';
 import type { KeyPair } from '@graphchat/core';
 import { sodiumCrypto } from '@graphchat/core/crypto-sodium';
+import { fmt, machineBusy, parseBenchOptions, positive, progress, table, usageError } from './support.js';
 
 const crypto = sodiumCrypto;
 const BLOCK_SIZE = 16384;
@@ -66,11 +66,6 @@ const TARGETS = { ceilingRatio: 0.4, pacedP99Ms: 20, bytesPerQueue: 1024 } as co
 // ---------------------------------------------------------------------------
 // Options
 
-function usageError(message: string): never {
-  process.stderr.write(`bench: ${message} (--help lists the options)\n`);
-  process.exit(2);
-}
-
 const OPTIONS = {
   pairs: { type: 'string', default: '8' },
   messages: { type: 'string', default: '20000' },
@@ -87,25 +82,8 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
-function parseOptions() {
-  try {
-    return parseArgs({ strict: true, options: OPTIONS }).values;
-  } catch (error) {
-    return usageError((error as Error).message);
-  }
-}
+const args = parseBenchOptions(OPTIONS, import.meta.url);
 
-const args = parseOptions();
-if (args.help) {
-  process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0]!.replace(/^\/\*\*|^ \* ?/gm, '') + '\n');
-  process.exit(0);
-}
-
-function positive(name: string, text: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) usageError(`--${name} must be a positive integer, got "${text}"`);
-  return value;
-}
 
 const options = {
   pairs: positive('pairs', args.pairs),
@@ -234,21 +212,7 @@ function cpuSplit(pid: number): { user: number; system: number } {
   return { user: Number(fields[11]) / CLK_TCK, system: Number(fields[12]) / CLK_TCK }; // utime (14), stime (15)
 }
 
-/** Busy and total jiffies of all CPUs, from /proc/stat. */
-function machineTicks(): { busy: number; total: number } {
-  const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
-  const values = fields.map(Number);
-  const total = values.slice(0, 8).reduce((a, b) => a + b, 0); // user nice system idle iowait irq softirq steal
-  return { busy: total - values[3]! - values[4]!, total };
-}
 
-/** Percentage of the machine's CPU time in use over `ms`. */
-async function machineBusy(ms: number): Promise<number> {
-  const before = machineTicks();
-  await sleep(ms);
-  const after = machineTicks();
-  return (100 * (after.busy - before.busy)) / Math.max(1, after.total - before.total);
-}
 
 function ownCpuSeconds(): number {
   const usage = process.cpuUsage();
@@ -765,15 +729,9 @@ async function memoryPhase(queues: number): Promise<MemoryReport> {
 // ---------------------------------------------------------------------------
 // Report
 
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const ms = (n: number) => `${fmt(n, n < 10 ? 2 : 1)} ms`;
 const mib = (n: number) => `${fmt(n / 1048576, 1)} MiB`;
-const progress = (line: string) => process.stderr.write(`${line}\n`);
 
-function table(rows: readonly (readonly string[])[]): string {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => (row[c] ?? '').length)));
-  return rows.map((row) => row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('   ').trimEnd()).join('\n');
-}
 
 async function main(): Promise<void> {
   const started = performance.now();
