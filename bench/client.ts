@@ -41,9 +41,8 @@
  *   node --cpu-prof --cpu-prof-dir=/tmp/prof bench/dist/client.js --backends sodium --no-primitives
  */
 import { createHmac } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import {
@@ -63,7 +62,7 @@ import {
   type RatchetState,
 } from '@graphchat/core';
 import { sodiumCrypto } from '@graphchat/core/crypto-sodium';
-import { fmt, machineBusy, parseBenchOptions, positive, progress, table, usageError } from './support.js';
+import { fmt, machineBusy, parseBenchOptions, positive, progress, runMain, saveResults, table, usageError } from './support.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url)); // bench/dist
 const ROOT = resolve(HERE, '..', '..');
@@ -612,18 +611,7 @@ async function main(): Promise<void> {
   }
   process.stdout.write(out);
 
-  const dir = join(ROOT, 'bench', 'results');
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, `client-${results.date.replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
-  process.stdout.write(`\nresults: ${file}\n`);
-  if (args.json) process.stdout.write(`${JSON.stringify(results)}\n`);
+  saveResults(ROOT, 'client', results, args.json);
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(1);
-  },
-);
+runMain(main);

@@ -27,7 +27,7 @@
  * The whole run stops (children killed) after --time-limit seconds (175).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -47,7 +47,7 @@ import {
 } from '@graphchat/client';
 import type { KeyPair } from '@graphchat/core';
 import { sodiumCrypto } from '@graphchat/core/crypto-sodium';
-import { fmt, machineBusy, parseBenchOptions, positive, progress, table, usageError } from './support.js';
+import { fmt, machineBusy, parseBenchOptions, positive, progress, runMain, saveResults, table, usageError } from './support.js';
 
 const crypto = sodiumCrypto;
 const BLOCK_SIZE = 16384;
@@ -807,18 +807,7 @@ async function main(): Promise<void> {
   const header = `graphchat relay benchmark: ${options.pairs} pairs, window ${options.window}, ${BODY_SIZE}-byte bodies, ${results.cpus} CPUs, node ${process.version}, CPU busy before ${fmt(results.busyBefore)} %, ${fmt(results.seconds, 1)} s`;
   process.stdout.write(`\n${header}\n${table(rows)}\n`);
 
-  const dir = join(ROOT, 'bench', 'results');
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, `relay-${results.date.replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
-  process.stdout.write(`\nresults: ${file}\n`);
-  if (args.json) process.stdout.write(`${JSON.stringify(results)}\n`);
+  saveResults(ROOT, 'relay', results, args.json);
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(1);
-  },
-);
+runMain(main);

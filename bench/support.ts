@@ -2,7 +2,8 @@
  * Plumbing shared by the benchmark scripts: options and --help, machine load,
  * and the report table.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
@@ -63,4 +64,25 @@ export const progress = (line: string) => process.stderr.write(`${line}\n`);
 export function table(rows: readonly (readonly string[])[]): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => (row[c] ?? '').length)));
   return rows.map((row) => row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('   ').trimEnd()).join('\n');
+}
+
+/** Writes `results` to bench/results/<name>-<date>.json under `root` (git-ignored); with `json`, also as stdout's last line. */
+export function saveResults(root: string, name: string, results: { date: string }, json: boolean): void {
+  const dir = join(root, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${name}-${results.date.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
+  process.stdout.write(`\nresults: ${file}\n`);
+  if (json) process.stdout.write(`${JSON.stringify(results)}\n`);
+}
+
+/** Runs a benchmark's main and exits: 0 when it completes, 1 with the error otherwise. */
+export function runMain(main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exit(1);
+    },
+  );
 }
