@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { toHex } from '@graphchat/core';
 import { openSqliteStore } from './sqlite-store.js';
 import type { QueueRecord, QueueStore, StoredMessage } from './store.js';

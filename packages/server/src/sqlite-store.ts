@@ -1,5 +1,5 @@
 /**
- * QueueStore on SQLite (better-sqlite3) in WAL mode.
+ * QueueStore on SQLite (better-sqlite3-multiple-ciphers, unencrypted) in WAL mode.
  *
  * Group commit: the first write in a turn of the event loop opens a
  * transaction, every later write joins it, and it commits at the end of the
@@ -8,7 +8,7 @@
  * (and, with `synchronous = FULL`, power loss), while a burst of writes costs
  * one commit (one fsync) instead of one each. Reads see uncommitted writes.
  */
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import type { QueueRecord, QueueStore, StoredMessage, StoreStats } from './store.js';
 
 export type SyncMode = 'normal' | 'full';

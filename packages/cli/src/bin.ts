@@ -1,0 +1,2 @@
+process.stderr.write('graphchat: not yet implemented\n');
+process.exit(1);
