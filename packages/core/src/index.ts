@@ -53,3 +53,48 @@ export {
 export type { ConfirmationKeys, InvitationPublicKeys } from './agreement/codec.js';
 export { AgreementError } from './agreement/errors.js';
 export type { AgreementErrorCode } from './agreement/errors.js';
+
+export { ChatError } from './chat/errors.js';
+export type { ChatErrorCode } from './chat/errors.js';
+export { MAX_QUEUES, queueRelay, SENDER_ID_LENGTH } from './chat/queue-address.js';
+export {
+  CHAT_VERSIONS,
+  commonChatVersion,
+  decodeInvitation,
+  encodeInvitation,
+  formatInvitationLink,
+  formatInvitationWebLink,
+  parseInvitationLink,
+} from './chat/invitation.js';
+export type { ChatVersionRange, Invitation, InvitationKind, QueueAddress } from './chat/invitation.js';
+export {
+  CONTENT_TAGS,
+  decodeContent,
+  displayNameProblem,
+  encodeContent,
+  HASH_LENGTH,
+  MAX_DISPLAY_NAME_LENGTH,
+  MAX_IMAGE_BYTES,
+  MAX_PROFILE_TEXT_BYTES,
+  MAX_TEXT_BYTES,
+  SENDER_KEY_LENGTH,
+} from './chat/content.js';
+export type { Content, ContentType, ProfileContent } from './chat/content.js';
+export {
+  ENVELOPE_SIGNATURE_CONTEXT,
+  ENVELOPE_VERSION,
+  envelopeHash,
+  MAX_CONFIRMATION_PLAINTEXT,
+  MAX_MESSAGE_PLAINTEXT,
+  openEnvelope,
+  PADDING_BLOCK,
+  paddedLength,
+  padPlaintext,
+  signEnvelope,
+  unpadPlaintext,
+  ZERO_HASH,
+} from './chat/envelope.js';
+export type { Envelope } from './chat/envelope.js';
+export { decodeQueueBody, encodeQueueBody, QUEUE_BODY_TAGS, QUEUE_BODY_VERSION } from './chat/queue-body.js';
+export type { QueueBody } from './chat/queue-body.js';
+export { SECURITY_CODE_CONTEXT, securityCode, securityCodeMatches } from './chat/security-code.js';

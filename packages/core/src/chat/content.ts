@@ -1,0 +1,232 @@
+/**
+ * What a signed envelope carries (docs/protocol/graph-chat.md §4.3): one
+ * content item, a type byte followed by its body. Lengths of text and bytes
+ * are u16, counts u8, optional fields a presence byte (0 absent, 1 present).
+ *
+ *   str      = len:u16 || UTF-8
+ *   bin      = len:u16 || bytes
+ *   opt(x)   = 00 | 01 || x
+ *   profile  = displayName:str || opt(fullName:str) || opt(image:bin) || opt(status:str)
+ *   queues   = count:u8 (1..8) || (len:u8 || relay || senderId:24) * count
+ *   keys     = count:u8 (1..8) || key:32 * count
+ *
+ *   1 confirm  queues (replyQueues) || keys (senderKeys) || profile
+ *   2 reply    keys (senderKeys) || profile
+ *   3 hello    (empty)
+ *   4 text     str (0..15,000 bytes)
+ *   5 receipt  seq:u32 (>= 1) || hash:32
+ *   6 profile  profile
+ */
+import { ByteReader, ByteWriter, fromUtf8, utf8 } from '../bytes.js';
+import { DecodeError } from '../errors.js';
+import { readU32, writeU32 } from '../ratchet/header.js';
+import { ChatError } from './errors.js';
+import { MAX_QUEUES, readCount, readQueueList, writeQueueList, type QueueAddress } from './queue-address.js';
+
+export interface ProfileContent {
+  /** 1..100 Unicode code points, no control characters (C0, DEL, C1). */
+  readonly displayName: string;
+  /** 1..500 bytes of UTF-8, no control characters. */
+  readonly fullName?: string;
+  /** An image file (JPEG, PNG or WebP; the receiver sniffs the format), 1..12,000 bytes. */
+  readonly image?: Uint8Array;
+  /** 1..500 bytes of UTF-8, any characters (line breaks allowed). */
+  readonly status?: string;
+}
+
+export type Content =
+  /** Joiner → inviter, in the confirmation: the joiner's receive queues and one sender public key per invitation queue (same order). */
+  | { readonly type: 'confirm'; readonly replyQueues: readonly QueueAddress[]; readonly senderKeys: readonly Uint8Array[]; readonly profile: ProfileContent }
+  /** Inviter → joiner: one sender public key per reply queue (same order). */
+  | { readonly type: 'reply'; readonly senderKeys: readonly Uint8Array[]; readonly profile: ProfileContent }
+  /** Joiner → inviter once it has secured its queues: the connection is active. */
+  | { readonly type: 'hello' }
+  /** A chat message: 0..15,000 bytes of UTF-8. */
+  | { readonly type: 'text'; readonly text: string }
+  /** Acknowledges the peer's envelope with this seq and SHA-256 hash (envelopeHash). */
+  | { readonly type: 'receipt'; readonly seq: number; readonly hash: Uint8Array }
+  /** A new profile for this connection. */
+  | { readonly type: 'profile'; readonly profile: ProfileContent };
+
+export type ContentType = Content['type'];
+
+export const MAX_DISPLAY_NAME_LENGTH = 100;
+export const MAX_PROFILE_TEXT_BYTES = 500;
+export const MAX_IMAGE_BYTES = 12_000;
+export const MAX_TEXT_BYTES = 15_000;
+export const SENDER_KEY_LENGTH = 32;
+export const HASH_LENGTH = 32;
+
+export const CONTENT_TAGS: Readonly<Record<ContentType, number>> = { confirm: 1, reply: 2, hello: 3, text: 4, receipt: 5, profile: 6 };
+
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+const codePoints = (text: string): number => {
+  let count = 0;
+  for (const _ of text) count++;
+  return count;
+};
+
+/** Why `name` is not a valid display name, or null. A caller can check user input with it before building a profile. */
+export function displayNameProblem(name: string): string | null {
+  const length = codePoints(name);
+  if (length < 1) return 'display name is empty';
+  if (length > MAX_DISPLAY_NAME_LENGTH) return `display name longer than ${MAX_DISPLAY_NAME_LENGTH} characters`;
+  if (CONTROL.test(name)) return 'display name contains a control character';
+  if (LONE_SURROGATE.test(name)) return 'display name is not well-formed Unicode';
+  return null;
+}
+
+function encodeText(what: string, text: string, min: number, max: number): Uint8Array {
+  if (LONE_SURROGATE.test(text)) throw new RangeError(`${what} is not well-formed Unicode (lone surrogate)`);
+  const bytes = utf8(text);
+  if (bytes.length > max) throw new ChatError('TOO_LARGE', `${what} is ${bytes.length} bytes, at most ${max} allowed`);
+  if (bytes.length < min) throw new RangeError(`${what} is empty`);
+  return bytes;
+}
+
+function readText(reader: ByteReader, what: string, min: number, max: number): string {
+  const length = reader.u16();
+  if (length < min || length > max) throw new DecodeError('INVALID', `${what} length ${length} outside ${min}..${max}`);
+  return fromUtf8(reader.bytes(length));
+}
+
+function writeProfile(writer: ByteWriter, profile: ProfileContent): void {
+  const problem = displayNameProblem(profile.displayName);
+  if (problem !== null) {
+    if (codePoints(profile.displayName) > MAX_DISPLAY_NAME_LENGTH) throw new ChatError('TOO_LARGE', problem);
+    throw new RangeError(problem);
+  }
+  writer.longBytes(utf8(profile.displayName));
+  if (profile.fullName === undefined) writer.u8(0);
+  else {
+    if (CONTROL.test(profile.fullName)) throw new RangeError('full name contains a control character');
+    writer.u8(1).longBytes(encodeText('full name', profile.fullName, 1, MAX_PROFILE_TEXT_BYTES));
+  }
+  if (profile.image === undefined) writer.u8(0);
+  else {
+    if (profile.image.length > MAX_IMAGE_BYTES) throw new ChatError('TOO_LARGE', `image is ${profile.image.length} bytes, at most ${MAX_IMAGE_BYTES} allowed`);
+    if (profile.image.length < 1) throw new RangeError('image is empty');
+    writer.u8(1).longBytes(profile.image);
+  }
+  if (profile.status === undefined) writer.u8(0);
+  else writer.u8(1).longBytes(encodeText('status', profile.status, 1, MAX_PROFILE_TEXT_BYTES));
+}
+
+function readPresence(reader: ByteReader, what: string): boolean {
+  const flag = reader.u8();
+  if (flag > 1) throw new DecodeError('INVALID', `${what} presence flag ${flag}`);
+  return flag === 1;
+}
+
+function readProfile(reader: ByteReader): ProfileContent {
+  // A display name of 100 code points takes at most 400 bytes of UTF-8.
+  const displayName = readText(reader, 'display name', 1, 4 * MAX_DISPLAY_NAME_LENGTH);
+  const problem = displayNameProblem(displayName);
+  if (problem !== null) throw new DecodeError('INVALID', problem);
+  const profile: { displayName: string; fullName?: string; image?: Uint8Array; status?: string } = { displayName };
+  if (readPresence(reader, 'full name')) {
+    const fullName = readText(reader, 'full name', 1, MAX_PROFILE_TEXT_BYTES);
+    if (CONTROL.test(fullName)) throw new DecodeError('INVALID', 'full name contains a control character');
+    profile.fullName = fullName;
+  }
+  if (readPresence(reader, 'image')) {
+    const length = reader.u16();
+    if (length < 1 || length > MAX_IMAGE_BYTES) throw new DecodeError('INVALID', `image length ${length} outside 1..${MAX_IMAGE_BYTES}`);
+    profile.image = reader.bytes(length);
+  }
+  if (readPresence(reader, 'status')) profile.status = readText(reader, 'status', 1, MAX_PROFILE_TEXT_BYTES);
+  return profile;
+}
+
+function writeKeys(writer: ByteWriter, keys: readonly Uint8Array[]): void {
+  if (keys.length < 1 || keys.length > MAX_QUEUES) throw new RangeError(`1..${MAX_QUEUES} sender keys required, got ${keys.length}`);
+  writer.u8(keys.length);
+  for (const key of keys) {
+    if (key.length !== SENDER_KEY_LENGTH) throw new RangeError(`sender key must be ${SENDER_KEY_LENGTH} bytes`);
+    writer.bytes(key);
+  }
+}
+
+function readKeys(reader: ByteReader): Uint8Array[] {
+  const count = readCount(reader, 'sender key');
+  const keys: Uint8Array[] = [];
+  for (let i = 0; i < count; i++) keys.push(reader.bytes(SENDER_KEY_LENGTH));
+  return keys;
+}
+
+/** Appends `type:u8 || body`. Throws ChatError TOO_LARGE past a size limit, RangeError for other invalid values. */
+export function writeContent(writer: ByteWriter, content: Content): void {
+  writer.u8(CONTENT_TAGS[content.type]);
+  switch (content.type) {
+    case 'confirm':
+      writeQueueList(writer, content.replyQueues);
+      writeKeys(writer, content.senderKeys);
+      writeProfile(writer, content.profile);
+      return;
+    case 'reply':
+      writeKeys(writer, content.senderKeys);
+      writeProfile(writer, content.profile);
+      return;
+    case 'hello':
+      return;
+    case 'text':
+      writer.longBytes(encodeText('text', content.text, 0, MAX_TEXT_BYTES));
+      return;
+    case 'receipt':
+      if (content.seq < 1) throw new RangeError(`receipt seq must be at least 1, got ${content.seq}`);
+      if (content.hash.length !== HASH_LENGTH) throw new RangeError(`receipt hash must be ${HASH_LENGTH} bytes`);
+      writeU32(writer, content.seq).bytes(content.hash);
+      return;
+    case 'profile':
+      writeProfile(writer, content.profile);
+      return;
+    default:
+      throw new RangeError(`unknown content type ${(content as { type: unknown }).type}`);
+  }
+}
+
+/** Reads `type:u8 || body` up to the end of `reader`'s input. */
+export function readContent(reader: ByteReader): Content {
+  const tag = reader.u8();
+  let content: Content;
+  switch (tag) {
+    case 1:
+      content = { type: 'confirm', replyQueues: readQueueList(reader), senderKeys: readKeys(reader), profile: readProfile(reader) };
+      break;
+    case 2:
+      content = { type: 'reply', senderKeys: readKeys(reader), profile: readProfile(reader) };
+      break;
+    case 3:
+      content = { type: 'hello' };
+      break;
+    case 4:
+      content = { type: 'text', text: readText(reader, 'text', 0, MAX_TEXT_BYTES) };
+      break;
+    case 5: {
+      const seq = readU32(reader);
+      if (seq < 1) throw new DecodeError('INVALID', 'receipt seq 0');
+      content = { type: 'receipt', seq, hash: reader.bytes(HASH_LENGTH) };
+      break;
+    }
+    case 6:
+      content = { type: 'profile', profile: readProfile(reader) };
+      break;
+    default:
+      throw new DecodeError('INVALID', `unknown content type ${tag}`);
+  }
+  reader.end();
+  return content;
+}
+
+export function encodeContent(content: Content): Uint8Array {
+  const writer = new ByteWriter();
+  writeContent(writer, content);
+  return writer.finish();
+}
+
+/** Throws DecodeError unless `bytes` is exactly one content item. */
+export function decodeContent(bytes: Uint8Array): Content {
+  return readContent(new ByteReader(bytes));
+}

@@ -1,0 +1,147 @@
+/**
+ * Signed envelopes (docs/protocol/graph-chat.md §4) and their padding (§5).
+ * Every ratchet message of a connection carries exactly one padded, signed
+ * envelope:
+ *
+ *   signed    = version:u8 (= 1) || seq:u32 || timestamp:u64 || prevSentHash:32 || lastReceivedHash:32
+ *               || type:u8 || body || signature:64
+ *   signature = Ed25519(sender's per-connection signing key, "graphchat envelope v1" || signed without signature)
+ *   hash      = SHA-256(signed)
+ *   padded    = len(signed):u32 || signed || zero bytes up to the next multiple of 256
+ *
+ * The signing keys are A_sig and B_sig of §1.1, which both sides hold through
+ * the invitation and the confirmation and which are bound into AD (§1.4).
+ */
+import { ByteReader, ByteWriter, concatBytes, utf8 } from '../bytes.js';
+import { ED25519_SIGNATURE_LENGTH, type Crypto } from '../crypto/crypto.js';
+import { MAX_MESSAGE_BODY } from '../emp/limits.js';
+import { DecodeError } from '../errors.js';
+import { CONFIRMATION_KEYS_LENGTH } from '../agreement/codec.js';
+import { HEADER_LENGTH, readU32, writeU32 } from '../ratchet/header.js';
+import { HASH_LENGTH, readContent, writeContent, type Content } from './content.js';
+import { ChatError } from './errors.js';
+
+export interface Envelope {
+  /** 1, 2, 3 … per sender per connection (u32). */
+  readonly seq: number;
+  /** The sender's clock when it made the envelope, ms since the Unix epoch (< 2^53). */
+  readonly timestamp: number;
+  /** envelopeHash of the previous envelope this sender sent on this connection; ZERO_HASH for the first. */
+  readonly prevSentHash: Uint8Array;
+  /** envelopeHash of the last envelope this sender received from the peer; ZERO_HASH if none yet. */
+  readonly lastReceivedHash: Uint8Array;
+  readonly content: Content;
+}
+
+export const ENVELOPE_VERSION = 1;
+/** Ed25519 signature domain separation: prepended to the signed bytes, never sent. */
+export const ENVELOPE_SIGNATURE_CONTEXT = 'graphchat envelope v1';
+export const ZERO_HASH: Uint8Array = new Uint8Array(HASH_LENGTH);
+/** version, seq, timestamp, the two hashes and the content type byte. */
+const FIXED_FIELDS = 1 + 4 + 8 + HASH_LENGTH + HASH_LENGTH + 1;
+const MIN_SIGNED_LENGTH = FIXED_FIELDS + ED25519_SIGNATURE_LENGTH;
+const CONTEXT = utf8(ENVELOPE_SIGNATURE_CONTEXT);
+
+/** Padded plaintexts are a multiple of this many bytes. */
+export const PADDING_BLOCK = 256;
+const LENGTH_PREFIX = 4;
+const AEAD_TAG = 16;
+const roundDown = (n: number): number => Math.floor(n / PADDING_BLOCK) * PADDING_BLOCK;
+/** Largest padded plaintext whose ratchet ciphertext fits a message queue body (§3): 15,872 bytes. */
+export const MAX_MESSAGE_PLAINTEXT = roundDown(MAX_MESSAGE_BODY - 2 - HEADER_LENGTH - AEAD_TAG);
+/** Largest padded plaintext whose ratchet ciphertext fits a confirmation queue body (§3): 14,592 bytes. */
+export const MAX_CONFIRMATION_PLAINTEXT = roundDown(MAX_MESSAGE_BODY - 2 - CONFIRMATION_KEYS_LENGTH - HEADER_LENGTH - AEAD_TAG);
+
+/** Length of padPlaintext's output for a signed envelope of `signedLength` bytes. */
+export function paddedLength(signedLength: number): number {
+  return Math.ceil((LENGTH_PREFIX + signedLength) / PADDING_BLOCK) * PADDING_BLOCK;
+}
+
+function checkHash(what: string, hash: Uint8Array): void {
+  if (hash.length !== HASH_LENGTH) throw new RangeError(`${what} must be ${HASH_LENGTH} bytes`);
+}
+
+/**
+ * The signed envelope bytes. Throws ChatError TOO_LARGE when the content
+ * exceeds a limit of §4.3 or the padded envelope would not fit its queue body
+ * (confirm content: MAX_CONFIRMATION_PLAINTEXT, any other: MAX_MESSAGE_PLAINTEXT);
+ * RangeError for other invalid fields.
+ */
+export function signEnvelope(crypto: Crypto, signingSecretKey: Uint8Array, envelope: Envelope): Uint8Array {
+  if (signingSecretKey.length !== 64) throw new RangeError('Ed25519 secret key must be 64 bytes (seed || public key)');
+  if (envelope.seq < 1) throw new RangeError(`seq must be at least 1, got ${envelope.seq}`);
+  checkHash('prevSentHash', envelope.prevSentHash);
+  checkHash('lastReceivedHash', envelope.lastReceivedHash);
+  const writer = new ByteWriter(512).u8(ENVELOPE_VERSION);
+  writeU32(writer, envelope.seq)
+    .u64(envelope.timestamp)
+    .bytes(envelope.prevSentHash)
+    .bytes(envelope.lastReceivedHash);
+  writeContent(writer, envelope.content);
+  const unsigned = writer.finish();
+  const limit = envelope.content.type === 'confirm' ? MAX_CONFIRMATION_PLAINTEXT : MAX_MESSAGE_PLAINTEXT;
+  const padded = paddedLength(unsigned.length + ED25519_SIGNATURE_LENGTH);
+  if (padded > limit) throw new ChatError('TOO_LARGE', `padded ${envelope.content.type} envelope is ${padded} bytes, at most ${limit} fit a queue body`);
+  const signature = crypto.ed25519Sign(signingSecretKey, concatBytes(CONTEXT, unsigned));
+  return concatBytes(unsigned, signature);
+}
+
+/**
+ * Verifies the signature first, then decodes. Throws DecodeError when the
+ * input is too short to hold an envelope, ChatError BAD_SIGNATURE when the
+ * signature does not verify under `signingPublicKey` (so any changed bit of a
+ * long enough input gives BAD_SIGNATURE), DecodeError when a correctly signed
+ * envelope is malformed.
+ */
+export function openEnvelope(crypto: Crypto, signingPublicKey: Uint8Array, signed: Uint8Array): Envelope {
+  if (signed.length < MIN_SIGNED_LENGTH) throw new DecodeError('TRUNCATED', `an envelope has at least ${MIN_SIGNED_LENGTH} bytes, got ${signed.length}`);
+  const split = signed.length - ED25519_SIGNATURE_LENGTH;
+  const unsigned = signed.subarray(0, split);
+  if (!crypto.ed25519Verify(signingPublicKey, concatBytes(CONTEXT, unsigned), signed.subarray(split))) {
+    throw new ChatError('BAD_SIGNATURE', 'envelope signature does not verify');
+  }
+  const reader = new ByteReader(unsigned);
+  const version = reader.u8();
+  if (version !== ENVELOPE_VERSION) throw new DecodeError('INVALID', `unknown envelope version ${version}`);
+  const seq = readU32(reader);
+  if (seq < 1) throw new DecodeError('INVALID', 'envelope seq 0');
+  const timestamp = reader.u64();
+  const prevSentHash = reader.bytes(HASH_LENGTH);
+  const lastReceivedHash = reader.bytes(HASH_LENGTH);
+  const content = readContent(reader);
+  return { seq, timestamp, prevSentHash, lastReceivedHash, content };
+}
+
+/** SHA-256 of the signed envelope bytes, signature included: what prevSentHash, lastReceivedHash and receipts refer to. */
+export function envelopeHash(crypto: Crypto, signed: Uint8Array): Uint8Array {
+  return crypto.sha256(signed);
+}
+
+/** `len:u32 || signed || zeros`, a multiple of 256 bytes: the plaintext given to ratchetEncrypt. */
+export function padPlaintext(signed: Uint8Array): Uint8Array {
+  const out = new Uint8Array(paddedLength(signed.length));
+  const writer = new ByteWriter(LENGTH_PREFIX);
+  out.set(writeU32(writer, signed.length).finish(), 0);
+  out.set(signed, LENGTH_PREFIX);
+  return out;
+}
+
+/**
+ * The signed envelope inside a padded plaintext. Throws DecodeError unless the
+ * input is a non-zero multiple of 256 bytes, the length prefix leaves fewer
+ * than 256 bytes of padding (so padding has one length), and every padding
+ * byte is zero.
+ */
+export function unpadPlaintext(padded: Uint8Array): Uint8Array {
+  if (padded.length === 0 || padded.length % PADDING_BLOCK !== 0) {
+    throw new DecodeError('INVALID', `padded plaintext length ${padded.length} is not a positive multiple of ${PADDING_BLOCK}`);
+  }
+  const length = readU32(new ByteReader(padded.subarray(0, LENGTH_PREFIX)));
+  if (LENGTH_PREFIX + length > padded.length || paddedLength(length) !== padded.length) {
+    throw new DecodeError('INVALID', `length prefix ${length} does not match ${padded.length} padded bytes`);
+  }
+  let nonZero = 0;
+  for (let i = LENGTH_PREFIX + length; i < padded.length; i++) nonZero |= padded[i]!;
+  if (nonZero !== 0) throw new DecodeError('INVALID', 'non-zero padding');
+  return padded.slice(LENGTH_PREFIX, LENGTH_PREFIX + length);
+}
