@@ -2,3 +2,22 @@ export { RelayClient, RelayClientError } from './relay-client.js';
 export type { CommandRequest, Push, RelayClientOptions, WebSocketFactory, WebSocketLike } from './relay-client.js';
 export { ackMessage, createQueue, openMessage, QueueError, secureQueue, sendMessage, subscribeQueue } from './queue.js';
 export type { RecipientQueue } from './queue.js';
+export type {
+  AgentStore,
+  ConnectionRecord,
+  ConnectionRole,
+  ConnectionStatus,
+  InvitationChannel,
+  KeyPairRecord,
+  MessageDirection,
+  MessageKind,
+  MessageRecord,
+  MessageStatus,
+  OutboxRecord,
+  ProfileData,
+  ProfileRecord,
+  ReceiveQueueRecord,
+  SendQueueRecord,
+} from './store.js';
+export { MemoryStore } from './memory-store.js';
+export { decodeRecord, encodeRecord, RecordCodecError } from './record-codec.js';

@@ -1,0 +1,21 @@
+/** Why a store could not be opened or created; `code` is stable, the message is for people. */
+export type StoreErrorCode =
+  /** The database exists but the passphrase does not open it. */
+  | 'WRONG_PASSPHRASE'
+  /** There is no database yet and the caller did not ask to create one. */
+  | 'NOT_INITIALIZED'
+  /** The caller asked to create a database where one already exists. */
+  | 'ALREADY_INITIALIZED'
+  /** Any other failure to open: unreadable or damaged files, a newer schema. */
+  | 'CORRUPT';
+
+export class StoreError extends Error {
+  override readonly name = 'StoreError';
+  constructor(
+    readonly code: StoreErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
