@@ -1,0 +1,356 @@
+/**
+ * The command line, parsed without side effects: global options come before
+ * the command, the command's own flags and arguments after it.
+ *
+ *   graphchat [--dir DIR] [--passphrase-file F] [--json] [--help] [--version] COMMAND ...
+ */
+import { CliError } from './errors.js';
+
+export interface GlobalOptions {
+  /** State directory: --dir, else $GRAPHCHAT_DIR, else ~/.graphchat. */
+  readonly dir: string;
+  readonly passphraseFile: string | null;
+  readonly json: boolean;
+  readonly help: boolean;
+  readonly version: boolean;
+}
+
+export type Command =
+  | { readonly name: 'init'; readonly displayName: string; readonly servers: readonly string[]; readonly fullName: string | null }
+  | { readonly name: 'invite'; readonly qr: boolean }
+  | { readonly name: 'connect'; readonly link: string; readonly scanned: boolean }
+  | { readonly name: 'contacts' }
+  | { readonly name: 'send'; readonly contact: string; readonly text: string }
+  | { readonly name: 'sync'; readonly timeoutSeconds: number; readonly idleSeconds: number }
+  | { readonly name: 'history'; readonly contact: string }
+  | { readonly name: 'code'; readonly contact: string }
+  | { readonly name: 'verify'; readonly contact: string; readonly code: string }
+  | {
+      readonly name: 'profile';
+      readonly displayName: string | null;
+      readonly fullName: string | null;
+      readonly status: string | null;
+    }
+  | { readonly name: 'chat' }
+  /** `graphchat help [COMMAND]` or `graphchat COMMAND --help`. */
+  | { readonly name: 'help'; readonly topic: string | null };
+
+export type CommandName = Command['name'];
+
+export interface ParsedArgs {
+  readonly options: GlobalOptions;
+  /** Null when no command was given (interactive chat on a terminal, usage otherwise). */
+  readonly command: Command | null;
+}
+
+export interface ParseEnvironment {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly homeDir: string;
+}
+
+export const DEFAULT_SYNC_TIMEOUT_SECONDS = 30;
+export const DEFAULT_SYNC_IDLE_SECONDS = 1;
+export const DB_FILE = 'graphchat.db';
+
+export const COMMANDS: readonly Exclude<CommandName, 'help'>[] = [
+  'init',
+  'invite',
+  'connect',
+  'contacts',
+  'send',
+  'sync',
+  'history',
+  'code',
+  'verify',
+  'profile',
+  'chat',
+];
+
+const GLOBAL_FLAGS = new Set(['--dir', '--passphrase-file', '--json', '--help', '-h', '--version', '-V']);
+
+function usage(message: string): CliError {
+  return new CliError('USAGE', message);
+}
+
+/** Joins a directory to a path with '/' (the client runs on POSIX systems; Node accepts '/' on Windows too). */
+function defaultDir(env: ParseEnvironment): string {
+  const fromEnv = env.env['GRAPHCHAT_DIR'];
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  return env.homeDir.replace(/\/+$/, '') + '/.graphchat';
+}
+
+/**
+ * Splits `--flag=value` into two tokens. A lone `-` and everything after `--`
+ * are arguments, never flags.
+ */
+interface Token {
+  readonly text: string;
+  readonly flag: boolean;
+}
+
+function tokenize(argv: readonly string[]): Token[] {
+  const tokens: Token[] = [];
+  let rest = false;
+  for (const arg of argv) {
+    if (rest) {
+      tokens.push({ text: arg, flag: false });
+    } else if (arg === '--') {
+      rest = true;
+      tokens.push({ text: arg, flag: true });
+    } else if (arg.startsWith('--') && arg.includes('=')) {
+      const eq = arg.indexOf('=');
+      tokens.push({ text: arg.slice(0, eq), flag: true }, { text: arg.slice(eq + 1), flag: false });
+    } else {
+      tokens.push({ text: arg, flag: arg.length > 1 && arg.startsWith('-') });
+    }
+  }
+  return tokens;
+}
+
+/** The command's flags (with or without a value) and its positional arguments. */
+interface CommandSpec {
+  readonly valueFlags: readonly string[];
+  readonly booleanFlags: readonly string[];
+  /** Flags that may be given more than once. */
+  readonly repeatable?: readonly string[];
+}
+
+interface CommandArgs {
+  readonly values: ReadonlyMap<string, readonly string[]>;
+  readonly booleans: ReadonlySet<string>;
+  readonly positional: readonly string[];
+  readonly help: boolean;
+}
+
+function parseCommandArgs(command: string, tokens: readonly Token[], spec: CommandSpec): CommandArgs {
+  const values = new Map<string, string[]>();
+  const booleans = new Set<string>();
+  const positional: string[] = [];
+  let help = false;
+  let afterDashes = false;
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    if (!token.flag || afterDashes) {
+      positional.push(token.text);
+      continue;
+    }
+    const flag = token.text;
+    if (flag === '--') {
+      afterDashes = true;
+    } else if (flag === '--help' || flag === '-h') {
+      help = true;
+    } else if (spec.valueFlags.includes(flag)) {
+      const next = tokens[i + 1];
+      if (next === undefined || next.flag) throw usage(`${command}: ${flag} needs a value`);
+      const list = values.get(flag) ?? [];
+      if (list.length > 0 && !(spec.repeatable ?? []).includes(flag)) {
+        throw usage(`${command}: ${flag} given more than once`);
+      }
+      list.push(next.text);
+      values.set(flag, list);
+      i++;
+    } else if (spec.booleanFlags.includes(flag)) {
+      booleans.add(flag);
+    } else if (GLOBAL_FLAGS.has(flag)) {
+      throw usage(`${flag} is a global option: put it before the command (graphchat ${flag} ${command} ...)`);
+    } else {
+      throw usage(`${command}: unknown option ${flag}`);
+    }
+  }
+  return { values, booleans, positional, help };
+}
+
+function single(args: CommandArgs, flag: string): string | null {
+  return args.values.get(flag)?.[0] ?? null;
+}
+
+function expectPositional(command: string, args: CommandArgs, names: readonly string[], joinLast: boolean): string[] {
+  const got = args.positional;
+  const synopsis = `graphchat ${command} ${names.join(' ')}`;
+  if (got.length < names.length) {
+    throw usage(`${command}: missing ${names[got.length]} (usage: ${synopsis})`);
+  }
+  if (got.length > names.length) {
+    if (!joinLast) throw usage(`${command}: unexpected argument ${JSON.stringify(got[names.length])} (usage: ${synopsis})`);
+    return [...got.slice(0, names.length - 1), got.slice(names.length - 1).join(' ')];
+  }
+  return [...got];
+}
+
+function nonEmpty(command: string, what: string, value: string): string {
+  if (value.trim() === '') throw usage(`${command}: ${what} is empty`);
+  return value;
+}
+
+function seconds(command: string, flag: string, value: string | null, fallback: number): number {
+  if (value === null) return fallback;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) {
+    throw usage(`${command}: ${flag} needs a positive number of seconds, not ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
+const SPECS: Record<Exclude<CommandName, 'help'>, CommandSpec> = {
+  init: { valueFlags: ['--name', '--server', '--full-name'], booleanFlags: [], repeatable: ['--server'] },
+  invite: { valueFlags: [], booleanFlags: ['--qr'] },
+  connect: { valueFlags: [], booleanFlags: ['--scanned'] },
+  contacts: { valueFlags: [], booleanFlags: [] },
+  send: { valueFlags: [], booleanFlags: [] },
+  sync: { valueFlags: ['--timeout', '--idle'], booleanFlags: [] },
+  history: { valueFlags: [], booleanFlags: [] },
+  code: { valueFlags: [], booleanFlags: [] },
+  verify: { valueFlags: [], booleanFlags: [] },
+  profile: { valueFlags: ['--name', '--full-name', '--status'], booleanFlags: [] },
+  chat: { valueFlags: [], booleanFlags: [] },
+};
+
+function isCommandName(name: string): name is Exclude<CommandName, 'help'> {
+  return (COMMANDS as readonly string[]).includes(name);
+}
+
+function parseCommand(name: string, tokens: readonly Token[]): Command {
+  if (name === 'help') {
+    const topic = tokens.find((t) => !t.flag)?.text ?? null;
+    if (topic !== null && !isCommandName(topic)) throw usage(`help: unknown command ${JSON.stringify(topic)}`);
+    return { name: 'help', topic };
+  }
+  if (!isCommandName(name)) throw usage(`unknown command ${JSON.stringify(name)} (see graphchat --help)`);
+  const args = parseCommandArgs(name, tokens, SPECS[name]);
+  if (args.help) return { name: 'help', topic: name };
+  switch (name) {
+    case 'init': {
+      expectPositional(name, args, [], false);
+      const displayName = single(args, '--name');
+      const servers = args.values.get('--server') ?? [];
+      if (displayName === null) throw usage('init: --name NAME is required');
+      if (servers.length === 0) throw usage('init: at least one --server ADDR is required');
+      return {
+        name,
+        displayName: nonEmpty(name, '--name', displayName),
+        servers: servers.map((s) => nonEmpty(name, '--server', s)),
+        fullName: single(args, '--full-name'),
+      };
+    }
+    case 'invite':
+      expectPositional(name, args, [], false);
+      return { name, qr: args.booleans.has('--qr') };
+    case 'connect': {
+      const [link] = expectPositional(name, args, ['LINK'], false);
+      return { name, link: nonEmpty(name, 'LINK', link!), scanned: args.booleans.has('--scanned') };
+    }
+    case 'contacts':
+    case 'chat':
+      expectPositional(name, args, [], false);
+      return { name };
+    case 'send': {
+      const [contact, text] = expectPositional(name, args, ['CONTACT', 'TEXT'], true);
+      return { name, contact: nonEmpty(name, 'CONTACT', contact!), text: nonEmpty(name, 'TEXT', text!) };
+    }
+    case 'sync':
+      expectPositional(name, args, [], false);
+      return {
+        name,
+        timeoutSeconds: seconds(name, '--timeout', single(args, '--timeout'), DEFAULT_SYNC_TIMEOUT_SECONDS),
+        idleSeconds: seconds(name, '--idle', single(args, '--idle'), DEFAULT_SYNC_IDLE_SECONDS),
+      };
+    case 'history':
+    case 'code': {
+      const [contact] = expectPositional(name, args, ['CONTACT'], false);
+      return { name, contact: nonEmpty(name, 'CONTACT', contact!) };
+    }
+    case 'verify': {
+      // The code is groups of digits; it may come as one quoted argument or as several.
+      const [contact, code] = expectPositional(name, args, ['CONTACT', 'CODE'], true);
+      return { name, contact: nonEmpty(name, 'CONTACT', contact!), code: nonEmpty(name, 'CODE', code!) };
+    }
+    case 'profile': {
+      expectPositional(name, args, [], false);
+      const displayName = single(args, '--name');
+      if (displayName !== null) nonEmpty(name, '--name', displayName);
+      return { name, displayName, fullName: single(args, '--full-name'), status: single(args, '--status') };
+    }
+  }
+}
+
+/**
+ * Parses `argv` (without the node and script paths). Throws CliError 'USAGE'
+ * with a one-line message on anything it does not understand.
+ */
+export function parseArgs(argv: readonly string[], environment: ParseEnvironment): ParsedArgs {
+  const tokens = tokenize(argv);
+  let dir: string | null = null;
+  let passphraseFile: string | null = null;
+  let json = false;
+  let help = false;
+  let version = false;
+  let i = 0;
+  for (; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    if (!token.flag) break;
+    const flag = token.text;
+    if (flag === '--') {
+      i++;
+      break;
+    }
+    if (flag === '--dir' || flag === '--passphrase-file') {
+      const next = tokens[i + 1];
+      if (next === undefined || next.flag) throw usage(`${flag} needs a value`);
+      if (next.text === '') throw usage(`${flag} is empty`);
+      if (flag === '--dir') dir = next.text;
+      else passphraseFile = next.text;
+      i++;
+    } else if (flag === '--json') {
+      json = true;
+    } else if (flag === '--help' || flag === '-h') {
+      help = true;
+    } else if (flag === '--version' || flag === '-V') {
+      version = true;
+    } else {
+      throw usage(`unknown option ${flag} (see graphchat --help)`);
+    }
+  }
+  const options: GlobalOptions = { dir: dir ?? defaultDir(environment), passphraseFile, json, help, version };
+  const name = tokens[i];
+  if (name === undefined) return { options, command: null };
+  return { options, command: parseCommand(name.text, tokens.slice(i + 1)) };
+}
+
+/** Whether the command opens the database (and so needs the passphrase). */
+export function needsDatabase(command: Command): boolean {
+  return command.name !== 'help';
+}
+
+/** Where the database lives in the state directory. */
+export function databasePath(dir: string): string {
+  return dir.replace(/\/+$/, '') + '/' + DB_FILE;
+}
+
+export interface PassphraseSource {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Reads a whole file as UTF-8 (throws as fs.readFileSync does). */
+  readonly readFile: (path: string) => string;
+}
+
+/**
+ * The passphrase from --passphrase-file (its first line, without the line
+ * break) or else GRAPHCHAT_PASSPHRASE; null when neither is given (the caller
+ * may then ask on a terminal). An empty passphrase is refused.
+ */
+export function resolvePassphrase(options: GlobalOptions, source: PassphraseSource): string | null {
+  if (options.passphraseFile !== null) {
+    let content: string;
+    try {
+      content = source.readFile(options.passphraseFile);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new CliError('NO_PASSPHRASE', `cannot read passphrase file ${options.passphraseFile}: ${reason}`);
+    }
+    const first = content.split(/\r?\n/, 1)[0] ?? '';
+    if (first === '') throw new CliError('NO_PASSPHRASE', `passphrase file ${options.passphraseFile} is empty`);
+    return first;
+  }
+  const fromEnv = source.env['GRAPHCHAT_PASSPHRASE'];
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  return null;
+}

@@ -1,0 +1,171 @@
+/**
+ * What each command prints. With --json: one JSON object per line on stdout,
+ * in the shapes the scriptable interface fixes; without: lines for people.
+ */
+import type { AgentEvent, ContactInfo, HistoryItem, ProfileRecord } from '@graphchat/client';
+import { oneLine } from './errors.js';
+
+export interface Writable {
+  write(text: string): unknown;
+}
+
+/** One JSON object on one line (JSON.stringify never emits a raw line break). */
+export function jsonLine(value: object): string {
+  return JSON.stringify(value) + '\n';
+}
+
+// ---- JSON shapes -------------------------------------------------------------
+
+export function linkJson(link: string, qr: string | null): object {
+  return qr === null ? { link } : { link, qr };
+}
+
+export function contactIdJson(contactId: string): object {
+  return { contact: contactId };
+}
+
+export function contactJson(contact: ContactInfo): object {
+  return { contact: contact.id, name: contact.name, status: contact.status, verified: contact.verified };
+}
+
+export function messageIdJson(messageId: string): object {
+  return { message: messageId };
+}
+
+export function historyJson(item: HistoryItem): object {
+  return { message: item.id, direction: item.direction, text: item.text, status: item.status, timestamp: item.timestamp };
+}
+
+/** An agent event goes out as it is: it already carries "event" and "contact". */
+export function eventJson(event: AgentEvent): object {
+  return event;
+}
+
+export function profileJson(profile: ProfileRecord): object {
+  const p = profile.profile;
+  return {
+    profile: profile.id,
+    name: p.displayName,
+    ...(p.fullName !== undefined ? { fullName: p.fullName } : {}),
+    ...(p.status !== undefined ? { status: p.status } : {}),
+    relays: [...profile.relays],
+  };
+}
+
+export function codeJson(contactId: string, code: string): object {
+  return { contact: contactId, code };
+}
+
+export function verifiedJson(contactId: string, verified: boolean): object {
+  return { contact: contactId, verified };
+}
+
+export function errorJson(code: string, message: string): object {
+  return { error: code, message: oneLine(message) };
+}
+
+// ---- human-readable lines ------------------------------------------------------
+
+const pad2 = (n: number): string => String(n).padStart(2, '0');
+
+/** Local time as `YYYY-MM-DD HH:MM`. */
+export function formatTime(ms: number): string {
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
+}
+
+/** A relay address without its access password. */
+export function hideRelayPassword(address: string): string {
+  return address.replace(/^(emp:\/\/[^:@/]+):[^@]*@/, '$1:***@');
+}
+
+/** A contact's name, or a stand-in while the handshake has not carried it yet. */
+export function displayName(contact: Pick<ContactInfo, 'id' | 'name'>): string {
+  return contact.name !== '' ? contact.name : `(unnamed ${contact.id.slice(0, 8)})`;
+}
+
+export function statusMark(status: HistoryItem['status']): string {
+  switch (status) {
+    case 'queued':
+      return '…';
+    case 'sent':
+      return '✓';
+    case 'delivered':
+      return '✓✓';
+    case 'received':
+      return '';
+  }
+}
+
+export function contactLine(contact: ContactInfo, unread = 0): string {
+  const parts = [displayName(contact), contact.status];
+  if (contact.verified) parts.push('✓ verified');
+  if (contact.status === 'failed' && contact.failure !== null) parts.push(`(${oneLine(contact.failure)})`);
+  if (unread > 0) parts.push(`[${unread} unread]`);
+  parts.push(contact.id);
+  return parts.join('  ');
+}
+
+export function historyLine(item: HistoryItem, peerName: string): string {
+  const who = item.direction === 'sent' ? 'me' : peerName;
+  const mark = statusMark(item.status);
+  return `[${formatTime(item.timestamp)}] ${who}: ${item.text}${mark === '' ? '' : '  ' + mark}`;
+}
+
+export function profileLines(profile: ProfileRecord): string[] {
+  const p = profile.profile;
+  const lines = [`name: ${p.displayName}`];
+  if (p.fullName !== undefined) lines.push(`full name: ${p.fullName}`);
+  if (p.status !== undefined) lines.push(`status: ${p.status}`);
+  lines.push(`relays: ${profile.relays.map(hideRelayPassword).join(' ')}`);
+  lines.push(`id: ${profile.id}`);
+  return lines;
+}
+
+/** One line for an agent event; `nameOf` turns a contact id into a name. */
+export function eventLine(event: AgentEvent, nameOf: (contactId: string) => string): string {
+  switch (event.event) {
+    case 'connected':
+      return `connected to ${event.name !== '' ? event.name : nameOf(event.contact)}`;
+    case 'message':
+      return `${nameOf(event.contact)}: ${event.text}`;
+    case 'sent':
+      return `✓ sent to ${nameOf(event.contact)} (${event.message})`;
+    case 'receipt':
+      return `✓✓ delivered to ${nameOf(event.contact)} (${event.message})`;
+    case 'profile':
+      return `${nameOf(event.contact)} is now called ${event.name}`;
+    case 'relay-down':
+      return `relay ${hideRelayPassword(event.relay)} unreachable: ${oneLine(event.reason)}`;
+    case 'relay-up':
+      return `relay ${hideRelayPassword(event.relay)} reachable`;
+    case 'rejected':
+      return `rejected a message${event.contact !== null ? ` from ${nameOf(event.contact)}` : ''}: ${oneLine(event.reason)}`;
+    case 'failed':
+      return `connection with ${nameOf(event.contact)} failed: ${oneLine(event.reason)}`;
+  }
+}
+
+// ---- the printer ----------------------------------------------------------------
+
+/** Prints either the JSON object or the human lines of each result. */
+export class Printer {
+  constructor(
+    readonly out: Writable,
+    readonly json: boolean,
+  ) {}
+
+  emit(value: object, human: string | readonly string[]): void {
+    if (this.json) {
+      this.out.write(jsonLine(value));
+    } else {
+      const lines = typeof human === 'string' ? [human] : human;
+      for (const line of lines) this.out.write(line + '\n');
+    }
+  }
+
+  /** Human-only text (nothing in JSON mode). */
+  note(line: string): void {
+    if (!this.json) this.out.write(line + '\n');
+  }
+}
