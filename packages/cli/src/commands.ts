@@ -1,0 +1,134 @@
+/** The one-shot commands: each runs against an open session and prints its results. */
+import type { ProfileData } from '@graphchat/client';
+import type { Command } from './args.js';
+import { CliError } from './errors.js';
+import {
+  codeJson,
+  contactIdJson,
+  contactJson,
+  contactLine,
+  displayName,
+  eventJson,
+  eventLine,
+  historyJson,
+  historyLine,
+  linkJson,
+  messageIdJson,
+  profileJson,
+  profileLines,
+  verifiedJson,
+} from './output.js';
+import type { Printer } from './output.js';
+import type { ChatAgent } from './session.js';
+
+export interface CommandContext {
+  readonly agent: ChatAgent;
+  readonly printer: Printer;
+  /** Renders a QR code for the terminal (qr.ts; tests pass a stub). */
+  readonly renderQr: (text: string) => Promise<string>;
+}
+
+/** Commands that run against an existing database and return (everything but init, chat and help). */
+export type OneShotCommand = Exclude<Command, { name: 'init' | 'chat' | 'help' }>;
+export type InitCommand = Extract<Command, { name: 'init' }>;
+
+/** A contact's name by id, for human-readable event lines. */
+export function contactNamer(agent: ChatAgent): (contactId: string) => string {
+  return (contactId) => {
+    const contact = agent.contacts().find((c) => c.id === contactId);
+    return contact === undefined ? contactId : displayName(contact);
+  };
+}
+
+/** Creates the first profile in a freshly created database. */
+export function runInit(command: InitCommand, context: Omit<CommandContext, 'renderQr'>): void {
+  const profile = context.agent.createProfile({
+    displayName: command.displayName,
+    ...(command.fullName !== null && command.fullName !== '' ? { fullName: command.fullName } : {}),
+    relays: [...command.servers],
+  });
+  context.printer.emit(profileJson(profile), [`created profile ${profile.profile.displayName}`, ...profileLines(profile).slice(1)]);
+}
+
+/** The profile with the edits of `profile --name/--full-name/--status`; an empty value removes an optional field. */
+export function editedProfile(
+  current: ProfileData,
+  edit: { readonly displayName: string | null; readonly fullName: string | null; readonly status: string | null },
+): ProfileData {
+  const fullName = edit.fullName ?? current.fullName;
+  const status = edit.status ?? current.status;
+  return {
+    displayName: edit.displayName ?? current.displayName,
+    ...(fullName !== undefined && fullName !== '' ? { fullName } : {}),
+    ...(current.image !== undefined ? { image: current.image } : {}),
+    ...(status !== undefined && status !== '' ? { status } : {}),
+  };
+}
+
+export async function runCommand(command: OneShotCommand, context: CommandContext): Promise<void> {
+  const { agent, printer } = context;
+  switch (command.name) {
+    case 'invite': {
+      const { link, contactId } = await agent.createInvitation();
+      const qr = command.qr ? await context.renderQr(link) : null;
+      const human = [link];
+      if (qr !== null) human.push(qr.replace(/\n$/, ''));
+      printer.emit(linkJson(link, qr), human);
+      printer.note(`one-time invitation for contact ${contactId}: pass it on, then run "graphchat sync"`);
+      return;
+    }
+    case 'connect': {
+      const { contactId } = await agent.connect(command.link, { channel: command.scanned ? 'scanned' : 'link' });
+      printer.emit(contactIdJson(contactId), `contact ${contactId} pending: run "graphchat sync" to complete the connection`);
+      return;
+    }
+    case 'contacts': {
+      const contacts = agent.contacts();
+      for (const contact of contacts) printer.emit(contactJson(contact), contactLine(contact));
+      if (contacts.length === 0) printer.note('no contacts yet: "graphchat invite" or "graphchat connect LINK"');
+      return;
+    }
+    case 'send': {
+      const contact = agent.findContact(command.contact);
+      const { messageId } = agent.send(contact.id, command.text);
+      printer.emit(messageIdJson(messageId), `queued for ${displayName(contact)} (${messageId}): "graphchat sync" sends it`);
+      return;
+    }
+    case 'sync': {
+      const nameOf = contactNamer(agent);
+      agent.onEvent = (event) => printer.emit(eventJson(event), eventLine(event, nameOf));
+      await agent.sync({ timeoutMs: Math.round(command.timeoutSeconds * 1000), idleMs: Math.round(command.idleSeconds * 1000) });
+      return;
+    }
+    case 'history': {
+      const contact = agent.findContact(command.contact);
+      const items = agent.history(contact.id);
+      const name = displayName(contact);
+      for (const item of items) printer.emit(historyJson(item), historyLine(item, name));
+      if (items.length === 0) printer.note(`no messages with ${name} yet`);
+      return;
+    }
+    case 'code': {
+      const contact = agent.findContact(command.contact);
+      printer.emit(codeJson(contact.id, agent.securityCode(contact.id)), agent.securityCode(contact.id));
+      return;
+    }
+    case 'verify': {
+      const contact = agent.findContact(command.contact);
+      if (!agent.verifyCode(contact.id, command.code)) {
+        throw new CliError('CODE_MISMATCH', `the security code does not match ${displayName(contact)}'s: the connection may be intercepted`);
+      }
+      printer.emit(verifiedJson(contact.id, true), `✓ ${displayName(contact)} verified`);
+      return;
+    }
+    case 'profile': {
+      const current = agent.activeProfile();
+      const editing = command.displayName !== null || command.fullName !== null || command.status !== null;
+      if (editing) agent.updateProfile(current.id, editedProfile(current.profile, command));
+      const profile = editing ? agent.activeProfile() : current;
+      printer.emit(profileJson(profile), profileLines(profile));
+      if (editing) printer.note('contacts see the change after the next "graphchat sync"');
+      return;
+    }
+  }
+}

@@ -1,0 +1,43 @@
+/** What the commands need: an agent on an open store, and a way to close both. */
+import type { Agent } from '@graphchat/client';
+
+/** The part of the agent the terminal client uses (tests pass a fake with the same shape). */
+export type ChatAgent = Pick<
+  Agent,
+  | 'onEvent'
+  | 'createProfile'
+  | 'activeProfile'
+  | 'setActiveProfile'
+  | 'listProfiles'
+  | 'updateProfile'
+  | 'createInvitation'
+  | 'connect'
+  | 'contacts'
+  | 'findContact'
+  | 'send'
+  | 'history'
+  | 'securityCode'
+  | 'verifyCode'
+  | 'sync'
+  | 'start'
+  | 'stop'
+>;
+
+export interface Session {
+  readonly agent: ChatAgent;
+  /** Stops nothing: the caller stops the agent first if it started it. Closes the store. */
+  close(): void;
+  /** Closes the store and, if this session created the database, deletes it again (a failed init). */
+  discard(): void;
+}
+
+export interface OpenSessionOptions {
+  /** State directory (created with mode 0700 when `create`). */
+  readonly dir: string;
+  readonly passphrase: string;
+  /** Create a new database (init) rather than open the existing one. */
+  readonly create: boolean;
+}
+
+/** Opens the store in `dir` and builds an agent on it; throws StoreError. */
+export type OpenSession = (options: OpenSessionOptions) => Promise<Session>;
