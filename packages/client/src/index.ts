@@ -21,3 +21,7 @@ export type {
 } from './store.js';
 export { MemoryStore } from './memory-store.js';
 export { decodeRecord, encodeRecord, RecordCodecError } from './record-codec.js';
+export { Agent } from './agent.js';
+export type { AgentOptions, NewProfile } from './agent.js';
+export { AgentError } from './agent-types.js';
+export type { AgentErrorCode, AgentEvent, ContactInfo, HistoryItem } from './agent-types.js';

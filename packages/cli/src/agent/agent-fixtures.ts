@@ -1,0 +1,36 @@
+/** Agents over in-memory stores against real relays, for tests of the agent over real sockets. */
+import { Agent, MemoryStore, type AgentEvent, type AgentStore, type WebSocketLike } from '@graphchat/client';
+import { sodiumCrypto } from '@graphchat/core/crypto-sodium';
+import { WebSocket } from 'ws';
+
+export const webSocket = (url: string): WebSocketLike => new WebSocket(url) as unknown as WebSocketLike;
+
+export interface TestAgent {
+  readonly agent: Agent;
+  readonly store: AgentStore;
+  readonly events: AgentEvent[];
+}
+
+export function makeAgent(name: string, relays: readonly string[], store: AgentStore = new MemoryStore()): TestAgent {
+  const agent = new Agent({ store, crypto: sodiumCrypto, webSocket, timeoutMs: 3000 });
+  const events: AgentEvent[] = [];
+  agent.onEvent = (event) => events.push(event);
+  if (store.listProfiles().length === 0) agent.createProfile({ displayName: name, relays });
+  return { agent, store, events };
+}
+
+/** Syncs the given agents concurrently, each until idle. */
+export async function syncAll(agents: readonly TestAgent[], timeoutMs = 10_000, idleMs = 300): Promise<void> {
+  await Promise.all(agents.map((a) => a.agent.sync({ timeoutMs, idleMs })));
+}
+
+/** Invites and joins, then syncs both until they are connected. Returns the contact ids on each side. */
+export async function connectPair(alice: TestAgent, bob: TestAgent): Promise<{ aliceSide: string; bobSide: string }> {
+  const { link, contactId: aliceSide } = await alice.agent.createInvitation();
+  const { contactId: bobSide } = await bob.agent.connect(link);
+  for (let i = 0; i < 5; i++) {
+    if (alice.agent.findContact(aliceSide).status === 'connected' && bob.agent.findContact(bobSide).status === 'connected') break;
+    await syncAll([alice, bob]);
+  }
+  return { aliceSide, bobSide };
+}

@@ -1,0 +1,66 @@
+/** What the agent reports to its user interface, and its typed errors. */
+import type { InvitationChannel, MessageStatus, ProfileData } from './store.js';
+
+/** A contact as an interface shows it. `pending` covers every handshake state. */
+export interface ContactInfo {
+  readonly id: string;
+  readonly profileId: string;
+  /** The peer's display name, or '' until the handshake has carried its profile. */
+  readonly name: string;
+  readonly profile: ProfileData | null;
+  readonly status: 'pending' | 'connected' | 'failed';
+  /** True when the security code was compared, or the invitation was scanned in person. */
+  readonly verified: boolean;
+  readonly channel: InvitationChannel;
+  readonly codeVerified: boolean;
+  /** Why the connection failed, if it did. */
+  readonly failure: string | null;
+}
+
+export interface HistoryItem {
+  readonly id: string;
+  readonly direction: 'sent' | 'received';
+  readonly text: string;
+  readonly status: MessageStatus;
+  /** Sender's timestamp (ms). */
+  readonly timestamp: number;
+  /** Envelope sequence number in its direction (0 while queued). */
+  readonly seq: number;
+}
+
+export type AgentEvent =
+  | { readonly event: 'connected'; readonly contact: string; readonly name: string }
+  | { readonly event: 'message'; readonly contact: string; readonly message: string; readonly text: string; readonly timestamp: number }
+  | { readonly event: 'sent'; readonly contact: string; readonly message: string }
+  | { readonly event: 'receipt'; readonly contact: string; readonly message: string }
+  | { readonly event: 'profile'; readonly contact: string; readonly name: string }
+  | { readonly event: 'relay-down'; readonly relay: string; readonly reason: string }
+  | { readonly event: 'relay-up'; readonly relay: string }
+  | { readonly event: 'rejected'; readonly contact: string | null; readonly reason: string }
+  | { readonly event: 'failed'; readonly contact: string; readonly reason: string };
+
+export type AgentErrorCode =
+  | 'NO_PROFILE'
+  | 'NO_CONTACT'
+  | 'AMBIGUOUS_CONTACT'
+  | 'BAD_INVITATION'
+  | 'INVITATION_USED'
+  | 'OWN_INVITATION'
+  | 'NOT_CONNECTED'
+  | 'NO_RELAYS'
+  | 'BAD_RELAY_ADDRESS'
+  | 'RELAY_UNREACHABLE'
+  | 'RELAY_REFUSED'
+  | 'TOO_LONG'
+  | 'BAD_PROFILE'
+  | 'BAD_CODE';
+
+export class AgentError extends Error {
+  override readonly name = 'AgentError';
+  constructor(
+    readonly code: AgentErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * One connection's message crypto (graph-chat §4-§5): an envelope is signed
+ * with this side's per-connection key, padded, and encrypted with the
+ * Double Ratchet; a received one is decrypted, unpadded and verified. Pure:
+ * each function returns the connection's next state and never stores it, so
+ * the caller commits the new ratchet state together with what it produced.
+ */
+import {
+  decodeRatchetState,
+  encodeRatchetState,
+  envelopeHash,
+  openEnvelope,
+  padPlaintext,
+  ratchetDecrypt,
+  ratchetEncrypt,
+  signEnvelope,
+  unpadPlaintext,
+  type Content,
+  type Crypto,
+  type Envelope,
+} from '@graphchat/core';
+import type { ConnectionRecord } from './store.js';
+
+export interface Sealed {
+  readonly connection: ConnectionRecord;
+  readonly envelope: Envelope;
+  /** The signed envelope (kept for proofs). */
+  readonly signed: Uint8Array;
+  readonly hash: Uint8Array;
+  readonly header: Uint8Array;
+  readonly ciphertext: Uint8Array;
+}
+
+function requireAgreed(connection: ConnectionRecord): { ratchet: Uint8Array; ad: Uint8Array } {
+  if (connection.ratchet === null || connection.associatedData === null) throw new TypeError('connection has no ratchet yet');
+  return { ratchet: connection.ratchet, ad: connection.associatedData };
+}
+
+/** Signs and encrypts the connection's next envelope. */
+export function sealEnvelope(crypto: Crypto, connection: ConnectionRecord, content: Content, timestamp: number): Sealed {
+  const { ratchet, ad } = requireAgreed(connection);
+  const envelope: Envelope = {
+    seq: connection.lastSentSeq + 1,
+    timestamp,
+    prevSentHash: connection.lastSentHash,
+    lastReceivedHash: connection.lastReceivedHash,
+    content,
+  };
+  const signed = signEnvelope(crypto, connection.signingSecretKey, envelope);
+  const hash = envelopeHash(crypto, signed);
+  const encrypted = ratchetEncrypt(crypto, decodeRatchetState(ratchet), padPlaintext(signed), ad);
+  return {
+    connection: {
+      ...connection,
+      ratchet: encodeRatchetState(encrypted.state),
+      lastSentSeq: envelope.seq,
+      lastSentHash: hash,
+    },
+    envelope,
+    signed,
+    hash,
+    header: encrypted.header,
+    ciphertext: encrypted.ciphertext,
+  };
+}
+
+/**
+ * Decrypts a ratchet message and returns the signed envelope inside with the
+ * connection's advanced ratchet. Throws RatchetError for a duplicate, an old
+ * or a forged message (the connection is then unchanged), DecodeError for bad padding.
+ */
+export function decryptEnvelope(
+  crypto: Crypto,
+  connection: ConnectionRecord,
+  header: Uint8Array,
+  ciphertext: Uint8Array,
+): { connection: ConnectionRecord; signed: Uint8Array } {
+  const { ratchet, ad } = requireAgreed(connection);
+  const decrypted = ratchetDecrypt(crypto, decodeRatchetState(ratchet), header, ciphertext, ad);
+  return {
+    connection: { ...connection, ratchet: encodeRatchetState(decrypted.state) },
+    signed: unpadPlaintext(decrypted.plaintext),
+  };
+}
+
+/** Verifies a signed envelope from the peer; throws ChatError BAD_SIGNATURE or DecodeError. */
+export function verifyEnvelope(crypto: Crypto, connection: ConnectionRecord, signed: Uint8Array): { envelope: Envelope; hash: Uint8Array } {
+  if (connection.peerSigningKey === null) throw new TypeError('connection has no peer signing key yet');
+  return { envelope: openEnvelope(crypto, connection.peerSigningKey, signed), hash: envelopeHash(crypto, signed) };
+}

@@ -1,0 +1,212 @@
+/**
+ * The connection handshake (graph-chat §7) as pure steps over connection
+ * records: what the inviter keeps when it makes an invitation, what the
+ * joiner keeps and sends, and what the inviter does with a confirmation.
+ * The agent stores each result in one transaction and does the networking.
+ */
+import {
+  acceptAgreement,
+  CHAT_VERSIONS,
+  createInvitationKeys,
+  encodeQueueBody,
+  formatInvitationLink,
+  initReceiver,
+  initSender,
+  joinAgreement,
+  encodeRatchetState,
+  ZERO_HASH,
+  type Crypto,
+  type Invitation,
+  type ProfileContent,
+  type QueueBody,
+} from '@graphchat/core';
+import { decryptEnvelope, sealEnvelope, verifyEnvelope, type Sealed } from './conversation.js';
+import { relayKey } from './relay-pool.js';
+import type { ConnectionRecord, InvitationChannel, ProfileData, ReceiveQueueRecord, SendQueueRecord } from './store.js';
+
+/** Why a confirmation was not accepted; the connection stays as it was. */
+export class HandshakeRejected extends Error {
+  override readonly name = 'HandshakeRejected';
+}
+
+export function profileContent(profile: ProfileData): ProfileContent {
+  return {
+    displayName: profile.displayName,
+    ...(profile.fullName !== undefined ? { fullName: profile.fullName } : {}),
+    ...(profile.image !== undefined ? { image: profile.image } : {}),
+    ...(profile.status !== undefined ? { status: profile.status } : {}),
+  };
+}
+
+function newSendQueues(crypto: Crypto, queues: readonly { relay: string; senderId: Uint8Array }[]): SendQueueRecord[] {
+  return queues.map((queue) => {
+    const key = crypto.ed25519KeyPair();
+    return { relay: queue.relay, senderId: queue.senderId, senderPublicKey: key.publicKey, senderSecretKey: key.secretKey };
+  });
+}
+
+function replyAddresses(queues: readonly ReceiveQueueRecord[]): { relay: string; senderId: Uint8Array }[] {
+  // The password is for creating queues; senders don't need it, so it never leaves this client.
+  return queues.map((queue) => ({ relay: relayKey(queue.relay), senderId: queue.senderId }));
+}
+
+interface NewConnection {
+  readonly id: string;
+  readonly profileId: string;
+  readonly receiveQueues: readonly ReceiveQueueRecord[];
+  readonly now: number;
+}
+
+function blankConnection(base: NewConnection, signing: { publicKey: Uint8Array; secretKey: Uint8Array }): Omit<ConnectionRecord, 'role' | 'status' | 'channel'> {
+  return {
+    id: base.id,
+    profileId: base.profileId,
+    peerProfile: null,
+    codeVerified: false,
+    invitationLink: null,
+    agreementSecrets: null,
+    associatedData: null,
+    ratchet: null,
+    signingPublicKey: signing.publicKey,
+    signingSecretKey: signing.secretKey,
+    peerSigningKey: null,
+    receiveQueues: base.receiveQueues,
+    sendQueues: [],
+    lastSentSeq: 0,
+    lastSentHash: ZERO_HASH,
+    lastReceivedSeq: 0,
+    lastReceivedHash: ZERO_HASH,
+    createdAt: base.now,
+    failure: null,
+  };
+}
+
+/** The inviter's new connection and its one-time invitation link (§7.1). */
+export function createInvitation(crypto: Crypto, base: NewConnection): { connection: ConnectionRecord; link: string } {
+  const keys = createInvitationKeys(crypto);
+  const invitation: Invitation = {
+    versions: CHAT_VERSIONS,
+    kind: 'one-time',
+    keys: keys.publicKeys,
+    queues: replyAddresses(base.receiveQueues),
+  };
+  const link = formatInvitationLink(invitation);
+  const connection: ConnectionRecord = {
+    ...blankConnection(base, keys.secretKeys.sig),
+    role: 'inviter',
+    status: 'invited',
+    // The inviter can't know how its link travelled; only comparing the security code verifies the contact.
+    channel: 'link',
+    invitationLink: link,
+    agreementSecrets: { dh: keys.secretKeys.dh, kem: keys.secretKeys.kem },
+  };
+  return { connection, link };
+}
+
+/** The joiner's new connection and the confirmation it sends to every invitation queue (§7.2). */
+export function joinInvitation(
+  crypto: Crypto,
+  base: NewConnection,
+  invitation: Invitation,
+  profile: ProfileData,
+  channel: InvitationChannel,
+): { sealed: Sealed; body: Uint8Array } {
+  const join = joinAgreement(crypto, invitation.keys);
+  const ratchet = initSender(crypto, join.sharedKey, invitation.keys.dh);
+  crypto.wipe(join.sharedKey);
+  const sendQueues = newSendQueues(crypto, invitation.queues);
+  const connection: ConnectionRecord = {
+    ...blankConnection(base, join.secretKeys.sig),
+    role: 'joiner',
+    status: 'joining',
+    channel,
+    associatedData: join.associatedData,
+    ratchet: encodeRatchetState(ratchet),
+    peerSigningKey: invitation.keys.sig,
+    sendQueues,
+  };
+  const sealed = sealEnvelope(
+    crypto,
+    connection,
+    {
+      type: 'confirm',
+      replyQueues: replyAddresses(base.receiveQueues),
+      senderKeys: sendQueues.map((queue) => queue.senderPublicKey),
+      profile: profileContent(profile),
+    },
+    base.now,
+  );
+  const body = encodeQueueBody({ type: 'confirmation', keys: join.confirmation, header: sealed.header, ciphertext: sealed.ciphertext });
+  return { sealed, body };
+}
+
+export interface AcceptedConfirmation {
+  /** The joiner's confirmation as received (signed envelope, hash). */
+  readonly received: { readonly signed: Uint8Array; readonly hash: Uint8Array; readonly timestamp: number };
+  /** The reply, sealed; its connection is the inviter's new state. */
+  readonly reply: Sealed;
+  readonly body: Uint8Array;
+}
+
+/**
+ * The inviter's side of §7.3: agree, decrypt and verify the confirmation,
+ * then seal the reply. Throws HandshakeRejected when the confirmation does
+ * not decrypt or verify with the keys it carries: a relay that substituted
+ * or injected keys ends here, and the invitation stays open for the real joiner.
+ */
+export function acceptConfirmation(
+  crypto: Crypto,
+  connection: ConnectionRecord,
+  confirmation: Extract<QueueBody, { type: 'confirmation' }>,
+  profile: ProfileData,
+  now: number,
+): AcceptedConfirmation {
+  const secrets = connection.agreementSecrets;
+  if (connection.role !== 'inviter' || connection.status !== 'invited' || secrets === null) {
+    throw new HandshakeRejected('the invitation was already used');
+  }
+  let agreed: ConnectionRecord;
+  let signed: Uint8Array;
+  try {
+    const sig = { publicKey: connection.signingPublicKey, secretKey: connection.signingSecretKey };
+    const agreement = acceptAgreement(crypto, { dh: secrets.dh, kem: secrets.kem, sig }, confirmation.keys);
+    const ratchet = initReceiver(crypto, agreement.sharedKey, secrets.dh);
+    crypto.wipe(agreement.sharedKey);
+    const withKeys = { ...connection, ratchet: encodeRatchetState(ratchet), associatedData: agreement.associatedData, peerSigningKey: confirmation.keys.sig };
+    ({ connection: agreed, signed } = decryptEnvelope(crypto, withKeys, confirmation.header, confirmation.ciphertext));
+  } catch (error) {
+    throw new HandshakeRejected(`confirmation rejected: ${(error as Error).message}`);
+  }
+  let verified;
+  try {
+    verified = verifyEnvelope(crypto, agreed, signed);
+  } catch (error) {
+    throw new HandshakeRejected(`confirmation rejected: ${(error as Error).message}`);
+  }
+  const { envelope, hash } = verified;
+  const content = envelope.content;
+  if (content.type !== 'confirm' || envelope.seq !== 1) throw new HandshakeRejected('confirmation rejected: not a confirmation');
+  if (content.senderKeys.length !== connection.receiveQueues.length) {
+    throw new HandshakeRejected('confirmation rejected: one sender key per invitation queue expected');
+  }
+  const sendQueues = newSendQueues(crypto, content.replyQueues);
+  const accepted: ConnectionRecord = {
+    ...agreed,
+    status: 'accepted',
+    agreementSecrets: null,
+    invitationLink: null,
+    peerProfile: content.profile,
+    sendQueues,
+    receiveQueues: connection.receiveQueues.map((queue, i) => ({ ...queue, peerSenderKey: content.senderKeys[i]! })),
+    lastReceivedSeq: envelope.seq,
+    lastReceivedHash: hash,
+  };
+  const reply = sealEnvelope(
+    crypto,
+    accepted,
+    { type: 'reply', senderKeys: sendQueues.map((queue) => queue.senderPublicKey), profile: profileContent(profile) },
+    now,
+  );
+  const body = encodeQueueBody({ type: 'message', header: reply.header, ciphertext: reply.ciphertext });
+  return { received: { signed, hash, timestamp: envelope.timestamp }, reply, body };
+}
