@@ -313,6 +313,8 @@ export function parseArgs(argv: readonly string[], environment: ParseEnvironment
   const options: GlobalOptions = { dir: dir ?? defaultDir(environment), passphraseFile, json, help, version };
   const name = tokens[i];
   if (name === undefined) return { options, command: null };
+  // `graphchat --help COMMAND ...`: help on the command, whatever follows it.
+  if (help) return { options, command: { name: 'help', topic: isCommandName(name.text) ? name.text : null } };
   return { options, command: parseCommand(name.text, tokens.slice(i + 1)) };
 }
 

@@ -134,6 +134,7 @@ export class ChatUi {
 
   /** Handles one input line; errors are printed, never thrown. */
   async handle(line: string): Promise<void> {
+    if (this.closed) return; // lines typed (or piped) after /quit
     try {
       await this.command(line.trim());
     } catch (error) {
@@ -200,6 +201,7 @@ export class ChatUi {
       }
       case '/quit':
       case '/exit':
+        this.closed = true;
         this.rl.close();
         return;
       default:

@@ -1,0 +1,213 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { databasePath, parseArgs, resolvePassphrase } from './args.js';
+import type { Command, GlobalOptions } from './args.js';
+import { CliError } from './errors.js';
+
+const environment = { env: {}, homeDir: '/home/u' };
+const parse = (...argv: string[]) => parseArgs(argv, environment);
+const command = (...argv: string[]): Command | null => parse(...argv).command;
+
+function usageError(argv: string[], pattern: RegExp): void {
+  assert.throws(
+    () => parseArgs(argv, environment),
+    (error: unknown) => error instanceof CliError && error.code === 'USAGE' && pattern.test(error.message) && !error.message.includes('\n'),
+  );
+}
+
+describe('global options', () => {
+  it('defaults: ~/.graphchat, no file, no json', () => {
+    assert.deepEqual(parse('contacts').options, {
+      dir: '/home/u/.graphchat',
+      passphraseFile: null,
+      json: false,
+      help: false,
+      version: false,
+    });
+  });
+
+  it('GRAPHCHAT_DIR replaces the default, --dir replaces both', () => {
+    const env = { env: { GRAPHCHAT_DIR: '/srv/gc' }, homeDir: '/home/u' };
+    assert.equal(parseArgs(['contacts'], env).options.dir, '/srv/gc');
+    assert.equal(parseArgs(['--dir', '/x', 'contacts'], env).options.dir, '/x');
+    assert.equal(parseArgs(['--dir=/y', 'contacts'], env).options.dir, '/y');
+  });
+
+  it('are accepted in any order before the command', () => {
+    const a = parse('--json', '--dir', 'd', '--passphrase-file', 'f', 'contacts');
+    const b = parse('--passphrase-file', 'f', '--dir', 'd', '--json', 'contacts');
+    assert.deepEqual(a, b);
+    assert.deepEqual(a.options, { dir: 'd', passphraseFile: 'f', json: true, help: false, version: false });
+    assert.deepEqual(a.command, { name: 'contacts' });
+  });
+
+  it('--help and --version, with or without a command', () => {
+    assert.equal(parse('--help').options.help, true);
+    assert.equal(parse('-h').options.help, true);
+    assert.equal(parse('--version').options.version, true);
+    assert.equal(parse('-V').options.version, true);
+    assert.equal(parse('--help', 'send').options.help, true);
+    assert.deepEqual(parse('--help', 'send').command, { name: 'help', topic: 'send' });
+    assert.deepEqual(parse('--help', 'nonsense', '--x').command, { name: 'help', topic: null });
+    assert.equal(parse('--help').command, null);
+  });
+
+  it('no command gives null', () => {
+    assert.equal(parse().command, null);
+    assert.equal(parse('--json', '--dir', 'x').command, null);
+  });
+
+  it('after the command they are a usage error that says where they go', () => {
+    usageError(['contacts', '--json'], /--json is a global option: put it before the command/);
+    usageError(['sync', '--dir', 'x'], /--dir is a global option/);
+  });
+
+  it('unknown options, missing values', () => {
+    usageError(['--verbose', 'contacts'], /unknown option --verbose/);
+    usageError(['--dir'], /--dir needs a value/);
+    usageError(['--dir', '--json', 'contacts'], /--dir needs a value/);
+    usageError(['--passphrase-file'], /--passphrase-file needs a value/);
+    usageError(['--dir=', 'contacts'], /--dir is empty/);
+  });
+
+  it('unknown commands', () => {
+    usageError(['frobnicate'], /unknown command "frobnicate"/);
+  });
+
+  it('databasePath', () => {
+    assert.equal(databasePath('/a/b'), '/a/b/graphchat.db');
+    assert.equal(databasePath('/a/b/'), '/a/b/graphchat.db');
+  });
+});
+
+describe('commands', () => {
+  it('init', () => {
+    assert.deepEqual(command('init', '--name', 'alice', '--server', 'emp://a@h:1'), {
+      name: 'init',
+      displayName: 'alice',
+      servers: ['emp://a@h:1'],
+      fullName: null,
+    });
+    assert.deepEqual(command('init', '--server', 's1', '--full-name', 'Alice A', '--server=s2', '--name', 'alice'), {
+      name: 'init',
+      displayName: 'alice',
+      servers: ['s1', 's2'],
+      fullName: 'Alice A',
+    });
+    usageError(['init', '--server', 's'], /--name NAME is required/);
+    usageError(['init', '--name', 'a'], /at least one --server/);
+    usageError(['init', '--name', 'a', '--name', 'b', '--server', 's'], /--name given more than once/);
+    usageError(['init', '--name', '--server', 's'], /--name needs a value/);
+    usageError(['init', '--name', ' ', '--server', 's'], /--name is empty/);
+    usageError(['init', '--name', 'a', '--server', 's', 'extra'], /unexpected argument "extra"/);
+    usageError(['init', '--name', 'a', '--server', 's', '--qr'], /unknown option --qr/);
+  });
+
+  it('invite', () => {
+    assert.deepEqual(command('invite'), { name: 'invite', qr: false });
+    assert.deepEqual(command('invite', '--qr'), { name: 'invite', qr: true });
+    usageError(['invite', 'x'], /unexpected argument/);
+  });
+
+  it('connect', () => {
+    assert.deepEqual(command('connect', 'graphchat:x#y'), { name: 'connect', link: 'graphchat:x#y', scanned: false });
+    assert.deepEqual(command('connect', '--scanned', 'L'), { name: 'connect', link: 'L', scanned: true });
+    assert.deepEqual(command('connect', 'L', '--scanned'), { name: 'connect', link: 'L', scanned: true });
+    usageError(['connect'], /missing LINK/);
+    usageError(['connect', 'a', 'b'], /unexpected argument "b"/);
+  });
+
+  it('contacts and chat take nothing', () => {
+    assert.deepEqual(command('contacts'), { name: 'contacts' });
+    assert.deepEqual(command('chat'), { name: 'chat' });
+    usageError(['contacts', 'x'], /unexpected argument/);
+  });
+
+  it('send: contact and text; several words join; -- ends the options', () => {
+    assert.deepEqual(command('send', 'bob', 'hello there'), { name: 'send', contact: 'bob', text: 'hello there' });
+    assert.deepEqual(command('send', 'bob', 'hello', 'there'), { name: 'send', contact: 'bob', text: 'hello there' });
+    assert.deepEqual(command('send', 'bob', '--', '--not-a-flag'), { name: 'send', contact: 'bob', text: '--not-a-flag' });
+    assert.deepEqual(command('send', 'bob', '-'), { name: 'send', contact: 'bob', text: '-' });
+    usageError(['send', 'bob'], /missing TEXT/);
+    usageError(['send'], /missing CONTACT/);
+    usageError(['send', 'bob', ''], /TEXT is empty/);
+    usageError(['send', 'bob', '--loud', 'x'], /unknown option --loud/);
+  });
+
+  it('sync: timeout (default 30 s) and idle (default 1 s)', () => {
+    assert.deepEqual(command('sync'), { name: 'sync', timeoutSeconds: 30, idleSeconds: 1 });
+    assert.deepEqual(command('sync', '--timeout', '5'), { name: 'sync', timeoutSeconds: 5, idleSeconds: 1 });
+    assert.deepEqual(command('sync', '--timeout=2.5', '--idle', '0.2'), { name: 'sync', timeoutSeconds: 2.5, idleSeconds: 0.2 });
+    usageError(['sync', '--timeout', 'soon'], /--timeout needs a positive number of seconds/);
+    usageError(['sync', '--timeout', '0'], /positive/);
+    usageError(['sync', '--timeout', '-3'], /--timeout needs a value/);
+    usageError(['sync', '--timeout'], /--timeout needs a value/);
+  });
+
+  it('history and code', () => {
+    assert.deepEqual(command('history', 'bob'), { name: 'history', contact: 'bob' });
+    assert.deepEqual(command('code', 'bob'), { name: 'code', contact: 'bob' });
+    usageError(['history'], /missing CONTACT/);
+    usageError(['code', 'a', 'b'], /unexpected argument/);
+  });
+
+  it('verify: the code as one argument or several', () => {
+    assert.deepEqual(command('verify', 'bob', '12345 67890'), { name: 'verify', contact: 'bob', code: '12345 67890' });
+    assert.deepEqual(command('verify', 'bob', '12345', '67890'), { name: 'verify', contact: 'bob', code: '12345 67890' });
+    usageError(['verify', 'bob'], /missing CODE/);
+  });
+
+  it('profile: show or edit', () => {
+    assert.deepEqual(command('profile'), { name: 'profile', displayName: null, fullName: null, status: null });
+    assert.deepEqual(command('profile', '--name', 'al', '--full-name', '', '--status', 'away'), {
+      name: 'profile',
+      displayName: 'al',
+      fullName: '',
+      status: 'away',
+    });
+    usageError(['profile', '--name', ''], /--name is empty/);
+  });
+
+  it('help: as a command or as a flag after one', () => {
+    assert.deepEqual(command('help'), { name: 'help', topic: null });
+    assert.deepEqual(command('help', 'send'), { name: 'help', topic: 'send' });
+    assert.deepEqual(command('send', '--help'), { name: 'help', topic: 'send' });
+    assert.deepEqual(command('sync', '-h'), { name: 'help', topic: 'sync' });
+    usageError(['help', 'nope'], /unknown command "nope"/);
+  });
+});
+
+describe('passphrase', () => {
+  const options = (passphraseFile: string | null): GlobalOptions => ({ dir: 'd', passphraseFile, json: false, help: false, version: false });
+  const files: Record<string, string> = { '/p': 'secret\nsecond line\n', '/crlf': 'win\r\n', '/empty': '\n', '/one': 'only' };
+  const readFile = (path: string): string => {
+    const content = files[path];
+    if (content === undefined) throw new Error(`ENOENT: no such file, open '${path}'`);
+    return content;
+  };
+
+  it('from the file: first line, without its line break', () => {
+    assert.equal(resolvePassphrase(options('/p'), { env: {}, readFile }), 'secret');
+    assert.equal(resolvePassphrase(options('/crlf'), { env: {}, readFile }), 'win');
+    assert.equal(resolvePassphrase(options('/one'), { env: {}, readFile }), 'only');
+  });
+
+  it('the file wins over the environment; else GRAPHCHAT_PASSPHRASE', () => {
+    assert.equal(resolvePassphrase(options('/p'), { env: { GRAPHCHAT_PASSPHRASE: 'env' }, readFile }), 'secret');
+    assert.equal(resolvePassphrase(options(null), { env: { GRAPHCHAT_PASSPHRASE: 'env' }, readFile }), 'env');
+  });
+
+  it('none: null (the caller asks or fails); an empty variable counts as none', () => {
+    assert.equal(resolvePassphrase(options(null), { env: {}, readFile }), null);
+    assert.equal(resolvePassphrase(options(null), { env: { GRAPHCHAT_PASSPHRASE: '' }, readFile }), null);
+  });
+
+  it('a missing or empty file is NO_PASSPHRASE', () => {
+    for (const path of ['/missing', '/empty']) {
+      assert.throws(
+        () => resolvePassphrase(options(path), { env: {}, readFile }),
+        (error: unknown) => error instanceof CliError && error.code === 'NO_PASSPHRASE' && error.message.includes(path),
+      );
+    }
+  });
+});

@@ -1,0 +1,291 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { jsonRequested, main } from './main.js';
+import type { MainDeps, MainIo } from './main.js';
+import { StoreError } from './store/errors.js';
+import { Capture, FakeAgent, FakeSessions, fakeContact } from './test-support/fake-agent.js';
+
+interface Run {
+  readonly code: number;
+  readonly stdout: Capture;
+  readonly stderr: Capture;
+  readonly sessions: FakeSessions;
+}
+
+async function run(argv: string[], setup: { io?: Partial<MainIo>; deps?: MainDeps; sessions?: FakeSessions } = {}): Promise<Run> {
+  const stdout = new Capture();
+  const stderr = new Capture();
+  const sessions = setup.sessions ?? new FakeSessions();
+  const code = await main(
+    argv,
+    { stdout, stderr, env: { GRAPHCHAT_PASSPHRASE: 'pw' }, homeDir: '/home/u', ...setup.io },
+    { openSession: sessions.open, renderQr: async (text) => `QR(${text.length})\n`, ...setup.deps },
+  );
+  return { code, stdout, stderr, sessions };
+}
+
+function withContacts(): FakeSessions {
+  const agent = new FakeAgent();
+  agent.createProfile({ displayName: 'alice', relays: ['emp://f@h:1'] });
+  agent.calls.length = 0;
+  agent.contactList.push(fakeContact('c1', 'bob'), fakeContact('c2', 'carol', { status: 'pending' }));
+  return new FakeSessions(agent);
+}
+
+/** One line on stderr, starting with "graphchat: ". */
+function assertOneErrorLine(result: Run, pattern: RegExp): void {
+  const lines = result.stderr.text.split('\n');
+  assert.equal(lines.length, 2, `stderr: ${result.stderr.text}`);
+  assert.equal(lines[1], '');
+  assert.match(lines[0]!, /^graphchat: /);
+  assert.match(lines[0]!, pattern);
+  assert.doesNotMatch(result.stderr.text, /\n\s+at /);
+}
+
+describe('main: help, version, usage errors', () => {
+  it('--version', async () => {
+    const result = await run(['--version']);
+    assert.equal(result.code, 0);
+    assert.match(result.stdout.text, /^graphchat \d+\.\d+\.\d+\n$/);
+    const json = await run(['--json', '--version']);
+    assert.match(JSON.stringify(json.stdout.json()), /^\[\{"version":"\d+\.\d+\.\d+"\}\]$/);
+    assert.equal(result.sessions.opened.length, 0);
+  });
+
+  it('--help, help COMMAND and COMMAND --help need no passphrase', async () => {
+    for (const argv of [['--help'], ['help'], ['help', 'send'], ['send', '--help'], ['--help', 'sync']]) {
+      const result = await run(argv, { io: { env: {} } });
+      assert.equal(result.code, 0, argv.join(' '));
+      assert.match(result.stdout.text, /usage: graphchat/);
+      assert.equal(result.stderr.text, '');
+      assert.equal(result.sessions.opened.length, 0);
+    }
+  });
+
+  it('no command without a terminal: usage error, exit 2', async () => {
+    const result = await run([]);
+    assert.equal(result.code, 2);
+    assertOneErrorLine(result, /no command given/);
+    assert.equal(result.stdout.text, '');
+  });
+
+  it('usage errors exit 2, with the JSON error line on stdout under --json', async () => {
+    const result = await run(['--json', 'send', 'bob']);
+    assert.equal(result.code, 2);
+    assertOneErrorLine(result, /missing TEXT/);
+    assert.deepEqual(result.stdout.json(), [{ error: 'USAGE', message: 'send: missing TEXT (usage: graphchat send CONTACT TEXT)' }]);
+    const unknown = await run(['--json', 'dance']);
+    assert.equal(unknown.code, 2);
+    assert.deepEqual((unknown.stdout.json()[0] as { error: string }).error, 'USAGE');
+    const misplaced = await run(['contacts', '--json']);
+    assert.equal(misplaced.code, 2);
+    assertOneErrorLine(misplaced, /--json is a global option/);
+  });
+
+  it('chat needs a terminal', async () => {
+    const result = await run(['chat']);
+    assert.equal(result.code, 2);
+    assertOneErrorLine(result, /chat needs a terminal/);
+  });
+
+  it('jsonRequested looks only at the global options', () => {
+    assert.equal(jsonRequested(['--json', 'x']), true);
+    assert.equal(jsonRequested(['--dir', '--json', 'x']), false);
+    assert.equal(jsonRequested(['--dir', 'd', '--bogus', '--json', 'x']), true);
+    assert.equal(jsonRequested(['send', 'bob', '--json']), false);
+  });
+});
+
+describe('main: passphrase and opening', () => {
+  it('no passphrase: NO_PASSPHRASE, exit 1, nothing opened', async () => {
+    const result = await run(['--json', 'contacts'], { io: { env: {} } });
+    assert.equal(result.code, 1);
+    assert.equal((result.stdout.json()[0] as { error: string }).error, 'NO_PASSPHRASE');
+    assertOneErrorLine(result, /GRAPHCHAT_PASSPHRASE/);
+    assert.equal(result.sessions.opened.length, 0);
+  });
+
+  it('--passphrase-file and GRAPHCHAT_DIR reach the opener', async () => {
+    const sessions = withContacts();
+    const result = await run(['--passphrase-file', '/pf', 'contacts'], {
+      sessions,
+      io: { env: { GRAPHCHAT_DIR: '/state' }, readFile: (path) => (path === '/pf' ? 'from file\n' : '') },
+    });
+    assert.equal(result.code, 0);
+    assert.deepEqual(sessions.opened, [{ dir: '/state', passphrase: 'from file', create: false }]);
+    assert.equal(sessions.closed, 1);
+  });
+
+  it('on a terminal a missing passphrase is asked for (twice-checked by the prompt for init)', async () => {
+    const asked: boolean[] = [];
+    const sessions = new FakeSessions();
+    const result = await run(['--dir', 'd', 'init', '--name', 'a', '--server', 'emp://f@h:1'], {
+      sessions,
+      io: { env: {}, isTTY: true },
+      deps: { askPassphrase: async (create) => (asked.push(create), 'typed') },
+    });
+    assert.equal(result.code, 0);
+    assert.deepEqual(asked, [true]);
+    assert.deepEqual(sessions.opened, [{ dir: 'd', passphrase: 'typed', create: true }]);
+  });
+
+  it('store errors are one actionable line, exit 1', async () => {
+    const cases: [StoreError, RegExp][] = [
+      [new StoreError('WRONG_PASSPHRASE', 'x'), /^graphchat: wrong passphrase for d\/graphchat\.db$/],
+      [new StoreError('NOT_INITIALIZED', 'x'), /no database in d: run "graphchat init/],
+      [new StoreError('CORRUPT', 'cannot open d/graphchat.db: damaged'), /damaged/],
+    ];
+    for (const [error, pattern] of cases) {
+      const sessions = new FakeSessions();
+      sessions.failWith = error;
+      const result = await run(['--json', '--dir', 'd', 'contacts'], { sessions });
+      assert.equal(result.code, 1);
+      assertOneErrorLine(result, pattern);
+      assert.equal((result.stdout.json()[0] as { error: string }).error, error.code);
+    }
+  });
+});
+
+describe('main: commands', () => {
+  it('init creates the database and the profile', async () => {
+    const sessions = new FakeSessions();
+    const result = await run(['--json', '--dir', 'd', 'init', '--name', 'alice', '--server', 'emp://a@h:1', '--server', 'emp://b@h:2', '--full-name', 'Alice A'], { sessions });
+    assert.equal(result.code, 0);
+    assert.deepEqual(sessions.opened, [{ dir: 'd', passphrase: 'pw', create: true }]);
+    assert.deepEqual(result.stdout.json(), [
+      { profile: 'p1', name: 'alice', fullName: 'Alice A', relays: ['emp://a@h:1', 'emp://b@h:2'] },
+    ]);
+    assert.equal(sessions.closed, 1);
+    assert.equal(sessions.discarded, 0);
+  });
+
+  it('a failed init removes the database it created', async () => {
+    const sessions = new FakeSessions();
+    const result = await run(['--json', 'init', '--name', 'alice', '--server', 'nonsense'], { sessions });
+    assert.equal(result.code, 1);
+    assert.deepEqual(result.stdout.json(), [{ error: 'BAD_RELAY_ADDRESS', message: 'not a relay address' }]);
+    assert.equal(sessions.discarded, 1);
+    assert.equal(sessions.closed, 0);
+  });
+
+  it('an existing database: ALREADY_INITIALIZED', async () => {
+    const sessions = new FakeSessions();
+    sessions.failWith = new StoreError('ALREADY_INITIALIZED', 'a store already exists');
+    const result = await run(['--dir', 'd', 'init', '--name', 'a', '--server', 'emp://a@h:1'], { sessions });
+    assert.equal(result.code, 1);
+    assertOneErrorLine(result, /d already holds a database/);
+  });
+
+  it('invite: {"link"}, with --qr also the code', async () => {
+    const plain = await run(['--json', 'invite'], { sessions: withContacts() });
+    assert.equal(plain.code, 0);
+    assert.deepEqual(plain.stdout.json(), [{ link: new FakeAgent().link }]);
+    const qr = await run(['--json', 'invite', '--qr'], { sessions: withContacts() });
+    const link = new FakeAgent().link;
+    assert.deepEqual(qr.stdout.json(), [{ link, qr: `QR(${link.length})\n` }]);
+    const human = await run(['invite', '--qr'], { sessions: withContacts() });
+    assert.deepEqual(human.stdout.lines().slice(0, 2), [link, `QR(${link.length})`]);
+  });
+
+  it('connect: {"contact"}; --scanned records the channel; a used invitation is an error', async () => {
+    const sessions = withContacts();
+    const result = await run(['--json', 'connect', 'LINK'], { sessions });
+    assert.deepEqual(result.stdout.json(), [{ contact: 'c-joined' }]);
+    await run(['connect', '--scanned', 'LINK2'], { sessions });
+    assert.deepEqual(sessions.agent.calls, ['connect LINK link', 'connect LINK2 scanned']);
+    const used = await run(['--json', 'connect', 'used'], { sessions });
+    assert.equal(used.code, 1);
+    assert.deepEqual(used.stdout.json(), [{ error: 'INVITATION_USED', message: 'this invitation was already used' }]);
+    assertOneErrorLine(used, /^graphchat: this invitation was already used$/);
+  });
+
+  it('contacts: one line per contact', async () => {
+    const result = await run(['--json', 'contacts'], { sessions: withContacts() });
+    assert.equal(result.stdout.text, '{"contact":"c1","name":"bob","status":"connected","verified":false}\n{"contact":"c2","name":"carol","status":"pending","verified":false}\n');
+    const human = await run(['contacts'], { sessions: withContacts() });
+    assert.equal(human.stdout.lines().length, 2);
+  });
+
+  it('send by name or id: {"message"}; unknown contact is NO_CONTACT', async () => {
+    const sessions = withContacts();
+    const result = await run(['--json', 'send', 'bob', 'hello bob'], { sessions });
+    assert.deepEqual(result.stdout.json(), [{ message: 'm1' }]);
+    await run(['send', 'c2', 'hi'], { sessions });
+    assert.deepEqual(sessions.agent.calls, ['send c1 hello bob', 'send c2 hi']);
+    const missing = await run(['--json', 'send', 'dave', 'hi'], { sessions });
+    assert.equal(missing.code, 1);
+    assert.equal((missing.stdout.json()[0] as { error: string }).error, 'NO_CONTACT');
+  });
+
+  it('ambiguous names are an error', async () => {
+    const sessions = withContacts();
+    sessions.agent.contactList.push(fakeContact('c3', 'bob'));
+    const result = await run(['--json', 'send', 'bob', 'hi'], { sessions });
+    assert.equal(result.code, 1);
+    assert.equal((result.stdout.json()[0] as { error: string }).error, 'AMBIGUOUS_CONTACT');
+  });
+
+  it('sync prints every event as one JSON line and passes the timeout', async () => {
+    const sessions = withContacts();
+    sessions.agent.events = [
+      { event: 'connected', contact: 'c2', name: 'carol' },
+      { event: 'message', contact: 'c1', message: 'm9', text: 'hi', timestamp: 7 },
+      { event: 'receipt', contact: 'c1', message: 'm1' },
+    ];
+    const result = await run(['--json', 'sync', '--timeout', '5'], { sessions });
+    assert.equal(result.code, 0);
+    assert.deepEqual(result.stdout.json(), sessions.agent.events);
+    assert.deepEqual(sessions.agent.calls, ['sync 5000 1000']);
+    const human = await run(['sync'], { sessions });
+    assert.deepEqual(human.stdout.lines(), ['connected to carol', 'bob: hi', '✓✓ delivered to bob (m1)']);
+  });
+
+  it('history: one line per message', async () => {
+    const sessions = withContacts();
+    sessions.agent.messages.set('c1', [
+      { id: 'm1', direction: 'sent', text: 'hello', status: 'delivered', timestamp: 1, seq: 1 },
+      { id: 'm2', direction: 'received', text: 'hi', status: 'received', timestamp: 2, seq: 1 },
+    ]);
+    const result = await run(['--json', 'history', 'bob'], { sessions });
+    assert.deepEqual(result.stdout.json(), [
+      { message: 'm1', direction: 'sent', text: 'hello', status: 'delivered', timestamp: 1 },
+      { message: 'm2', direction: 'received', text: 'hi', status: 'received', timestamp: 2 },
+    ]);
+  });
+
+  it('code and verify; a wrong code is CODE_MISMATCH', async () => {
+    const sessions = withContacts();
+    const code = await run(['--json', 'code', 'bob'], { sessions });
+    assert.deepEqual(code.stdout.json(), [{ contact: 'c1', code: '12345 67890' }]);
+    const humanCode = await run(['code', 'bob'], { sessions });
+    assert.equal(humanCode.stdout.text, '12345 67890\n');
+    const wrong = await run(['--json', 'verify', 'bob', '11111', '22222'], { sessions });
+    assert.equal(wrong.code, 1);
+    assert.equal((wrong.stdout.json()[0] as { error: string }).error, 'CODE_MISMATCH');
+    const right = await run(['--json', 'verify', 'bob', '12345', '67890'], { sessions });
+    assert.equal(right.code, 0);
+    assert.deepEqual(right.stdout.json(), [{ contact: 'c1', verified: true }]);
+  });
+
+  it('profile shows and edits; an empty value removes a field', async () => {
+    const sessions = withContacts();
+    const shown = await run(['--json', 'profile'], { sessions });
+    assert.deepEqual(shown.stdout.json(), [{ profile: 'p1', name: 'alice', relays: ['emp://f@h:1'] }]);
+    const edited = await run(['--json', 'profile', '--name', 'al', '--status', 'away'], { sessions });
+    assert.deepEqual(edited.stdout.json(), [{ profile: 'p1', name: 'al', status: 'away', relays: ['emp://f@h:1'] }]);
+    await run(['profile', '--status', ''], { sessions });
+    assert.deepEqual(sessions.agent.activeProfile().profile, { displayName: 'al' });
+  });
+
+  it('an unexpected error: "internal error", exit 70, no stack trace', async () => {
+    const sessions = withContacts();
+    sessions.agent.contacts = () => {
+      throw new TypeError('boom');
+    };
+    const result = await run(['--json', 'contacts'], { sessions });
+    assert.equal(result.code, 70);
+    assertOneErrorLine(result, /^graphchat: internal error: boom$/);
+    assert.deepEqual(result.stdout.json(), [{ error: 'INTERNAL', message: 'internal error: boom' }]);
+    assert.equal(sessions.closed, 1);
+  });
+});

@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { AgentEvent, HistoryItem, ProfileRecord } from '@graphchat/client';
+import {
+  codeJson,
+  contactIdJson,
+  contactJson,
+  contactLine,
+  errorJson,
+  eventJson,
+  eventLine,
+  hideRelayPassword,
+  historyJson,
+  historyLine,
+  jsonLine,
+  linkJson,
+  messageIdJson,
+  Printer,
+  profileJson,
+  verifiedJson,
+} from './output.js';
+import { Capture, fakeContact } from './test-support/fake-agent.js';
+
+describe('JSON shapes', () => {
+  it('one object per line, no raw line break inside', () => {
+    const line = jsonLine({ text: 'two\nlines' });
+    assert.equal(line, '{"text":"two\\nlines"}\n');
+    assert.equal(line.indexOf('\n'), line.length - 1);
+  });
+
+  it('invite: {"link"} (and "qr" with --qr)', () => {
+    assert.deepEqual(linkJson('graphchat:x', null), { link: 'graphchat:x' });
+    assert.deepEqual(linkJson('graphchat:x', 'QR'), { link: 'graphchat:x', qr: 'QR' });
+  });
+
+  it('connect: {"contact"}', () => {
+    assert.equal(jsonLine(contactIdJson('c1')), '{"contact":"c1"}\n');
+  });
+
+  it('contacts: {"contact","name","status","verified"} and nothing else', () => {
+    for (const status of ['pending', 'connected', 'failed'] as const) {
+      const contact = fakeContact('c1', 'bob', { status, verified: status === 'connected', failure: status === 'failed' ? 'keys' : null });
+      assert.equal(
+        jsonLine(contactJson(contact)),
+        `{"contact":"c1","name":"bob","status":"${status}","verified":${status === 'connected'}}\n`,
+      );
+    }
+  });
+
+  it('send: {"message"}', () => {
+    assert.equal(jsonLine(messageIdJson('m1')), '{"message":"m1"}\n');
+  });
+
+  it('history: {"message","direction","text","status","timestamp"}', () => {
+    const item: HistoryItem = { id: 'm1', direction: 'received', text: 'hi', status: 'received', timestamp: 1700000000000, seq: 3 };
+    assert.equal(jsonLine(historyJson(item)), '{"message":"m1","direction":"received","text":"hi","status":"received","timestamp":1700000000000}\n');
+  });
+
+  it('sync: every event as it is', () => {
+    const events: AgentEvent[] = [
+      { event: 'connected', contact: 'c1', name: 'bob' },
+      { event: 'message', contact: 'c1', message: 'm1', text: 'hi', timestamp: 5 },
+      { event: 'sent', contact: 'c1', message: 'm2' },
+      { event: 'receipt', contact: 'c1', message: 'm2' },
+      { event: 'profile', contact: 'c1', name: 'robert' },
+      { event: 'relay-down', relay: 'emp://f@h:1', reason: 'refused' },
+      { event: 'relay-up', relay: 'emp://f@h:1' },
+      { event: 'rejected', contact: null, reason: 'bad signature' },
+      { event: 'failed', contact: 'c1', reason: 'key substituted' },
+    ];
+    for (const event of events) {
+      assert.deepEqual(JSON.parse(jsonLine(eventJson(event))), event);
+    }
+    assert.equal(jsonLine(eventJson(events[1]!)), '{"event":"message","contact":"c1","message":"m1","text":"hi","timestamp":5}\n');
+  });
+
+  it('profile, code, verify', () => {
+    const profile: ProfileRecord = {
+      id: 'p1',
+      profile: { displayName: 'alice', status: 'here' },
+      relays: ['emp://f@h:1'],
+      sessionPerConnection: false,
+      createdAt: 0,
+    };
+    assert.equal(jsonLine(profileJson(profile)), '{"profile":"p1","name":"alice","status":"here","relays":["emp://f@h:1"]}\n');
+    assert.equal(jsonLine(codeJson('c1', '123 456')), '{"contact":"c1","code":"123 456"}\n');
+    assert.equal(jsonLine(verifiedJson('c1', true)), '{"contact":"c1","verified":true}\n');
+  });
+
+  it('errors: {"error","message"} on one line', () => {
+    assert.equal(jsonLine(errorJson('NO_CONTACT', 'no contact\n "x"')), '{"error":"NO_CONTACT","message":"no contact \\"x\\""}\n');
+  });
+});
+
+describe('human lines', () => {
+  const names = (id: string): string => (id === 'c1' ? 'bob' : id);
+
+  it('events name the contact', () => {
+    assert.equal(eventLine({ event: 'message', contact: 'c1', message: 'm', text: 'hi', timestamp: 0 }, names), 'bob: hi');
+    assert.match(eventLine({ event: 'sent', contact: 'c1', message: 'm' }, names), /^✓ sent to bob/);
+    assert.match(eventLine({ event: 'receipt', contact: 'c1', message: 'm' }, names), /^✓✓ delivered to bob/);
+    assert.equal(eventLine({ event: 'connected', contact: 'c1', name: '' }, names), 'connected to bob');
+    assert.match(eventLine({ event: 'failed', contact: 'c1', reason: 'x' }, names), /connection with bob failed: x/);
+    assert.match(eventLine({ event: 'rejected', contact: null, reason: 'forged' }, names), /^rejected a message: forged$/);
+  });
+
+  it('relay passwords are not shown', () => {
+    assert.equal(hideRelayPassword('emp://abc:s3cret@host:5223'), 'emp://abc:***@host:5223');
+    assert.equal(hideRelayPassword('emp://abc@host:5223'), 'emp://abc@host:5223');
+    assert.doesNotMatch(eventLine({ event: 'relay-up', relay: 'emp://abc:s3cret@host:1' }, names), /s3cret/);
+  });
+
+  it('contacts show status, verification and unread', () => {
+    const line = contactLine(fakeContact('c1', 'bob', { verified: true }), 2);
+    assert.match(line, /^bob {2}connected {2}✓ verified {2}\[2 unread\] {2}c1$/);
+    assert.match(contactLine(fakeContact('c2', '', { status: 'pending' })), /^\(unnamed c2\) {2}pending {2}c2$/);
+  });
+
+  it('history lines carry ticks', () => {
+    const base = { id: 'm', text: 'hi', timestamp: 0, seq: 1 } as const;
+    assert.match(historyLine({ ...base, direction: 'sent', status: 'delivered' }, 'bob'), /\] me: hi {2}✓✓$/);
+    assert.match(historyLine({ ...base, direction: 'sent', status: 'sent' }, 'bob'), /\] me: hi {2}✓$/);
+    assert.match(historyLine({ ...base, direction: 'received', status: 'received' }, 'bob'), /\] bob: hi$/);
+  });
+
+  it('the printer writes JSON or the human lines', () => {
+    const json = new Capture();
+    new Printer(json, true).emit({ a: 1 }, ['x', 'y']);
+    new Printer(json, true).note('not in json');
+    assert.equal(json.text, '{"a":1}\n');
+    const human = new Capture();
+    new Printer(human, false).emit({ a: 1 }, ['x', 'y']);
+    new Printer(human, false).note('z');
+    assert.equal(human.text, 'x\ny\nz\n');
+  });
+});

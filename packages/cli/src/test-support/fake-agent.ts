@@ -1,0 +1,165 @@
+/** An in-memory stand-in for the agent, for testing the terminal client without relays or a database. */
+import { AgentError } from '@graphchat/client';
+import type { AgentEvent, ContactInfo, HistoryItem, ProfileData, ProfileRecord } from '@graphchat/client';
+import type { OpenSession, Session } from '../session.js';
+import type { ChatAgent } from '../session.js';
+
+export function fakeContact(id: string, name: string, extra: Partial<ContactInfo> = {}): ContactInfo {
+  return {
+    id,
+    profileId: 'p1',
+    name,
+    profile: name === '' ? null : { displayName: name },
+    status: 'connected',
+    verified: false,
+    channel: 'link',
+    codeVerified: false,
+    failure: null,
+    ...extra,
+  };
+}
+
+export class FakeAgent implements ChatAgent {
+  onEvent: (event: AgentEvent) => void = () => {};
+  profiles: ProfileRecord[] = [];
+  contactList: ContactInfo[] = [];
+  messages = new Map<string, HistoryItem[]>();
+  /** Events `sync` and `start` emit. */
+  events: AgentEvent[] = [];
+  codes = new Map<string, string>();
+  calls: string[] = [];
+  link = 'graphchat:invitation#' + 'A'.repeat(64);
+  private nextId = 1;
+
+  createProfile(input: ProfileData & { readonly relays: readonly string[] }): ProfileRecord {
+    this.calls.push(`createProfile ${input.displayName} ${input.relays.join(',')}`);
+    if (input.relays.some((r) => !r.startsWith('emp://'))) throw new AgentError('BAD_RELAY_ADDRESS', 'not a relay address');
+    const { relays, ...profile } = input;
+    const record: ProfileRecord = { id: `p${this.profiles.length + 1}`, profile, relays: [...relays], sessionPerConnection: false, createdAt: 0 };
+    this.profiles.push(record);
+    return record;
+  }
+
+  activeProfile(): ProfileRecord {
+    const profile = this.profiles[0];
+    if (profile === undefined) throw new AgentError('NO_PROFILE', 'no profile');
+    return profile;
+  }
+
+  setActiveProfile(id: string): void {
+    this.calls.push(`setActiveProfile ${id}`);
+  }
+
+  listProfiles(): ProfileRecord[] {
+    return this.profiles;
+  }
+
+  updateProfile(id: string, profile: ProfileData): void {
+    this.calls.push(`updateProfile ${id} ${JSON.stringify(profile)}`);
+    this.profiles = this.profiles.map((p) => (p.id === id ? { ...p, profile } : p));
+  }
+
+  async createInvitation(): Promise<{ link: string; contactId: string }> {
+    this.calls.push('createInvitation');
+    return { link: this.link, contactId: 'c-new' };
+  }
+
+  async connect(link: string, options: { channel?: 'link' | 'scanned' } = {}): Promise<{ contactId: string }> {
+    this.calls.push(`connect ${link} ${options.channel ?? '-'}`);
+    if (link === 'used') throw new AgentError('INVITATION_USED', 'this invitation was already used');
+    this.contactList.push(fakeContact('c-joined', '', { status: 'pending' }));
+    return { contactId: 'c-joined' };
+  }
+
+  contacts(): ContactInfo[] {
+    return this.contactList;
+  }
+
+  findContact(idOrName: string): ContactInfo {
+    const byId = this.contactList.find((c) => c.id === idOrName);
+    if (byId !== undefined) return byId;
+    const byName = this.contactList.filter((c) => c.name === idOrName);
+    if (byName.length > 1) throw new AgentError('AMBIGUOUS_CONTACT', `${byName.length} contacts are named "${idOrName}"`);
+    if (byName.length === 1) return byName[0]!;
+    throw new AgentError('NO_CONTACT', `no contact "${idOrName}"`);
+  }
+
+  send(contactId: string, text: string): { messageId: string } {
+    const id = `m${this.nextId++}`;
+    this.calls.push(`send ${contactId} ${text}`);
+    const list = this.messages.get(contactId) ?? [];
+    list.push({ id, direction: 'sent', text, status: 'queued', timestamp: 0, seq: 0 });
+    this.messages.set(contactId, list);
+    return { messageId: id };
+  }
+
+  history(contactId: string): HistoryItem[] {
+    return this.messages.get(contactId) ?? [];
+  }
+
+  securityCode(contactId: string): string {
+    return this.codes.get(contactId) ?? '12345 67890';
+  }
+
+  verifyCode(contactId: string, code: string): boolean {
+    this.calls.push(`verifyCode ${contactId} ${code}`);
+    if (code.replace(/\s/g, '') !== this.securityCode(contactId).replace(/\s/g, '')) return false;
+    this.contactList = this.contactList.map((c) => (c.id === contactId ? { ...c, verified: true, codeVerified: true } : c));
+    return true;
+  }
+
+  async sync(options: { timeoutMs: number; idleMs?: number }): Promise<void> {
+    this.calls.push(`sync ${options.timeoutMs} ${options.idleMs ?? '-'}`);
+    for (const event of this.events) this.onEvent(event);
+  }
+
+  async start(): Promise<void> {
+    this.calls.push('start');
+    for (const event of this.events) this.onEvent(event);
+  }
+
+  async stop(): Promise<void> {
+    this.calls.push('stop');
+  }
+}
+
+/** A session opener over one FakeAgent that records how it was called. */
+export class FakeSessions {
+  readonly opened: { dir: string; passphrase: string; create: boolean }[] = [];
+  closed = 0;
+  discarded = 0;
+  /** Thrown by `open` instead of opening, if set. */
+  failWith: Error | null = null;
+
+  constructor(readonly agent: FakeAgent = new FakeAgent()) {}
+
+  readonly open: OpenSession = async (options) => {
+    this.opened.push({ ...options });
+    if (this.failWith !== null) throw this.failWith;
+    const session: Session = {
+      agent: this.agent,
+      close: () => {
+        this.closed++;
+      },
+      discard: () => {
+        this.discarded++;
+      },
+    };
+    return session;
+  };
+}
+
+/** Collects what is written to it. */
+export class Capture {
+  text = '';
+  write(chunk: string): boolean {
+    this.text += chunk;
+    return true;
+  }
+  lines(): string[] {
+    return this.text.split('\n').filter((line) => line !== '');
+  }
+  json(): unknown[] {
+    return this.lines().map((line) => JSON.parse(line) as unknown);
+  }
+}
