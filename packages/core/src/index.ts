@@ -54,7 +54,7 @@ export type { ConfirmationKeys, InvitationPublicKeys } from './agreement/codec.j
 export { AgreementError } from './agreement/errors.js';
 export type { AgreementErrorCode } from './agreement/errors.js';
 
-export { ChatError } from './chat/errors.js';
+export { CHAT_ERROR_CODES, ChatError } from './chat/errors.js';
 export type { ChatErrorCode } from './chat/errors.js';
 export { MAX_QUEUES, queueRelay, SENDER_ID_LENGTH } from './chat/queue-address.js';
 export {

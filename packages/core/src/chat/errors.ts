@@ -15,6 +15,9 @@ export type ChatErrorCode =
   /** Content or a queue body exceeds a size limit (§4.3, §4.6, §3). */
   | 'TOO_LARGE';
 
+/** Every ChatErrorCode, for tables and exhaustive checks. */
+export const CHAT_ERROR_CODES: readonly ChatErrorCode[] = ['BAD_LINK', 'BAD_SIGNATURE', 'UNSUPPORTED_VERSION', 'TOO_LARGE'] satisfies readonly ChatErrorCode[];
+
 export class ChatError extends Error {
   override readonly name = 'ChatError';
   constructor(readonly code: ChatErrorCode, message: string) {
