@@ -7,7 +7,7 @@ import type { Interface } from 'node:readline';
 import type { AgentEvent, ContactInfo } from '@graphchat/client';
 import { contactNamer, editedProfile } from './commands.js';
 import { asExpectedError, oneLine } from './errors.js';
-import { contactLine, displayName, eventLine, historyLine } from './output.js';
+import { contactLine, displayName, eventLine, hideRelayPasswords, historyLine } from './output.js';
 import type { ChatAgent } from './session.js';
 
 export interface ChatIo {
@@ -253,8 +253,8 @@ export class ChatUi {
 
 function errorText(error: unknown): string {
   const expected = asExpectedError(error);
-  if (expected !== null) return oneLine(expected.message);
-  return oneLine(error instanceof Error ? error.message : String(error));
+  const message = expected !== null ? expected.message : error instanceof Error ? error.message : String(error);
+  return hideRelayPasswords(oneLine(message));
 }
 
 /** Runs the interactive chat until the user leaves. */

@@ -13,7 +13,7 @@ import type { OneShotCommand } from './commands.js';
 import { asExpectedError, CliError, EXIT_ERROR, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, oneLine } from './errors.js';
 import { helpText } from './help.js';
 import { runChat } from './interactive.js';
-import { errorJson, jsonLine, Printer } from './output.js';
+import { errorJson, hideRelayPasswords, jsonLine, Printer } from './output.js';
 import type { Writable } from './output.js';
 import type { TerminalInput } from './prompt.js';
 import type { OpenSession, Session } from './session.js';
@@ -73,7 +73,7 @@ function report(error: unknown, io: MainIo, options: GlobalOptions | null, json:
   let exit: number;
   if (expected !== null) {
     code = expected.code;
-    message = oneLine(describe(expected.code, expected.message, options));
+    message = hideRelayPasswords(oneLine(describe(expected.code, expected.message, options)));
     exit = code === 'USAGE' ? EXIT_USAGE : EXIT_ERROR;
   } else {
     code = 'INTERNAL';

@@ -10,6 +10,7 @@ import {
   eventJson,
   eventLine,
   hideRelayPassword,
+  hideRelayPasswords,
   historyJson,
   historyLine,
   jsonLine,
@@ -107,6 +108,10 @@ describe('human lines', () => {
   it('relay passwords are not shown', () => {
     assert.equal(hideRelayPassword('emp://abc:s3cret@host:5223'), 'emp://abc:***@host:5223');
     assert.equal(hideRelayPassword('emp://abc@host:5223'), 'emp://abc@host:5223');
+    assert.equal(
+      hideRelayPasswords('cannot reach emp://abc:pw@h:1: no; emp://def@h:2 and emp://g:p%40ss@h'),
+      'cannot reach emp://abc:***@h:1: no; emp://def@h:2 and emp://g:***@h',
+    );
     assert.doesNotMatch(eventLine({ event: 'relay-up', relay: 'emp://abc:s3cret@host:1' }, names), /s3cret/);
   });
 

@@ -79,6 +79,11 @@ export function hideRelayPassword(address: string): string {
   return address.replace(/^(emp:\/\/[^:@/]+):[^@]*@/, '$1:***@');
 }
 
+/** Text (an error message) with the access passwords of any relay addresses in it hidden. */
+export function hideRelayPasswords(text: string): string {
+  return text.replace(/(emp:\/\/[^:@/\s]+):[^@\s]*@/g, '$1:***@');
+}
+
 /** A contact's name, or a stand-in while the handshake has not carried it yet. */
 export function displayName(contact: Pick<ContactInfo, 'id' | 'name'>): string {
   return contact.name !== '' ? contact.name : `(unnamed ${contact.id.slice(0, 8)})`;
@@ -136,13 +141,13 @@ export function eventLine(event: AgentEvent, nameOf: (contactId: string) => stri
     case 'profile':
       return `${nameOf(event.contact)} is now called ${event.name}`;
     case 'relay-down':
-      return `relay ${hideRelayPassword(event.relay)} unreachable: ${oneLine(event.reason)}`;
+      return `relay ${hideRelayPassword(event.relay)} unreachable: ${hideRelayPasswords(oneLine(event.reason))}`;
     case 'relay-up':
       return `relay ${hideRelayPassword(event.relay)} reachable`;
     case 'rejected':
-      return `rejected a message${event.contact !== null ? ` from ${nameOf(event.contact)}` : ''}: ${oneLine(event.reason)}`;
+      return `rejected a message${event.contact !== null ? ` from ${nameOf(event.contact)}` : ''}: ${hideRelayPasswords(oneLine(event.reason))}`;
     case 'failed':
-      return `connection with ${nameOf(event.contact)} failed: ${oneLine(event.reason)}`;
+      return `connection with ${nameOf(event.contact)} failed: ${hideRelayPasswords(oneLine(event.reason))}`;
   }
 }
 
