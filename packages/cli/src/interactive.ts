@@ -7,7 +7,7 @@ import type { Interface } from 'node:readline';
 import type { AgentEvent, ContactInfo } from '@graphchat/client';
 import { contactNamer, editedProfile } from './commands.js';
 import { asExpectedError, oneLine } from './errors.js';
-import { contactLine, displayName, eventLine, hideRelayPasswords, historyLine } from './output.js';
+import { contactLine, displayName, eventLine, hideRelayPasswords, historyLine, printable } from './output.js';
 import type { ChatAgent } from './session.js';
 
 export interface ChatIo {
@@ -105,10 +105,10 @@ export class ChatUi {
       case 'message': {
         const name = this.nameOf(event.contact);
         if (event.contact === this.openId) {
-          this.say(`${name}: ${event.text}`);
+          this.say(`${name}: ${printable(event.text)}`);
         } else {
           this.unread.set(event.contact, (this.unread.get(event.contact) ?? 0) + 1);
-          this.say(`[${name}] ${event.text}`);
+          this.say(`[${name}] ${printable(event.text)}`);
         }
         return;
       }
@@ -121,7 +121,7 @@ export class ChatUi {
         return;
       }
       case 'connected': {
-        const name = event.name !== '' ? event.name : this.nameOf(event.contact);
+        const name = event.name !== '' ? printable(event.name) : this.nameOf(event.contact);
         this.say(`${name} connected${event.contact === this.openId ? '' : `: /open ${name} to chat`}`);
         this.prompt();
         return;

@@ -17,6 +17,7 @@ import {
   linkJson,
   messageIdJson,
   Printer,
+  printable,
   profileJson,
   verifiedJson,
 } from './output.js';
@@ -103,6 +104,13 @@ describe('human lines', () => {
     assert.equal(eventLine({ event: 'connected', contact: 'c1', name: '' }, names), 'connected to bob');
     assert.match(eventLine({ event: 'failed', contact: 'c1', reason: 'x' }, names), /connection with bob failed: x/);
     assert.match(eventLine({ event: 'rejected', contact: null, reason: 'forged' }, names), /^rejected a message: forged$/);
+  });
+
+  it('control characters from a contact never reach the terminal', () => {
+    assert.equal(printable('a\x1b[2Jb\r\x07c\u009bd\ne\tf'), 'a\ufffd[2Jb\ufffd\ufffdc\ufffdd\ne\tf');
+    assert.equal(eventLine({ event: 'message', contact: 'c1', message: 'm', text: '\x1b]0;pwned\x07', timestamp: 0 }, names), 'bob: \ufffd]0;pwned\ufffd');
+    assert.doesNotMatch(historyLine({ id: 'm', direction: 'received', text: 'x\x1b[1A', status: 'received', timestamp: 0, seq: 1 }, 'bob'), /\x1b/);
+    assert.doesNotMatch(contactLine(fakeContact('c9', 'ev\x1bil')), /\x1b/);
   });
 
   it('relay passwords are not shown', () => {

@@ -74,6 +74,15 @@ export function formatTime(ms: number): string {
   return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
 }
 
+/**
+ * Text from a contact made safe to print on a terminal: control characters
+ * (escape sequences could move the cursor or rewrite earlier lines) become
+ * U+FFFD; line breaks and tabs stay.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '\ufffd');
+}
+
 /** A relay address without its access password. */
 export function hideRelayPassword(address: string): string {
   return address.replace(/^(emp:\/\/[^:@/]+):[^@]*@/, '$1:***@');
@@ -86,7 +95,7 @@ export function hideRelayPasswords(text: string): string {
 
 /** A contact's name, or a stand-in while the handshake has not carried it yet. */
 export function displayName(contact: Pick<ContactInfo, 'id' | 'name'>): string {
-  return contact.name !== '' ? contact.name : `(unnamed ${contact.id.slice(0, 8)})`;
+  return contact.name !== '' ? printable(contact.name) : `(unnamed ${contact.id.slice(0, 8)})`;
 }
 
 export function statusMark(status: HistoryItem['status']): string {
@@ -114,7 +123,7 @@ export function contactLine(contact: ContactInfo, unread = 0): string {
 export function historyLine(item: HistoryItem, peerName: string): string {
   const who = item.direction === 'sent' ? 'me' : peerName;
   const mark = statusMark(item.status);
-  return `[${formatTime(item.timestamp)}] ${who}: ${item.text}${mark === '' ? '' : '  ' + mark}`;
+  return `[${formatTime(item.timestamp)}] ${who}: ${printable(item.text)}${mark === '' ? '' : '  ' + mark}`;
 }
 
 export function profileLines(profile: ProfileRecord): string[] {
@@ -131,15 +140,15 @@ export function profileLines(profile: ProfileRecord): string[] {
 export function eventLine(event: AgentEvent, nameOf: (contactId: string) => string): string {
   switch (event.event) {
     case 'connected':
-      return `connected to ${event.name !== '' ? event.name : nameOf(event.contact)}`;
+      return `connected to ${event.name !== '' ? printable(event.name) : nameOf(event.contact)}`;
     case 'message':
-      return `${nameOf(event.contact)}: ${event.text}`;
+      return `${nameOf(event.contact)}: ${printable(event.text)}`;
     case 'sent':
       return `✓ sent to ${nameOf(event.contact)} (${event.message})`;
     case 'receipt':
       return `✓✓ delivered to ${nameOf(event.contact)} (${event.message})`;
     case 'profile':
-      return `${nameOf(event.contact)} is now called ${event.name}`;
+      return `${nameOf(event.contact)} is now called ${printable(event.name)}`;
     case 'relay-down':
       return `relay ${hideRelayPassword(event.relay)} unreachable: ${hideRelayPasswords(oneLine(event.reason))}`;
     case 'relay-up':
