@@ -1,5 +1,21 @@
 /** The `graphchat` command. */
+import { oneLine } from './errors.js';
 import { main } from './main.js';
+
+/** Something failed outside any command's control (a background task): reported like any internal error. */
+function internal(error: unknown): void {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`graphchat: internal error: ${oneLine(message)}\n`);
+  if (process.env['GRAPHCHAT_DEBUG'] && error instanceof Error && error.stack !== undefined) process.stderr.write(error.stack + '\n');
+  process.exit(70);
+}
+process.on('uncaughtException', internal);
+process.on('unhandledRejection', internal);
+// The reader went away (`graphchat --json sync | head -1`): stop quietly, as a shell tool would on SIGPIPE.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(141);
+  internal(error);
+});
 
 const stdin = process.stdin;
 const code = await main(process.argv.slice(2), {
