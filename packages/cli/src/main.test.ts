@@ -235,7 +235,7 @@ describe('main: commands', () => {
     const result = await run(['--json', 'sync', '--timeout', '5'], { sessions });
     assert.equal(result.code, 0);
     assert.deepEqual(result.stdout.json(), sessions.agent.events);
-    assert.deepEqual(sessions.agent.calls, ['sync 5000 1000']);
+    assert.deepEqual(sessions.agent.calls, ['sync 5000 1000', 'stop']);
     const human = await run(['sync'], { sessions });
     assert.deepEqual(human.stdout.lines(), ['connected to carol', 'bob: hi', '✓✓ delivered to bob (m1)']);
   });

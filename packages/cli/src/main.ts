@@ -146,6 +146,7 @@ async function execute(command: Command, options: GlobalOptions, io: MainIo, dep
     session.close();
     return;
   }
+  const networked = command.name === 'chat' || command.name === 'sync';
   try {
     if (command.name === 'chat') {
       await runChat(session.agent, { input: io.stdin!, output: io.stdout as NodeJS.WritableStream, terminal: true }, renderQr);
@@ -153,6 +154,12 @@ async function execute(command: Command, options: GlobalOptions, io: MainIo, dep
       await runCommand(command as OneShotCommand, { agent: session.agent, printer, renderQr });
     }
   } finally {
+    if (networked) {
+      // Stopped already on success; make sure on failure too, and let callbacks already queued
+      // by closed sockets run while the store is still open.
+      await session.agent.stop().catch(() => {});
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
     session.close();
   }
 }
