@@ -2,7 +2,7 @@
  * The client agent: profiles, invitations, connections and their messages,
  * over relay sessions, with every state change kept in an AgentStore.
  *
- * Work flows through one loop (`pump`): secure queues whose peer sender key
+ * Work flows through one loop (`kick`): secure queues whose peer sender key
  * is known (KEY), encrypt queued messages of connected contacts, and send
  * outbox items, per queue in order, to every relay of the peer. Received
  * messages are decrypted, verified, stored with their receipt, and only then
@@ -27,6 +27,7 @@ import {
   type Invitation,
 } from '@graphchat/core';
 import { AgentError, type AgentEvent, type ContactInfo, type HistoryItem } from './agent-types.js';
+import { CachedStore } from './cached-store.js';
 import { decryptEnvelope, sealEnvelope, verifyEnvelope } from './conversation.js';
 import { acceptConfirmation, createInvitation, HandshakeRejected, joinInvitation, profileContent } from './handshake.js';
 import { deliverEnvelope, storeSentHandshake, type InboundContext } from './inbound.js';
@@ -55,8 +56,15 @@ const MAX_IN_FLIGHT_PER_QUEUE = 16;
 const MAX_TEXT_BYTES = 15_000;
 const ACTIVE_PROFILE = 'activeProfile';
 
-function queueKey(relay: string, senderId: Uint8Array): string {
-  return `${relayKey(relay)} ${toHex(senderId)}`;
+/** Identifies the queue an outbox item goes to; computed once per item, as the work loop asks on every pass. */
+const queueKeys = new WeakMap<OutboxRecord, string>();
+function queueKey(item: OutboxRecord): string {
+  let key = queueKeys.get(item);
+  if (key === undefined) {
+    key = `${relayKey(item.relay)} ${toHex(item.senderId)}`;
+    queueKeys.set(item, key);
+  }
+  return key;
 }
 
 function asRecipientQueue(queue: ReceiveQueueRecord): RecipientQueue {
@@ -94,12 +102,13 @@ export class Agent {
   private pending = 0;
   private lastActivity = 0;
   private running = false;
-  private pumping = false;
-  private pumpAgain = false;
+  private pumpScheduled = false;
+  /** Outbox items a relay accepted, not yet recorded (recordAccepted). */
+  private accepted: OutboxRecord[] = [];
   private wakeTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(options: AgentOptions) {
-    this.store = options.store;
+    this.store = new CachedStore(options.store);
     this.crypto = options.crypto;
     this.now = options.now ?? Date.now;
     this.pool = new RelayPool({
@@ -243,6 +252,7 @@ export class Agent {
     // Send at once, so that an invitation someone else already used fails here, visibly.
     const items = this.store.listOutbox().filter((item) => item.connectionId === id);
     await Promise.all(items.map((item) => this.dispatch(item)));
+    this.recordAccepted();
     const connection = this.store.getConnection(id);
     if (connection?.status === 'failed') throw new AgentError('INVITATION_USED', connection.failure ?? 'this invitation was already used');
     if (this.running) this.subscribeConnection(sealed.connection);
@@ -348,6 +358,7 @@ export class Agent {
 
   async stop(): Promise<void> {
     this.running = false;
+    this.recordAccepted();
     if (this.wakeTimer !== null) clearTimeout(this.wakeTimer);
     this.wakeTimer = null;
     this.pool.close();
@@ -412,23 +423,22 @@ export class Agent {
 
   // ---- internals: the work loop ----
 
+  /**
+   * Schedules one run of the work loop. Runs are coalesced: the responses to
+   * a whole block of commands, or a burst of received messages, cause one
+   * pass over the outbox, not one each.
+   */
   private kick(): void {
-    if (!this.running) return;
-    if (this.pumping) {
-      this.pumpAgain = true;
-      return;
-    }
-    this.pumping = true;
-    try {
-      do {
-        this.pumpAgain = false;
-        this.secureQueues();
-        this.encryptQueued();
-        this.dispatchOutbox();
-      } while (this.pumpAgain);
-    } finally {
-      this.pumping = false;
-    }
+    if (!this.running || this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setTimeout(() => {
+      this.pumpScheduled = false;
+      if (!this.running) return;
+      this.recordAccepted();
+      this.secureQueues();
+      this.encryptQueued();
+      this.dispatchOutbox();
+    }, 0);
   }
 
   /** Whether there is work this agent could do now (with relays reachable). */
@@ -517,7 +527,7 @@ export class Agent {
     const blocked = new Set<string>();
     let wakeAt = Infinity;
     for (const item of this.store.listOutbox()) {
-      const key = queueKey(item.relay, item.senderId);
+      const key = queueKey(item);
       if (blocked.has(key) || this.inFlight.has(item.id)) continue;
       if (this.isKeying(item.connectionId)) {
         blocked.add(key); // The reply and hello go only after this side has secured its own queues.
@@ -555,11 +565,13 @@ export class Agent {
   private async dispatch(item: OutboxRecord): Promise<void> {
     const connection = this.store.getConnection(item.connectionId);
     if (connection === null) return;
-    const key = queueKey(item.relay, item.senderId);
+    const key = queueKey(item);
     this.inFlight.add(item.id);
     this.inFlightPerQueue.set(key, (this.inFlightPerQueue.get(key) ?? 0) + 1);
     try {
-      const client = await this.track(this.pool.session(item.relay, this.groupOf(connection)).open());
+      // An open session is used without a wait, so the items of one pass share blocks (EMP §5.3).
+      const session = this.pool.session(item.relay, this.groupOf(connection));
+      const client = session.isUp ? session.client : await this.track(session.open());
       if (client === null) return this.defer(item);
       let response;
       try {
@@ -568,7 +580,10 @@ export class Agent {
         if (error instanceof RelayClientError) return this.defer(item);
         throw error;
       }
-      if (response.type === 'OK') return this.delivered(item);
+      if (response.type === 'OK') {
+        this.accepted.push(item);
+        return;
+      }
       const code = response.type === 'ERR' ? response.code : response.type;
       if (code === 'AUTH' && item.senderSecretKey === null) return this.refusedUnsigned(item);
       if (code === 'AUTH' || code === 'QUOTA' || code === 'INTERNAL') return this.defer(item); // The peer hasn't secured the queue yet, or it is full.
@@ -588,16 +603,22 @@ export class Agent {
     this.deferred.set(item.id, { failures, until: this.now() + backoffMs(failures) });
   }
 
-  private delivered(item: OutboxRecord): void {
-    this.deferred.delete(item.id);
+  /** Records the items relays have accepted since the last call, in one transaction. */
+  private recordAccepted(): void {
+    if (this.accepted.length === 0) return;
+    const items = this.accepted;
+    this.accepted = [];
     const events: AgentEvent[] = [];
     this.store.transaction(() => {
-      this.store.deleteOutbox(item.id);
-      if (item.messageId === null) return;
-      const message = this.store.getMessage(item.messageId);
-      if (message === null || message.status !== 'queued') return;
-      this.store.putMessage({ ...message, status: 'sent' });
-      if (message.kind === 'text') events.push({ event: 'sent', contact: item.connectionId, message: message.id });
+      for (const item of items) {
+        this.deferred.delete(item.id);
+        this.store.deleteOutbox(item.id);
+        if (item.messageId === null) continue;
+        const message = this.store.getMessage(item.messageId);
+        if (message === null || message.status !== 'queued') continue;
+        this.store.putMessage({ ...message, status: 'sent' });
+        if (message.kind === 'text') events.push({ event: 'sent', contact: item.connectionId, message: message.id });
+      }
     });
     this.emit(events);
   }
@@ -644,6 +665,8 @@ export class Agent {
       events = [{ event: 'rejected', contact: connection.id, reason: `internal error: ${(error as Error).message}` }];
     }
     this.emit(events);
+    // The receipt goes out now, so that it shares a frame with the ACK below when both go to this relay.
+    if (this.running) this.dispatchOutbox();
     // Acknowledged only now that everything it caused is stored: a crash before this line means redelivery, not loss.
     const client = session.client;
     if (client !== null) void this.track(ackMessage(client, asRecipientQueue(queue), msgId).catch(() => {}));

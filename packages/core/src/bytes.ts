@@ -3,7 +3,7 @@
  * Readers throw DecodeError (never RangeError) so that any bytes from the
  * network either decode or fail with a typed error.
  */
-import { base64urlnopad, hex } from '@scure/base';
+import { hex } from '@scure/base';
 import { DecodeError } from './errors.js';
 
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {
@@ -35,13 +35,57 @@ export function fromHex(text: string): Uint8Array {
   }
 }
 
-export const toBase64url = (bytes: Uint8Array): string => base64urlnopad.encode(bytes);
-export function fromBase64url(text: string): Uint8Array {
-  try {
-    return base64urlnopad.decode(text);
-  } catch {
-    throw new DecodeError('INVALID', 'invalid base64url');
+/*
+ * base64url without padding (RFC 4648 §5), table-driven: stores encode every
+ * record's keys and ratchet state this way, and @scure/base's generic radix
+ * conversion is quadratic in the input length. Decoding is strict like
+ * @scure/base's: only the URL-safe alphabet, no padding, and the unused low
+ * bits of the last character must be zero, so every byte string has exactly
+ * one encoding.
+ */
+const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+const BASE64URL_VALUES = new Int16Array(128).fill(-1);
+for (let i = 0; i < 64; i++) BASE64URL_VALUES[BASE64URL_ALPHABET.charCodeAt(i)] = i;
+
+export function toBase64url(bytes: Uint8Array): string {
+  let out = '';
+  let i = 0;
+  for (; i + 2 < bytes.length; i += 3) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
+    out += BASE64URL_ALPHABET[n >> 18]! + BASE64URL_ALPHABET[(n >> 12) & 63]! + BASE64URL_ALPHABET[(n >> 6) & 63]! + BASE64URL_ALPHABET[n & 63]!;
   }
+  const rest = bytes.length - i;
+  if (rest === 1) {
+    const n = bytes[i]! << 16;
+    out += BASE64URL_ALPHABET[n >> 18]! + BASE64URL_ALPHABET[(n >> 12) & 63]!;
+  } else if (rest === 2) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8);
+    out += BASE64URL_ALPHABET[n >> 18]! + BASE64URL_ALPHABET[(n >> 12) & 63]! + BASE64URL_ALPHABET[(n >> 6) & 63]!;
+  }
+  return out;
+}
+
+export function fromBase64url(text: string): Uint8Array {
+  const invalid = () => new DecodeError('INVALID', 'invalid base64url');
+  if (text.length % 4 === 1) throw invalid();
+  const out = new Uint8Array(Math.floor((text.length * 3) / 4));
+  let bits = 0;
+  let acc = 0;
+  let o = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    const value = code < 128 ? BASE64URL_VALUES[code]! : -1;
+    if (value < 0) throw invalid();
+    acc = ((acc << 6) | value) & 0xffffff;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[o++] = (acc >> bits) & 0xff;
+    }
+  }
+  // The leftover bits of the last character must be zero (canonical encoding).
+  if ((acc & ((1 << bits) - 1)) !== 0) throw invalid();
+  return out;
 }
 
 const utf8Encoder = new TextEncoder();

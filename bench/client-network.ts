@@ -1,0 +1,156 @@
+/**
+ * Client benchmark, part 2: two agents talking through a real relay on
+ * loopback, each with its own encrypted SQLite store (the terminal client's).
+ *
+ *   node bench/dist/client-network.js [--setups N] [--messages N] [--body-size B] [--json]
+ *
+ * - set-up: from createInvitation() on A to both A and B reporting the
+ *   contact connected, with both agents running (subscribed). This covers
+ *   queue creation on the relay, the hybrid key agreement, the confirmation,
+ *   the reply, both KEYs and the hello: the whole handshake of graph-chat §7.
+ *   Repeated --setups (10) times; median and worst are printed.
+ * - throughput: A queues --messages (2,000) text messages at once; timed until
+ *   B has stored every one ("received") and until A has stored B's signed
+ *   receipt for every one ("delivered"). Every message and receipt is
+ *   ratchet-encrypted, signed, stored in both databases, sent through the
+ *   relay and acknowledged.
+ *
+ * The relay runs as its own process (one core); both agents share this
+ * process (the other core). Store key derivation uses a cheap Argon2id
+ * setting, since it happens once per database open, not per message.
+ * Targets on this machine (issue 3): set-up < 150 ms; >= 1,000 messages/s.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { Agent, MemoryStore, type AgentEvent, type WebSocketLike } from '@graphchat/client';
+import { sodiumCrypto } from '@graphchat/core/crypto-sodium';
+import { openSqliteStore } from '@graphchat/cli';
+import { WebSocket } from 'ws';
+import { fmt, parseBenchOptions, positive, progress, runMain, saveResults, table } from './support.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const RELAY_BIN = join(ROOT, 'packages', 'server', 'dist', 'bin.js');
+const FAST_KDF = { iterations: 1, memoryKiB: 8 };
+
+const webSocket = (url: string): WebSocketLike => new WebSocket(url) as unknown as WebSocketLike;
+
+function startRelay(dataDir: string): Promise<{ address: string; stop: () => void }> {
+  const child = spawn(process.execPath, [RELAY_BIN, '--port', '0', '--bind', '127.0.0.1', '--host', '127.0.0.1', '--data-dir', dataDir, '--log-level', 'error'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolvePromise, reject) => {
+    child.once('exit', (code) => reject(new Error(`relay exited with ${code}`)));
+    createInterface({ input: child.stdout }).once('line', (address) => resolvePromise({ address, stop: () => child.kill('SIGKILL') }));
+  });
+}
+
+interface Peer {
+  readonly agent: Agent;
+  /** Resolves when `predicate` matches an event from now on. */
+  waitFor(predicate: (event: AgentEvent) => boolean): Promise<void>;
+}
+
+function makePeer(dir: string, name: string, relay: string): Peer {
+  const store = process.env.MEMSTORE ? new MemoryStore() : openSqliteStore(join(dir, `${name}.db`), 'benchmark passphrase', { create: true, kdf: FAST_KDF });
+  const agent = new Agent({ store, crypto: sodiumCrypto, webSocket });
+  agent.createProfile({ displayName: name, relays: [relay] });
+  let waiters: { predicate: (event: AgentEvent) => boolean; resolve: () => void }[] = [];
+  agent.onEvent = (event) => {
+    waiters = waiters.filter((waiter) => {
+      if (!waiter.predicate(event)) return true;
+      waiter.resolve();
+      return false;
+    });
+  };
+  return {
+    agent,
+    waitFor: (predicate) => new Promise((resolvePromise) => waiters.push({ predicate, resolve: resolvePromise })),
+  };
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+async function main(): Promise<void> {
+  const values = parseBenchOptions(
+    {
+      setups: { type: 'string', default: '10' },
+      messages: { type: 'string', default: '2000' },
+      'body-size': { type: 'string', default: '256' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+    import.meta.url,
+  );
+  const setups = positive('--setups', values.setups);
+  const messages = positive('--messages', values.messages);
+  const body = 'x'.repeat(positive('--body-size', values['body-size']));
+
+  const dir = mkdtempSync(join(tmpdir(), 'graphchat-bench-'));
+  const relay = await startRelay(join(dir, 'relay'));
+  const a = makePeer(dir, 'alice', relay.address);
+  const b = makePeer(dir, 'bob', relay.address);
+  try {
+    await Promise.all([a.agent.start(), b.agent.start()]);
+
+    progress(`set-up: ${setups} connections`);
+    const setupMs: number[] = [];
+    let contact = { a: '', b: '' };
+    for (let i = 0; i < setups; i++) {
+      const started = performance.now();
+      const bothConnected = Promise.all([a.waitFor((e) => e.event === 'connected'), b.waitFor((e) => e.event === 'connected')]);
+      const { link, contactId } = await a.agent.createInvitation();
+      const joined = await b.agent.connect(link);
+      await bothConnected;
+      setupMs.push(performance.now() - started);
+      contact = { a: contactId, b: joined.contactId };
+    }
+
+    progress(`throughput: ${messages} messages of ${body.length} bytes`);
+    let received = 0;
+    let delivered = 0;
+    const allReceived = b.waitFor((e) => e.event === 'message' && ++received === messages);
+    const allDelivered = a.waitFor((e) => e.event === 'receipt' && ++delivered === messages);
+    const started = performance.now();
+    for (let i = 0; i < messages; i++) a.agent.send(contact.a, body);
+    await allReceived;
+    const receivedMs = performance.now() - started;
+    await allDelivered;
+    const deliveredMs = performance.now() - started;
+    const history = b.agent.history(contact.b);
+    if (history.length !== messages) throw new Error(`bob stored ${history.length} messages, expected ${messages}`);
+
+    const results = {
+      date: new Date().toISOString(),
+      setup: { count: setups, medianMs: median(setupMs), worstMs: Math.max(...setupMs) },
+      throughput: {
+        messages,
+        bodyBytes: body.length,
+        receivedPerSecond: messages / (receivedMs / 1000),
+        deliveredPerSecond: messages / (deliveredMs / 1000),
+      },
+    };
+    process.stdout.write(
+      '\n' +
+        table([
+          ['measure', 'result', 'target'],
+          ['set-up, invitation to connected (median)', `${fmt(results.setup.medianMs, 1)} ms`, '< 150 ms'],
+          ['set-up, worst of ' + setups, `${fmt(results.setup.worstMs, 1)} ms`, ''],
+          ['messages/s, sent to stored by B', fmt(results.throughput.receivedPerSecond), '>= 1,000'],
+          ['messages/s, sent to receipt stored by A', fmt(results.throughput.deliveredPerSecond), ''],
+        ]) +
+        '\n',
+    );
+    saveResults(ROOT, 'client-network', results, values.json);
+  } finally {
+    await Promise.all([a.agent.stop(), b.agent.stop()]);
+    relay.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+runMain(main);
