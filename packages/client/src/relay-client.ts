@@ -102,7 +102,9 @@ export class RelayClient {
     return new Promise((resolve, reject) => {
       const fail = (error: Error) => {
         clearTimeout(timer);
-        socket.onclose = socket.onmessage = socket.onerror = null;
+        socket.onclose = socket.onmessage = null;
+        // Closing a socket still connecting makes `ws` emit 'error': without a listener that is an uncaught exception.
+        socket.onerror = () => {};
         socket.close();
         reject(error);
       };
