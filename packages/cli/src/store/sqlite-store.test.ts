@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -84,10 +84,17 @@ describe('SqliteAgentStore file', () => {
     assert.throws(() => openSqliteStore(path, PASS, { create: false }), storeError('NOT_INITIALIZED'));
     assert.deepEqual(readdirSync(dir), []);
     openSqliteStore(path, PASS, { create: true, kdf: FAST_KDF }).close();
+    assert.equal(statSync(path).mode & 0o777, 0o600);
+    assert.equal(statSync(kdfPath(path)).mode & 0o777, 0o600);
     const before = snapshot(dir);
     assert.throws(() => openSqliteStore(path, PASS, { create: true, kdf: FAST_KDF }), storeError('ALREADY_INITIALIZED'));
     assert.throws(() => openSqliteStore(path, 'other', { create: true, kdf: FAST_KDF }), storeError('ALREADY_INITIALIZED'));
     assert.deepEqual(snapshot(dir), before);
+  });
+
+  it('says CORRUPT when the store cannot be written', () => {
+    const { dir } = tempPath();
+    assert.throws(() => openSqliteStore(join(dir, 'missing', 'store.db'), PASS, { create: true, kdf: FAST_KDF }), storeError('CORRUPT'));
   });
 
   it('says CORRUPT for a missing or foreign key file, or a damaged database', () => {

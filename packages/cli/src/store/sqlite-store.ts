@@ -28,7 +28,7 @@
  * UTF-8). `ord` (INTEGER PRIMARY KEY AUTOINCREMENT) records first insertion,
  * which an upsert keeps, so lists come out in the order MemoryStore gives.
  */
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync } from 'node:fs';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { decodeRecord, encodeRecord } from '@graphchat/client';
 import type {
@@ -134,6 +134,8 @@ export function openSqliteStore(path: string, passphrase: string, options: Sqlit
   let db: Database.Database;
   try {
     db = new Database(path, { fileMustExist: !options.create });
+    // Encrypted, but still nobody else's business; SQLite gives -wal and -shm the same mode.
+    if (options.create) chmodSync(path, 0o600);
   } catch (cause) {
     crypto.wipe(key);
     throw new StoreError('CORRUPT', `cannot open ${path}: ${String(cause)}`, { cause });

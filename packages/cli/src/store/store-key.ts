@@ -68,8 +68,13 @@ export function createStoreKey(crypto: Crypto, databasePath: string, passphrase:
   };
   const path = kdfPath(databasePath);
   const temp = `${path}.tmp`;
-  writeFileSync(temp, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600, flush: true });
-  renameSync(temp, path);
+  try {
+    writeFileSync(temp, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600, flush: true });
+    renameSync(temp, path);
+  } catch (cause) {
+    crypto.wipe(key);
+    throw new StoreError('CORRUPT', `cannot write the key file ${path}: ${String(cause)}`, { cause });
+  }
   return key;
 }
 
