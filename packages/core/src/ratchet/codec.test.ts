@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { fromHex, toHex } from '../bytes.js';
 import { nobleCrypto } from '../crypto/noble.js';
 import { DecodeError } from '../errors.js';
-import { concatAd, decodeHeader, encodeHeader } from './header.js';
+import { concatAd, concatAdTransient, decodeHeader, encodeHeader } from './header.js';
 import { ratchetDecrypt, ratchetEncrypt } from './ratchet.js';
 import { decodeRatchetState, encodeRatchetState } from './state-codec.js';
 import { initReceiver, initSender } from './state.js';
@@ -33,6 +33,14 @@ describe('ratchet header', () => {
 
   test('concatAd() prefixes the associated data with its u32 length', () => {
     assert.equal(toHex(concatAd(fromHex('aabb'), fromHex('cc'))), '00000002aabbcc');
+  });
+
+  test('concatAdTransient() gives the bytes of concatAd() for associated data of any size', () => {
+    const header = encodeHeader({ dh: new Uint8Array(32).fill(7), pn: 1, n: 2 });
+    for (const length of [0, 1, 64, 980, 981, 2000]) {
+      const ad = new Uint8Array(length).fill(length & 0xff);
+      assert.deepEqual(concatAdTransient(ad, header), concatAd(ad, header), `${length}-byte AD`);
+    }
   });
 });
 

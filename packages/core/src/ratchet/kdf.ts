@@ -11,6 +11,7 @@ const MESSAGE_INFO = utf8('graphchat ratchet message');
 const MESSAGE_KEY_INPUT = Uint8Array.of(0x01);
 const CHAIN_KEY_INPUT = Uint8Array.of(0x02);
 const KEY_LENGTH = 32;
+const EMPTY_SALT = new Uint8Array(0);
 const NONCE_LENGTH = 24;
 
 /** KDF_RK(rk, dh_out) = HKDF-SHA256(salt = rk, ikm = dh_out, info = "graphchat ratchet root", 64) split into (rk, ck) (§5.2). */
@@ -32,27 +33,32 @@ export function kdfCk(crypto: Crypto, ck: Uint8Array): { ck: Uint8Array; mk: Uin
  * XChaCha20-Poly1305 key and its 24-byte nonce. Each mk encrypts one message,
  * so the deterministic nonce is never reused with a key.
  */
-function messageCipher(crypto: Crypto, mk: Uint8Array): { key: Uint8Array; nonce: Uint8Array; out: Uint8Array } {
-  const out = crypto.hkdfSha256(mk, new Uint8Array(0), MESSAGE_INFO, KEY_LENGTH + NONCE_LENGTH);
-  return { key: out.subarray(0, KEY_LENGTH), nonce: out.subarray(KEY_LENGTH), out };
+function messageCipher(crypto: Crypto, mk: Uint8Array): { key: Uint8Array; nonce: Uint8Array } {
+  const out = crypto.hkdfSha256(mk, EMPTY_SALT, MESSAGE_INFO, KEY_LENGTH + NONCE_LENGTH);
+  // Copies, not subarrays: a view of a typed array this small makes V8 move its bytes out of the JS heap.
+  const cipher = { key: out.slice(0, KEY_LENGTH), nonce: out.slice(KEY_LENGTH) };
+  crypto.wipe(out);
+  return cipher;
 }
 
 /** ENCRYPT(mk, plaintext, associated_data) of §3.1. */
 export function encryptMessage(crypto: Crypto, mk: Uint8Array, plaintext: Uint8Array, ad: Uint8Array): Uint8Array {
-  const { key, nonce, out } = messageCipher(crypto, mk);
+  const { key, nonce } = messageCipher(crypto, mk);
   try {
     return crypto.xchacha20Poly1305Encrypt(key, nonce, ad, plaintext);
   } finally {
-    crypto.wipe(out);
+    crypto.wipe(key);
+    crypto.wipe(nonce);
   }
 }
 
 /** DECRYPT(mk, ciphertext, associated_data) of §3.1; null when authentication fails. */
 export function decryptMessage(crypto: Crypto, mk: Uint8Array, ciphertext: Uint8Array, ad: Uint8Array): Uint8Array | null {
-  const { key, nonce, out } = messageCipher(crypto, mk);
+  const { key, nonce } = messageCipher(crypto, mk);
   try {
     return crypto.xchacha20Poly1305Decrypt(key, nonce, ad, ciphertext);
   } finally {
-    crypto.wipe(out);
+    crypto.wipe(key);
+    crypto.wipe(nonce);
   }
 }

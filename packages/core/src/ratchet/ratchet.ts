@@ -14,7 +14,7 @@ import { equalBytes } from '../bytes.js';
 import type { Crypto } from '../crypto/crypto.js';
 import { CryptoError, DecodeError } from '../errors.js';
 import { RatchetError } from './errors.js';
-import { concatAd, decodeHeader, encodeHeader, type RatchetHeader } from './header.js';
+import { concatAdTransient, decodeHeader, encodeHeader, type RatchetHeader } from './header.js';
 import { decryptMessage, encryptMessage, kdfCk, kdfRk } from './kdf.js';
 import { MAX_COUNTER, MAX_RETIRED_CHAINS, MAX_SKIP, MAX_SKIPPED_KEYS } from './limits.js';
 import { makeState, skippedKeyId, type KeyPairGenerator, type RatchetState, type SkippedKey } from './state.js';
@@ -60,7 +60,7 @@ export function ratchetEncrypt(
   if (state.ns >= MAX_COUNTER) throw new RangeError('sending chain exhausted: 2^32-1 messages without a reply');
   const { ck, mk } = kdfCk(crypto, state.cks);
   const header = encodeHeader({ dh: state.dhs.publicKey, pn: state.pn, n: state.ns });
-  const ciphertext = encryptMessage(crypto, mk, plaintext, concatAd(ad, header));
+  const ciphertext = encryptMessage(crypto, mk, plaintext, concatAdTransient(ad, header));
   crypto.wipe(mk);
   return { state: makeState({ ...state, cks: ck, ns: state.ns + 1 }), header, ciphertext };
 }
@@ -79,17 +79,18 @@ export function ratchetDecrypt(
   generateKeyPair: KeyPairGenerator = () => crypto.x25519KeyPair(),
 ): { state: RatchetState; plaintext: Uint8Array } {
   const parsed = parseHeader(header);
-  const fullAd = concatAd(ad, header);
 
-  // TrySkippedMessageKeys
-  const id = skippedKeyId(parsed.dh, parsed.n);
-  const skippedKey = state.skipped.get(id);
-  if (skippedKey !== undefined) {
-    const plaintext = decryptMessage(crypto, skippedKey.mk, ciphertext, fullAd);
-    if (plaintext === null) throw new RatchetError('DECRYPT', 'message failed authentication');
-    const skipped = new Map(state.skipped);
-    skipped.delete(id);
-    return { state: makeState({ ...state, skipped }), plaintext };
+  // TrySkippedMessageKeys; with MKSKIPPED empty (the common case) there is no key id to make.
+  if (state.skipped.size > 0) {
+    const id = skippedKeyId(parsed.dh, parsed.n);
+    const skippedKey = state.skipped.get(id);
+    if (skippedKey !== undefined) {
+      const plaintext = decryptMessage(crypto, skippedKey.mk, ciphertext, concatAdTransient(ad, header));
+      if (plaintext === null) throw new RatchetError('DECRYPT', 'message failed authentication');
+      const skipped = new Map(state.skipped);
+      skipped.delete(id);
+      return { state: makeState({ ...state, skipped }), plaintext };
+    }
   }
 
   const known = state.dhr !== null && equalBytes(parsed.dh, state.dhr);
@@ -112,7 +113,7 @@ export function ratchetDecrypt(
     drop(work, draft.ckr);
     draft.ckr = made(work, ck);
     draft.nr += 1;
-    const plaintext = decryptMessage(crypto, mk, ciphertext, fullAd);
+    const plaintext = decryptMessage(crypto, mk, ciphertext, concatAdTransient(ad, header));
     crypto.wipe(mk);
     if (plaintext === null) throw new RatchetError('DECRYPT', 'message failed authentication');
     // §6.4: keys skipped long ago go first.

@@ -50,22 +50,55 @@ export function skippedKeyId(dh: Uint8Array, n: number): string {
 const inspect = Symbol.for('nodejs.util.inspect.custom');
 
 /**
- * Freezes the fields into a state whose printed and JSON forms show only
- * public values (the ratchet public keys and counters), never a secret.
+ * A frozen state. Its printed and JSON forms (from the prototype, so that
+ * making a state per message costs only the field copies) show only public
+ * values, the ratchet public keys and counters, never a secret.
  */
+class FrozenRatchetState implements RatchetState {
+  readonly dhs: KeyPair;
+  readonly dhr: Uint8Array | null;
+  readonly rk: Uint8Array;
+  readonly cks: Uint8Array | null;
+  readonly ckr: Uint8Array | null;
+  readonly ns: number;
+  readonly nr: number;
+  readonly pn: number;
+  readonly skipped: ReadonlyMap<string, SkippedKey>;
+  readonly retired: readonly Uint8Array[];
+
+  constructor(fields: RatchetState) {
+    this.dhs = fields.dhs;
+    this.dhr = fields.dhr;
+    this.rk = fields.rk;
+    this.cks = fields.cks;
+    this.ckr = fields.ckr;
+    this.ns = fields.ns;
+    this.nr = fields.nr;
+    this.pn = fields.pn;
+    this.skipped = fields.skipped;
+    this.retired = fields.retired;
+    Object.freeze(this);
+  }
+
+  toJSON(): object {
+    return {
+      dhs: toHex(this.dhs.publicKey),
+      dhr: this.dhr && toHex(this.dhr),
+      ns: this.ns,
+      nr: this.nr,
+      pn: this.pn,
+      skipped: this.skipped.size,
+    };
+  }
+
+  [inspect](): string {
+    return `RatchetState ${JSON.stringify(this.toJSON())}`;
+  }
+}
+
+/** Freezes the fields into a state (see FrozenRatchetState). */
 export function makeState(fields: RatchetState): RatchetState {
-  const state = { ...fields };
-  const redacted = (): object => ({
-    dhs: toHex(state.dhs.publicKey),
-    dhr: state.dhr && toHex(state.dhr),
-    ns: state.ns,
-    nr: state.nr,
-    pn: state.pn,
-    skipped: state.skipped.size,
-  });
-  Object.defineProperty(state, 'toJSON', { value: redacted, enumerable: false });
-  Object.defineProperty(state, inspect, { value: () => `RatchetState ${JSON.stringify(redacted())}`, enumerable: false });
-  return Object.freeze(state);
+  return new FrozenRatchetState(fields);
 }
 
 function checkKey(name: string, key: Uint8Array): void {
