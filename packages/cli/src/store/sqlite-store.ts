@@ -5,7 +5,9 @@
  * Encryption. The cipher is SQLite3MultipleCiphers' default "chacha20":
  * every page (of the database and of the WAL) is sealed with
  * ChaCha20-Poly1305 under a per-page nonce, so pages are authenticated as
- * well as hidden; the only plaintext is a 16-byte per-file salt at the start.
+ * well as hidden. What stays readable is the file's size, a 16-byte per-file
+ * salt at the start and bytes 16-23 of the SQLite header (page size, bytes
+ * reserved per page for nonce and tag), which SQLite needs before decrypting.
  * The library's own key derivation (PBKDF2-SHA256) is bypassed: we derive a
  * 32-byte key with Argon2id (memory-hard, see store-key.ts for the
  * parameters and their cost) and hand it over as a raw key,
