@@ -53,4 +53,22 @@ export function sessionOpener(runtime: RuntimeOptions = {}): OpenSession {
   };
 }
 
-export const openSession: OpenSession = sessionOpener();
+/**
+ * Test-only: a cheap Argon2id cost (1 pass over 64 KiB instead of 3 over
+ * 128 MiB), so that tests running the `graphchat` process many times do not
+ * spend most of their time deriving the store key.
+ */
+export const FAST_TEST_KDF: Argon2idParams = { iterations: 1, memoryKiB: 64 };
+
+/**
+ * Runtime options from the environment. Test-only: `GRAPHCHAT_KDF=fast`
+ * makes a database created by this process (`init`) use FAST_TEST_KDF. It is
+ * honoured only when creating: an existing database always opens with the
+ * cost recorded in its key file. Never set it for real use, as it makes
+ * guessing the passphrase of the new database cheap. Other values are ignored.
+ */
+export function runtimeFromEnv(env: Readonly<Record<string, string | undefined>>): RuntimeOptions {
+  return env['GRAPHCHAT_KDF'] === 'fast' ? { kdf: FAST_TEST_KDF } : {};
+}
+
+export const openSession: OpenSession = sessionOpener(runtimeFromEnv(process.env));
