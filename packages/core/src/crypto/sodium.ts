@@ -84,6 +84,10 @@ const hkdfBlock = bytes(SHA256_LENGTH);
 /** T(i-1) || info || i, for info of up to SCRATCH_LIMIT bytes. */
 const hkdfInput = bytes(SHA256_LENGTH + SCRATCH_LIMIT + 1);
 
+/** Views of hmacInner by length, each made once rather than on every call. */
+const hmacInnerViews: Uint8Array[] = [];
+const hmacOut = bytes(SHA256_LENGTH);
+
 function scratch(buffer: Uint8Array, length: number): Uint8Array {
   return length <= buffer.length ? buffer.subarray(0, length) : bytes(length);
 }
@@ -94,24 +98,27 @@ function hmacSha256Into(out: Uint8Array, key: Uint8Array, data: Uint8Array): voi
     sodium.crypto_hash_sha256(hmacLongKey, key);
     key = hmacLongKey;
   }
-  const inner = scratch(hmacInner, SHA256_BLOCK + data.length);
-  for (let i = 0; i < SHA256_BLOCK; i++) {
-    const k = i < key.length ? key[i]! : 0;
-    inner[i] = k ^ 0x36;
-    hmacOuter[i] = k ^ 0x5c;
+  const length = SHA256_BLOCK + data.length;
+  const inner = length <= hmacInner.length ? (hmacInnerViews[length] ??= hmacInner.subarray(0, length)) : bytes(length);
+  inner.fill(0x36, 0, SHA256_BLOCK);
+  hmacOuter.fill(0x5c, 0, SHA256_BLOCK);
+  for (let i = 0; i < key.length; i++) {
+    inner[i]! ^= key[i]!;
+    hmacOuter[i]! ^= key[i]!;
   }
   inner.set(data, SHA256_BLOCK);
   sodium.crypto_hash_sha256(hmacInnerHash, inner);
   sodium.crypto_hash_sha256(out, hmacOuter);
   inner.fill(0);
   hmacOuter.fill(0);
-  hmacLongKey.fill(0);
+  if (key === hmacLongKey) hmacLongKey.fill(0);
 }
 
 function hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array {
-  const out = output(0, SHA256_LENGTH);
-  hmacSha256Into(out, key, data);
-  return take(out);
+  hmacSha256Into(hmacOut, key, data);
+  const mac = hmacOut.slice();
+  hmacOut.fill(0);
+  return mac;
 }
 
 function hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array {
