@@ -577,8 +577,10 @@ export class Agent {
       try {
         response = await this.track(client.command(item.senderId, { type: 'SEND', body: item.body }, item.senderSecretKey));
       } catch (error) {
-        if (error instanceof RelayClientError) return this.defer(item);
-        throw error;
+        if (!(error instanceof RelayClientError)) throw error;
+        // A relay that holds a connection open but stops answering counts as down, so its session is reopened.
+        if (error.code === 'TIMEOUT') client.close();
+        return this.defer(item);
       }
       if (response.type === 'OK') {
         this.accepted.push(item);

@@ -6,7 +6,7 @@
 import { equalBytes, type Crypto, type Envelope } from '@graphchat/core';
 import type { AgentEvent } from './agent-types.js';
 import { sealEnvelope } from './conversation.js';
-import { enqueueSealed } from './outbox.js';
+import { enqueueSealed, pruneReceived } from './outbox.js';
 import type { AgentStore, ConnectionRecord, MessageKind, ProfileData } from './store.js';
 
 export interface InboundContext {
@@ -46,6 +46,7 @@ export function deliverEnvelope(
     // Signatures make this the peer's own doing, not a relay's; keep the message and flag the broken chain.
     events.push({ event: 'rejected', contact: connection.id, reason: `envelope ${envelope.seq} does not chain to the previous one` });
   }
+  pruneReceived(store, connection.id, envelope.lastReceivedHash);
   let next: ConnectionRecord = { ...connection, lastReceivedSeq: envelope.seq, lastReceivedHash: hash };
   const content = envelope.content;
   const messageId = ctx.newId();

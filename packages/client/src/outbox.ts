@@ -3,7 +3,7 @@
  * queue, so every relay of the peer gets a copy (graph-chat §8). Items leave
  * per queue in order and stay until the relay accepts them.
  */
-import { encodeQueueBody } from '@graphchat/core';
+import { encodeQueueBody, equalBytes } from '@graphchat/core';
 import type { Sealed } from './conversation.js';
 import type { AgentStore } from './store.js';
 
@@ -22,7 +22,29 @@ export function enqueueSealed(store: AgentStore, sealed: Sealed, messageId: stri
       senderSecretKey: signed ? queue.senderSecretKey : null,
       body: bytes,
       messageId,
+      seq: sealed.envelope.seq,
+      hash: sealed.hash,
     });
+  }
+}
+
+/**
+ * Drops the outbox copies of envelopes the peer already has. Each envelope
+ * the peer sends names the last one it received from us (lastReceivedHash);
+ * it receives in seq order, so it has every envelope up to that one, and
+ * copies still waiting for another relay (one that was down, say) are no
+ * longer needed. Without this, such a copy would arrive long after its
+ * ratchet chain was forgotten and look like a forgery.
+ */
+export function pruneReceived(store: AgentStore, connectionId: string, lastReceivedHash: Uint8Array): void {
+  const items = store.listOutbox().filter((item) => item.connectionId === connectionId);
+  const named = items.find((item) => equalBytes(item.hash, lastReceivedHash));
+  if (named === undefined) return;
+  for (const item of items) {
+    if (item.seq > named.seq) continue;
+    store.deleteOutbox(item.id);
+    const message = item.messageId === null ? null : store.getMessage(item.messageId);
+    if (message !== null && message.status === 'queued') store.putMessage({ ...message, status: 'sent' });
   }
 }
 

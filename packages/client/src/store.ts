@@ -150,6 +150,9 @@ export interface OutboxRecord {
   readonly body: Uint8Array;
   /** The history message this body carries, if any (its status moves to 'sent' on the first relay OK). */
   readonly messageId: string | null;
+  /** Sequence number and hash of the envelope the body carries: once the peer has it, the other copies can go. */
+  readonly seq: number;
+  readonly hash: Uint8Array;
 }
 
 export interface AgentStore {

@@ -247,7 +247,6 @@ describe('agent with one of two relays down, killed, restarted or hung', () => {
 
     it(
       'reports none of the late copies as rejected',
-      { todo: 'agent bug: a late copy from a chain older than MAX_RETIRED_CHAINS fails with DECRYPT and is reported as a rejected message' },
       () => {
         assert.ok(pair !== null, 'the conversation above ran');
         assert.deepEqual(rejections(pair.alice), [], 'alice: nothing rejected');

@@ -80,6 +80,8 @@ export function outboxItem(connectionId: string, overrides: Partial<Omit<OutboxR
     senderSecretKey: bytes(64, 19),
     body: bytes(200, 20),
     messageId: null,
+    seq: 1,
+    hash: bytes(32, 21),
     ...overrides,
   };
 }
