@@ -141,6 +141,8 @@ export function eventLine(event: AgentEvent, nameOf: (contactId: string) => stri
   switch (event.event) {
     case 'connected':
       return `connected to ${event.name !== '' ? printable(event.name) : nameOf(event.contact)}`;
+    case 'request':
+      return `${printable(event.name)} asks to connect: graphchat accept ${event.contact}`;
     case 'message':
       return `${nameOf(event.contact)}: ${printable(event.text)}`;
     case 'sent':

@@ -15,6 +15,8 @@ export interface ContactInfo {
   readonly codeVerified: boolean;
   /** Why the connection failed, if it did. */
   readonly failure: string | null;
+  /** A request that arrived at this profile's contact address, waiting to be accepted or declined. */
+  readonly request: boolean;
 }
 
 export interface HistoryItem {
@@ -34,6 +36,7 @@ export type AgentEvent =
   | { readonly event: 'sent'; readonly contact: string; readonly message: string }
   | { readonly event: 'receipt'; readonly contact: string; readonly message: string }
   | { readonly event: 'profile'; readonly contact: string; readonly name: string }
+  | { readonly event: 'request'; readonly contact: string; readonly name: string }
   | { readonly event: 'relay-down'; readonly relay: string; readonly reason: string }
   | { readonly event: 'relay-up'; readonly relay: string }
   | { readonly event: 'rejected'; readonly contact: string | null; readonly reason: string }
@@ -53,7 +56,8 @@ export type AgentErrorCode =
   | 'RELAY_REFUSED'
   | 'TOO_LONG'
   | 'BAD_PROFILE'
-  | 'BAD_CODE';
+  | 'BAD_CODE'
+  | 'NOT_A_REQUEST';
 
 export class AgentError extends Error {
   override readonly name = 'AgentError';

@@ -14,6 +14,9 @@ import {
   ChatError,
   DecodeError,
   decodeQueueBody,
+  encodeInvitation,
+  formatInvitationLink,
+  ZERO_HASH,
   equalBytes,
   parseInvitationLink,
   parseRelayAddress,
@@ -29,7 +32,7 @@ import {
 import { AgentError, type AgentEvent, type ContactInfo, type HistoryItem } from './agent-types.js';
 import { CachedStore } from './cached-store.js';
 import { decryptEnvelope, sealEnvelope, verifyEnvelope } from './conversation.js';
-import { acceptConfirmation, createInvitation, HandshakeRejected, joinInvitation, profileContent } from './handshake.js';
+import { acceptConfirmation, createInvitation, HandshakeRejected, joinInvitation, openRequest, profileContent, requestContact } from './handshake.js';
 import { deliverEnvelope, storeSentHandshake, type InboundContext } from './inbound.js';
 import { backoffMs, enqueueSealed } from './outbox.js';
 import { ackMessage, createQueue, openMessage, QueueError, type RecipientQueue } from './queue.js';
@@ -74,6 +77,15 @@ function asRecipientQueue(queue: ReceiveQueueRecord): RecipientQueue {
     recipientKey: { publicKey: queue.recipientPublicKey, secretKey: queue.recipientSecretKey },
     secret: queue.secret,
   };
+}
+
+/** Whether a stored invitation link is this invitation (links may differ in form: app or web). */
+function equalInvitation(link: string, invitation: Invitation): boolean {
+  try {
+    return equalBytes(encodeInvitation(parseInvitationLink(link)), encodeInvitation(invitation));
+  } catch {
+    return false;
+  }
 }
 
 function checkProfile(profile: ProfileData): void {
@@ -168,7 +180,7 @@ export class Agent {
     this.store.transaction(() => {
       this.store.putProfile({ ...record, profile });
       for (const connection of this.store.listConnections(id)) {
-        if (connection.status === 'failed' || connection.status === 'invited') continue;
+        if (connection.status === 'failed' || connection.status === 'invited' || connection.status === 'address' || connection.status === 'request') continue;
         this.store.putMessage({
           id: this.newId(),
           connectionId: connection.id,
@@ -201,7 +213,28 @@ export class Agent {
     return { link, contactId: id };
   }
 
-  /** Joins an invitation: own receive queues, then the confirmation to the inviter (graph-chat §7.2). */
+  /**
+   * A contact address for the active profile (graph-chat §7.6): a link many
+   * people can use to ask for a connection, each request to be accepted or
+   * declined. Made on first use, the same one afterwards.
+   */
+  async contactAddress(): Promise<{ link: string }> {
+    const profile = this.activeProfile();
+    const existing = this.store.listConnections(profile.id).find((c) => c.status === 'address');
+    if (existing?.invitationLink) return { link: existing.invitationLink };
+    const id = this.newId();
+    const receiveQueues = await this.newQueues(profile, id);
+    const { connection, link } = createInvitation(this.crypto, { id, profileId: profile.id, receiveQueues, now: this.now() }, 'contact-address');
+    this.store.transaction(() => this.store.putConnection(connection));
+    this.indexQueues(connection);
+    if (this.running) this.subscribeConnection(connection);
+    return { link };
+  }
+
+  /**
+   * Joins a one-time invitation (graph-chat §7.2), or sends a request to a
+   * contact address (§7.6). Returns the new contact, pending until connected.
+   */
   async connect(link: string, options: { channel?: InvitationChannel } = {}): Promise<{ contactId: string }> {
     let invitation: Invitation;
     try {
@@ -210,27 +243,53 @@ export class Agent {
       if (error instanceof ChatError || error instanceof DecodeError) throw new AgentError('BAD_INVITATION', `not a valid invitation: ${error.message}`);
       throw error;
     }
-    if (invitation.kind !== 'one-time') throw new AgentError('BAD_INVITATION', 'contact addresses are not supported yet');
-    const profile = this.activeProfile();
-    const linkId = `joined ${toHex(this.crypto.sha256(utf8(link.trim())))}`;
-    if (this.store.listConnections().some((c) => c.invitationLink === link.trim())) {
+    const linkId = `joined ${toHex(this.crypto.sha256(encodeInvitation(invitation)))}`;
+    if (this.store.listConnections().some((c) => c.invitationLink !== null && c.status !== 'request' && equalInvitation(c.invitationLink, invitation))) {
       throw new AgentError('OWN_INVITATION', 'this is your own invitation: send it to the person you want to connect with');
     }
-    if (this.store.getMeta(linkId) !== null) throw new AgentError('INVITATION_USED', 'this invitation was already used');
-    const id = this.newId();
+    if (this.store.getMeta(linkId) !== null) {
+      throw new AgentError('INVITATION_USED', invitation.kind === 'one-time' ? 'this invitation was already used' : 'you already sent a request to this address');
+    }
+    const channel = options.channel ?? 'link';
+    if (invitation.kind === 'contact-address') return this.request(invitation, linkId, channel);
+    return this.join(invitation, { id: this.newId(), linkId, channel, peerProfile: null });
+  }
+
+  /** Accepts a request that arrived at this profile's contact address: joins the requester's invitation. */
+  async acceptRequest(contactId: string): Promise<void> {
+    const request = this.connection(contactId);
+    if (request.status !== 'request' || request.invitationLink === null) throw new AgentError('NOT_A_REQUEST', `${contactId} is not a pending request`);
+    const invitation = parseInvitationLink(request.invitationLink);
+    await this.join(invitation, { id: request.id, linkId: null, channel: request.channel, peerProfile: request.peerProfile });
+  }
+
+  /** Declines a request that arrived at this profile's contact address; the requester is not told. */
+  declineRequest(contactId: string): void {
+    const request = this.connection(contactId);
+    if (request.status !== 'request') throw new AgentError('NOT_A_REQUEST', `${contactId} is not a pending request`);
+    this.store.transaction(() => this.store.putConnection({ ...request, status: 'failed', failure: 'request declined', invitationLink: null }));
+  }
+
+  private async join(
+    invitation: Invitation,
+    options: { id: string; linkId: string | null; channel: InvitationChannel; peerProfile: ProfileData | null },
+  ): Promise<{ contactId: string }> {
+    const profile = this.activeProfile();
+    const { id } = options;
     const receiveQueues = await this.newQueues(profile, id);
     const now = this.now();
     let joined;
     try {
-      joined = joinInvitation(this.crypto, { id, profileId: profile.id, receiveQueues, now }, invitation, profile.profile, options.channel ?? 'link');
+      joined = joinInvitation(this.crypto, { id, profileId: profile.id, receiveQueues, now }, invitation, profile.profile, options.channel);
     } catch (error) {
       if (error instanceof AgreementError) throw new AgentError('BAD_INVITATION', `the invitation's keys are unusable: ${error.message}`);
       throw error;
     }
     const { sealed, body } = joined;
+    const connection = { ...sealed.connection, peerProfile: options.peerProfile };
     const confirmationId = this.newId();
     this.store.transaction(() => {
-      this.store.putConnection(sealed.connection);
+      this.store.putConnection(connection);
       this.store.putMessage({
         id: confirmationId,
         connectionId: id,
@@ -244,19 +303,51 @@ export class Agent {
         envelope: sealed.signed,
         hash: sealed.hash,
       });
-      this.store.setMeta(linkId, id);
+      if (options.linkId !== null) this.store.setMeta(options.linkId, id);
       // The inviter's queues are not secured yet: the confirmation goes unsigned.
       enqueueSealed(this.store, sealed, confirmationId, false, body);
     });
-    this.indexQueues(sealed.connection);
-    // Send at once, so that an invitation someone else already used fails here, visibly.
-    const items = this.store.listOutbox().filter((item) => item.connectionId === id);
+    this.indexQueues(connection);
+    await this.sendNow(id);
+    const after = this.store.getConnection(id);
+    if (after?.status === 'failed') throw new AgentError('INVITATION_USED', after.failure ?? 'this invitation was already used');
+    if (this.running) this.subscribeConnection(connection);
+    return { contactId: id };
+  }
+
+  /** §7.6: this side's own one-time invitation, sent in a request to the contact address's queues. */
+  private async request(address: Invitation, linkId: string, channel: InvitationChannel): Promise<{ contactId: string }> {
+    const profile = this.activeProfile();
+    const id = this.newId();
+    const receiveQueues = await this.newQueues(profile, id);
+    const now = this.now();
+    const own = createInvitation(this.crypto, { id, profileId: profile.id, receiveQueues, now });
+    let request;
+    try {
+      request = requestContact(this.crypto, address, own.invitation, profile.profile, now);
+    } catch (error) {
+      if (error instanceof AgreementError) throw new AgentError('BAD_INVITATION', `the address's keys are unusable: ${error.message}`);
+      throw error;
+    }
+    const connection: ConnectionRecord = { ...own.connection, status: 'requested', channel };
+    this.store.transaction(() => {
+      this.store.putConnection(connection);
+      this.store.setMeta(linkId, id);
+      for (const queue of address.queues) {
+        this.store.addOutbox({ connectionId: id, relay: queue.relay, senderId: queue.senderId, senderSecretKey: null, body: request.body, messageId: null, seq: request.seq, hash: request.hash });
+      }
+    });
+    this.indexQueues(connection);
+    await this.sendNow(id);
+    if (this.running) this.subscribeConnection(connection);
+    return { contactId: id };
+  }
+
+  /** Sends a new connection's outbox items at once, so that a refusal shows in the call that caused it. */
+  private async sendNow(connectionId: string): Promise<void> {
+    const items = this.store.listOutbox().filter((item) => item.connectionId === connectionId);
     await Promise.all(items.map((item) => this.dispatch(item)));
     this.recordAccepted();
-    const connection = this.store.getConnection(id);
-    if (connection?.status === 'failed') throw new AgentError('INVITATION_USED', connection.failure ?? 'this invitation was already used');
-    if (this.running) this.subscribeConnection(sealed.connection);
-    return { contactId: id };
   }
 
   // ---- contacts and messages ----
@@ -265,7 +356,7 @@ export class Agent {
     const profile = this.activeProfile();
     return this.store
       .listConnections(profile.id)
-      .filter((c) => c.status !== 'invited')
+      .filter((c) => c.status !== 'invited' && c.status !== 'address')
       .map((c) => this.contactInfo(c));
   }
 
@@ -338,7 +429,8 @@ export class Agent {
     this.running = true;
     this.pool.reconnect = true;
     this.lastActivity = this.now();
-    await Promise.all(this.sessionsInUse().map((session) => this.track(session.open())));
+    // A session opened earlier (to create queues, say) is up already and won't report it again: subscribe here too.
+    await Promise.all(this.sessionsInUse().map(async (session) => (await this.track(session.open())) !== null && this.subscribeSession(session)));
     this.kick();
   }
 
@@ -721,9 +813,59 @@ export class Agent {
     return ctx.events;
   }
 
+  /**
+   * A request at a contact address (§7.6) becomes a pending contact. The
+   * same request again (a copy through another relay, or a replay) is
+   * recognised by its invitation and dropped.
+   */
+  private receiveRequest(address: ConnectionRecord, body: Parameters<typeof openRequest>[2]): AgentEvent[] {
+    let request;
+    try {
+      request = openRequest(this.crypto, address, body);
+    } catch (error) {
+      if (error instanceof HandshakeRejected) return [{ event: 'rejected', contact: null, reason: error.message }];
+      throw error;
+    }
+    const seen = `request ${toHex(this.crypto.sha256(encodeInvitation(request.invitation)))}`;
+    if (this.store.getMeta(seen) !== null) return [];
+    const id = this.newId();
+    const now = this.now();
+    const noKey = new Uint8Array(0);
+    this.store.transaction(() => {
+      this.store.setMeta(seen, id);
+      this.store.putConnection({
+        id,
+        profileId: address.profileId,
+        role: 'joiner',
+        status: 'request',
+        peerProfile: request.profile,
+        channel: 'link',
+        codeVerified: false,
+        invitationLink: formatInvitationLink(request.invitation),
+        agreementSecrets: null,
+        associatedData: null,
+        ratchet: null,
+        // Keys are drawn when the request is accepted and its invitation joined.
+        signingPublicKey: noKey,
+        signingSecretKey: noKey,
+        peerSigningKey: null,
+        receiveQueues: [],
+        sendQueues: [],
+        lastSentSeq: 0,
+        lastSentHash: ZERO_HASH,
+        lastReceivedSeq: 0,
+        lastReceivedHash: ZERO_HASH,
+        createdAt: now,
+        failure: null,
+      });
+    });
+    return [{ event: 'request', contact: id, name: request.profile.displayName }];
+  }
+
   private receiveConfirmation(connection: ConnectionRecord, body: Parameters<typeof acceptConfirmation>[2]): AgentEvent[] {
+    if (connection.status === 'address') return this.receiveRequest(connection, body);
     // The same confirmation through the invitation's other relays: already accepted.
-    if (connection.status !== 'invited') return [];
+    if (connection.status !== 'invited' && connection.status !== 'requested') return [];
     const profile = this.store.getProfile(connection.profileId);
     if (profile === null) return [];
     const now = this.now();
@@ -819,6 +961,7 @@ export class Agent {
       channel: c.channel,
       codeVerified: c.codeVerified,
       failure: c.failure,
+      request: c.status === 'request',
     };
   }
 

@@ -16,7 +16,9 @@ import {
   encodeRatchetState,
   ZERO_HASH,
   type Crypto,
+  type Envelope,
   type Invitation,
+  type InvitationKind,
   type ProfileContent,
   type QueueBody,
 } from '@graphchat/core';
@@ -81,12 +83,20 @@ function blankConnection(base: NewConnection, signing: { publicKey: Uint8Array; 
   };
 }
 
-/** The inviter's new connection and its one-time invitation link (§7.1). */
-export function createInvitation(crypto: Crypto, base: NewConnection): { connection: ConnectionRecord; link: string } {
+/**
+ * The inviter's new connection and its invitation link (§7.1): a one-time
+ * invitation, or a contact address (§7.6), which keeps its keys for every
+ * request it receives.
+ */
+export function createInvitation(
+  crypto: Crypto,
+  base: NewConnection,
+  kind: InvitationKind = 'one-time',
+): { connection: ConnectionRecord; link: string; invitation: Invitation } {
   const keys = createInvitationKeys(crypto);
   const invitation: Invitation = {
     versions: CHAT_VERSIONS,
-    kind: 'one-time',
+    kind,
     keys: keys.publicKeys,
     queues: replyAddresses(base.receiveQueues),
   };
@@ -94,13 +104,13 @@ export function createInvitation(crypto: Crypto, base: NewConnection): { connect
   const connection: ConnectionRecord = {
     ...blankConnection(base, keys.secretKeys.sig),
     role: 'inviter',
-    status: 'invited',
+    status: kind === 'one-time' ? 'invited' : 'address',
     // The inviter can't know how its link travelled; only comparing the security code verifies the contact.
     channel: 'link',
     invitationLink: link,
     agreementSecrets: { dh: keys.secretKeys.dh, kem: keys.secretKeys.kem },
   };
-  return { connection, link };
+  return { connection, link, invitation };
 }
 
 /** The joiner's new connection and the confirmation it sends to every invitation queue (§7.2). */
@@ -154,6 +164,29 @@ export interface AcceptedConfirmation {
  * not decrypt or verify with the keys it carries: a relay that substituted
  * or injected keys ends here, and the invitation stays open for the real joiner.
  */
+/** Agrees on the keys of a confirmation body and opens the envelope inside; throws HandshakeRejected. */
+function openConfirmation(
+  crypto: Crypto,
+  connection: ConnectionRecord,
+  confirmation: Extract<QueueBody, { type: 'confirmation' }>,
+): { agreed: ConnectionRecord; envelope: Envelope; signed: Uint8Array; hash: Uint8Array } {
+  const secrets = connection.agreementSecrets;
+  if (secrets === null) throw new HandshakeRejected('the invitation was already used');
+  try {
+    const sig = { publicKey: connection.signingPublicKey, secretKey: connection.signingSecretKey };
+    const agreement = acceptAgreement(crypto, { dh: secrets.dh, kem: secrets.kem, sig }, confirmation.keys);
+    const ratchet = initReceiver(crypto, agreement.sharedKey, secrets.dh);
+    crypto.wipe(agreement.sharedKey);
+    const withKeys = { ...connection, ratchet: encodeRatchetState(ratchet), associatedData: agreement.associatedData, peerSigningKey: confirmation.keys.sig };
+    const { connection: agreed, signed } = decryptEnvelope(crypto, withKeys, confirmation.header, confirmation.ciphertext);
+    const { envelope, hash } = verifyEnvelope(crypto, agreed, signed);
+    if (envelope.seq !== 1) throw new Error('not the first envelope');
+    return { agreed, envelope, signed, hash };
+  } catch (error) {
+    throw new HandshakeRejected(`confirmation rejected: ${(error as Error).message}`);
+  }
+}
+
 export function acceptConfirmation(
   crypto: Crypto,
   connection: ConnectionRecord,
@@ -161,31 +194,13 @@ export function acceptConfirmation(
   profile: ProfileData,
   now: number,
 ): AcceptedConfirmation {
-  const secrets = connection.agreementSecrets;
-  if (connection.role !== 'inviter' || connection.status !== 'invited' || secrets === null) {
+  if (connection.role !== 'inviter' || (connection.status !== 'invited' && connection.status !== 'requested')) {
     throw new HandshakeRejected('the invitation was already used');
   }
-  let agreed: ConnectionRecord;
-  let signed: Uint8Array;
-  try {
-    const sig = { publicKey: connection.signingPublicKey, secretKey: connection.signingSecretKey };
-    const agreement = acceptAgreement(crypto, { dh: secrets.dh, kem: secrets.kem, sig }, confirmation.keys);
-    const ratchet = initReceiver(crypto, agreement.sharedKey, secrets.dh);
-    crypto.wipe(agreement.sharedKey);
-    const withKeys = { ...connection, ratchet: encodeRatchetState(ratchet), associatedData: agreement.associatedData, peerSigningKey: confirmation.keys.sig };
-    ({ connection: agreed, signed } = decryptEnvelope(crypto, withKeys, confirmation.header, confirmation.ciphertext));
-  } catch (error) {
-    throw new HandshakeRejected(`confirmation rejected: ${(error as Error).message}`);
-  }
-  let verified;
-  try {
-    verified = verifyEnvelope(crypto, agreed, signed);
-  } catch (error) {
-    throw new HandshakeRejected(`confirmation rejected: ${(error as Error).message}`);
-  }
+  const { agreed, signed, ...verified } = openConfirmation(crypto, connection, confirmation);
   const { envelope, hash } = verified;
   const content = envelope.content;
-  if (content.type !== 'confirm' || envelope.seq !== 1) throw new HandshakeRejected('confirmation rejected: not a confirmation');
+  if (content.type !== 'confirm') throw new HandshakeRejected('confirmation rejected: not a confirmation');
   if (content.senderKeys.length !== connection.receiveQueues.length) {
     throw new HandshakeRejected('confirmation rejected: one sender key per invitation queue expected');
   }
@@ -209,4 +224,39 @@ export function acceptConfirmation(
   );
   const body = encodeQueueBody({ type: 'message', header: reply.header, ciphertext: reply.ciphertext });
   return { received: { signed, hash, timestamp: envelope.timestamp }, reply, body };
+}
+
+/**
+ * The requester's side of §7.6: a confirmation body for a contact address,
+ * carrying a `request` with the requester's own one-time invitation. The
+ * agreement with the address keys serves only to encrypt and authenticate
+ * this one message; its ratchet is not kept.
+ */
+export function requestContact(
+  crypto: Crypto,
+  address: Invitation,
+  ownInvitation: Invitation,
+  profile: ProfileData,
+  now: number,
+): { body: Uint8Array; seq: number; hash: Uint8Array } {
+  const join = joinAgreement(crypto, address.keys);
+  const ratchet = initSender(crypto, join.sharedKey, address.keys.dh);
+  crypto.wipe(join.sharedKey);
+  const base = blankConnection({ id: '', profileId: '', receiveQueues: [], now }, join.secretKeys.sig);
+  const once: ConnectionRecord = { ...base, role: 'joiner', status: 'joining', channel: 'link', associatedData: join.associatedData, ratchet: encodeRatchetState(ratchet) };
+  const sealed = sealEnvelope(crypto, once, { type: 'request', invitation: ownInvitation, profile: profileContent(profile) }, now);
+  const body = encodeQueueBody({ type: 'confirmation', keys: join.confirmation, header: sealed.header, ciphertext: sealed.ciphertext });
+  return { body, seq: sealed.envelope.seq, hash: sealed.hash };
+}
+
+/** The owner's side of §7.6: opens a request that arrived at a contact address; throws HandshakeRejected. */
+export function openRequest(
+  crypto: Crypto,
+  address: ConnectionRecord,
+  confirmation: Extract<QueueBody, { type: 'confirmation' }>,
+): { invitation: Invitation; profile: ProfileContent } {
+  if (address.status !== 'address') throw new HandshakeRejected('not a contact address');
+  const { envelope } = openConfirmation(crypto, address, confirmation);
+  if (envelope.content.type !== 'request') throw new HandshakeRejected('a contact address takes only requests');
+  return { invitation: envelope.content.invitation, profile: envelope.content.profile };
 }

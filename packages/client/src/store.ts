@@ -66,9 +66,14 @@ export type ConnectionRole = 'inviter' | 'joiner';
  * joining: confirmation sent, waiting for the reply (joiner).
  * accepted: confirmation accepted and reply sent, waiting for the joiner's hello (inviter).
  * connected: both directions secured; messages flow.
- * failed: the handshake failed (e.g. keys substituted); nothing more is sent.
+ * failed: the handshake failed or was declined; nothing more is sent.
+ * address: a contact address this side owns; it receives requests, never messages.
+ * request: a request that arrived at a contact address, waiting for the user to accept or decline;
+ *   `invitationLink` holds the requester's one-time invitation.
+ * requested: this side asked through someone's contact address and waits for them to join its
+ *   invitation (like invited).
  */
-export type ConnectionStatus = 'invited' | 'joining' | 'accepted' | 'connected' | 'failed';
+export type ConnectionStatus = 'invited' | 'joining' | 'accepted' | 'connected' | 'failed' | 'address' | 'request' | 'requested';
 
 export type InvitationChannel = 'link' | 'scanned';
 

@@ -38,4 +38,40 @@ describe('agent over two real relays', () => {
       ['received', 'hello alice', 'received'],
     ]);
   });
+
+  it('a contact address takes requests that its owner accepts or declines', async () => {
+    const addresses = relays.map((r) => r.address);
+    const alice = makeAgent('alice', addresses);
+    const bob = makeAgent('bob', addresses);
+    const carol = makeAgent('carol', addresses);
+    const { link } = await alice.agent.contactAddress();
+    assert.match(link, /^graphchat:\/contact#/);
+    assert.equal((await alice.agent.contactAddress()).link, link, 'one address per profile');
+
+    const { contactId: bobsAlice } = await bob.agent.connect(link);
+    const { contactId: carolsAlice } = await carol.agent.connect(link);
+    await assert.rejects(bob.agent.connect(link), { code: 'INVITATION_USED' });
+    await syncAll([alice]);
+    const requests = alice.events.filter((e) => e.event === 'request');
+    assert.deepEqual(requests.map((e) => (e as { name: string }).name).sort(), ['bob', 'carol'], 'one request each, copies through the second relay dropped');
+    const byName = (name: string) => alice.agent.contacts().find((c) => c.name === name)!;
+    assert.equal(byName('bob').request, true);
+    assert.equal(byName('bob').status, 'pending');
+
+    await alice.agent.acceptRequest(byName('bob').id);
+    alice.agent.declineRequest(byName('carol').id);
+    for (let i = 0; i < 4; i++) await syncAll([alice, bob, carol]);
+    assert.equal(byName('bob').status, 'connected');
+    assert.equal(bob.agent.findContact(bobsAlice).status, 'connected');
+    assert.equal(bob.agent.findContact(bobsAlice).name, 'alice');
+    assert.equal(byName('carol').status, 'failed');
+    assert.equal(carol.agent.findContact(carolsAlice).status, 'pending');
+    assert.equal(alice.agent.securityCode(byName('bob').id), bob.agent.securityCode(bobsAlice));
+
+    bob.agent.send(bobsAlice, 'found you');
+    await syncAll([bob]);
+    await syncAll([alice]);
+    assert.deepEqual(alice.agent.history(byName('bob').id).map((m) => m.text), ['found you']);
+  });
 });
+

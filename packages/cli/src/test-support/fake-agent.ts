@@ -15,6 +15,7 @@ export function fakeContact(id: string, name: string, extra: Partial<ContactInfo
     channel: 'link',
     codeVerified: false,
     failure: null,
+    request: false,
     ...extra,
   };
 }

@@ -288,6 +288,19 @@ describe('content encoding', () => {
     fc.assert(fc.property(contentArb, (content) => assert.deepEqual(decodeContent(encodeContent(content)), content)), { numRuns: 300 });
   });
 
+  test('a request carries a one-time invitation and a profile', () => {
+    const request: Content = { type: 'request', invitation: sampleInvitation(), profile: { displayName: 'Bo' } };
+    const bytes = encodeContent(request);
+    assert.deepEqual(decodeContent(bytes), request);
+    const invitationBytes = encodeInvitation(sampleInvitation());
+    assert.deepEqual([...bytes.subarray(0, 3)], [7, invitationBytes.length >> 8, invitationBytes.length & 0xff]);
+    const address = { ...sampleInvitation(), kind: 'contact-address' as const };
+    assert.throws(() => encodeContent({ type: 'request', invitation: address, profile: { displayName: 'Bo' } }), RangeError);
+    const forged = concatBytes(Uint8Array.of(7), bytes.subarray(1, 3), encodeInvitation(address), bytes.subarray(3 + invitationBytes.length));
+    assert.throws(() => decodeContent(forged), isDecodeError);
+    assert.throws(() => decodeContent(bytes.subarray(0, bytes.length - 1)), isDecodeError);
+  });
+
   test('layouts of hello, text, receipt and profile', () => {
     assert.deepEqual([...encodeContent({ type: 'hello' })], [3]);
     assert.deepEqual([...encodeContent({ type: 'text', text: 'hi' })], [4, 0, 2, 0x68, 0x69]);
@@ -296,7 +309,7 @@ describe('content encoding', () => {
   });
 
   test('unknown type, truncation, trailing bytes and bad presence flags are DecodeError', () => {
-    for (const tag of [0, 7, 255]) assert.throws(() => decodeContent(Uint8Array.of(tag)), isDecodeError);
+    for (const tag of [0, 8, 255]) assert.throws(() => decodeContent(Uint8Array.of(tag)), isDecodeError);
     const full: Content = {
       type: 'confirm',
       replyQueues: [queue, queue],

@@ -16,11 +16,13 @@
  *   4 text     str (0..15,000 bytes)
  *   5 receipt  seq:u32 (>= 1) || hash:32
  *   6 profile  profile
+ *   7 request  bin (a one-time invitation, §2.2) || profile
  */
 import { ByteReader, ByteWriter, fromUtf8, utf8 } from '../bytes.js';
 import { DecodeError } from '../errors.js';
 import { readU32, writeU32 } from '../ratchet/header.js';
 import { ChatError } from './errors.js';
+import { decodeInvitation, encodeInvitation, type Invitation } from './invitation.js';
 import { MAX_QUEUES, readCount, readQueueList, writeQueueList, type QueueAddress } from './queue-address.js';
 
 export interface ProfileContent {
@@ -46,7 +48,13 @@ export type Content =
   /** Acknowledges the peer's envelope with this seq and SHA-256 hash (envelopeHash). */
   | { readonly type: 'receipt'; readonly seq: number; readonly hash: Uint8Array }
   /** A new profile for this connection. */
-  | { readonly type: 'profile'; readonly profile: ProfileContent };
+  | { readonly type: 'profile'; readonly profile: ProfileContent }
+  /**
+   * Requester → owner of a contact address, in the confirmation body sent to
+   * the address: the requester's own one-time invitation, which the owner
+   * joins if it accepts (graph-chat §7.6), and the requester's profile.
+   */
+  | { readonly type: 'request'; readonly invitation: Invitation; readonly profile: ProfileContent };
 
 export type ContentType = Content['type'];
 
@@ -57,7 +65,7 @@ export const MAX_TEXT_BYTES = 15_000;
 export const SENDER_KEY_LENGTH = 32;
 export const HASH_LENGTH = 32;
 
-export const CONTENT_TAGS: Readonly<Record<ContentType, number>> = { confirm: 1, reply: 2, hello: 3, text: 4, receipt: 5, profile: 6 };
+export const CONTENT_TAGS: Readonly<Record<ContentType, number>> = { confirm: 1, reply: 2, hello: 3, text: 4, receipt: 5, profile: 6, request: 7 };
 
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
@@ -182,6 +190,11 @@ export function writeContent(writer: ByteWriter, content: Content): void {
     case 'profile':
       writeProfile(writer, content.profile);
       return;
+    case 'request':
+      if (content.invitation.kind !== 'one-time') throw new RangeError('a request carries a one-time invitation');
+      writer.longBytes(encodeInvitation(content.invitation));
+      writeProfile(writer, content.profile);
+      return;
     default:
       throw new RangeError(`unknown content type ${(content as { type: unknown }).type}`);
   }
@@ -213,6 +226,12 @@ export function readContent(reader: ByteReader): Content {
     case 6:
       content = { type: 'profile', profile: readProfile(reader) };
       break;
+    case 7: {
+      const invitation = decodeInvitation(reader.bytes(reader.u16()));
+      if (invitation.kind !== 'one-time') throw new DecodeError('INVALID', 'a request carries a one-time invitation');
+      content = { type: 'request', invitation, profile: readProfile(reader) };
+      break;
+    }
     default:
       throw new DecodeError('INVALID', `unknown content type ${tag}`);
   }

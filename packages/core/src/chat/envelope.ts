@@ -64,7 +64,7 @@ function checkHash(what: string, hash: Uint8Array): void {
 /**
  * The signed envelope bytes. Throws ChatError TOO_LARGE when the content
  * exceeds a limit of §4.3 or the padded envelope would not fit its queue body
- * (confirm content: MAX_CONFIRMATION_PLAINTEXT, any other: MAX_MESSAGE_PLAINTEXT);
+ * (confirm and request content: MAX_CONFIRMATION_PLAINTEXT, any other: MAX_MESSAGE_PLAINTEXT);
  * RangeError for other invalid fields.
  */
 export function signEnvelope(crypto: Crypto, signingSecretKey: Uint8Array, envelope: Envelope): Uint8Array {
@@ -79,7 +79,8 @@ export function signEnvelope(crypto: Crypto, signingSecretKey: Uint8Array, envel
     .bytes(envelope.lastReceivedHash);
   writeContent(writer, envelope.content);
   const unsigned = writer.finish();
-  const limit = envelope.content.type === 'confirm' ? MAX_CONFIRMATION_PLAINTEXT : MAX_MESSAGE_PLAINTEXT;
+  const inConfirmation = envelope.content.type === 'confirm' || envelope.content.type === 'request';
+  const limit = inConfirmation ? MAX_CONFIRMATION_PLAINTEXT : MAX_MESSAGE_PLAINTEXT;
   const padded = paddedLength(unsigned.length + ED25519_SIGNATURE_LENGTH);
   if (padded > limit) throw new ChatError('TOO_LARGE', `padded ${envelope.content.type} envelope is ${padded} bytes, at most ${limit} fit a queue body`);
   const signature = crypto.ed25519Sign(signingSecretKey, concatBytes(CONTEXT, unsigned));
