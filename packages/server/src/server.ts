@@ -13,6 +13,7 @@ import { loadOrCreateIdentity } from './identity.js';
 import { createLogger } from './log.js';
 import { Relay } from './relay.js';
 import { openSqliteStore } from './sqlite-store.js';
+import type { QueueStore } from './store.js';
 import { serveWebSocket } from './ws-transport.js';
 
 export interface RunningRelay {
@@ -25,11 +26,17 @@ export interface RunningRelay {
 
 const EXPIRY_INTERVAL_MS = 3600 * 1000;
 
-export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
+/** Test hook: `wrapStore` sees (and may change) everything the relay stores, as a malicious relay could. */
+export interface RelayHooks {
+  readonly wrapStore?: (store: QueueStore) => QueueStore;
+}
+
+export async function startRelay(config: RelayConfig, hooks: RelayHooks = {}): Promise<RunningRelay> {
   const crypto = sodiumCrypto;
   const log = createLogger(config.logLevel);
   const staticKey = loadOrCreateIdentity(crypto, config.dataDir);
-  const store = openSqliteStore(join(config.dataDir, 'relay.db'), config.sync);
+  const opened = openSqliteStore(join(config.dataDir, 'relay.db'), config.sync);
+  const store = hooks.wrapStore?.(opened) ?? opened;
   const relay = new Relay({
     crypto,
     store,

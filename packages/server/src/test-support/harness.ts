@@ -11,7 +11,7 @@ import { parseRelayAddress, relayUrl, startClientHandshake, type EmpSession } fr
 import { sodiumCrypto } from '@graphchat/core/crypto-sodium';
 import { WebSocket } from 'ws';
 import { DEFAULT_CONFIG, type RelayConfig } from '../config.js';
-import { startRelay, type RunningRelay } from '../server.js';
+import { startRelay, type RelayHooks, type RunningRelay } from '../server.js';
 
 export const crypto = sodiumCrypto;
 
@@ -23,8 +23,8 @@ export function tempDir(): string {
 }
 process.on('exit', () => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
-export function startTestRelay(overrides: Partial<RelayConfig> = {}): Promise<RunningRelay> {
-  return startRelay({ ...DEFAULT_CONFIG, port: 0, bind: '127.0.0.1', host: '127.0.0.1', dataDir: tempDir(), logLevel: 'error', ...overrides });
+export function startTestRelay(overrides: Partial<RelayConfig> = {}, hooks: RelayHooks = {}): Promise<RunningRelay> {
+  return startRelay({ ...DEFAULT_CONFIG, port: 0, bind: '127.0.0.1', host: '127.0.0.1', dataDir: tempDir(), logLevel: 'error', ...overrides }, hooks);
 }
 
 export const webSocket = (url: string): WebSocketLike => new WebSocket(url) as unknown as WebSocketLike;
