@@ -1,0 +1,703 @@
+// Two agents against a malicious relay (issue 3): the relay holds every key a
+// relay has, so it opens the EMP queue encryption (edge-messaging §8) and sees
+// each SEND body, the graph-chat queue body of graph-chat §3. It then reads,
+// alters, drops, reorders, replays and injects bodies, and substitutes keys in
+// the handshake. Nothing altered or injected may be shown as genuine, and a
+// substitution must make the connection fail rather than succeed with the
+// wrong key (graph-chat §1.6, §1.8; edge-messaging §14.2).
+//
+// The relay is real (startTestRelay on loopback); its QueueStore is wrapped by
+// MaliciousStore, which decrypts every stored message with the queue secret,
+// applies the test's attack and re-encrypts what it stores.
+import assert from 'node:assert/strict';
+import { describe, it, type TestContext } from 'node:test';
+import { Agent, MemoryStore, type AgentEvent, type ProfileData, type ReceiveQueueRecord } from '@graphchat/client';
+import {
+  concatBytes,
+  createInvitationKeys,
+  decodeQueueBody,
+  decryptQueueMessage,
+  encodeQueueBody,
+  encryptQueueMessage,
+  initSender,
+  joinAgreement,
+  limits,
+  padPlaintext,
+  parseInvitationLink,
+  queueRelay,
+  ratchetEncrypt,
+  signEnvelope,
+  toHex,
+  utf8,
+  ZERO_HASH,
+  type ConfirmationKeys,
+  type QueueBody,
+  type QueueMessage,
+} from '@graphchat/core';
+import { sodiumCrypto as crypto } from '@graphchat/core/crypto-sodium';
+import type { QueueRecord, QueueStore, StoredMessage } from 'graphchat-server';
+import { startTestRelay } from 'graphchat-server/test-support';
+import { connectPair, makeAgent, syncAll, webSocket, type TestAgent } from './agent-fixtures.js';
+
+type RunningRelay = Awaited<ReturnType<typeof startTestRelay>>;
+
+/** One SEND as the relay sees it once it has removed its own queue encryption. */
+interface Intercepted {
+  readonly queue: QueueRecord;
+  readonly message: QueueMessage;
+  /** The graph-chat queue body, or null when it does not decode. */
+  readonly decoded: QueueBody | null;
+}
+
+/**
+ * A QueueStore wrapper that plays the malicious relay. `attack` decides, per
+ * SEND, which bodies are stored in its place (none: dropped); every body it
+ * stores is encrypted afresh for the recipient under a new message id.
+ */
+class MaliciousStore implements QueueStore {
+  /** Everything the relay learns: queue records (ids, keys, secrets), registered sender keys, and every SEND body in clear. */
+  readonly queues: QueueRecord[] = [];
+  readonly senderKeys: Uint8Array[] = [];
+  readonly sends: Intercepted[] = [];
+  /** Message ids (hex) this wrapper stored, with a label, and those the recipient acknowledged. */
+  readonly forged = new Map<string, string>();
+  readonly acked = new Set<string>();
+  /** The bodies stored in place of a SEND (none: dropped), or null to store it untouched. */
+  attack: ((send: Intercepted) => Uint8Array[] | null) | null = null;
+  /** While true nothing is delivered: messages wait (a slow relay, not an attack). */
+  paused = false;
+  relay: RunningRelay | null = null;
+
+  constructor(private readonly inner: QueueStore) {}
+
+  async createQueue(queue: QueueRecord): Promise<void> {
+    this.queues.push(queue);
+    return this.inner.createQueue(queue);
+  }
+  queueByRecipientId(id: Uint8Array): Promise<QueueRecord | null> {
+    return this.inner.queueByRecipientId(id);
+  }
+  queueBySenderId(id: Uint8Array): Promise<QueueRecord | null> {
+    return this.inner.queueBySenderId(id);
+  }
+  secureQueue(id: Uint8Array, key: Uint8Array): Promise<boolean> {
+    this.senderKeys.push(key);
+    return this.inner.secureQueue(id, key);
+  }
+  suspendQueue(id: Uint8Array): Promise<void> {
+    return this.inner.suspendQueue(id);
+  }
+  deleteQueue(id: Uint8Array): Promise<void> {
+    return this.inner.deleteQueue(id);
+  }
+  async addMessage(recipientId: Uint8Array, stored: StoredMessage, quota: number): Promise<'ok' | 'quota' | 'no_queue'> {
+    const queue = await this.inner.queueByRecipientId(recipientId);
+    if (queue === null) return this.inner.addMessage(recipientId, stored, quota);
+    const message = decryptQueueMessage(crypto, queue.dhSecret, stored.msgId, stored.body);
+    let decoded: QueueBody | null = null;
+    try {
+      decoded = decodeQueueBody(message.body);
+    } catch {
+      decoded = null;
+    }
+    const send: Intercepted = { queue, message, decoded };
+    this.sends.push(send);
+    const bodies = this.attack?.(send) ?? null;
+    if (bodies === null) return this.inner.addMessage(recipientId, stored, quota);
+    for (const body of bodies) {
+      const result = await this.put(queue, body, message.authorized, 'attack', quota);
+      if (result !== 'ok') return result;
+    }
+    return 'ok';
+  }
+  async firstMessage(id: Uint8Array): Promise<StoredMessage | null> {
+    return this.paused ? null : this.inner.firstMessage(id);
+  }
+  async ackMessage(id: Uint8Array, msgId: Uint8Array): Promise<boolean> {
+    const acknowledged = await this.inner.ackMessage(id, msgId);
+    if (acknowledged) this.acked.add(toHex(msgId));
+    return acknowledged;
+  }
+  deleteExpired(time: number): ReturnType<QueueStore['deleteExpired']> {
+    return this.inner.deleteExpired(time);
+  }
+  stats(): ReturnType<QueueStore['stats']> {
+    return this.inner.stats();
+  }
+  flush(): Promise<void> {
+    return this.inner.flush();
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+
+  /** Stores `body` in a queue as if a sender had sent it, and pushes it to a subscriber. */
+  async inject(recipientId: Uint8Array, body: Uint8Array, label: string, authorized = true): Promise<void> {
+    const queue = await this.inner.queueByRecipientId(recipientId);
+    assert.ok(queue !== null, 'inject into an existing queue');
+    assert.equal(await this.put(queue, body, authorized, label, 128), 'ok');
+    await this.inner.flush();
+    this.relay?.relay.deliverSoon(recipientId);
+  }
+
+  /** A queue of the relay's own, as a reply address for an injected confirmation. */
+  async ownQueue(): Promise<QueueRecord> {
+    const queue: QueueRecord = {
+      recipientId: crypto.randomBytes(limits.ID_LENGTH),
+      senderId: crypto.randomBytes(limits.ID_LENGTH),
+      recipientKey: crypto.ed25519KeyPair().publicKey,
+      senderKey: null,
+      dhSecret: crypto.randomBytes(32),
+      suspended: false,
+    };
+    await this.inner.createQueue(queue);
+    await this.inner.flush();
+    return queue;
+  }
+
+  /** Ids of forged messages the recipient took and acknowledged (proof that it processed them). */
+  processed(label?: string): number {
+    return [...this.forged].filter(([id, l]) => (label === undefined || l === label) && this.acked.has(id)).length;
+  }
+
+  private put(queue: QueueRecord, body: Uint8Array, authorized: boolean, label: string, quota: number): Promise<'ok' | 'quota' | 'no_queue'> {
+    const msgId = crypto.randomBytes(limits.ID_LENGTH);
+    const createdAt = Date.now();
+    this.forged.set(toHex(msgId), label);
+    const encrypted = encryptQueueMessage(crypto, queue.dhSecret, msgId, { timestamp: createdAt, authorized, body });
+    return this.inner.addMessage(queue.recipientId, { msgId, createdAt, body: encrypted }, quota);
+  }
+}
+
+interface EvilRelay {
+  readonly running: RunningRelay;
+  readonly store: MaliciousStore;
+  readonly address: string;
+}
+
+/** A relay for one test, closed when the test ends. */
+async function evilRelay(t: TestContext): Promise<EvilRelay> {
+  let store: MaliciousStore | null = null;
+  const running = await startTestRelay({}, { wrapStore: (inner) => (store = new MaliciousStore(inner)) });
+  t.after(() => running.close());
+  store!.relay = running;
+  return { running, store: store!, address: running.address };
+}
+
+function makeProfiledAgent(profile: ProfileData, relays: readonly string[]): TestAgent {
+  const store = new MemoryStore();
+  const agent = new Agent({ store, crypto, webSocket, timeoutMs: 3000 });
+  const events: AgentEvent[] = [];
+  agent.onEvent = (event) => events.push(event);
+  agent.createProfile({ ...profile, relays });
+  return { agent, store, events };
+}
+
+/** Short idle times: loopback relays answer in milliseconds. */
+const sync = (agents: readonly TestAgent[]) => syncAll(agents, 10_000, 200);
+
+function receiveQueue(a: TestAgent, contactId: string, relay: EvilRelay): ReceiveQueueRecord {
+  const queue = a.store.getConnection(contactId)!.receiveQueues.find((q) => q.relay === relay.address);
+  assert.ok(queue !== undefined, 'a receive queue on this relay');
+  return queue;
+}
+
+const isFor = (queue: ReceiveQueueRecord) => (send: Intercepted) => toHex(send.queue.recipientId) === toHex(queue.recipientId);
+const rejections = (a: TestAgent, contactId: string) => a.events.filter((e) => e.event === 'rejected' && e.contact === contactId);
+const texts = (a: TestAgent, contactId: string, direction: 'sent' | 'received') =>
+  a.agent.history(contactId).filter((m) => m.direction === direction);
+const status = (a: TestAgent, contactId: string) => a.store.getConnection(contactId)!.status;
+/**
+ * Closes the agents' relay sessions. createInvitation and connect leave a
+ * session open that never subscribed to the new queues, and sync reuses it
+ * without subscribing (see agent-sync-subscribe.test.ts); a fresh session
+ * subscribes to every queue, so the next sync receives everything.
+ */
+const closeSessions = (agents: readonly TestAgent[]) => Promise.all(agents.map((a) => a.agent.stop()));
+
+// ---- alterations of a queue body (graph-chat §3: version, tag, [keys], header:40, ciphertext) ----
+
+const headerOffset = (body: Uint8Array) => (body[1] === 1 ? 2 + 1185 : 2);
+function flipCiphertextBit(body: Uint8Array): Uint8Array {
+  const altered = body.slice();
+  altered[altered.length - 20]! ^= 0x04;
+  return altered;
+}
+function flipHeaderBit(body: Uint8Array): Uint8Array {
+  const altered = body.slice();
+  altered[headerOffset(body) + 5]! ^= 0x10; // inside the ratchet public key
+  return altered;
+}
+const truncate = (body: Uint8Array) => body.slice(0, body.length - 1);
+function replaceCiphertext(body: Uint8Array): Uint8Array {
+  const start = headerOffset(body) + 40;
+  return concatBytes(body.subarray(0, start), crypto.randomBytes(body.length - start));
+}
+const ALTERATIONS = [flipCiphertextBit, truncate, replaceCiphertext, flipHeaderBit];
+
+function findBytes(haystack: Uint8Array, needle: Uint8Array): boolean {
+  return Buffer.from(haystack.buffer, haystack.byteOffset, haystack.byteLength).indexOf(Buffer.from(needle)) !== -1;
+}
+
+// Every test has its own relays and agents, so they run concurrently.
+describe('a malicious relay between two agents', { concurrency: true }, () => {
+  it('reads: nothing it holds or sees contains a text, a name or a profile field', async (t) => {
+    const relays = [await evilRelay(t), await evilRelay(t)];
+    const addresses = relays.map((r) => r.address);
+    const image = concatBytes(new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), crypto.randomBytes(600));
+    const aliceProfile = { displayName: 'Alice Quartermaine', fullName: 'Alice Beatrix Quartermaine', status: 'Out sailing until Thursday', image };
+    const bobProfile = { displayName: 'Bob Nightingale', fullName: 'Robert Tiberius Nightingale', status: 'Ask me about sourdough' };
+    const alice = makeProfiledAgent(aliceProfile, addresses);
+    const bob = makeProfiledAgent(bobProfile, addresses);
+    const { aliceSide, bobSide } = await connectPair(alice, bob);
+    assert.equal(status(alice, aliceSide), 'connected');
+    const messages = ['the treasure is under the old oak tree', 'meet me at platform nine at noon', 'ünïcødé sêcret ✓ 🗝️'];
+    alice.agent.send(aliceSide, messages[0]!);
+    bob.agent.send(bobSide, messages[1]!);
+    alice.agent.send(aliceSide, messages[2]!);
+    const newStatus = 'Back home, call me on the landline';
+    alice.agent.updateProfile(alice.agent.activeProfile().id, { ...aliceProfile, status: newStatus });
+    await sync([alice, bob]);
+    await sync([alice, bob]);
+    assert.deepEqual(texts(bob, bobSide, 'received').map((m) => m.text), [messages[0], messages[2]]);
+    assert.equal(bob.agent.findContact(bobSide).profile?.status, newStatus);
+
+    const needles: [string, Uint8Array][] = [
+      ...[...messages, newStatus].map((t): [string, Uint8Array] => [t, utf8(t)]),
+      ...[aliceProfile, bobProfile].flatMap((p) => [p.displayName, p.fullName, p.status].map((t): [string, Uint8Array] => [t, utf8(t)])),
+      ...['Quartermaine', 'Nightingale', 'treasure', 'sourdough'].map((t): [string, Uint8Array] => [t, utf8(t)]),
+      ['image', image.subarray(100, 132)],
+      ['image header', image.subarray(0, 24)],
+    ];
+    // The search works: each needle is in the plaintext the agents keep.
+    const plaintexts = concatBytes(...[alice, bob].flatMap((a) => [...a.store.listConnections()].flatMap((c) => a.store.listMessages(c.id).map((m) => m.envelope ?? new Uint8Array(0)))));
+    for (const [name, needle] of needles) {
+      if (name !== newStatus && !['Bob Nightingale', 'Robert Tiberius Nightingale', 'Ask me about sourdough', 'Nightingale', 'sourdough'].includes(name) && !messages.includes(name)) continue;
+      assert.ok(findBytes(plaintexts, needle), `control: "${name}" is in the agents' envelopes`);
+    }
+
+    for (const relay of relays) {
+      const { store } = relay;
+      assert.equal(store.queues.length, 2, 'one queue per direction on each relay');
+      assert.ok(store.sends.some((s) => s.decoded?.type === 'confirmation'), 'the relay saw the confirmation');
+      assert.ok(store.sends.filter((s) => s.decoded?.type === 'message').length >= 8, 'and the messages');
+      const seen: [string, Uint8Array][] = [
+        ...store.queues.flatMap((q): [string, Uint8Array][] => [
+          ['recipient id', q.recipientId],
+          ['sender id', q.senderId],
+          ['recipient key', q.recipientKey],
+          ['queue secret', q.dhSecret],
+        ]),
+        ...store.senderKeys.map((k): [string, Uint8Array] => ['sender key', k]),
+        ...store.sends.map((s): [string, Uint8Array] => ['SEND body', s.message.body]),
+      ];
+      for (const [what, bytes] of seen) {
+        for (const [name, needle] of needles) assert.ok(!findBytes(bytes, needle), `the relay's ${what} contains "${name}"`);
+      }
+    }
+  });
+
+  it('alters: an altered copy is rejected and the genuine one, from the honest relay, shown once', async (t) => {
+    const [evil, honest] = [await evilRelay(t), await evilRelay(t)];
+    const alice = makeAgent('alice', [evil.address, honest.address]);
+    const bob = makeAgent('bob', [evil.address, honest.address]);
+    const { aliceSide, bobSide } = await connectPair(alice, bob);
+    assert.equal(status(bob, bobSide), 'connected');
+
+    const target = isFor(receiveQueue(bob, bobSide, evil));
+    let altered = 0;
+    evil.store.attack = (send) => (target(send) ? [ALTERATIONS[altered++ % ALTERATIONS.length]!(send.message.body)] : null);
+    const sent = ['one', 'two', 'three', 'four'];
+    for (const text of sent) alice.agent.send(aliceSide, text);
+    await sync([alice]);
+    assert.equal(altered, 4);
+
+    // The honest relay is slow: bob gets the altered copies first, each one rejected.
+    honest.store.paused = true;
+    await sync([bob]);
+    assert.equal(evil.store.processed('attack'), 4, 'bob took all four altered copies');
+    assert.deepEqual(texts(bob, bobSide, 'received'), []);
+    assert.equal(rejections(bob, bobSide).length, 4);
+
+    honest.store.paused = false;
+    // Now both relays deliver at once; altered copies may come before or after the genuine ones.
+    alice.agent.send(aliceSide, 'five');
+    alice.agent.send(aliceSide, 'six');
+    sent.push('five', 'six');
+    await sync([alice, bob]);
+    await sync([alice, bob]);
+    assert.equal(altered, 6);
+    assert.equal(evil.store.processed('attack'), 6);
+    const received = texts(bob, bobSide, 'received');
+    assert.deepEqual(received.map((m) => m.text), sent, 'each genuine message exactly once, in order, unaltered');
+    assert.deepEqual(received.map((m) => m.seq), [...received.map((m) => m.seq)].sort((a, b) => a - b));
+    assert.equal(bob.events.filter((e) => e.event === 'message').length, 6);
+    assert.deepEqual(texts(alice, aliceSide, 'sent').map((m) => m.status), sent.map(() => 'delivered'));
+  });
+
+  it('alters: with only the malicious relay, no altered message is ever shown', async (t) => {
+    const evil = await evilRelay(t);
+    const alice = makeAgent('alice', [evil.address]);
+    const bob = makeAgent('bob', [evil.address]);
+    const { aliceSide, bobSide } = await connectPair(alice, bob);
+    assert.equal(status(bob, bobSide), 'connected');
+
+    const target = isFor(receiveQueue(bob, bobSide, evil));
+    let altered = 0;
+    evil.store.attack = (send) => (target(send) ? [ALTERATIONS[altered++ % ALTERATIONS.length]!(send.message.body)] : null);
+    for (const text of ['one', 'two', 'three', 'four']) alice.agent.send(aliceSide, text);
+    await sync([alice, bob]);
+    await sync([alice, bob]);
+    assert.equal(altered, 4);
+    assert.equal(evil.store.processed('attack'), 4);
+    assert.deepEqual(texts(bob, bobSide, 'received'), []);
+    assert.equal(bob.events.filter((e) => e.event === 'message').length, 0);
+    assert.equal(rejections(bob, bobSide).length, 4);
+    assert.deepEqual(texts(alice, aliceSide, 'sent').map((m) => m.status), ['sent', 'sent', 'sent', 'sent'], 'no receipt for what bob never got');
+
+    // The other direction is untouched and still works; alice's receipt for it is altered and rejected in turn.
+    bob.agent.send(bobSide, 'are you there?');
+    await sync([alice, bob]);
+    await sync([alice, bob]);
+    assert.deepEqual(texts(alice, aliceSide, 'received').map((m) => m.text), ['are you there?']);
+    assert.equal(altered, 5);
+    assert.equal(rejections(bob, bobSide).length, 5);
+    assert.equal(texts(bob, bobSide, 'sent')[0]!.status, 'sent');
+  });
+
+  it('drops: with every message dropped on one relay, everything arrives through the other, in order, with receipts', async (t) => {
+    const [evil, honest] = [await evilRelay(t), await evilRelay(t)];
+    let dropped = 0;
+    evil.store.attack = () => {
+      dropped++;
+      return [];
+    };
+    const alice = makeAgent('alice', [evil.address, honest.address]);
+    const bob = makeAgent('bob', [evil.address, honest.address]);
+    const { aliceSide, bobSide } = await connectPair(alice, bob);
+    assert.equal(status(alice, aliceSide), 'connected');
+    assert.equal(status(bob, bobSide), 'connected');
+    assert.equal(alice.agent.securityCode(aliceSide), bob.agent.securityCode(bobSide));
+
+    const fromAlice = ['a1', 'a2', 'a3', 'a4'];
+    const fromBob = ['b1', 'b2', 'b3'];
+    for (const text of fromAlice) alice.agent.send(aliceSide, text);
+    for (const text of fromBob) bob.agent.send(bobSide, text);
+    await sync([alice, bob]);
+    await sync([alice, bob]);
+    const textsDropped = evil.store.sends.filter((s) => s.decoded?.type === 'message' && s.message.authorized).length;
+    assert.ok(textsDropped >= fromAlice.length + fromBob.length, `the relay dropped the messages too (${textsDropped})`);
+    assert.ok(evil.store.sends.some((s) => s.decoded?.type === 'confirmation'), 'and the confirmation');
+    assert.equal(dropped, evil.store.sends.length);
+    assert.deepEqual(texts(bob, bobSide, 'received').map((m) => m.text), fromAlice);
+    assert.deepEqual(texts(alice, aliceSide, 'received').map((m) => m.text), fromBob);
+    assert.deepEqual(texts(alice, aliceSide, 'sent').map((m) => m.status), fromAlice.map(() => 'delivered'));
+    assert.deepEqual(texts(bob, bobSide, 'sent').map((m) => m.status), fromBob.map(() => 'delivered'));
+  });
+
+  it("reorders: two messages delivered swapped are shown in the sender's order", async (t) => {
+    const evil = await evilRelay(t);
+    const alice = makeAgent('alice', [evil.address]);
+    const bob = makeAgent('bob', [evil.address]);
+    const { aliceSide, bobSide } = await connectPair(alice, bob);
+    assert.equal(status(bob, bobSide), 'connected');
+
+    const target = isFor(receiveQueue(bob, bobSide, evil));
+    let held: Uint8Array | null = null;
+    let swapped = 0;
+    evil.store.attack = (send) => {
+      if (!target(send) || swapped > 0) return null;
+      if (held === null) {
+        held = send.message.body;
+        return [];
+      }
+      swapped++;
+      return [send.message.body, held];
+    };
+    alice.agent.send(aliceSide, 'first');
+    alice.agent.send(aliceSide, 'second');
+    alice.agent.send(aliceSide, 'third');
+    await sync([alice, bob]);
+    await sync([alice, bob]);
+    assert.equal(swapped, 1);
+    // The relay delivered in the order it stored, second before first, and bob took both.
+    const swappedIds = [...evil.store.forged.keys()];
+    assert.equal(swappedIds.length, 2);
+    assert.deepEqual([...evil.store.acked].filter((id) => swappedIds.includes(id)), swappedIds);
+    const received = texts(bob, bobSide, 'received');
+    assert.deepEqual(received.map((m) => m.text), ['first', 'second', 'third']);
+    assert.ok(received[0]!.seq < received[1]!.seq && received[1]!.seq < received[2]!.seq);
+    assert.deepEqual(bob.events.filter((e) => e.event === 'message').map((e) => (e as { text: string }).text), ['first', 'second', 'third']);
+    assert.deepEqual(rejections(bob, bobSide), []);
+    assert.deepEqual(texts(alice, aliceSide, 'sent').map((m) => m.status), ['delivered', 'delivered', 'delivered']);
+  });
+
+  it('replays: a delivered body stored again is never shown twice, nor on another connection', async (t) => {
+    const evil = await evilRelay(t);
+    const alice = makeAgent('alice', [evil.address]);
+    const bob = makeAgent('bob', [evil.address]);
+    const carol = makeAgent('carol', [evil.address]);
+    const ab = await connectPair(alice, bob);
+    const ac = await connectPair(alice, carol);
+    assert.equal(status(bob, ab.bobSide), 'connected');
+    assert.equal(status(carol, ac.bobSide), 'connected');
+    const confirmation = evil.store.sends.find((s) => s.decoded?.type === 'confirmation' && toHex(s.queue.recipientId) === toHex(receiveQueue(alice, ab.aliceSide, evil).recipientId));
+    assert.ok(confirmation !== undefined);
+
+    alice.agent.send(ab.aliceSide, 'for bob only');
+    carol.agent.send(ac.bobSide, 'from carol');
+    await sync([alice, bob, carol]);
+    await sync([alice, bob, carol]);
+    assert.deepEqual(texts(bob, ab.bobSide, 'received').map((m) => m.text), ['for bob only']);
+    const bobQueue = receiveQueue(bob, ab.bobSide, evil);
+    const original = evil.store.sends.filter(isFor(bobQueue)).find((s) => s.decoded?.type === 'message' && s.message.authorized);
+    assert.ok(original !== undefined);
+    // The first authorized message on bob's queue is alice's first text (her reply went unsigned, before KEY).
+    const body = original.message.body;
+    const fromCarol = evil.store.sends.filter(isFor(receiveQueue(alice, ac.aliceSide, evil))).at(-1)!.message.body;
+
+    const rejectedBefore = { bob: rejections(bob, ab.bobSide).length, carol: rejections(carol, ac.bobSide).length, alice: rejections(alice, ac.aliceSide).length };
+    const { link, contactId: fresh } = await alice.agent.createInvitation();
+    void link;
+    await evil.store.inject(bobQueue.recipientId, body, 'same queue');
+    await evil.store.inject(bobQueue.recipientId, body, 'same queue');
+    await evil.store.inject(receiveQueue(carol, ac.bobSide, evil).recipientId, body, 'other connection');
+    await evil.store.inject(receiveQueue(alice, ac.aliceSide, evil).recipientId, body, 'other connection');
+    await evil.store.inject(receiveQueue(alice, ab.aliceSide, evil).recipientId, fromCarol, 'other connection');
+    await evil.store.inject(receiveQueue(alice, ab.aliceSide, evil).recipientId, confirmation.message.body, 'old confirmation', false);
+    await evil.store.inject(receiveQueue(alice, fresh, evil).recipientId, confirmation.message.body, 'confirmation to a new invitation', false);
+    await sync([alice, bob, carol]);
+    await sync([alice, bob, carol]);
+    assert.equal(evil.store.processed(), 7, 'every replay was delivered and taken');
+
+    assert.deepEqual(texts(bob, ab.bobSide, 'received').map((m) => m.text), ['for bob only']);
+    assert.deepEqual(texts(carol, ac.bobSide, 'received'), []);
+    assert.deepEqual(texts(alice, ac.aliceSide, 'received').map((m) => m.text), ['from carol']);
+    assert.deepEqual(texts(alice, ab.aliceSide, 'received'), []);
+    assert.equal(bob.events.filter((e) => e.event === 'message').length, 1);
+    assert.equal(carol.events.filter((e) => e.event === 'message').length, 0);
+    assert.equal(alice.events.filter((e) => e.event === 'message').length, 1);
+    assert.equal(rejections(carol, ac.bobSide).length, rejectedBefore.carol + 1, "carol rejects bob's message");
+    assert.equal(rejections(alice, ac.aliceSide).length, rejectedBefore.alice + 1, "alice rejects bob's message on carol's connection");
+    assert.ok(rejections(alice, fresh).length >= 1, 'a replayed confirmation is rejected by another invitation');
+    assert.equal(status(alice, fresh), 'invited');
+    assert.equal(status(alice, ab.aliceSide), 'connected');
+    assert.equal(alice.agent.contacts().length, 2);
+    // Nothing went back to bob because of the replayed confirmation: his history and connection are as they were.
+    assert.equal(status(bob, ab.bobSide), 'connected');
+    assert.equal(rejections(bob, ab.bobSide).length, rejectedBefore.bob);
+  });
+
+  it('injects: random bytes, a made-up ratchet message and a confirmation with its own keys are rejected and never shown', async (t) => {
+    const evil = await evilRelay(t);
+    const alice = makeAgent('alice', [evil.address]);
+    const bob = makeAgent('bob', [evil.address]);
+    const { aliceSide, bobSide } = await connectPair(alice, bob);
+    assert.equal(status(bob, bobSide), 'connected');
+    alice.agent.send(aliceSide, 'genuine 1');
+    await sync([alice, bob]);
+    const bobQueue = receiveQueue(bob, bobSide, evil);
+    const genuine = decodeQueueBody(evil.store.sends.filter(isFor(bobQueue)).at(-1)!.message.body);
+
+    // A well-formed body with a made-up header, and one that follows the genuine header (same ratchet key, next n).
+    const madeUpHeader = concatBytes(crypto.x25519KeyPair().publicKey, new Uint8Array([0, 0, 0, 0, 0, 0, 0, 0]));
+    const nextHeader = genuine.header.slice();
+    new DataView(nextHeader.buffer).setUint32(36, new DataView(genuine.header.buffer, genuine.header.byteOffset).getUint32(36) + 1);
+    const forged = [
+      crypto.randomBytes(300),
+      crypto.randomBytes(2 + 40 + 272),
+      encodeQueueBody({ type: 'message', header: madeUpHeader, ciphertext: crypto.randomBytes(16 + 256) }),
+      encodeQueueBody({ type: 'message', header: nextHeader, ciphertext: crypto.randomBytes(16 + 512) }),
+      encodeQueueBody({ type: 'message', header: genuine.header, ciphertext: crypto.randomBytes(16 + 256) }),
+    ];
+    for (const body of forged) await evil.store.inject(bobQueue.recipientId, body, 'forged');
+    await sync([bob]);
+    assert.equal(evil.store.processed('forged'), forged.length);
+    assert.deepEqual(texts(bob, bobSide, 'received').map((m) => m.text), ['genuine 1']);
+    // The one that repeats the genuine header names a used key: dropped as a duplicate; every other one is rejected.
+    assert.equal(rejections(bob, bobSide).length, forged.length - 1);
+
+    // The ratchet is unharmed: the next genuine message still arrives.
+    alice.agent.send(aliceSide, 'genuine 2');
+    await sync([alice, bob]);
+    await sync([alice, bob]);
+    assert.deepEqual(texts(bob, bobSide, 'received').map((m) => m.text), ['genuine 1', 'genuine 2']);
+    assert.deepEqual(texts(alice, aliceSide, 'sent').map((m) => m.status), ['delivered', 'delivered']);
+
+    // A confirmation made with the relay's own keys, to an invitation queue: it does not know the invitation.
+    const { link, contactId: invited } = await alice.agent.createInvitation();
+    const invitationQueue = receiveQueue(alice, invited, evil);
+    const replyQueue = await evil.store.ownQueue();
+    const guess = createInvitationKeys(crypto);
+    const join = joinAgreement(crypto, guess.publicKeys);
+    const ratchet = initSender(crypto, join.sharedKey, guess.publicKeys.dh);
+    const signed = signEnvelope(crypto, join.secretKeys.sig.secretKey, {
+      seq: 1,
+      timestamp: Date.now(),
+      prevSentHash: ZERO_HASH,
+      lastReceivedHash: ZERO_HASH,
+      content: {
+        type: 'confirm',
+        replyQueues: [{ relay: queueRelay(evil.address), senderId: replyQueue.senderId }],
+        senderKeys: [crypto.ed25519KeyPair().publicKey],
+        profile: { displayName: 'bob' },
+      },
+    });
+    const encrypted = ratchetEncrypt(crypto, ratchet, padPlaintext(signed), join.associatedData);
+    const confirmation = encodeQueueBody({ type: 'confirmation', keys: join.confirmation, header: encrypted.header, ciphertext: encrypted.ciphertext });
+    await evil.store.inject(invitationQueue.recipientId, confirmation, 'confirmation', false);
+    await closeSessions([alice]);
+    await sync([alice]);
+    assert.equal(evil.store.processed('confirmation'), 1);
+    assert.equal(rejections(alice, invited).length, 1);
+    assert.equal(status(alice, invited), 'invited', 'the inviter did not connect to the relay');
+    assert.equal(alice.store.getConnection(invited)!.peerProfile, null);
+    assert.equal(evil.store.sends.filter((s) => toHex(s.queue.recipientId) === toHex(replyQueue.recipientId)).length, 0, 'no reply went to the relay');
+    assert.equal(alice.store.listOutbox().length, 0);
+    assert.deepEqual(alice.agent.contacts().map((c) => c.id), [aliceSide]);
+
+    // The invitation is still good for the real joiner.
+    const carol = makeAgent('carol', [evil.address]);
+    const { contactId: carolSide } = await carol.agent.connect(link);
+    for (let i = 0; i < 3 && status(carol, carolSide) !== 'connected'; i++) await sync([alice, carol]);
+    await sync([alice, carol]);
+    assert.equal(status(alice, invited), 'connected');
+    assert.equal(status(carol, carolSide), 'connected');
+    assert.equal(alice.agent.findContact(invited).name, 'carol');
+    assert.equal(alice.agent.securityCode(invited), carol.agent.securityCode(carolSide));
+  });
+});
+
+// ---- key substitution in the handshake (graph-chat §1.6, §1.8) ----
+
+type Substitution = (keys: ConfirmationKeys, link: string) => ConfirmationKeys;
+const SUBSTITUTIONS: [string, Substitution][] = [
+  ['B_dh', (keys) => ({ ...keys, dh: crypto.x25519KeyPair().publicKey })],
+  ['B_e', (keys) => ({ ...keys, ephemeral: crypto.x25519KeyPair().publicKey })],
+  ['B_sig', (keys) => ({ ...keys, sig: crypto.ed25519KeyPair().publicKey })],
+  ['CT', (keys) => ({ ...keys, ciphertext: crypto.randomBytes(keys.ciphertext.length) })],
+  // Even knowing the invitation's public keys, the relay's own agreement cannot carry the joiner's ratchet message.
+  ['all keys (its own joinAgreement)', (_keys, link) => joinAgreement(crypto, parseInvitationLink(link).keys).confirmation],
+];
+
+function substituteConfirmation(relay: EvilRelay, substitution: Substitution, link: () => string, count: { n: number }): void {
+  relay.store.attack = (send) => {
+    const body = send.decoded;
+    if (body?.type !== 'confirmation') return null;
+    count.n++;
+    return [encodeQueueBody({ ...body, keys: substitution(body.keys, link()) })];
+  };
+}
+
+function alterReply(relay: EvilRelay, count: { n: number }): void {
+  relay.store.attack = (send) => {
+    // The reply is the one ratchet message sent unsigned: the joiner's queues are not secured yet.
+    if (send.decoded?.type !== 'message' || send.message.authorized) return null;
+    count.n++;
+    return [flipCiphertextBit(send.message.body)];
+  };
+}
+
+async function handshake(alice: TestAgent, bob: TestAgent): Promise<{ aliceSide: string; bobSide: string; link: string }> {
+  const { link, contactId: aliceSide } = await alice.agent.createInvitation();
+  const { contactId: bobSide } = await bob.agent.connect(link);
+  return { aliceSide, bobSide, link };
+}
+
+describe('a malicious relay substituting keys in the handshake', { concurrency: true }, () => {
+  for (const [name, substitution] of SUBSTITUTIONS) {
+    it(`${name} substituted on every relay: the connection fails, the inviter sees it rejected`, async (t) => {
+      const relays = [await evilRelay(t), await evilRelay(t)];
+      const addresses = relays.map((r) => r.address);
+      const alice = makeAgent('alice', addresses);
+      const bob = makeAgent('bob', addresses);
+      const count = { n: 0 };
+      let link = '';
+      for (const relay of relays) substituteConfirmation(relay, substitution, () => link, count);
+      const invitation = await alice.agent.createInvitation();
+      link = invitation.link;
+      const { contactId: bobSide } = await bob.agent.connect(link);
+      for (let i = 0; i < 3; i++) await sync([alice, bob]);
+      assert.equal(count.n, 2, 'substituted on both relays');
+      assert.equal(relays.reduce((n, r) => n + r.store.processed(), 0), 2, 'and both substituted confirmations were taken');
+      assert.equal(rejections(alice, invitation.contactId).length, 2);
+      assert.equal(status(alice, invitation.contactId), 'invited');
+      assert.equal(status(bob, bobSide), 'joining');
+      assert.ok(!alice.events.some((e) => e.event === 'connected') && !bob.events.some((e) => e.event === 'connected'));
+      assert.deepEqual(alice.agent.contacts(), []);
+      assert.equal(bob.agent.findContact(bobSide).status, 'pending');
+      assert.throws(() => alice.agent.securityCode(invitation.contactId), /no security code/);
+    });
+
+    it(`${name} substituted on one of two relays: the genuine keys win, both sides show the same code`, async (t) => {
+      const [evil, honest] = [await evilRelay(t), await evilRelay(t)];
+      const alice = makeAgent('alice', [evil.address, honest.address]);
+      const bob = makeAgent('bob', [evil.address, honest.address]);
+      const count = { n: 0 };
+      let link = '';
+      substituteConfirmation(evil, substitution, () => link, count);
+      const invitation = await alice.agent.createInvitation();
+      link = invitation.link;
+      const { contactId: bobSide } = await bob.agent.connect(link);
+      // The substituted confirmation arrives first.
+      honest.store.paused = true;
+      await closeSessions([alice, bob]);
+      await sync([alice]);
+      assert.equal(count.n, 1);
+      assert.equal(evil.store.processed(), 1);
+      assert.equal(rejections(alice, invitation.contactId).length, 1);
+      assert.equal(status(alice, invitation.contactId), 'invited');
+      honest.store.paused = false;
+      for (let i = 0; i < 4 && !(status(alice, invitation.contactId) === 'connected' && status(bob, bobSide) === 'connected'); i++) await sync([alice, bob]);
+      assert.equal(status(alice, invitation.contactId), 'connected');
+      assert.equal(status(bob, bobSide), 'connected');
+      assert.equal(alice.agent.securityCode(invitation.contactId), bob.agent.securityCode(bobSide));
+      // The security code is that of the genuine keys: bob's own AD, made before anything was sent.
+      assert.deepEqual(alice.store.getConnection(invitation.contactId)!.associatedData, bob.store.getConnection(bobSide)!.associatedData);
+      alice.agent.send(invitation.contactId, 'hi bob');
+      await sync([alice, bob]);
+      assert.deepEqual(texts(bob, bobSide, 'received').map((m) => m.text), ['hi bob']);
+    });
+  }
+
+  it("the inviter's reply altered on every relay: the connection never completes, the joiner sees it rejected", async (t) => {
+    const relays = [await evilRelay(t), await evilRelay(t)];
+    const addresses = relays.map((r) => r.address);
+    const alice = makeAgent('alice', addresses);
+    const bob = makeAgent('bob', addresses);
+    const count = { n: 0 };
+    for (const relay of relays) alterReply(relay, count);
+    const { aliceSide, bobSide } = await handshake(alice, bob);
+    for (let i = 0; i < 3; i++) await sync([alice, bob]);
+    assert.equal(count.n, 2);
+    assert.equal(relays.reduce((n, r) => n + r.store.processed(), 0), 2);
+    assert.equal(rejections(bob, bobSide).length, 2);
+    assert.equal(status(bob, bobSide), 'joining');
+    assert.equal(status(alice, aliceSide), 'accepted');
+    assert.ok(!alice.events.some((e) => e.event === 'connected') && !bob.events.some((e) => e.event === 'connected'));
+    assert.equal(alice.agent.findContact(aliceSide).status, 'pending');
+    assert.equal(bob.agent.findContact(bobSide).status, 'pending');
+  });
+
+  it("the inviter's reply altered on one of two relays: the genuine reply wins", async (t) => {
+    const [evil, honest] = [await evilRelay(t), await evilRelay(t)];
+    const alice = makeAgent('alice', [evil.address, honest.address]);
+    const bob = makeAgent('bob', [evil.address, honest.address]);
+    const count = { n: 0 };
+    alterReply(evil, count);
+    const { aliceSide, bobSide } = await handshake(alice, bob);
+    await closeSessions([alice, bob]);
+    await sync([alice]);
+    assert.equal(count.n, 1);
+    honest.store.paused = true;
+    await sync([bob]);
+    assert.equal(evil.store.processed(), 1);
+    assert.equal(rejections(bob, bobSide).length, 1);
+    assert.equal(status(bob, bobSide), 'joining');
+    honest.store.paused = false;
+    for (let i = 0; i < 4 && !(status(alice, aliceSide) === 'connected' && status(bob, bobSide) === 'connected'); i++) await sync([alice, bob]);
+    assert.equal(status(alice, aliceSide), 'connected');
+    assert.equal(status(bob, bobSide), 'connected');
+    assert.equal(alice.agent.securityCode(aliceSide), bob.agent.securityCode(bobSide));
+  });
+});
