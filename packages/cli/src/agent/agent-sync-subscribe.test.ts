@@ -1,12 +1,11 @@
 // sync() must receive on every receive queue, also on queues made by
 // createInvitation or connect just before, while the agent was not running.
 //
-// Both calls open a relay session (to send NEW) that stays open. Its onUp
-// subscribed to the queues that existed then, before the new connection was
-// stored. start() then reuses the open session (PoolSession.open() returns it
-// without calling onUp again), so nothing subscribes to the new queues until
-// the session is closed and reopened: a sync right after createInvitation
-// misses the confirmation, and one right after connect misses the reply.
+// Both calls open a relay session (to send NEW) that stays open, and whose
+// onUp ran before the new connection was stored. start() reuses that session
+// (PoolSession.open() does not report it up again), so start() itself must
+// subscribe: otherwise a sync right after createInvitation misses the
+// confirmation, and one right after connect misses the reply.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startTestRelay } from 'graphchat-server/test-support';

@@ -207,13 +207,6 @@ const rejections = (a: TestAgent, contactId: string) => a.events.filter((e) => e
 const texts = (a: TestAgent, contactId: string, direction: 'sent' | 'received') =>
   a.agent.history(contactId).filter((m) => m.direction === direction);
 const status = (a: TestAgent, contactId: string) => a.store.getConnection(contactId)!.status;
-/**
- * Closes the agents' relay sessions. createInvitation and connect leave a
- * session open that never subscribed to the new queues, and sync reuses it
- * without subscribing (see agent-sync-subscribe.test.ts); a fresh session
- * subscribes to every queue, so the next sync receives everything.
- */
-const closeSessions = (agents: readonly TestAgent[]) => Promise.all(agents.map((a) => a.agent.stop()));
 
 // ---- alterations of a queue body (graph-chat §3: version, tag, [keys], header:40, ciphertext) ----
 
@@ -546,7 +539,6 @@ describe('a malicious relay between two agents', { concurrency: true }, () => {
     const encrypted = ratchetEncrypt(crypto, ratchet, padPlaintext(signed), join.associatedData);
     const confirmation = encodeQueueBody({ type: 'confirmation', keys: join.confirmation, header: encrypted.header, ciphertext: encrypted.ciphertext });
     await evil.store.inject(invitationQueue.recipientId, confirmation, 'confirmation', false);
-    await closeSessions([alice]);
     await sync([alice]);
     assert.equal(evil.store.processed('confirmation'), 1);
     assert.equal(rejections(alice, invited).length, 1);
@@ -641,7 +633,6 @@ describe('a malicious relay substituting keys in the handshake', { concurrency: 
       const { contactId: bobSide } = await bob.agent.connect(link);
       // The substituted confirmation arrives first.
       honest.store.paused = true;
-      await closeSessions([alice, bob]);
       await sync([alice]);
       assert.equal(count.n, 1);
       assert.equal(evil.store.processed(), 1);
@@ -686,7 +677,6 @@ describe('a malicious relay substituting keys in the handshake', { concurrency: 
     const count = { n: 0 };
     alterReply(evil, count);
     const { aliceSide, bobSide } = await handshake(alice, bob);
-    await closeSessions([alice, bob]);
     await sync([alice]);
     assert.equal(count.n, 1);
     honest.store.paused = true;
