@@ -264,10 +264,7 @@ describe('a malicious relay between two agents', { concurrency: true }, () => {
     ];
     // The search works: each needle is in the plaintext the agents keep.
     const plaintexts = concatBytes(...[alice, bob].flatMap((a) => [...a.store.listConnections()].flatMap((c) => a.store.listMessages(c.id).map((m) => m.envelope ?? new Uint8Array(0)))));
-    for (const [name, needle] of needles) {
-      if (name !== newStatus && !['Bob Nightingale', 'Robert Tiberius Nightingale', 'Ask me about sourdough', 'Nightingale', 'sourdough'].includes(name) && !messages.includes(name)) continue;
-      assert.ok(findBytes(plaintexts, needle), `control: "${name}" is in the agents' envelopes`);
-    }
+    for (const [name, needle] of needles) assert.ok(findBytes(plaintexts, needle), `control: "${name}" is in the agents' envelopes`);
 
     for (const relay of relays) {
       const { store } = relay;

@@ -1,0 +1,176 @@
+// What a relay keeps after real use (issue 3; edge-messaging §1.2, §14.4):
+// alice talks to bob and to carol over two relays, then the relays' database
+// files are read byte by byte and table by table. They hold no profile, name,
+// contact list or plaintext, and the queues of alice's two contacts share no
+// id or key on any relay.
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import Database from 'better-sqlite3-multiple-ciphers';
+import { Agent, MemoryStore, type AgentEvent, type ProfileData } from '@graphchat/client';
+import { concatBytes, toHex, utf8 } from '@graphchat/core';
+import { sodiumCrypto as crypto } from '@graphchat/core/crypto-sodium';
+import { startTestRelay, tempDir } from 'graphchat-server/test-support';
+import { connectPair, syncAll, webSocket, type TestAgent } from './agent-fixtures.js';
+
+function makeProfiledAgent(profile: ProfileData, relays: readonly string[]): TestAgent {
+  const store = new MemoryStore();
+  const agent = new Agent({ store, crypto, webSocket, timeoutMs: 3000 });
+  const events: AgentEvent[] = [];
+  agent.onEvent = (event) => events.push(event);
+  agent.createProfile({ ...profile, relays });
+  return { agent, store, events };
+}
+
+const sync = (agents: readonly TestAgent[]) => syncAll(agents, 10_000, 200);
+
+function contains(haystack: Uint8Array, needle: Uint8Array): boolean {
+  return Buffer.from(haystack.buffer, haystack.byteOffset, haystack.byteLength).indexOf(Buffer.from(needle)) !== -1;
+}
+
+/** The relay's database file and its write-ahead log, as they are on disk now. */
+function databaseBytes(dataDir: string): Uint8Array {
+  const files = ['relay.db', 'relay.db-wal'].map((name) => join(dataDir, name)).filter((path) => existsSync(path));
+  return concatBytes(...files.map((path) => new Uint8Array(readFileSync(path))));
+}
+
+interface QueueRow {
+  recipient_id: Uint8Array;
+  sender_id: Uint8Array;
+  recipient_key: Uint8Array;
+  sender_key: Uint8Array | null;
+  dh_secret: Uint8Array;
+  suspended: number;
+}
+
+describe('what a relay keeps', () => {
+  it('no profile, name, contact list or plaintext, and nothing shared by the queues of two contacts', async (t) => {
+    const dataDirs = [tempDir(), tempDir()];
+    const relays = await Promise.all(dataDirs.map((dataDir) => startTestRelay({ dataDir })));
+    let open = true;
+    t.after(async () => {
+      if (open) for (const relay of relays) await relay.close();
+    });
+    const addresses = relays.map((r) => r.address);
+    const image = concatBytes(new Uint8Array([0xff, 0xd8, 0xff, 0xe0]), crypto.randomBytes(500));
+    const profiles: Record<'alice' | 'bob' | 'carol', ProfileData> = {
+      alice: { displayName: 'Alice Quartermaine', fullName: 'Alice Beatrix Quartermaine', status: 'Out sailing until Thursday', image },
+      bob: { displayName: 'Bob Nightingale', fullName: 'Robert Tiberius Nightingale', status: 'Ask me about sourdough' },
+      carol: { displayName: 'Carol Wexley-Fitch', status: 'Knitting a scarf for the winter' },
+    };
+    const alice = makeProfiledAgent(profiles.alice, addresses);
+    const bob = makeProfiledAgent(profiles.bob, addresses);
+    const carol = makeProfiledAgent(profiles.carol, addresses);
+    const ab = await connectPair(alice, bob);
+    const ac = await connectPair(alice, carol);
+    for (const [a, id] of [[alice, ab.aliceSide], [alice, ac.aliceSide], [bob, ab.bobSide], [carol, ac.bobSide]] as const) {
+      assert.equal(a.store.getConnection(id)!.status, 'connected');
+    }
+
+    const texts = [
+      'the treasure is under the old oak tree',
+      'meet me at platform nine at noon',
+      'the password for the shed is marmalade',
+      'carol, bring the blue lantern',
+      'undelivered: the boat leaves at dawn',
+      'undelivered: bob, feed the cat',
+    ];
+    alice.agent.send(ab.aliceSide, texts[0]!);
+    bob.agent.send(ab.bobSide, texts[1]!);
+    carol.agent.send(ac.bobSide, texts[2]!);
+    alice.agent.send(ac.aliceSide, texts[3]!);
+    const newStatus = 'Back home, call me on the landline';
+    alice.agent.updateProfile(alice.agent.activeProfile().id, { ...profiles.alice, status: newStatus });
+    await sync([alice, bob, carol]);
+    await sync([alice, bob, carol]);
+    assert.equal(carol.agent.findContact(ac.bobSide).profile?.status, newStatus);
+    assert.deepEqual(carol.agent.history(ac.bobSide).map((m) => m.text), [texts[2], texts[3]]);
+    // These stay on the relays: their recipients do not sync again.
+    alice.agent.send(ac.aliceSide, texts[4]!);
+    await sync([alice]);
+    bob.agent.send(ab.bobSide, texts[5]!);
+    await sync([bob]);
+    const waiting = (await Promise.all(relays.map((r) => r.relay.options.store.stats()))).reduce((n, s) => n + s.messages, 0);
+    assert.ok(waiting >= 4, `undelivered messages are stored on the relays (${waiting})`);
+
+    const needles: [string, Uint8Array][] = [
+      ...texts.map((text): [string, Uint8Array] => [text, utf8(text)]),
+      ...Object.values(profiles).flatMap((p) => [p.displayName, p.fullName, p.status].flatMap((v): [string, Uint8Array][] => (v === undefined ? [] : [[v, utf8(v)]]))),
+      ...['Quartermaine', 'Nightingale', 'Wexley', 'treasure', 'marmalade', 'landline'].map((v): [string, Uint8Array] => [v, utf8(v)]),
+      [newStatus, utf8(newStatus)],
+      ['image', image.subarray(200, 232)],
+      ['image header', image.subarray(0, 24)],
+    ];
+    const aliceQueue = alice.store.getConnection(ab.aliceSide)!.receiveQueues[0]!;
+    const check = (label: string, bytes: Uint8Array) => {
+      for (const [name, needle] of needles) assert.ok(!contains(bytes, needle), `${label} contains "${name}"`);
+    };
+    // While running: the database and its write-ahead log.
+    const running = dataDirs.map(databaseBytes);
+    assert.ok(running.some((bytes) => contains(bytes, aliceQueue.recipientId)), "control: the files hold the queues' ids in the clear");
+    running.forEach((bytes, i) => check(`relay ${i} database (running)`, bytes));
+
+    for (const relay of relays) await relay.close();
+    open = false;
+    const rows: QueueRow[][] = [];
+    for (const [i, dataDir] of dataDirs.entries()) {
+      check(`relay ${i} database (closed)`, databaseBytes(dataDir));
+      const db = new Database(join(dataDir, 'relay.db'), { readonly: true, fileMustExist: true });
+      try {
+        const tables = db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all().map((r) => r.name);
+        assert.deepEqual(tables, ['messages', 'queues'], 'no table for profiles or contacts');
+        const columns = (table: string) => db.prepare<[], { name: string }>(`SELECT name FROM pragma_table_info('${table}')`).all().map((r) => r.name);
+        assert.deepEqual(columns('queues'), ['id', 'recipient_id', 'sender_id', 'recipient_key', 'sender_key', 'dh_secret', 'suspended']);
+        assert.deepEqual(columns('messages'), ['seq', 'queue_id', 'msg_id', 'created_at', 'body']);
+        const messages = db.prepare<[], { body: Uint8Array }>('SELECT body FROM messages').all();
+        assert.ok(messages.length >= 2, `relay ${i} holds undelivered messages`);
+        for (const message of messages) check(`relay ${i} message`, message.body);
+        rows.push(db.prepare<[], QueueRow>('SELECT recipient_id, sender_id, recipient_key, sender_key, dh_secret, suspended FROM queues').all());
+      } finally {
+        db.close();
+      }
+    }
+
+    // Which queue rows belong to which of alice's contacts: both sides' receive queues of that connection.
+    const connectionOf = new Map<string, 'bob' | 'carol'>();
+    const expectedSenderKey = new Map<string, string>();
+    for (const [contact, sides] of [['bob', [[alice, ab.aliceSide], [bob, ab.bobSide]]], ['carol', [[alice, ac.aliceSide], [carol, ac.bobSide]]]] as const) {
+      for (const [agent, id] of sides) {
+        const connection = agent.store.getConnection(id)!;
+        for (const queue of connection.receiveQueues) {
+          connectionOf.set(toHex(queue.recipientId), contact);
+          expectedSenderKey.set(toHex(queue.recipientId), toHex(queue.peerSenderKey!));
+        }
+      }
+    }
+    const owners = new Map<string, string>();
+    for (const [i, relayRows] of rows.entries()) {
+      assert.equal(relayRows.length, 4, `relay ${i}: one queue per direction of each connection, nothing else`);
+      const byContact = { bob: 0, carol: 0 };
+      for (const row of relayRows) {
+        const contact = connectionOf.get(toHex(row.recipient_id));
+        assert.ok(contact !== undefined, `relay ${i}: a queue of neither connection`);
+        byContact[contact]++;
+        assert.ok(row.sender_key !== null, 'every queue is secured');
+        assert.equal(toHex(row.sender_key), expectedSenderKey.get(toHex(row.recipient_id)), "the sender key is the peer's for this queue");
+        assert.equal(row.suspended, 0);
+        for (const [field, value] of [
+          ['recipient id', row.recipient_id],
+          ['sender id', row.sender_id],
+          ['recipient key', row.recipient_key],
+          ['sender key', row.sender_key],
+          ['queue secret', row.dh_secret],
+        ] as const) {
+          const owner: string = `relay ${i} ${contact} ${field}`;
+          const previous = owners.get(toHex(value));
+          assert.equal(previous, undefined, `${owner} is also ${previous}`);
+          owners.set(toHex(value), owner);
+        }
+      }
+      assert.deepEqual(byContact, { bob: 2, carol: 2 });
+    }
+    // Every id and key is 24 or 32 bytes; none appears in two queues, on either relay, whoever they belong to.
+    assert.equal(owners.size, 2 * 4 * 5);
+  });
+});
