@@ -87,13 +87,16 @@ describe('commands', () => {
       displayName: 'alice',
       servers: ['emp://a@h:1'],
       fullName: null,
+      sessionPerConnection: false,
     });
     assert.deepEqual(command('init', '--server', 's1', '--full-name', 'Alice A', '--server=s2', '--name', 'alice'), {
       name: 'init',
       displayName: 'alice',
       servers: ['s1', 's2'],
       fullName: 'Alice A',
+      sessionPerConnection: false,
     });
+    assert.equal((command('init', '--name', 'a', '--server', 's', '--session-per-connection') as { sessionPerConnection: boolean }).sessionPerConnection, true);
     usageError(['init', '--server', 's'], /--name NAME is required/);
     usageError(['init', '--name', 'a'], /at least one --server/);
     usageError(['init', '--name', 'a', '--name', 'b', '--server', 's'], /--name given more than once/);
@@ -166,6 +169,50 @@ describe('commands', () => {
       status: 'away',
     });
     usageError(['profile', '--name', ''], /--name is empty/);
+  });
+
+  it('address, accept, decline', () => {
+    assert.deepEqual(command('address'), { name: 'address', qr: false });
+    assert.deepEqual(command('address', '--qr'), { name: 'address', qr: true });
+    assert.deepEqual(command('accept', 'bob'), { name: 'accept', contact: 'bob' });
+    assert.deepEqual(command('decline', 'c1'), { name: 'decline', contact: 'c1' });
+    usageError(['address', 'x'], /address: unexpected argument "x"/);
+    usageError(['accept'], /accept: missing CONTACT/);
+    usageError(['decline', 'a', 'b'], /unexpected argument "b"/);
+    usageError(['accept', '--qr', 'bob'], /unknown option --qr/);
+  });
+
+  it('profile new: --name required, servers optional, --session-per-connection', () => {
+    assert.deepEqual(command('profile', 'new', '--name', 'work'), {
+      name: 'profile-new',
+      displayName: 'work',
+      servers: [],
+      fullName: null,
+      sessionPerConnection: false,
+    });
+    assert.deepEqual(command('profile', 'new', '--session-per-connection', '--name=w', '--server', 's1', '--server', 's2', '--full-name', 'W'), {
+      name: 'profile-new',
+      displayName: 'w',
+      servers: ['s1', 's2'],
+      fullName: 'W',
+      sessionPerConnection: true,
+    });
+    usageError(['profile', 'new'], /^profile new: --name NAME is required$/);
+    usageError(['profile', 'new', '--name', 'w', '--status', 'x'], /profile new: unknown option --status/);
+    usageError(['profile', 'new', '--name', 'w', 'extra'], /unexpected argument "extra"/);
+  });
+
+  it('profile use ID|NAME; profiles', () => {
+    assert.deepEqual(command('profile', 'use', 'work'), { name: 'profile-use', profile: 'work' });
+    assert.deepEqual(command('profile', 'use', 'new'), { name: 'profile-use', profile: 'new' });
+    usageError(['profile', 'use'], /profile use: missing ID\|NAME/);
+    usageError(['profile', 'use', 'a', 'b'], /unexpected argument "b"/);
+    usageError(['profile', 'frob'], /profile: unknown subcommand "frob"/);
+    usageError(['profile', '--name', 'x', 'new'], /unknown subcommand "new"/);
+    assert.deepEqual(command('profiles'), { name: 'profiles' });
+    usageError(['profiles', 'x'], /unexpected argument/);
+    assert.deepEqual(command('profile', 'new', '--help'), { name: 'help', topic: 'profile' });
+    assert.deepEqual(command('profile', 'use', '-h'), { name: 'help', topic: 'profile' });
   });
 
   it('help: as a command or as a flag after one', () => {

@@ -16,8 +16,17 @@ export interface GlobalOptions {
 }
 
 export type Command =
-  | { readonly name: 'init'; readonly displayName: string; readonly servers: readonly string[]; readonly fullName: string | null }
+  | {
+      readonly name: 'init';
+      readonly displayName: string;
+      readonly servers: readonly string[];
+      readonly fullName: string | null;
+      readonly sessionPerConnection: boolean;
+    }
   | { readonly name: 'invite'; readonly qr: boolean }
+  | { readonly name: 'address'; readonly qr: boolean }
+  | { readonly name: 'accept'; readonly contact: string }
+  | { readonly name: 'decline'; readonly contact: string }
   | { readonly name: 'connect'; readonly link: string; readonly scanned: boolean }
   | { readonly name: 'contacts' }
   | { readonly name: 'send'; readonly contact: string; readonly text: string }
@@ -31,11 +40,25 @@ export type Command =
       readonly fullName: string | null;
       readonly status: string | null;
     }
+  /** `profile new`: servers empty means the active profile's. */
+  | {
+      readonly name: 'profile-new';
+      readonly displayName: string;
+      readonly servers: readonly string[];
+      readonly fullName: string | null;
+      readonly sessionPerConnection: boolean;
+    }
+  /** `profile use ID|NAME`. */
+  | { readonly name: 'profile-use'; readonly profile: string }
+  | { readonly name: 'profiles' }
   | { readonly name: 'chat' }
   /** `graphchat help [COMMAND]` or `graphchat COMMAND --help`. */
   | { readonly name: 'help'; readonly topic: string | null };
 
 export type CommandName = Command['name'];
+
+/** The words that start a command (`profile new` and `profile use` are subcommands of `profile`). */
+export type CommandWord = Exclude<CommandName, 'help' | 'profile-new' | 'profile-use'>;
 
 export interface ParsedArgs {
   readonly options: GlobalOptions;
@@ -52,10 +75,13 @@ export const DEFAULT_SYNC_TIMEOUT_SECONDS = 30;
 export const DEFAULT_SYNC_IDLE_SECONDS = 1;
 export const DB_FILE = 'graphchat.db';
 
-export const COMMANDS: readonly Exclude<CommandName, 'help'>[] = [
+export const COMMANDS: readonly CommandWord[] = [
   'init',
   'invite',
+  'address',
   'connect',
+  'accept',
+  'decline',
   'contacts',
   'send',
   'sync',
@@ -63,6 +89,7 @@ export const COMMANDS: readonly Exclude<CommandName, 'help'>[] = [
   'code',
   'verify',
   'profile',
+  'profiles',
   'chat',
 ];
 
@@ -191,10 +218,19 @@ function seconds(command: string, flag: string, value: string | null, fallback: 
   return n;
 }
 
-const SPECS: Record<Exclude<CommandName, 'help'>, CommandSpec> = {
-  init: { valueFlags: ['--name', '--server', '--full-name'], booleanFlags: [], repeatable: ['--server'] },
+const NEW_PROFILE_SPEC: CommandSpec = {
+  valueFlags: ['--name', '--server', '--full-name'],
+  booleanFlags: ['--session-per-connection'],
+  repeatable: ['--server'],
+};
+
+const SPECS: Record<CommandWord, CommandSpec> = {
+  init: NEW_PROFILE_SPEC,
   invite: { valueFlags: [], booleanFlags: ['--qr'] },
+  address: { valueFlags: [], booleanFlags: ['--qr'] },
   connect: { valueFlags: [], booleanFlags: ['--scanned'] },
+  accept: { valueFlags: [], booleanFlags: [] },
+  decline: { valueFlags: [], booleanFlags: [] },
   contacts: { valueFlags: [], booleanFlags: [] },
   send: { valueFlags: [], booleanFlags: [] },
   sync: { valueFlags: ['--timeout', '--idle'], booleanFlags: [] },
@@ -202,11 +238,54 @@ const SPECS: Record<Exclude<CommandName, 'help'>, CommandSpec> = {
   code: { valueFlags: [], booleanFlags: [] },
   verify: { valueFlags: [], booleanFlags: [] },
   profile: { valueFlags: ['--name', '--full-name', '--status'], booleanFlags: [] },
+  profiles: { valueFlags: [], booleanFlags: [] },
   chat: { valueFlags: [], booleanFlags: [] },
 };
 
-function isCommandName(name: string): name is Exclude<CommandName, 'help'> {
+const PROFILE_USE_SPEC: CommandSpec = { valueFlags: [], booleanFlags: [] };
+
+function isCommandName(name: string): name is CommandWord {
   return (COMMANDS as readonly string[]).includes(name);
+}
+
+/** The flags shared by `init` and `profile new`; servers may be left out only by `profile new`. */
+function newProfileArgs(command: string, args: CommandArgs, serversRequired: boolean) {
+  expectPositional(command, args, [], false);
+  const displayName = single(args, '--name');
+  const servers = args.values.get('--server') ?? [];
+  if (displayName === null) throw usage(`${command}: --name NAME is required`);
+  if (serversRequired && servers.length === 0) throw usage(`${command}: at least one --server ADDR is required`);
+  return {
+    displayName: nonEmpty(command, '--name', displayName),
+    servers: servers.map((s) => nonEmpty(command, '--server', s)),
+    fullName: single(args, '--full-name'),
+    sessionPerConnection: args.booleans.has('--session-per-connection'),
+  };
+}
+
+/** `profile [--name ...]`, `profile new ...` or `profile use ID|NAME`. */
+function parseProfile(tokens: readonly Token[]): Command {
+  const first = tokens[0];
+  const sub = first !== undefined && !first.flag ? first.text : null;
+  if (sub === 'new') {
+    const args = parseCommandArgs('profile new', tokens.slice(1), NEW_PROFILE_SPEC);
+    if (args.help) return { name: 'help', topic: 'profile' };
+    return { name: 'profile-new', ...newProfileArgs('profile new', args, false) };
+  }
+  if (sub === 'use') {
+    const args = parseCommandArgs('profile use', tokens.slice(1), PROFILE_USE_SPEC);
+    if (args.help) return { name: 'help', topic: 'profile' };
+    const [profile] = expectPositional('profile use', args, ['ID|NAME'], false);
+    return { name: 'profile-use', profile: nonEmpty('profile use', 'ID|NAME', profile!) };
+  }
+  const args = parseCommandArgs('profile', tokens, SPECS.profile);
+  if (args.help) return { name: 'help', topic: 'profile' };
+  if (args.positional.length > 0) {
+    throw usage(`profile: unknown subcommand ${JSON.stringify(args.positional[0])} (new, use, or flags to edit)`);
+  }
+  const displayName = single(args, '--name');
+  if (displayName !== null) nonEmpty('profile', '--name', displayName);
+  return { name: 'profile', displayName, fullName: single(args, '--full-name'), status: single(args, '--status') };
 }
 
 function parseCommand(name: string, tokens: readonly Token[]): Command {
@@ -216,23 +295,14 @@ function parseCommand(name: string, tokens: readonly Token[]): Command {
     return { name: 'help', topic };
   }
   if (!isCommandName(name)) throw usage(`unknown command ${JSON.stringify(name)} (see graphchat --help)`);
+  if (name === 'profile') return parseProfile(tokens);
   const args = parseCommandArgs(name, tokens, SPECS[name]);
   if (args.help) return { name: 'help', topic: name };
   switch (name) {
-    case 'init': {
-      expectPositional(name, args, [], false);
-      const displayName = single(args, '--name');
-      const servers = args.values.get('--server') ?? [];
-      if (displayName === null) throw usage('init: --name NAME is required');
-      if (servers.length === 0) throw usage('init: at least one --server ADDR is required');
-      return {
-        name,
-        displayName: nonEmpty(name, '--name', displayName),
-        servers: servers.map((s) => nonEmpty(name, '--server', s)),
-        fullName: single(args, '--full-name'),
-      };
-    }
+    case 'init':
+      return { name, ...newProfileArgs(name, args, true) };
     case 'invite':
+    case 'address':
       expectPositional(name, args, [], false);
       return { name, qr: args.booleans.has('--qr') };
     case 'connect': {
@@ -240,6 +310,7 @@ function parseCommand(name: string, tokens: readonly Token[]): Command {
       return { name, link: nonEmpty(name, 'LINK', link!), scanned: args.booleans.has('--scanned') };
     }
     case 'contacts':
+    case 'profiles':
     case 'chat':
       expectPositional(name, args, [], false);
       return { name };
@@ -255,7 +326,9 @@ function parseCommand(name: string, tokens: readonly Token[]): Command {
         idleSeconds: seconds(name, '--idle', single(args, '--idle'), DEFAULT_SYNC_IDLE_SECONDS),
       };
     case 'history':
-    case 'code': {
+    case 'code':
+    case 'accept':
+    case 'decline': {
       const [contact] = expectPositional(name, args, ['CONTACT'], false);
       return { name, contact: nonEmpty(name, 'CONTACT', contact!) };
     }
@@ -263,12 +336,6 @@ function parseCommand(name: string, tokens: readonly Token[]): Command {
       // The code is groups of digits; it may come as one quoted argument or as several.
       const [contact, code] = expectPositional(name, args, ['CONTACT', 'CODE'], true);
       return { name, contact: nonEmpty(name, 'CONTACT', contact!), code: nonEmpty(name, 'CODE', code!) };
-    }
-    case 'profile': {
-      expectPositional(name, args, [], false);
-      const displayName = single(args, '--name');
-      if (displayName !== null) nonEmpty(name, '--name', displayName);
-      return { name, displayName, fullName: single(args, '--full-name'), status: single(args, '--status') };
     }
   }
 }

@@ -1,12 +1,15 @@
 /** The one-shot commands: each runs against an open session and prints its results. */
-import type { ProfileData } from '@graphchat/client';
+import type { ProfileData, ProfileRecord } from '@graphchat/client';
 import type { Command } from './args.js';
 import { CliError } from './errors.js';
 import {
+  acceptedJson,
+  addressJson,
   codeJson,
   contactIdJson,
   contactJson,
   contactLine,
+  declinedJson,
   displayName,
   eventJson,
   eventLine,
@@ -14,8 +17,11 @@ import {
   historyLine,
   linkJson,
   messageIdJson,
+  printable,
   profileJson,
   profileLines,
+  profileListJson,
+  profileListLine,
   verifiedJson,
 } from './output.js';
 import type { Printer } from './output.js';
@@ -31,6 +37,7 @@ export interface CommandContext {
 /** Commands that run against an existing database and return (everything but init, chat and help). */
 export type OneShotCommand = Exclude<Command, { name: 'init' | 'chat' | 'help' }>;
 export type InitCommand = Extract<Command, { name: 'init' }>;
+type NewProfileCommand = Extract<Command, { name: 'init' | 'profile-new' }>;
 
 /** A contact's name by id, for human-readable event lines. */
 export function contactNamer(agent: ChatAgent): (contactId: string) => string {
@@ -40,14 +47,34 @@ export function contactNamer(agent: ChatAgent): (contactId: string) => string {
   };
 }
 
-/** Creates the first profile in a freshly created database. */
-export function runInit(command: InitCommand, context: Omit<CommandContext, 'renderQr'>): void {
+/** Creates a profile from `init` or `profile new`, on the given relays, and prints it. */
+function createProfile(command: NewProfileCommand, relays: readonly string[], context: Omit<CommandContext, 'renderQr'>): ProfileRecord {
   const profile = context.agent.createProfile({
     displayName: command.displayName,
     ...(command.fullName !== null && command.fullName !== '' ? { fullName: command.fullName } : {}),
-    relays: [...command.servers],
+    relays: [...relays],
+    sessionPerConnection: command.sessionPerConnection,
   });
-  context.printer.emit(profileJson(profile), [`created profile ${profile.profile.displayName}`, ...profileLines(profile).slice(1)]);
+  context.printer.emit(profileJson(profile), [`created profile ${printable(profile.profile.displayName)}`, ...profileLines(profile).slice(1)]);
+  return profile;
+}
+
+/** Creates the first profile in a freshly created database. */
+export function runInit(command: InitCommand, context: Omit<CommandContext, 'renderQr'>): void {
+  createProfile(command, command.servers, context);
+}
+
+/**
+ * The id of the profile given by id or display name. A name no profile has is
+ * returned as it is, for the agent to refuse (NO_PROFILE); a name several
+ * profiles have is refused here.
+ */
+export function profileIdOf(agent: ChatAgent, idOrName: string): string {
+  const profiles = agent.listProfiles();
+  if (profiles.some((p) => p.id === idOrName)) return idOrName;
+  const named = profiles.filter((p) => p.profile.displayName === idOrName);
+  if (named.length > 1) throw new CliError('USAGE', `${named.length} profiles are named "${idOrName}": use the profile id (see graphchat profiles)`);
+  return named[0]?.id ?? idOrName;
 }
 
 /** The profile with the edits of `profile --name/--full-name/--status`; an empty value removes an optional field. */
@@ -75,6 +102,27 @@ export async function runCommand(command: OneShotCommand, context: CommandContex
       if (qr !== null) human.push(qr.replace(/\n$/, ''));
       printer.emit(linkJson(link, qr), human);
       printer.note(`one-time invitation for contact ${contactId}: pass it on, then run "graphchat sync"`);
+      return;
+    }
+    case 'address': {
+      const { link } = await agent.contactAddress();
+      const qr = command.qr ? await context.renderQr(link) : null;
+      const human = [link];
+      if (qr !== null) human.push(qr.replace(/\n$/, ''));
+      printer.emit(addressJson(link, qr), human);
+      printer.note('your contact address: anyone may use it; accept each request with "graphchat accept CONTACT"');
+      return;
+    }
+    case 'accept': {
+      const contact = agent.findContact(command.contact);
+      await agent.acceptRequest(contact.id);
+      printer.emit(acceptedJson(contact.id), `accepted ${displayName(contact)}: run "graphchat sync" to complete the connection`);
+      return;
+    }
+    case 'decline': {
+      const contact = agent.findContact(command.contact);
+      agent.declineRequest(contact.id);
+      printer.emit(declinedJson(contact.id), `declined ${displayName(contact)}`);
       return;
     }
     case 'connect': {
@@ -128,6 +176,25 @@ export async function runCommand(command: OneShotCommand, context: CommandContex
       const profile = editing ? agent.activeProfile() : current;
       printer.emit(profileJson(profile), profileLines(profile));
       if (editing) printer.note('contacts see the change after the next "graphchat sync"');
+      return;
+    }
+    case 'profile-new': {
+      const relays = command.servers.length > 0 ? command.servers : agent.activeProfile().relays;
+      const profile = createProfile(command, relays, { agent, printer });
+      printer.note(`"graphchat profile use ${profile.id}" makes it the active profile`);
+      return;
+    }
+    case 'profile-use': {
+      agent.setActiveProfile(profileIdOf(agent, command.profile));
+      const profile = agent.activeProfile();
+      printer.emit(profileListJson(profile, true), `active profile: ${printable(profile.profile.displayName)} (${profile.id})`);
+      return;
+    }
+    case 'profiles': {
+      const active = agent.activeProfile().id;
+      for (const profile of agent.listProfiles()) {
+        printer.emit(profileListJson(profile, profile.id === active), profileListLine(profile, profile.id === active));
+      }
       return;
     }
   }

@@ -1,5 +1,5 @@
 /** Usage text. */
-import type { CommandName } from './args.js';
+import type { CommandWord } from './args.js';
 
 export const USAGE = `usage: graphchat [global options] COMMAND [arguments]
 
@@ -12,11 +12,17 @@ global options (before the command):
 
 commands:
   init --name NAME --server ADDR [--server ADDR ...] [--full-name X]
+       [--session-per-connection]
                          create the database and the first profile
   invite [--qr]          make a one-time invitation link (and show its QR code)
+  address [--qr]         the profile's long-term contact address (made once);
+                         each request through it waits for accept or decline
   connect LINK [--scanned]
-                         join through an invitation (--scanned: seen in person)
-  contacts               list contacts
+                         join through an invitation or send a request to an
+                         address (--scanned: seen in person)
+  accept CONTACT         accept a request that came through your address
+  decline CONTACT        decline it (the requester is not told)
+  contacts               list contacts of the active profile
   send CONTACT TEXT      queue a message (CONTACT: id or display name)
   sync [--timeout S] [--idle S]
                          talk to the relays until idle for S (default 1) seconds
@@ -26,21 +32,36 @@ commands:
   verify CONTACT CODE    mark CONTACT verified if CODE matches
   profile [--name N] [--full-name F] [--status S]
                          show or edit the active profile
+  profile new --name N [--server ADDR ...] [--full-name X] [--session-per-connection]
+                         add a profile (servers default to the active profile's)
+  profile use ID|NAME    make a profile the active one
+  profiles               list profiles (* marks the active one)
   chat                   interactive chat (the default on a terminal)
   help [COMMAND]
+
+--session-per-connection: one relay session per contact, so that a relay
+cannot link the profile's contacts by the session they arrive on.
 `;
 
-const SYNOPSIS: Record<Exclude<CommandName, 'help'>, string> = {
-  init: 'graphchat init --name NAME --server ADDR [--server ADDR ...] [--full-name X]',
+const SYNOPSIS: Record<CommandWord, string> = {
+  init: 'graphchat init --name NAME --server ADDR [--server ADDR ...] [--full-name X] [--session-per-connection]',
   invite: 'graphchat invite [--qr]',
+  address: 'graphchat address [--qr]',
   connect: 'graphchat connect LINK [--scanned]',
+  accept: 'graphchat accept CONTACT',
+  decline: 'graphchat decline CONTACT',
   contacts: 'graphchat contacts',
   send: 'graphchat send CONTACT TEXT',
   sync: 'graphchat sync [--timeout SECONDS] [--idle SECONDS]',
   history: 'graphchat history CONTACT',
   code: 'graphchat code CONTACT',
   verify: 'graphchat verify CONTACT CODE',
-  profile: 'graphchat profile [--name NAME] [--full-name FULL] [--status STATUS]',
+  profile: [
+    'graphchat profile [--name NAME] [--full-name FULL] [--status STATUS]',
+    '       graphchat profile new --name NAME [--server ADDR ...] [--full-name X] [--session-per-connection]',
+    '       graphchat profile use ID|NAME',
+  ].join('\n'),
+  profiles: 'graphchat profiles',
   chat: 'graphchat chat',
 };
 

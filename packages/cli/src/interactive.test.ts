@@ -98,4 +98,48 @@ describe('interactive chat', () => {
     assert.match(printed, /error: unknown command \/dance/);
     assert.ok(agent.calls.includes('connect LINK link'));
   });
+
+  it('/address, incoming requests, /accept and /decline', async () => {
+    const agent = agentWithContacts();
+    agent.contactList.push(fakeContact('c3', 'dora', { status: 'pending', request: true }), fakeContact('c4', 'eve', { status: 'pending', request: true }));
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let printed = '';
+    output.on('data', (chunk: Buffer) => (printed += chunk.toString('utf8')));
+    const ui = new ChatUi(agent, { input, output, terminal: false }, async (text) => `QR(${text.length})\n`);
+    const done = ui.run();
+    await ui.handle('/address');
+    ui.onEvent({ event: 'request', contact: 'c3', name: 'dora' });
+    await ui.handle('/contacts');
+    await ui.handle('/accept dora');
+    await ui.handle('/accept dora');
+    await ui.handle('/decline c4');
+    await ui.handle('/accept');
+    input.end();
+    await done;
+    assert.match(printed, new RegExp(`your contact address.*\n${agent.address}\nQR\\(${agent.address.length}\\)\n`));
+    assert.match(printed, /dora asks to connect through your address: \/accept dora or \/decline dora\n/);
+    assert.match(printed, / {2}dora {2}pending {2}asks to connect/);
+    assert.match(printed, /accepted dora; you will see when the connection is done/);
+    assert.match(printed, /error: c3 is not a pending request/);
+    assert.match(printed, /declined eve/);
+    assert.match(printed, /error: usage: \/accept NAME/);
+    assert.deepEqual(agent.calls, ['start', 'contactAddress', 'acceptRequest c3', 'acceptRequest c3', 'declineRequest c4', 'stop']);
+  });
+
+  it('/profiles and /use switch profile and close the open conversation', async () => {
+    const agent = agentWithContacts();
+    agent.createProfile({ displayName: 'work', relays: ['emp://f@h:1'] });
+    agent.calls.length = 0;
+    const printed = await chat(agent, ['/open bob', '/profiles', '/use work', 'hello?', '/use nobody', '/use', '/help']);
+    assert.match(printed, /\* alice {2}p1\n {2}work {2}p2\n/);
+    assert.match(printed, /now work\n/);
+    assert.match(printed, /error: no conversation open/);
+    assert.match(printed, /error: no profile nobody/);
+    assert.match(printed, /error: usage: \/use NAME/);
+    assert.match(printed, /\/address .*\n.*\/accept NAME/);
+    assert.match(printed, /\/profiles .*\n.*\/use NAME/);
+    assert.equal(agent.activeProfile().id, 'p2');
+    assert.deepEqual(agent.calls, ['start', 'setActiveProfile p2', 'setActiveProfile nobody', 'stop']);
+  });
 });

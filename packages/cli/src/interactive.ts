@@ -5,9 +5,9 @@
 import { createInterface } from 'node:readline';
 import type { Interface } from 'node:readline';
 import type { AgentEvent, ContactInfo } from '@graphchat/client';
-import { contactNamer, editedProfile } from './commands.js';
+import { contactNamer, editedProfile, profileIdOf } from './commands.js';
 import { asExpectedError, oneLine } from './errors.js';
-import { contactLine, displayName, eventLine, hideRelayPasswords, historyLine, printable } from './output.js';
+import { contactLine, displayName, eventLine, hideRelayPasswords, historyLine, printable, profileListLine } from './output.js';
 import type { ChatAgent } from './session.js';
 
 export interface ChatIo {
@@ -26,10 +26,15 @@ export const CHAT_HELP = [
   '  /open NAME        open the conversation with NAME (name or id) and show recent messages',
   '  /history          the whole open conversation',
   '  /invite           make a one-time invitation (link and QR code)',
-  '  /connect LINK     join through someone\'s invitation',
+  '  /connect LINK     join through someone\'s invitation or contact address',
+  '  /address          your long-term contact address (link and QR code)',
+  '  /accept NAME      accept a request that came through your address',
+  '  /decline NAME     decline it',
   '  /code             the security code of the open conversation, to compare with the contact',
   '  /verify CODE      mark the open contact verified if CODE matches theirs',
   '  /name NEW         change your display name (contacts see it)',
+  '  /profiles         list your profiles (* active)',
+  '  /use NAME         switch to another profile (its own contacts)',
   '  /help             this list',
   '  /quit             leave (also Ctrl-D)',
   'anything else is sent to the open conversation (start a message with // to send a leading /)',
@@ -126,6 +131,12 @@ export class ChatUi {
         this.prompt();
         return;
       }
+      case 'request': {
+        const name = event.name !== '' ? printable(event.name) : event.contact;
+        this.say(`${name} asks to connect through your address: /accept ${name} or /decline ${name}`);
+        this.prompt();
+        return;
+      }
       default:
         this.say(eventLine(event, this.nameOf));
         this.prompt();
@@ -171,6 +182,40 @@ export class ChatUi {
         this.say('one-time invitation (send the link, or let them scan the code):');
         this.say(link);
         this.say((await this.renderQr(link)).replace(/\n$/, ''));
+        return;
+      }
+      case '/address': {
+        const { link } = await this.agent.contactAddress();
+        this.say('your contact address (anyone may use it; you accept each request):');
+        this.say(link);
+        this.say((await this.renderQr(link)).replace(/\n$/, ''));
+        return;
+      }
+      case '/accept': {
+        if (rest === '') throw new Error('usage: /accept NAME');
+        const contact = this.agent.findContact(rest);
+        await this.agent.acceptRequest(contact.id);
+        this.say(`accepted ${displayName(contact)}; you will see when the connection is done`);
+        return;
+      }
+      case '/decline': {
+        if (rest === '') throw new Error('usage: /decline NAME');
+        const contact = this.agent.findContact(rest);
+        this.agent.declineRequest(contact.id);
+        this.say(`declined ${displayName(contact)}`);
+        return;
+      }
+      case '/profiles': {
+        const active = this.agent.activeProfile().id;
+        for (const profile of this.agent.listProfiles()) this.say(profileListLine(profile, profile.id === active));
+        return;
+      }
+      case '/use': {
+        if (rest === '') throw new Error('usage: /use NAME');
+        this.agent.setActiveProfile(profileIdOf(this.agent, rest));
+        this.openId = null;
+        this.say(`now ${printable(this.agent.activeProfile().profile.displayName)}`);
+        this.listContacts();
         return;
       }
       case '/connect': {

@@ -288,4 +288,118 @@ describe('main: commands', () => {
     assert.deepEqual(result.stdout.json(), [{ error: 'INTERNAL', message: 'internal error: boom' }]);
     assert.equal(sessions.closed, 1);
   });
+
+  it('init --session-per-connection reaches the agent and shows in the profile', async () => {
+    const sessions = new FakeSessions();
+    const result = await run(['--json', 'init', '--name', 'alice', '--server', 'emp://a@h:1', '--session-per-connection'], { sessions });
+    assert.equal(result.code, 0);
+    assert.deepEqual(sessions.agent.calls, ['createProfile alice emp://a@h:1 session-per-connection']);
+    assert.deepEqual(result.stdout.json(), [{ profile: 'p1', name: 'alice', relays: ['emp://a@h:1'], sessionPerConnection: true }]);
+  });
+});
+
+describe('main: contact address and requests', () => {
+  function withRequest(): FakeSessions {
+    const sessions = withContacts();
+    sessions.agent.contactList.push(fakeContact('c3', 'dora', { status: 'pending', request: true }));
+    return sessions;
+  }
+
+  it('address: {"address"}, with --qr also the code', async () => {
+    const sessions = withContacts();
+    const address = sessions.agent.address;
+    const result = await run(['--json', 'address'], { sessions });
+    assert.equal(result.code, 0);
+    assert.deepEqual(result.stdout.json(), [{ address }]);
+    const qr = await run(['--json', 'address', '--qr'], { sessions });
+    assert.deepEqual(qr.stdout.json(), [{ address, qr: `QR(${address.length})\n` }]);
+    const human = await run(['address', '--qr'], { sessions });
+    assert.deepEqual(human.stdout.lines().slice(0, 2), [address, `QR(${address.length})`]);
+    assert.deepEqual(sessions.agent.calls, ['contactAddress', 'contactAddress', 'contactAddress']);
+  });
+
+  it('contacts mark pending requests with "request": true', async () => {
+    const result = await run(['--json', 'contacts'], { sessions: withRequest() });
+    assert.deepEqual(result.stdout.json(), [
+      { contact: 'c1', name: 'bob', status: 'connected', verified: false },
+      { contact: 'c2', name: 'carol', status: 'pending', verified: false },
+      { contact: 'c3', name: 'dora', status: 'pending', verified: false, request: true },
+    ]);
+    const human = await run(['contacts'], { sessions: withRequest() });
+    assert.match(human.stdout.lines()[2]!, /^dora {2}pending {2}asks to connect/);
+  });
+
+  it('accept by name: {"contact","accepted"}; then no longer a request', async () => {
+    const sessions = withRequest();
+    const result = await run(['--json', 'accept', 'dora'], { sessions });
+    assert.equal(result.code, 0);
+    assert.deepEqual(result.stdout.json(), [{ contact: 'c3', accepted: true }]);
+    assert.deepEqual(sessions.agent.calls, ['acceptRequest c3']);
+    const again = await run(['--json', 'accept', 'c3'], { sessions });
+    assert.equal(again.code, 1);
+    assert.deepEqual(again.stdout.json(), [{ error: 'NOT_A_REQUEST', message: 'c3 is not a pending request' }]);
+    const human = await run(['accept', 'bob'], { sessions });
+    assertOneErrorLine(human, /c1 is not a pending request/);
+  });
+
+  it('decline by id: {"contact","declined"}', async () => {
+    const sessions = withRequest();
+    const result = await run(['--json', 'decline', 'c3'], { sessions });
+    assert.deepEqual(result.stdout.json(), [{ contact: 'c3', declined: true }]);
+    assert.deepEqual(sessions.agent.calls, ['declineRequest c3']);
+    const human = await run(['decline', 'dora'], { sessions });
+    assert.equal(human.code, 1);
+    const missing = await run(['--json', 'decline', 'zed'], { sessions });
+    assert.equal((missing.stdout.json()[0] as { error: string }).error, 'NO_CONTACT');
+  });
+});
+
+describe('main: several profiles', () => {
+  it('profile new: servers default to the active profile\'s; it does not become active', async () => {
+    const sessions = withContacts();
+    const result = await run(['--json', 'profile', 'new', '--name', 'work'], { sessions });
+    assert.equal(result.code, 0);
+    assert.deepEqual(result.stdout.json(), [{ profile: 'p2', name: 'work', relays: ['emp://f@h:1'] }]);
+    const own = await run(['--json', 'profile', 'new', '--name', 'anon', '--server', 'emp://x@h:9', '--session-per-connection'], { sessions });
+    assert.deepEqual(own.stdout.json(), [{ profile: 'p3', name: 'anon', relays: ['emp://x@h:9'], sessionPerConnection: true }]);
+    assert.deepEqual(sessions.agent.calls, ['createProfile work emp://f@h:1', 'createProfile anon emp://x@h:9 session-per-connection']);
+    assert.equal(sessions.agent.activeProfile().id, 'p1');
+    const bad = await run(['--json', 'profile', 'new', '--name', 'x', '--server', 'nonsense'], { sessions });
+    assert.equal(bad.code, 1);
+    assert.equal((bad.stdout.json()[0] as { error: string }).error, 'BAD_RELAY_ADDRESS');
+  });
+
+  it('profiles: one line each, "active" marks the active one', async () => {
+    const sessions = withContacts();
+    await run(['profile', 'new', '--name', 'work'], { sessions });
+    const result = await run(['--json', 'profiles'], { sessions });
+    assert.deepEqual(result.stdout.json(), [
+      { profile: 'p1', name: 'alice', active: true },
+      { profile: 'p2', name: 'work', active: false },
+    ]);
+    const human = await run(['profiles'], { sessions });
+    assert.deepEqual(human.stdout.lines(), ['* alice  p1', '  work  p2']);
+  });
+
+  it('profile use by name or id; unknown is NO_PROFILE, ambiguous names are refused', async () => {
+    const sessions = withContacts();
+    await run(['profile', 'new', '--name', 'work'], { sessions });
+    const byName = await run(['--json', 'profile', 'use', 'work'], { sessions });
+    assert.equal(byName.code, 0);
+    assert.deepEqual(byName.stdout.json(), [{ profile: 'p2', name: 'work', active: true }]);
+    assert.equal(sessions.agent.activeProfile().id, 'p2');
+    const shown = await run(['--json', 'profile'], { sessions });
+    assert.equal((shown.stdout.json()[0] as { name: string }).name, 'work');
+    const byId = await run(['profile', 'use', 'p1'], { sessions });
+    assert.deepEqual(byId.stdout.lines(), ['active profile: alice (p1)']);
+    const unknown = await run(['--json', 'profile', 'use', 'nobody'], { sessions });
+    assert.equal(unknown.code, 1);
+    assert.deepEqual(unknown.stdout.json(), [{ error: 'NO_PROFILE', message: 'no profile nobody' }]);
+    await run(['profile', 'new', '--name', 'work'], { sessions });
+    const ambiguous = await run(['--json', 'profile', 'use', 'work'], { sessions });
+    assert.notEqual(ambiguous.code, 0);
+    assertOneErrorLine(ambiguous, /2 profiles are named "work": use the profile id/);
+    assert.equal(sessions.agent.activeProfile().id, 'p1');
+  });
+
 });

@@ -2,10 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AgentEvent, HistoryItem, ProfileRecord } from '@graphchat/client';
 import {
+  acceptedJson,
+  addressJson,
   codeJson,
   contactIdJson,
   contactJson,
   contactLine,
+  declinedJson,
   errorJson,
   eventJson,
   eventLine,
@@ -19,6 +22,8 @@ import {
   Printer,
   printable,
   profileJson,
+  profileListJson,
+  profileListLine,
   verifiedJson,
 } from './output.js';
 import { Capture, fakeContact } from './test-support/fake-agent.js';
@@ -49,6 +54,33 @@ describe('JSON shapes', () => {
     }
   });
 
+  it('contacts: "request": true only for a request waiting to be accepted', () => {
+    const request = fakeContact('c1', 'bob', { status: 'pending', request: true });
+    assert.equal(jsonLine(contactJson(request)), '{"contact":"c1","name":"bob","status":"pending","verified":false,"request":true}\n');
+    // Declined (failed) or accepted and connected: the four keys only.
+    assert.deepEqual(Object.keys(contactJson({ ...request, status: 'failed' })), ['contact', 'name', 'status', 'verified']);
+    assert.deepEqual(Object.keys(contactJson({ ...request, status: 'connected' })), ['contact', 'name', 'status', 'verified']);
+    assert.deepEqual(Object.keys(contactJson(fakeContact('c2', 'x', { status: 'pending' }))), ['contact', 'name', 'status', 'verified']);
+  });
+
+  it('address, accept, decline', () => {
+    assert.equal(jsonLine(addressJson('graphchat:/address#x', null)), '{"address":"graphchat:/address#x"}\n');
+    assert.deepEqual(addressJson('a', 'QR'), { address: 'a', qr: 'QR' });
+    assert.equal(jsonLine(acceptedJson('c1')), '{"contact":"c1","accepted":true}\n');
+    assert.equal(jsonLine(declinedJson('c1')), '{"contact":"c1","declined":true}\n');
+  });
+
+  it('profiles: {"profile","name","active"}', () => {
+    const profile: ProfileRecord = { id: 'p2', profile: { displayName: 'work', fullName: 'W' }, relays: ['emp://f@h:1'], sessionPerConnection: true, createdAt: 0 };
+    assert.equal(jsonLine(profileListJson(profile, false)), '{"profile":"p2","name":"work","active":false}\n');
+    assert.equal(profileListLine(profile, true), '* work  p2');
+    assert.equal(profileListLine({ ...profile, profile: { displayName: 'x\x1b[2J' } }, false), '  x\ufffd[2J  p2');
+    assert.equal(
+      jsonLine(profileJson(profile)),
+      '{"profile":"p2","name":"work","fullName":"W","relays":["emp://f@h:1"],"sessionPerConnection":true}\n',
+    );
+  });
+
   it('send: {"message"}', () => {
     assert.equal(jsonLine(messageIdJson('m1')), '{"message":"m1"}\n');
   });
@@ -65,6 +97,7 @@ describe('JSON shapes', () => {
       { event: 'sent', contact: 'c1', message: 'm2' },
       { event: 'receipt', contact: 'c1', message: 'm2' },
       { event: 'profile', contact: 'c1', name: 'robert' },
+      { event: 'request', contact: 'c2', name: 'dora' },
       { event: 'relay-down', relay: 'emp://f@h:1', reason: 'refused' },
       { event: 'relay-up', relay: 'emp://f@h:1' },
       { event: 'rejected', contact: null, reason: 'bad signature' },
@@ -104,6 +137,7 @@ describe('human lines', () => {
     assert.equal(eventLine({ event: 'connected', contact: 'c1', name: '' }, names), 'connected to bob');
     assert.match(eventLine({ event: 'failed', contact: 'c1', reason: 'x' }, names), /connection with bob failed: x/);
     assert.match(eventLine({ event: 'rejected', contact: null, reason: 'forged' }, names), /^rejected a message: forged$/);
+    assert.equal(eventLine({ event: 'request', contact: 'c7', name: 'dora' }, names), 'dora asks to connect: graphchat accept c7');
   });
 
   it('control characters from a contact never reach the terminal', () => {
@@ -127,6 +161,7 @@ describe('human lines', () => {
     const line = contactLine(fakeContact('c1', 'bob', { verified: true }), 2);
     assert.match(line, /^bob {2}connected {2}✓ verified {2}\[2 unread\] {2}c1$/);
     assert.match(contactLine(fakeContact('c2', '', { status: 'pending' })), /^\(unnamed c2\) {2}pending {2}c2$/);
+    assert.equal(contactLine(fakeContact('c3', 'dora', { status: 'pending', request: true })), 'dora  pending  asks to connect (accept or decline)  c3');
   });
 
   it('history lines carry ticks', () => {

@@ -20,12 +20,31 @@ export function linkJson(link: string, qr: string | null): object {
   return qr === null ? { link } : { link, qr };
 }
 
+export function addressJson(address: string, qr: string | null): object {
+  return qr === null ? { address } : { address, qr };
+}
+
 export function contactIdJson(contactId: string): object {
   return { contact: contactId };
 }
 
+/** Whether the contact is a request through the contact address that waits for accept or decline. */
+export function isOpenRequest(contact: Pick<ContactInfo, 'request' | 'status'>): boolean {
+  return contact.request && contact.status === 'pending';
+}
+
+/** The four keys of the scriptable interface, and `"request": true` only for a request waiting to be accepted. */
 export function contactJson(contact: ContactInfo): object {
-  return { contact: contact.id, name: contact.name, status: contact.status, verified: contact.verified };
+  const json = { contact: contact.id, name: contact.name, status: contact.status, verified: contact.verified };
+  return isOpenRequest(contact) ? { ...json, request: true } : json;
+}
+
+export function acceptedJson(contactId: string): object {
+  return { contact: contactId, accepted: true };
+}
+
+export function declinedJson(contactId: string): object {
+  return { contact: contactId, declined: true };
 }
 
 export function messageIdJson(messageId: string): object {
@@ -49,7 +68,13 @@ export function profileJson(profile: ProfileRecord): object {
     ...(p.fullName !== undefined ? { fullName: p.fullName } : {}),
     ...(p.status !== undefined ? { status: p.status } : {}),
     relays: [...profile.relays],
+    ...(profile.sessionPerConnection ? { sessionPerConnection: true } : {}),
   };
+}
+
+/** One line of `profiles`. */
+export function profileListJson(profile: ProfileRecord, active: boolean): object {
+  return { profile: profile.id, name: profile.profile.displayName, active };
 }
 
 export function codeJson(contactId: string, code: string): object {
@@ -113,6 +138,7 @@ export function statusMark(status: HistoryItem['status']): string {
 
 export function contactLine(contact: ContactInfo, unread = 0): string {
   const parts = [displayName(contact), contact.status];
+  if (isOpenRequest(contact)) parts.push('asks to connect (accept or decline)');
   if (contact.verified) parts.push('✓ verified');
   if (contact.status === 'failed' && contact.failure !== null) parts.push(`(${oneLine(contact.failure)})`);
   if (unread > 0) parts.push(`[${unread} unread]`);
@@ -132,8 +158,14 @@ export function profileLines(profile: ProfileRecord): string[] {
   if (p.fullName !== undefined) lines.push(`full name: ${p.fullName}`);
   if (p.status !== undefined) lines.push(`status: ${p.status}`);
   lines.push(`relays: ${profile.relays.map(hideRelayPassword).join(' ')}`);
+  if (profile.sessionPerConnection) lines.push('one relay session per contact');
   lines.push(`id: ${profile.id}`);
   return lines;
+}
+
+/** One line of `profiles`: `*` marks the active profile. */
+export function profileListLine(profile: ProfileRecord, active: boolean): string {
+  return `${active ? '*' : ' '} ${printable(profile.profile.displayName)}  ${profile.id}`;
 }
 
 /** One line for an agent event; `nameOf` turns a contact id into a name. */

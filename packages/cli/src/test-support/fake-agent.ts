@@ -1,6 +1,6 @@
 /** An in-memory stand-in for the agent, for testing the terminal client without relays or a database. */
 import { AgentError } from '@graphchat/client';
-import type { AgentEvent, ContactInfo, HistoryItem, ProfileData, ProfileRecord } from '@graphchat/client';
+import type { AgentEvent, ContactInfo, HistoryItem, NewProfile, ProfileData, ProfileRecord } from '@graphchat/client';
 import type { OpenSession, Session } from '../session.js';
 import type { ChatAgent } from '../session.js';
 
@@ -30,25 +30,38 @@ export class FakeAgent implements ChatAgent {
   codes = new Map<string, string>();
   calls: string[] = [];
   link = 'graphchat:invitation#' + 'A'.repeat(64);
+  address = 'graphchat:/address#' + 'B'.repeat(64);
+  /** The active profile's id (the first profile created, until setActiveProfile). */
+  activeId: string | null = null;
   private nextId = 1;
 
-  createProfile(input: ProfileData & { readonly relays: readonly string[] }): ProfileRecord {
-    this.calls.push(`createProfile ${input.displayName} ${input.relays.join(',')}`);
+  createProfile(input: NewProfile): ProfileRecord {
+    const split = input.sessionPerConnection === true ? ' session-per-connection' : '';
+    this.calls.push(`createProfile ${input.displayName} ${input.relays.join(',')}${split}`);
     if (input.relays.some((r) => !r.startsWith('emp://'))) throw new AgentError('BAD_RELAY_ADDRESS', 'not a relay address');
-    const { relays, ...profile } = input;
-    const record: ProfileRecord = { id: `p${this.profiles.length + 1}`, profile, relays: [...relays], sessionPerConnection: false, createdAt: 0 };
+    const { relays, sessionPerConnection, ...profile } = input;
+    const record: ProfileRecord = {
+      id: `p${this.profiles.length + 1}`,
+      profile,
+      relays: [...relays],
+      sessionPerConnection: sessionPerConnection ?? false,
+      createdAt: 0,
+    };
     this.profiles.push(record);
+    this.activeId ??= record.id;
     return record;
   }
 
   activeProfile(): ProfileRecord {
-    const profile = this.profiles[0];
+    const profile = this.profiles.find((p) => p.id === this.activeId);
     if (profile === undefined) throw new AgentError('NO_PROFILE', 'no profile');
     return profile;
   }
 
   setActiveProfile(id: string): void {
     this.calls.push(`setActiveProfile ${id}`);
+    if (!this.profiles.some((p) => p.id === id)) throw new AgentError('NO_PROFILE', `no profile ${id}`);
+    this.activeId = id;
   }
 
   listProfiles(): ProfileRecord[] {
@@ -63,6 +76,31 @@ export class FakeAgent implements ChatAgent {
   async createInvitation(): Promise<{ link: string; contactId: string }> {
     this.calls.push('createInvitation');
     return { link: this.link, contactId: 'c-new' };
+  }
+
+  async contactAddress(): Promise<{ link: string }> {
+    this.calls.push('contactAddress');
+    return { link: this.address };
+  }
+
+  async acceptRequest(contactId: string): Promise<void> {
+    this.calls.push(`acceptRequest ${contactId}`);
+    const contact = this.requestOf(contactId);
+    this.contactList = this.contactList.map((c) => (c === contact ? { ...c, request: false } : c));
+  }
+
+  declineRequest(contactId: string): void {
+    this.calls.push(`declineRequest ${contactId}`);
+    const contact = this.requestOf(contactId);
+    this.contactList = this.contactList.map((c) => (c === contact ? { ...c, request: false, status: 'failed', failure: 'request declined' } : c));
+  }
+
+  private requestOf(contactId: string): ContactInfo {
+    const contact = this.contactList.find((c) => c.id === contactId);
+    if (contact === undefined || !contact.request || contact.status !== 'pending') {
+      throw new AgentError('NOT_A_REQUEST', `${contactId} is not a pending request`);
+    }
+    return contact;
   }
 
   async connect(link: string, options: { channel?: 'link' | 'scanned' } = {}): Promise<{ contactId: string }> {

@@ -1,0 +1,28 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { COMMANDS } from './args.js';
+import { helpText, USAGE } from './help.js';
+
+describe('help', () => {
+  it('documents every command in the usage text and has a synopsis for each', () => {
+    for (const name of COMMANDS) {
+      assert.match(USAGE, new RegExp(`\\n  ${name}\\b`), `${name} missing from the usage text`);
+      assert.match(helpText(name), new RegExp(`^usage: graphchat ${name}\\b`), name);
+    }
+  });
+
+  it('covers the contact address, profiles and the session option', () => {
+    for (const text of ['address [--qr]', 'accept CONTACT', 'decline CONTACT', 'profile new --name N', 'profile use ID|NAME', 'profiles']) {
+      assert.ok(USAGE.includes(text), text);
+    }
+    assert.match(helpText('init'), /--session-per-connection/);
+    assert.match(helpText('profile'), /profile new .*--session-per-connection/);
+    assert.match(helpText('profile'), /profile use ID\|NAME/);
+  });
+
+  it('no lines wider than 90 columns; unknown topics give the usage', () => {
+    for (const line of USAGE.split('\n')) assert.ok(line.length <= 90, line);
+    assert.equal(helpText('nope'), USAGE);
+    assert.equal(helpText(null), USAGE);
+  });
+});
