@@ -16,6 +16,7 @@ import {
   decodeQueueBody,
   encodeInvitation,
   formatInvitationLink,
+  MAX_BATCHED_RECEIPTS,
   ZERO_HASH,
   equalBytes,
   parseInvitationLink,
@@ -33,7 +34,7 @@ import { AgentError, type AgentEvent, type ContactInfo, type HistoryItem } from 
 import { CachedStore } from './cached-store.js';
 import { decryptEnvelope, sealEnvelope, verifyEnvelope } from './conversation.js';
 import { acceptConfirmation, createInvitation, HandshakeRejected, joinInvitation, openRequest, profileContent, requestContact } from './handshake.js';
-import { deliverEnvelope, storeSentHandshake, type InboundContext } from './inbound.js';
+import { deliverEnvelope, sealReceipts, storeSentHandshake, type InboundContext } from './inbound.js';
 import { backoffMs, enqueueSealed } from './outbox.js';
 import { ackMessage, createQueue, openMessage, QueueError, type RecipientQueue } from './queue.js';
 import { RelayClientError, type Push, type WebSocketFactory } from './relay-client.js';
@@ -57,6 +58,8 @@ export interface NewProfile extends ProfileData {
 /** Outbox items in flight per queue: the relay keeps their order (EMP §5.3), so pipelining is safe. */
 const MAX_IN_FLIGHT_PER_QUEUE = 16;
 const MAX_TEXT_BYTES = 15_000;
+/** How long a receipt waits for others to share its envelope; well below what a person notices. */
+const RECEIPT_DELAY_MS = 20;
 const ACTIVE_PROFILE = 'activeProfile';
 
 /** Identifies the queue an outbox item goes to; computed once per item, as the work loop asks on every pass. */
@@ -118,6 +121,9 @@ export class Agent {
   /** Outbox items a relay accepted, not yet recorded (recordAccepted). */
   private accepted: OutboxRecord[] = [];
   private wakeTimer: ReturnType<typeof setTimeout> | null = null;
+  private wakeTime = 0;
+  /** When each connection's oldest due receipt became due (answerReceipts). */
+  private readonly receiptsDueSince = new Map<string, number>();
 
   constructor(options: AgentOptions) {
     this.store = new CachedStore(options.store);
@@ -527,6 +533,7 @@ export class Agent {
       this.pumpScheduled = false;
       if (!this.running) return;
       this.recordAccepted();
+      this.answerReceipts();
       this.secureQueues();
       this.encryptQueued();
       this.dispatchOutbox();
@@ -537,6 +544,7 @@ export class Agent {
   private hasWork(): boolean {
     for (const connection of this.store.listConnections()) {
       if (connection.status === 'connected' && this.store.listUnencrypted(connection.id).length > 0) return true;
+      if (connection.receiptsDue.length > 0) return true;
       const group = this.groupOf(connection);
       for (const queue of connection.receiveQueues) {
         if (queue.peerSenderKey !== null && !queue.secured && this.pool.session(queue.relay, group).isUp) return true;
@@ -547,6 +555,30 @@ export class Agent {
       if (connection !== null && this.pool.session(item.relay, this.groupOf(connection)).isUp) return true;
     }
     return false;
+  }
+
+  /**
+   * Seals the receipts due on each connection once the oldest has waited
+   * RECEIPT_DELAY_MS (or a full envelope's worth is due): a burst of
+   * messages is answered by one envelope instead of one each.
+   */
+  private answerReceipts(): void {
+    const now = this.now();
+    for (const connection of this.store.listConnections()) {
+      if (connection.receiptsDue.length === 0) {
+        this.receiptsDueSince.delete(connection.id);
+        continue;
+      }
+      const since = this.receiptsDueSince.get(connection.id) ?? now;
+      if (now - since < RECEIPT_DELAY_MS && connection.receiptsDue.length < MAX_BATCHED_RECEIPTS) {
+        this.receiptsDueSince.set(connection.id, since);
+        this.wakeAt(since + RECEIPT_DELAY_MS);
+        continue;
+      }
+      this.receiptsDueSince.delete(connection.id);
+      const ctx: InboundContext = { store: this.store, crypto: this.crypto, now, newId: () => this.newId(), events: [] };
+      this.store.transaction(() => this.store.putConnection(sealReceipts(ctx, this.store.getConnection(connection.id)!)));
+    }
   }
 
   /** KEY: registers the peer's sender key on each receive queue that has one and is not secured yet. */
@@ -615,6 +647,8 @@ export class Agent {
 
   /** Sends outbox items: per queue in id order, up to MAX_IN_FLIGHT_PER_QUEUE at once, none before an earlier one that waits. */
   private dispatchOutbox(): void {
+    // Items a relay accepted are still in the outbox until recorded; they must not go again.
+    this.recordAccepted();
     const now = this.now();
     const blocked = new Set<string>();
     let wakeAt = Infinity;
@@ -645,8 +679,13 @@ export class Agent {
     return connection !== null && connection.receiveQueues.some((queue) => this.keying.has(toHex(queue.recipientId)));
   }
 
+  /** Runs the work loop at `time`, or earlier if already planned earlier. */
   private wakeAt(time: number): void {
-    if (this.wakeTimer !== null) clearTimeout(this.wakeTimer);
+    if (this.wakeTimer !== null) {
+      if (this.wakeTime <= time) return;
+      clearTimeout(this.wakeTimer);
+    }
+    this.wakeTime = time;
     this.wakeTimer = setTimeout(() => {
       this.wakeTimer = null;
       this.kick();
@@ -759,8 +798,6 @@ export class Agent {
       events = [{ event: 'rejected', contact: connection.id, reason: `internal error: ${(error as Error).message}` }];
     }
     this.emit(events);
-    // The receipt goes out now, so that it shares a frame with the ACK below when both go to this relay.
-    if (this.running) this.dispatchOutbox();
     // Acknowledged only now that everything it caused is stored: a crash before this line means redelivery, not loss.
     const client = session.client;
     if (client !== null) void this.track(ackMessage(client, asRecipientQueue(queue), msgId).catch(() => {}));
@@ -857,6 +894,7 @@ export class Agent {
         lastReceivedHash: ZERO_HASH,
         createdAt: now,
         failure: null,
+        receiptsDue: [],
       });
     });
     return [{ event: 'request', contact: id, name: request.profile.displayName }];

@@ -80,6 +80,7 @@ function blankConnection(base: NewConnection, signing: { publicKey: Uint8Array; 
     lastReceivedHash: ZERO_HASH,
     createdAt: base.now,
     failure: null,
+    receiptsDue: [],
   };
 }
 

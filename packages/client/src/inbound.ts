@@ -3,7 +3,7 @@
  * §8), in sequence order. Runs inside the caller's transaction: the message,
  * its receipt and the connection's new state are stored together.
  */
-import { equalBytes, type Crypto, type Envelope } from '@graphchat/core';
+import { equalBytes, MAX_BATCHED_RECEIPTS, type Content, type Crypto, type Envelope, type Receipt } from '@graphchat/core';
 import type { AgentEvent } from './agent-types.js';
 import { sealEnvelope } from './conversation.js';
 import { enqueueSealed, pruneReceived } from './outbox.js';
@@ -22,6 +22,7 @@ function kindOf(envelope: Envelope): MessageKind {
     case 'text':
       return 'text';
     case 'receipt':
+    case 'receipts':
       return 'receipt';
     case 'profile':
       return 'profile';
@@ -66,34 +67,15 @@ export function deliverEnvelope(
   switch (content.type) {
     case 'text': {
       events.push({ event: 'message', contact: connection.id, message: messageId, text: content.text, timestamp: envelope.timestamp });
-      const receipt = sealEnvelope(crypto, next, { type: 'receipt', seq: envelope.seq, hash }, now);
-      next = receipt.connection;
-      store.putMessage({
-        id: ctx.newId(),
-        connectionId: connection.id,
-        direction: 'sent',
-        kind: 'receipt',
-        seq: receipt.envelope.seq,
-        text: '',
-        timestamp: now,
-        localTime: now,
-        status: 'sent',
-        envelope: receipt.signed,
-        hash: receipt.hash,
-      });
-      enqueueSealed(store, receipt, null);
+      next = { ...next, receiptsDue: [...next.receiptsDue, { seq: envelope.seq, hash }] };
       break;
     }
-    case 'receipt': {
-      const sent = store.findMessageBySeq(connection.id, 'sent', content.seq);
-      if (sent === null || sent.hash === null || !equalBytes(sent.hash, content.hash)) {
-        events.push({ event: 'rejected', contact: connection.id, reason: `receipt for unknown envelope ${content.seq}` });
-      } else if (sent.kind === 'text' && sent.status !== 'delivered') {
-        store.putMessage({ ...sent, status: 'delivered' });
-        events.push({ event: 'receipt', contact: connection.id, message: sent.id });
-      }
+    case 'receipt':
+      acknowledge(ctx, connection.id, content);
       break;
-    }
+    case 'receipts':
+      for (const receipt of content.receipts) acknowledge(ctx, connection.id, receipt);
+      break;
     case 'reply': {
       if (connection.role !== 'joiner' || connection.status !== 'joining' || content.senderKeys.length !== connection.receiveQueues.length) {
         events.push({ event: 'rejected', contact: connection.id, reason: 'unexpected reply' });
@@ -125,10 +107,52 @@ export function deliverEnvelope(
       break;
     }
     case 'confirm':
-      events.push({ event: 'rejected', contact: connection.id, reason: 'confirmation inside an established connection' });
+    case 'request':
+      events.push({ event: 'rejected', contact: connection.id, reason: `${content.type} inside an established connection` });
       break;
   }
   return next;
+}
+
+/** Marks the sent text a receipt names as delivered, if the hash is the one it was sent with. */
+function acknowledge(ctx: InboundContext, connectionId: string, receipt: Receipt): void {
+  const sent = ctx.store.findMessageBySeq(connectionId, 'sent', receipt.seq);
+  if (sent === null || sent.hash === null || !equalBytes(sent.hash, receipt.hash)) {
+    ctx.events.push({ event: 'rejected', contact: connectionId, reason: `receipt for unknown envelope ${receipt.seq}` });
+  } else if (sent.kind === 'text' && sent.status !== 'delivered') {
+    ctx.store.putMessage({ ...sent, status: 'delivered' });
+    ctx.events.push({ event: 'receipt', contact: connectionId, message: sent.id });
+  }
+}
+
+/**
+ * Seals the receipts due on a connection into one envelope (`receipt` for
+ * one, `receipts` for several) and queues it; returns the connection's new
+ * state. Runs inside the caller's transaction.
+ */
+export function sealReceipts(ctx: InboundContext, connection: ConnectionRecord): ConnectionRecord {
+  let current: ConnectionRecord = { ...connection, receiptsDue: [] };
+  for (let i = 0; i < connection.receiptsDue.length; i += MAX_BATCHED_RECEIPTS) {
+    const batch = connection.receiptsDue.slice(i, i + MAX_BATCHED_RECEIPTS);
+    const content: Content = batch.length === 1 ? { type: 'receipt', ...batch[0]! } : { type: 'receipts', receipts: batch };
+    const sealed = sealEnvelope(ctx.crypto, current, content, ctx.now);
+    current = sealed.connection;
+    ctx.store.putMessage({
+      id: ctx.newId(),
+      connectionId: connection.id,
+      direction: 'sent',
+      kind: 'receipt',
+      seq: sealed.envelope.seq,
+      text: '',
+      timestamp: ctx.now,
+      localTime: ctx.now,
+      status: 'sent',
+      envelope: sealed.signed,
+      hash: sealed.hash,
+    });
+    enqueueSealed(ctx.store, sealed, null);
+  }
+  return current;
 }
 
 export function storeSentHandshake(ctx: InboundContext, connectionId: string, seq: number, signed: Uint8Array, hash: Uint8Array): void {

@@ -113,6 +113,12 @@ export interface ConnectionRecord {
   readonly createdAt: number;
   /** Why the connection failed, when status is 'failed'. */
   readonly failure: string | null;
+  /**
+   * Received texts not yet answered with a receipt. They are answered
+   * together a moment later (graph-chat §8.3), and kept here so that a crash
+   * in between loses none.
+   */
+  readonly receiptsDue: readonly { readonly seq: number; readonly hash: Uint8Array }[];
 }
 
 export type MessageDirection = 'sent' | 'received';

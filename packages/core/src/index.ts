@@ -77,9 +77,11 @@ export {
   MAX_IMAGE_BYTES,
   MAX_PROFILE_TEXT_BYTES,
   MAX_TEXT_BYTES,
+  MAX_BATCHED_RECEIPTS,
+  MIN_BATCHED_RECEIPTS,
   SENDER_KEY_LENGTH,
 } from './chat/content.js';
-export type { Content, ContentType, ProfileContent } from './chat/content.js';
+export type { Content, ContentType, ProfileContent, Receipt } from './chat/content.js';
 export {
   ENVELOPE_SIGNATURE_CONTEXT,
   ENVELOPE_VERSION,

@@ -51,6 +51,7 @@ export function connection(id: string, profileId: string, overrides: Partial<Con
     lastReceivedHash: bytes(32, 15),
     createdAt: 1_700_000_000_001,
     failure: null,
+    receiptsDue: [],
     ...overrides,
   };
 }

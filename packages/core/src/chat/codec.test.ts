@@ -288,6 +288,23 @@ describe('content encoding', () => {
     fc.assert(fc.property(contentArb, (content) => assert.deepEqual(decodeContent(encodeContent(content)), content)), { numRuns: 300 });
   });
 
+  test('receipts: 2..128 of them, each seq and hash', () => {
+    const receipt = (seq: number) => ({ seq, hash: new Uint8Array(32).fill(seq) });
+    const content: Content = { type: 'receipts', receipts: [receipt(1), receipt(2)] };
+    const bytes = encodeContent(content);
+    assert.deepEqual([...bytes.subarray(0, 6)], [8, 2, 0, 0, 0, 1]);
+    assert.equal(bytes.length, 2 + 2 * 36);
+    assert.deepEqual(decodeContent(bytes), content);
+    const many = { type: 'receipts' as const, receipts: Array.from({ length: 128 }, (_, i) => receipt(i + 1)) };
+    assert.deepEqual(decodeContent(encodeContent(many)), many);
+    for (const count of [0, 1, 129]) {
+      assert.throws(() => encodeContent({ type: 'receipts', receipts: Array.from({ length: count }, (_, i) => receipt(i + 1)) }), RangeError);
+      assert.throws(() => decodeContent(concatBytes(Uint8Array.of(8, count), ...Array.from({ length: count }, (_, i) => concatBytes(Uint8Array.of(0, 0, 0, i + 1), receipt(i + 1).hash)))), isDecodeError);
+    }
+    assert.throws(() => decodeContent(concatBytes(bytes.subarray(0, 2), new Uint8Array(4), bytes.subarray(6))), isDecodeError, 'seq 0');
+    assert.throws(() => decodeContent(bytes.subarray(0, bytes.length - 1)), isDecodeError);
+  });
+
   test('a request carries a one-time invitation and a profile', () => {
     const request: Content = { type: 'request', invitation: sampleInvitation(), profile: { displayName: 'Bo' } };
     const bytes = encodeContent(request);
@@ -309,7 +326,7 @@ describe('content encoding', () => {
   });
 
   test('unknown type, truncation, trailing bytes and bad presence flags are DecodeError', () => {
-    for (const tag of [0, 8, 255]) assert.throws(() => decodeContent(Uint8Array.of(tag)), isDecodeError);
+    for (const tag of [0, 9, 255]) assert.throws(() => decodeContent(Uint8Array.of(tag)), isDecodeError);
     const full: Content = {
       type: 'confirm',
       replyQueues: [queue, queue],

@@ -17,6 +17,7 @@
  *   5 receipt  seq:u32 (>= 1) || hash:32
  *   6 profile  profile
  *   7 request  bin (a one-time invitation, §2.2) || profile
+ *   8 receipts count:u8 (2..128) || (seq:u32 (>= 1) || hash:32) * count
  */
 import { ByteReader, ByteWriter, fromUtf8, utf8 } from '../bytes.js';
 import { DecodeError } from '../errors.js';
@@ -54,7 +55,19 @@ export type Content =
    * the address: the requester's own one-time invitation, which the owner
    * joins if it accepts (graph-chat §7.6), and the requester's profile.
    */
-  | { readonly type: 'request'; readonly invitation: Invitation; readonly profile: ProfileContent };
+  | { readonly type: 'request'; readonly invitation: Invitation; readonly profile: ProfileContent }
+  /** Several receipts in one envelope, each as in `receipt`: what a burst of messages is answered with. */
+  | { readonly type: 'receipts'; readonly receipts: readonly Receipt[] };
+
+/** One acknowledged envelope of the peer: its seq and SHA-256 hash (envelopeHash). */
+export interface Receipt {
+  readonly seq: number;
+  readonly hash: Uint8Array;
+}
+
+/** Receipts per `receipts` envelope; one receipt alone goes as `receipt`. */
+export const MIN_BATCHED_RECEIPTS = 2;
+export const MAX_BATCHED_RECEIPTS = 128;
 
 export type ContentType = Content['type'];
 
@@ -65,7 +78,7 @@ export const MAX_TEXT_BYTES = 15_000;
 export const SENDER_KEY_LENGTH = 32;
 export const HASH_LENGTH = 32;
 
-export const CONTENT_TAGS: Readonly<Record<ContentType, number>> = { confirm: 1, reply: 2, hello: 3, text: 4, receipt: 5, profile: 6, request: 7 };
+export const CONTENT_TAGS: Readonly<Record<ContentType, number>> = { confirm: 1, reply: 2, hello: 3, text: 4, receipt: 5, profile: 6, request: 7, receipts: 8 };
 
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
@@ -164,6 +177,18 @@ function readKeys(reader: ByteReader): Uint8Array[] {
   return keys;
 }
 
+function writeReceipt(writer: ByteWriter, receipt: Receipt): void {
+  if (receipt.seq < 1) throw new RangeError(`receipt seq must be at least 1, got ${receipt.seq}`);
+  if (receipt.hash.length !== HASH_LENGTH) throw new RangeError(`receipt hash must be ${HASH_LENGTH} bytes`);
+  writeU32(writer, receipt.seq).bytes(receipt.hash);
+}
+
+function readReceipt(reader: ByteReader): Receipt {
+  const seq = readU32(reader);
+  if (seq < 1) throw new DecodeError('INVALID', 'receipt seq 0');
+  return { seq, hash: reader.bytes(HASH_LENGTH) };
+}
+
 /** Appends `type:u8 || body`. Throws ChatError TOO_LARGE past a size limit, RangeError for other invalid values. */
 export function writeContent(writer: ByteWriter, content: Content): void {
   writer.u8(CONTENT_TAGS[content.type]);
@@ -183,9 +208,14 @@ export function writeContent(writer: ByteWriter, content: Content): void {
       writer.longBytes(encodeText('text', content.text, 0, MAX_TEXT_BYTES));
       return;
     case 'receipt':
-      if (content.seq < 1) throw new RangeError(`receipt seq must be at least 1, got ${content.seq}`);
-      if (content.hash.length !== HASH_LENGTH) throw new RangeError(`receipt hash must be ${HASH_LENGTH} bytes`);
-      writeU32(writer, content.seq).bytes(content.hash);
+      writeReceipt(writer, content);
+      return;
+    case 'receipts':
+      if (content.receipts.length < MIN_BATCHED_RECEIPTS || content.receipts.length > MAX_BATCHED_RECEIPTS) {
+        throw new RangeError(`${MIN_BATCHED_RECEIPTS}..${MAX_BATCHED_RECEIPTS} receipts required, got ${content.receipts.length}`);
+      }
+      writer.u8(content.receipts.length);
+      for (const receipt of content.receipts) writeReceipt(writer, receipt);
       return;
     case 'profile':
       writeProfile(writer, content.profile);
@@ -217,10 +247,15 @@ export function readContent(reader: ByteReader): Content {
     case 4:
       content = { type: 'text', text: readText(reader, 'text', 0, MAX_TEXT_BYTES) };
       break;
-    case 5: {
-      const seq = readU32(reader);
-      if (seq < 1) throw new DecodeError('INVALID', 'receipt seq 0');
-      content = { type: 'receipt', seq, hash: reader.bytes(HASH_LENGTH) };
+    case 5:
+      content = { type: 'receipt', ...readReceipt(reader) };
+      break;
+    case 8: {
+      const count = reader.u8();
+      if (count < MIN_BATCHED_RECEIPTS || count > MAX_BATCHED_RECEIPTS) throw new DecodeError('INVALID', `receipt count ${count} outside ${MIN_BATCHED_RECEIPTS}..${MAX_BATCHED_RECEIPTS}`);
+      const receipts: Receipt[] = [];
+      for (let i = 0; i < count; i++) receipts.push(readReceipt(reader));
+      content = { type: 'receipts', receipts };
       break;
     }
     case 6:
