@@ -15,19 +15,23 @@
  *   ratchet-encrypted, signed, stored in both databases, sent through the
  *   relay and acknowledged.
  *
- * The relay runs as its own process (one core); both agents share this
- * process (the other core). Store key derivation uses a cheap Argon2id
- * setting, since it happens once per database open, not per message.
+ * Three processes, as in real use: the relay, A (this process) and B (a
+ * child process running this script with --peer), on this machine's two
+ * cores. Store key derivation uses a cheap Argon2id setting, since it
+ * happens once per database open, not per message.
  * Targets on this machine (issue 3): set-up < 150 ms; >= 1,000 messages/s.
+ *
+ * Profile A with `node --cpu-prof bench/dist/client-network.js`, the relay by
+ * setting RELAY_CPU_PROF=DIR (its profile is written there when it stops).
  */
-import { spawn } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { Agent, MemoryStore, type AgentEvent, type WebSocketLike } from '@graphchat/client';
+import { Agent, type AgentEvent, type WebSocketLike } from '@graphchat/client';
 import { sodiumCrypto } from '@graphchat/core/crypto-sodium';
 import { openSqliteStore } from '@graphchat/cli';
 import { WebSocket } from 'ws';
@@ -40,12 +44,13 @@ const FAST_KDF = { iterations: 1, memoryKiB: 8 };
 const webSocket = (url: string): WebSocketLike => new WebSocket(url) as unknown as WebSocketLike;
 
 function startRelay(dataDir: string): Promise<{ address: string; stop: () => void }> {
-  const child = spawn(process.execPath, [RELAY_BIN, '--port', '0', '--bind', '127.0.0.1', '--host', '127.0.0.1', '--data-dir', dataDir, '--log-level', 'error'], {
+  const profile = process.env.RELAY_CPU_PROF ? [`--cpu-prof`, `--cpu-prof-dir=${process.env.RELAY_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...profile, RELAY_BIN, '--port', '0', '--bind', '127.0.0.1', '--host', '127.0.0.1', '--data-dir', dataDir, '--log-level', 'error'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolvePromise, reject) => {
     child.once('exit', (code) => reject(new Error(`relay exited with ${code}`)));
-    createInterface({ input: child.stdout }).once('line', (address) => resolvePromise({ address, stop: () => child.kill('SIGKILL') }));
+    createInterface({ input: child.stdout }).once('line', (address) => resolvePromise({ address, stop: () => child.kill(profile.length > 0 ? 'SIGINT' : 'SIGKILL') }));
   });
 }
 
@@ -56,7 +61,7 @@ interface Peer {
 }
 
 function makePeer(dir: string, name: string, relay: string): Peer {
-  const store = process.env.MEMSTORE ? new MemoryStore() : openSqliteStore(join(dir, `${name}.db`), 'benchmark passphrase', { create: true, kdf: FAST_KDF });
+  const store = openSqliteStore(join(dir, `${name}.db`), 'benchmark passphrase', { create: true, kdf: FAST_KDF });
   const agent = new Agent({ store, crypto: sodiumCrypto, webSocket });
   agent.createProfile({ displayName: name, relays: [relay] });
   let waiters: { predicate: (event: AgentEvent) => boolean; resolve: () => void }[] = [];
@@ -73,9 +78,47 @@ function makePeer(dir: string, name: string, relay: string): Peer {
   };
 }
 
+/** What A asks of B, and what B answers (over the child process's IPC channel). */
+type ToPeer = { readonly join: string } | { readonly expect: number; readonly contact: string };
+type FromPeer = { readonly ready: true } | { readonly joined: string } | { readonly connected: true } | { readonly received: number; readonly stored: number };
+
+/** B: joins the invitations A sends, and reports when the expected messages have all arrived. */
+async function runPeer(dir: string, relay: string): Promise<void> {
+  const b = makePeer(dir, 'bob', relay);
+  await b.agent.start();
+  const send = (message: FromPeer) => process.send!(message);
+  let expected = 0;
+  let contact = '';
+  let received = 0;
+  b.agent.onEvent = (event) => {
+    if (event.event === 'connected') send({ connected: true });
+    if (event.event === 'message' && ++received === expected) send({ received, stored: b.agent.history(contact).length });
+  };
+  process.on('message', (message: ToPeer) => {
+    if ('join' in message) void b.agent.connect(message.join).then(({ contactId }) => send({ joined: contactId }));
+    else ({ expect: expected, contact } = message);
+  });
+  send({ ready: true });
+  // Runs until A disconnects.
+  await new Promise((resolvePromise) => process.once('disconnect', resolvePromise));
+  await b.agent.stop();
+}
+
+function nextFrom(child: ChildProcess, predicate: (message: FromPeer) => boolean): Promise<FromPeer> {
+  return new Promise((resolvePromise) => {
+    const listener = (message: FromPeer) => {
+      if (!predicate(message)) return;
+      child.off('message', listener);
+      resolvePromise(message);
+    };
+    child.on('message', listener);
+  });
+}
+
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 async function main(): Promise<void> {
+  if (process.argv[2] === '--peer') return runPeer(process.argv[3]!, process.argv[4]!);
   const values = parseBenchOptions(
     {
       setups: { type: 'string', default: '10' },
@@ -93,36 +136,37 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'graphchat-bench-'));
   const relay = await startRelay(join(dir, 'relay'));
   const a = makePeer(dir, 'alice', relay.address);
-  const b = makePeer(dir, 'bob', relay.address);
+  const b = fork(fileURLToPath(import.meta.url), ['--peer', dir, relay.address]);
   try {
-    await Promise.all([a.agent.start(), b.agent.start()]);
+    await Promise.all([a.agent.start(), nextFrom(b, (m) => 'ready' in m)]);
 
     progress(`set-up: ${setups} connections`);
     const setupMs: number[] = [];
     let contact = { a: '', b: '' };
     for (let i = 0; i < setups; i++) {
       const started = performance.now();
-      const bothConnected = Promise.all([a.waitFor((e) => e.event === 'connected'), b.waitFor((e) => e.event === 'connected')]);
+      const connected = Promise.all([a.waitFor((e) => e.event === 'connected'), nextFrom(b, (m) => 'connected' in m)]);
       const { link, contactId } = await a.agent.createInvitation();
-      const joined = await b.agent.connect(link);
-      await bothConnected;
+      const joined = nextFrom(b, (m) => 'joined' in m);
+      b.send({ join: link } satisfies ToPeer);
+      const bSide = ((await joined) as { joined: string }).joined;
+      await connected;
       setupMs.push(performance.now() - started);
-      contact = { a: contactId, b: joined.contactId };
+      contact = { a: contactId, b: bSide };
     }
 
     progress(`throughput: ${messages} messages of ${body.length} bytes`);
-    let received = 0;
     let delivered = 0;
-    const allReceived = b.waitFor((e) => e.event === 'message' && ++received === messages);
+    b.send({ expect: messages, contact: contact.b } satisfies ToPeer);
+    const allReceived = nextFrom(b, (m) => 'received' in m);
     const allDelivered = a.waitFor((e) => e.event === 'receipt' && ++delivered === messages);
     const started = performance.now();
     for (let i = 0; i < messages; i++) a.agent.send(contact.a, body);
-    await allReceived;
+    const report = (await allReceived) as { stored: number };
     const receivedMs = performance.now() - started;
     await allDelivered;
     const deliveredMs = performance.now() - started;
-    const history = b.agent.history(contact.b);
-    if (history.length !== messages) throw new Error(`bob stored ${history.length} messages, expected ${messages}`);
+    if (report.stored !== messages) throw new Error(`bob stored ${report.stored} messages, expected ${messages}`);
 
     const results = {
       date: new Date().toISOString(),
@@ -147,7 +191,9 @@ async function main(): Promise<void> {
     );
     saveResults(ROOT, 'client-network', results, values.json);
   } finally {
-    await Promise.all([a.agent.stop(), b.agent.stop()]);
+    const exited = new Promise((resolvePromise) => b.once('exit', resolvePromise));
+    b.disconnect();
+    await Promise.all([a.agent.stop(), exited]);
     relay.stop();
     rmSync(dir, { recursive: true, force: true });
   }

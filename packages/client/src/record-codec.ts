@@ -20,13 +20,29 @@ export class RecordCodecError extends Error {
   override readonly name = 'RecordCodecError';
 }
 
+/**
+ * Base64url of byte arrays already encoded, by identity. Records are
+ * immutable values and a new version of a record shares the arrays it did
+ * not change, so a connection's keys and associated data (most of its
+ * bytes) are encoded once, not at every message.
+ */
+const encoded = new WeakMap<Uint8Array, string>();
+function base64Of(bytes: Uint8Array): string {
+  let text = encoded.get(bytes);
+  if (text === undefined) {
+    text = toBase64url(bytes);
+    encoded.set(bytes, text);
+  }
+  return text;
+}
+
 function toJsonValue(value: unknown, path: string): unknown {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new RecordCodecError(`${path}: non-finite number`);
     return value;
   }
-  if (value instanceof Uint8Array) return { [BYTES_KEY]: toBase64url(value) };
+  if (value instanceof Uint8Array) return { [BYTES_KEY]: base64Of(value) };
   if (Array.isArray(value)) {
     return value.map((item, i) => {
       if (item === undefined) throw new RecordCodecError(`${path}[${i}]: undefined in an array`);
