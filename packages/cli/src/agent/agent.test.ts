@@ -73,5 +73,42 @@ describe('agent over two real relays', () => {
     await syncAll([alice]);
     assert.deepEqual(alice.agent.history(byName('bob').id).map((m) => m.text), ['found you']);
   });
+
+  it('an invitation is used once: a second joiner and a second join fail with INVITATION_USED', async () => {
+    const addresses = relays.map((r) => r.address);
+    const alice = makeAgent('alice', addresses);
+    const bob = makeAgent('bob', addresses);
+    const carol = makeAgent('carol', addresses);
+    const { link, contactId } = await alice.agent.createInvitation();
+    await assert.rejects(alice.agent.connect(link), { code: 'OWN_INVITATION' });
+    await bob.agent.connect(link);
+    await assert.rejects(bob.agent.connect(link), { code: 'INVITATION_USED' });
+    await syncAll([alice]); // Alice accepts Bob's confirmation and secures her queues.
+    await assert.rejects(carol.agent.connect(link), { code: 'INVITATION_USED' });
+    const [carolsAttempt] = carol.agent.contacts();
+    assert.equal(carolsAttempt!.status, 'failed');
+    await syncAll([bob, alice]);
+    assert.equal(alice.agent.findContact(contactId).name, 'bob');
+    assert.equal(alice.agent.findContact(contactId).status, 'connected');
+  });
+
+  it('a profile edit reaches every contact of that profile', async () => {
+    const addresses = relays.map((r) => r.address);
+    const alice = makeAgent('alice', addresses);
+    const bob = makeAgent('bob', addresses);
+    const carol = makeAgent('carol', addresses);
+    const withBob = await connectPair(alice, bob);
+    const withCarol = await connectPair(alice, carol);
+    const image = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]);
+    alice.agent.updateProfile(alice.agent.activeProfile().id, { displayName: 'Alice L.', fullName: 'Alice Liddell', image, status: 'away' });
+    await syncAll([alice]);
+    await syncAll([bob, carol]);
+    for (const [peer, id] of [[bob, withBob.bobSide], [carol, withCarol.bobSide]] as const) {
+      const contact = peer.agent.findContact(id);
+      assert.equal(contact.name, 'Alice L.');
+      assert.deepEqual(contact.profile, { displayName: 'Alice L.', fullName: 'Alice Liddell', image, status: 'away' });
+      assert.ok(peer.events.some((e) => e.event === 'profile' && e.contact === id));
+    }
+  });
 });
 
