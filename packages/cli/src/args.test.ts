@@ -161,12 +161,13 @@ describe('commands', () => {
   });
 
   it('profile: show or edit', () => {
-    assert.deepEqual(command('profile'), { name: 'profile', displayName: null, fullName: null, status: null });
-    assert.deepEqual(command('profile', '--name', 'al', '--full-name', '', '--status', 'away'), {
+    assert.deepEqual(command('profile'), { name: 'profile', displayName: null, fullName: null, status: null, image: null });
+    assert.deepEqual(command('profile', '--name', 'al', '--full-name', '', '--status', 'away', '--image', 'me.png'), {
       name: 'profile',
       displayName: 'al',
       fullName: '',
       status: 'away',
+      image: 'me.png',
     });
     usageError(['profile', '--name', ''], /--name is empty/);
   });

@@ -39,6 +39,8 @@ export type Command =
       readonly displayName: string | null;
       readonly fullName: string | null;
       readonly status: string | null;
+      /** Path of an image file for the avatar; '' removes it. */
+      readonly image: string | null;
     }
   /** `profile new`: servers empty means the active profile's. */
   | {
@@ -237,7 +239,7 @@ const SPECS: Record<CommandWord, CommandSpec> = {
   history: { valueFlags: [], booleanFlags: [] },
   code: { valueFlags: [], booleanFlags: [] },
   verify: { valueFlags: [], booleanFlags: [] },
-  profile: { valueFlags: ['--name', '--full-name', '--status'], booleanFlags: [] },
+  profile: { valueFlags: ['--name', '--full-name', '--status', '--image'], booleanFlags: [] },
   profiles: { valueFlags: [], booleanFlags: [] },
   chat: { valueFlags: [], booleanFlags: [] },
 };
@@ -285,7 +287,7 @@ function parseProfile(tokens: readonly Token[]): Command {
   }
   const displayName = single(args, '--name');
   if (displayName !== null) nonEmpty('profile', '--name', displayName);
-  return { name: 'profile', displayName, fullName: single(args, '--full-name'), status: single(args, '--status') };
+  return { name: 'profile', displayName, fullName: single(args, '--full-name'), status: single(args, '--status'), image: single(args, '--image') };
 }
 
 function parseCommand(name: string, tokens: readonly Token[]): Command {

@@ -1,5 +1,7 @@
 /** The one-shot commands: each runs against an open session and prints its results. */
+import { readFileSync } from 'node:fs';
 import type { ProfileData, ProfileRecord } from '@graphchat/client';
+import { MAX_IMAGE_BYTES } from '@graphchat/core';
 import type { Command } from './args.js';
 import { CliError } from './errors.js';
 import {
@@ -77,19 +79,37 @@ export function profileIdOf(agent: ChatAgent, idOrName: string): string {
   return named[0]?.id ?? idOrName;
 }
 
-/** The profile with the edits of `profile --name/--full-name/--status`; an empty value removes an optional field. */
+/**
+ * The profile with the edits of `profile --name/--full-name/--status/--image`;
+ * an empty value removes an optional field. `image` is the new image's bytes.
+ */
 export function editedProfile(
   current: ProfileData,
   edit: { readonly displayName: string | null; readonly fullName: string | null; readonly status: string | null },
+  image: Uint8Array | null = null,
 ): ProfileData {
   const fullName = edit.fullName ?? current.fullName;
   const status = edit.status ?? current.status;
+  const newImage = image ?? current.image;
   return {
     displayName: edit.displayName ?? current.displayName,
     ...(fullName !== undefined && fullName !== '' ? { fullName } : {}),
-    ...(current.image !== undefined ? { image: current.image } : {}),
+    ...(newImage !== undefined && newImage.length > 0 ? { image: newImage } : {}),
     ...(status !== undefined && status !== '' ? { status } : {}),
   };
+}
+
+/** The avatar file's bytes ('' gives an empty array: remove the image). */
+function readImage(path: string): Uint8Array {
+  if (path === '') return new Uint8Array(0);
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(readFileSync(path));
+  } catch (error) {
+    throw new CliError('IO', `cannot read ${path}: ${(error as Error).message}`);
+  }
+  if (bytes.length > MAX_IMAGE_BYTES) throw new CliError('USAGE', `${path} is ${bytes.length} bytes; a profile image has at most ${MAX_IMAGE_BYTES} (a small JPEG, PNG or WebP)`);
+  return bytes;
 }
 
 export async function runCommand(command: OneShotCommand, context: CommandContext): Promise<void> {
@@ -171,8 +191,9 @@ export async function runCommand(command: OneShotCommand, context: CommandContex
     }
     case 'profile': {
       const current = agent.activeProfile();
-      const editing = command.displayName !== null || command.fullName !== null || command.status !== null;
-      if (editing) agent.updateProfile(current.id, editedProfile(current.profile, command));
+      const editing = command.displayName !== null || command.fullName !== null || command.status !== null || command.image !== null;
+      const image = command.image === null ? null : readImage(command.image);
+      if (editing) agent.updateProfile(current.id, editedProfile(current.profile, command, image));
       const profile = editing ? agent.activeProfile() : current;
       printer.emit(profileJson(profile), profileLines(profile));
       if (editing) printer.note('contacts see the change after the next "graphchat sync"');

@@ -30,7 +30,7 @@ commands:
   history CONTACT        the conversation with CONTACT
   code CONTACT           the security code to compare with CONTACT
   verify CONTACT CODE    mark CONTACT verified if CODE matches
-  profile [--name N] [--full-name F] [--status S]
+  profile [--name N] [--full-name F] [--status S] [--image FILE]
                          show or edit the active profile
   profile new --name N [--server ADDR ...] [--full-name X] [--session-per-connection]
                          add a profile (servers default to the active profile's)
@@ -57,7 +57,7 @@ const SYNOPSIS: Record<CommandWord, string> = {
   code: 'graphchat code CONTACT',
   verify: 'graphchat verify CONTACT CODE',
   profile: [
-    'graphchat profile [--name NAME] [--full-name FULL] [--status STATUS]',
+    'graphchat profile [--name NAME] [--full-name FULL] [--status STATUS] [--image FILE]',
     '       graphchat profile new --name NAME [--server ADDR ...] [--full-name X] [--session-per-connection]',
     '       graphchat profile use ID|NAME',
   ].join('\n'),

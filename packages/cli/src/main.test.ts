@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { jsonRequested, main } from './main.js';
 import type { MainDeps, MainIo } from './main.js';
@@ -275,6 +278,26 @@ describe('main: commands', () => {
     assert.deepEqual(edited.stdout.json(), [{ profile: 'p1', name: 'al', status: 'away', relays: ['emp://f@h:1'] }]);
     await run(['profile', '--status', ''], { sessions });
     assert.deepEqual(sessions.agent.activeProfile().profile, { displayName: 'al' });
+  });
+
+  it('profile --image sets, and --image "" removes, the avatar; an oversized file is refused', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'graphchat-image-'));
+    try {
+      const sessions = withContacts();
+      const png = join(dir, 'me.png');
+      writeFileSync(png, Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 9));
+      assert.equal((await run(['profile', '--image', png], { sessions })).code, 0);
+      assert.deepEqual(sessions.agent.activeProfile().profile.image, Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 9));
+      await run(['profile', '--image', ''], { sessions });
+      assert.equal(sessions.agent.activeProfile().profile.image, undefined);
+      const big = join(dir, 'big.png');
+      writeFileSync(big, new Uint8Array(12_001));
+      const refused = await run(['--json', 'profile', '--image', big], { sessions });
+      assert.equal(refused.code, 2);
+      assert.equal((refused.stdout.json()[0] as { error: string }).error, 'USAGE');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('an unexpected error: "internal error", exit 70, no stack trace', async () => {

@@ -157,6 +157,7 @@ export function profileLines(profile: ProfileRecord): string[] {
   const lines = [`name: ${p.displayName}`];
   if (p.fullName !== undefined) lines.push(`full name: ${p.fullName}`);
   if (p.status !== undefined) lines.push(`status: ${p.status}`);
+  if (p.image !== undefined) lines.push(`image: ${p.image.length} bytes`);
   lines.push(`relays: ${profile.relays.map(hideRelayPassword).join(' ')}`);
   if (profile.sessionPerConnection) lines.push('one relay session per contact');
   lines.push(`id: ${profile.id}`);
