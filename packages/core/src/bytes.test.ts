@@ -477,3 +477,66 @@ describe('concatBytes', () => {
     assert.equal(concatBytes().length, 0);
   });
 });
+
+describe('ByteWriter buffers and in-place fields', () => {
+  it('writes u32 big-endian and reads it back', () => {
+    const bytes = new ByteWriter().u32(0).u32(0x01020304).u32(0xffffffff).finish();
+    assert.equal(toHex(bytes), '0000000001020304ffffffff');
+    const reader = new ByteReader(bytes);
+    assert.deepEqual([reader.u32(), reader.u32(), reader.u32()], [0, 0x01020304, 0xffffffff]);
+    assert.throws(() => new ByteWriter().u32(2 ** 32), RangeError);
+  });
+
+  it('longUtf8 writes what longBytes(utf8(text)) writes and returns the length', () => {
+    for (const text of ['', 'abc', 'ü€😀', 'x'.repeat(5000)]) {
+      const writer = new ByteWriter(100).u8(7);
+      assert.equal(writer.longUtf8(text), utf8(text).length);
+      assert.deepEqual(writer.finish(), new ByteWriter().u8(7).longBytes(utf8(text)).finish());
+    }
+  });
+
+  it('longUtf8 throws RangeError past 0xffff bytes and leaves the writer as it was', () => {
+    const writer = new ByteWriter(100).u8(1);
+    assert.throws(() => writer.longUtf8('€'.repeat(30000)), RangeError);
+    assert.deepEqual(writer.finish(), Uint8Array.of(1));
+  });
+
+  it('written() is a view of the bytes so far; finish(start) copies from start', () => {
+    const writer = new ByteWriter(200).bytes(utf8('ctx')).u8(1).u16(2);
+    assert.equal(toHex(writer.written()), toHex(utf8('ctx')) + '010002');
+    assert.equal(toHex(writer.finish(3)), '010002');
+  });
+
+  it('results stay intact when writers reuse buffers, and a writer goes on after finish', () => {
+    const first = new ByteWriter(1000).bytes(new Uint8Array(300).fill(0xaa));
+    const a = first.finish();
+    const b = new ByteWriter(1000).bytes(new Uint8Array(300).fill(0xbb)).finish();
+    first.u8(0xcc);
+    assert.ok(a.every((x) => x === 0xaa) && a.length === 300);
+    assert.ok(b.every((x) => x === 0xbb) && b.length === 300);
+    const again = first.finish();
+    assert.equal(again.length, 301);
+    assert.equal(again[300], 0xcc);
+    assert.equal(again[0], 0xaa);
+  });
+
+  it('a writer that grows past its buffer keeps what it wrote', () => {
+    const writer = new ByteWriter(100);
+    for (let i = 0; i < 40_000; i++) writer.u8(i & 0xff);
+    const bytes = writer.finish();
+    assert.equal(bytes.length, 40_000);
+    assert.ok(bytes.every((x, i) => x === (i & 0xff)));
+  });
+});
+
+describe('ByteReader.view', () => {
+  it('returns a view of the input, bounds-checked like bytes()', () => {
+    const input = Uint8Array.of(1, 2, 3, 4);
+    const reader = new ByteReader(input);
+    reader.u8();
+    const view = reader.view(2);
+    assert.deepEqual([...view], [2, 3]);
+    assert.equal(view.buffer, input.buffer);
+    assert.throws(() => reader.view(2), isDecodeError('TRUNCATED'));
+  });
+});

@@ -29,11 +29,11 @@ export interface RatchetHeader {
 
 export function writeU32(writer: ByteWriter, value: number): ByteWriter {
   checkU32(value);
-  return writer.u16(Math.floor(value / 0x10000)).u16(value & 0xffff);
+  return writer.u32(value);
 }
 
 export function readU32(reader: ByteReader): number {
-  return reader.u16() * 0x10000 + reader.u16();
+  return reader.u32();
 }
 
 // The header and CONCAT are made and read on every message, so they are
