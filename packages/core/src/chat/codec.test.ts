@@ -353,6 +353,13 @@ describe('content encoding', () => {
     assert.throws(() => encodeContent({ type: 'confirm', replyQueues: [{ relay: `emp://${FP}:pw@relay.example.com`, senderId: new Uint8Array(24) }], senderKeys: [key], profile }), RangeError);
   });
 
+  test('text: a lone surrogate is RangeError; far more code units than bytes allowed is TOO_LARGE', () => {
+    assert.throws(() => encodeContent({ type: 'text', text: 'a\ud800b' }), (e: unknown) => e instanceof RangeError);
+    assert.throws(() => encodeContent({ type: 'text', text: 'x'.repeat(MAX_TEXT_BYTES + 1) }), isChatError('TOO_LARGE'));
+    assert.throws(() => encodeContent({ type: 'text', text: '€'.repeat(MAX_TEXT_BYTES) }), isChatError('TOO_LARGE'));
+    for (const text of ['', 'ü€😀', 'x'.repeat(300)]) assert.deepEqual(decodeContent(encodeContent({ type: 'text', text })), { type: 'text', text });
+  });
+
   test('text up to 15,000 bytes; longer is TOO_LARGE to encode and DecodeError to decode', () => {
     const max = 'é'.repeat(MAX_TEXT_BYTES / 2);
     assert.equal(decodeContent(encodeContent({ type: 'text', text: max })).type, 'text');

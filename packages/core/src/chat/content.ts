@@ -110,7 +110,23 @@ function encodeText(what: string, text: string, min: number, max: number): Uint8
 function readText(reader: ByteReader, what: string, min: number, max: number): string {
   const length = reader.u16();
   if (length < min || length > max) throw new DecodeError('INVALID', `${what} length ${length} outside ${min}..${max}`);
-  return fromUtf8(reader.bytes(length));
+  return fromUtf8(reader.view(length)); // decoded at once: no copy needed
+}
+
+/**
+ * `len:u16 || UTF-8` of a text content, encoded straight into the writer
+ * (the same bytes and errors as longBytes(encodeText(...)), without the
+ * intermediate array).
+ */
+function writeMessageText(writer: ByteWriter, text: string): void {
+  // At least one UTF-8 byte per UTF-16 code unit: longer text is too large in any case.
+  if (text.length > MAX_TEXT_BYTES) {
+    writer.longBytes(encodeText('text', text, 0, MAX_TEXT_BYTES));
+    return;
+  }
+  if (LONE_SURROGATE.test(text)) throw new RangeError('text is not well-formed Unicode (lone surrogate)');
+  const length = writer.longUtf8(text); // at most 3 * MAX_TEXT_BYTES bytes: fits the u16
+  if (length > MAX_TEXT_BYTES) throw new ChatError('TOO_LARGE', `text is ${length} bytes, at most ${MAX_TEXT_BYTES} allowed`);
 }
 
 function writeProfile(writer: ByteWriter, profile: ProfileContent): void {
@@ -205,7 +221,7 @@ export function writeContent(writer: ByteWriter, content: Content): void {
     case 'hello':
       return;
     case 'text':
-      writer.longBytes(encodeText('text', content.text, 0, MAX_TEXT_BYTES));
+      writeMessageText(writer, content.text);
       return;
     case 'receipt':
       writeReceipt(writer, content);

@@ -40,18 +40,18 @@ export function readU32(reader: ByteReader): number {
 // written byte by byte: a ByteWriter or ByteReader would add a buffer copy and
 // a DataView per call.
 
-function checkU32(value: number): void {
+export function checkU32(value: number): void {
   if (!Number.isInteger(value) || value < 0 || value > MAX_COUNTER) throw new RangeError(`u32 out of range: ${value}`);
 }
 
-function putU32(out: Uint8Array, offset: number, value: number): void {
+export function putU32(out: Uint8Array, offset: number, value: number): void {
   out[offset] = value >>> 24;
   out[offset + 1] = value >>> 16;
   out[offset + 2] = value >>> 8;
   out[offset + 3] = value;
 }
 
-function getU32(bytes: Uint8Array, offset: number): number {
+export function getU32(bytes: Uint8Array, offset: number): number {
   return bytes[offset]! * 0x1000000 + ((bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!);
 }
 
