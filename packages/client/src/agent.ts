@@ -39,7 +39,7 @@ import { backoffMs, enqueueSealed } from './outbox.js';
 import { ackMessage, createQueue, openMessage, QueueError, type RecipientQueue } from './queue.js';
 import { RelayClientError, type Push, type WebSocketFactory } from './relay-client.js';
 import { relayKey, RelayPool, type PoolSession } from './relay-pool.js';
-import type { AgentStore, ConnectionRecord, InvitationChannel, OutboxRecord, ProfileData, ProfileRecord, ReceiveQueueRecord } from './store.js';
+import type { AgentStore, ConnectionRecord, InvitationChannel, MessageRecord, OutboxRecord, ProfileData, ProfileRecord, ReceiveQueueRecord } from './store.js';
 
 export interface AgentOptions {
   readonly store: AgentStore;
@@ -80,6 +80,11 @@ function asRecipientQueue(queue: ReceiveQueueRecord): RecipientQueue {
     recipientKey: { publicKey: queue.recipientPublicKey, secretKey: queue.recipientSecretKey },
     secret: queue.secret,
   };
+}
+
+/** A message written on this side, to be sealed once the connection is connected (encryptQueued). */
+function queuedMessage(id: string, connectionId: string, kind: 'text' | 'profile', text: string, now: number): MessageRecord {
+  return { id, connectionId, direction: 'sent', kind, seq: 0, text, timestamp: now, localTime: now, status: 'queued', envelope: null, hash: null };
 }
 
 /** Whether a stored invitation link is this invitation (links may differ in form: app or web). */
@@ -187,19 +192,7 @@ export class Agent {
       this.store.putProfile({ ...record, profile });
       for (const connection of this.store.listConnections(id)) {
         if (connection.status === 'failed' || connection.status === 'invited' || connection.status === 'address' || connection.status === 'request') continue;
-        this.store.putMessage({
-          id: this.newId(),
-          connectionId: connection.id,
-          direction: 'sent',
-          kind: 'profile',
-          seq: 0,
-          text: '',
-          timestamp: now,
-          localTime: now,
-          status: 'queued',
-          envelope: null,
-          hash: null,
-        });
+        this.store.putMessage(queuedMessage(this.newId(), connection.id, 'profile', '', now));
       }
     });
     this.kick();
@@ -383,21 +376,7 @@ export class Agent {
     if (utf8(text).length > MAX_TEXT_BYTES) throw new AgentError('TOO_LONG', `a message has at most ${MAX_TEXT_BYTES} bytes`);
     const now = this.now();
     const id = this.newId();
-    this.store.transaction(() =>
-      this.store.putMessage({
-        id,
-        connectionId: connection.id,
-        direction: 'sent',
-        kind: 'text',
-        seq: 0,
-        text,
-        timestamp: now,
-        localTime: now,
-        status: 'queued',
-        envelope: null,
-        hash: null,
-      }),
-    );
+    this.store.transaction(() => this.store.putMessage(queuedMessage(id, connection.id, 'text', text, now)));
     this.kick();
     return { messageId: id };
   }

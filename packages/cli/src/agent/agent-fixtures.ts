@@ -1,5 +1,5 @@
 /** Agents over in-memory stores against real relays, for tests of the agent over real sockets. */
-import { Agent, MemoryStore, type AgentEvent, type AgentStore, type WebSocketLike } from '@graphchat/client';
+import { Agent, MemoryStore, type AgentEvent, type AgentStore, type ProfileData, type WebSocketLike } from '@graphchat/client';
 import { sodiumCrypto } from '@graphchat/core/crypto-sodium';
 import { WebSocket } from 'ws';
 
@@ -11,11 +11,13 @@ export interface TestAgent {
   readonly events: AgentEvent[];
 }
 
-export function makeAgent(name: string, relays: readonly string[], store: AgentStore = new MemoryStore()): TestAgent {
+/** An agent whose first profile is `profile` (or just a display name), on these relays. */
+export function makeAgent(profile: string | ProfileData, relays: readonly string[], store: AgentStore = new MemoryStore()): TestAgent {
   const agent = new Agent({ store, crypto: sodiumCrypto, webSocket, timeoutMs: 3000 });
   const events: AgentEvent[] = [];
   agent.onEvent = (event) => events.push(event);
-  if (store.listProfiles().length === 0) agent.createProfile({ displayName: name, relays });
+  const data = typeof profile === 'string' ? { displayName: profile } : profile;
+  if (store.listProfiles().length === 0) agent.createProfile({ ...data, relays });
   return { agent, store, events };
 }
 

@@ -11,7 +11,7 @@
 // applies the test's attack and re-encrypts what it stores.
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
-import { Agent, MemoryStore, type AgentEvent, type ProfileData, type ReceiveQueueRecord } from '@graphchat/client';
+import type { ProfileData, ReceiveQueueRecord } from '@graphchat/client';
 import {
   concatBytes,
   createInvitationKeys,
@@ -37,7 +37,7 @@ import {
 import { sodiumCrypto as crypto } from '@graphchat/core/crypto-sodium';
 import type { QueueRecord, QueueStore, StoredMessage } from 'graphchat-server';
 import { startTestRelay } from 'graphchat-server/test-support';
-import { connectPair, makeAgent, syncAll, webSocket, type TestAgent } from './agent-fixtures.js';
+import { connectPair, makeAgent, syncAll, type TestAgent } from './agent-fixtures.js';
 
 type RunningRelay = Awaited<ReturnType<typeof startTestRelay>>;
 
@@ -184,15 +184,6 @@ async function evilRelay(t: TestContext): Promise<EvilRelay> {
   return { running, store: store!, address: running.address };
 }
 
-function makeProfiledAgent(profile: ProfileData, relays: readonly string[]): TestAgent {
-  const store = new MemoryStore();
-  const agent = new Agent({ store, crypto, webSocket, timeoutMs: 3000 });
-  const events: AgentEvent[] = [];
-  agent.onEvent = (event) => events.push(event);
-  agent.createProfile({ ...profile, relays });
-  return { agent, store, events };
-}
-
 /** Short idle times: loopback relays answer in milliseconds. */
 const sync = (agents: readonly TestAgent[]) => syncAll(agents, 10_000, 200);
 
@@ -240,8 +231,8 @@ describe('a malicious relay between two agents', { concurrency: true }, () => {
     const image = concatBytes(new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), crypto.randomBytes(600));
     const aliceProfile = { displayName: 'Alice Quartermaine', fullName: 'Alice Beatrix Quartermaine', status: 'Out sailing until Thursday', image };
     const bobProfile = { displayName: 'Bob Nightingale', fullName: 'Robert Tiberius Nightingale', status: 'Ask me about sourdough' };
-    const alice = makeProfiledAgent(aliceProfile, addresses);
-    const bob = makeProfiledAgent(bobProfile, addresses);
+    const alice = makeAgent(aliceProfile, addresses);
+    const bob = makeAgent(bobProfile, addresses);
     const { aliceSide, bobSide } = await connectPair(alice, bob);
     assert.equal(status(alice, aliceSide), 'connected');
     const messages = ['the treasure is under the old oak tree', 'meet me at platform nine at noon', 'ünïcødé sêcret ✓ 🗝️'];

@@ -8,20 +8,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3-multiple-ciphers';
-import { Agent, MemoryStore, type AgentEvent, type ProfileData } from '@graphchat/client';
+import type { ProfileData } from '@graphchat/client';
 import { concatBytes, toHex, utf8 } from '@graphchat/core';
 import { sodiumCrypto as crypto } from '@graphchat/core/crypto-sodium';
 import { startTestRelay, tempDir } from 'graphchat-server/test-support';
-import { connectPair, syncAll, webSocket, type TestAgent } from './agent-fixtures.js';
-
-function makeProfiledAgent(profile: ProfileData, relays: readonly string[]): TestAgent {
-  const store = new MemoryStore();
-  const agent = new Agent({ store, crypto, webSocket, timeoutMs: 3000 });
-  const events: AgentEvent[] = [];
-  agent.onEvent = (event) => events.push(event);
-  agent.createProfile({ ...profile, relays });
-  return { agent, store, events };
-}
+import { connectPair, makeAgent, syncAll, type TestAgent } from './agent-fixtures.js';
 
 const sync = (agents: readonly TestAgent[]) => syncAll(agents, 10_000, 200);
 
@@ -59,9 +50,9 @@ describe('what a relay keeps', () => {
       bob: { displayName: 'Bob Nightingale', fullName: 'Robert Tiberius Nightingale', status: 'Ask me about sourdough' },
       carol: { displayName: 'Carol Wexley-Fitch', status: 'Knitting a scarf for the winter' },
     };
-    const alice = makeProfiledAgent(profiles.alice, addresses);
-    const bob = makeProfiledAgent(profiles.bob, addresses);
-    const carol = makeProfiledAgent(profiles.carol, addresses);
+    const alice = makeAgent(profiles.alice, addresses);
+    const bob = makeAgent(profiles.bob, addresses);
+    const carol = makeAgent(profiles.carol, addresses);
     const ab = await connectPair(alice, bob);
     const ac = await connectPair(alice, carol);
     for (const [a, id] of [[alice, ab.aliceSide], [alice, ac.aliceSide], [bob, ab.bobSide], [carol, ac.bobSide]] as const) {
