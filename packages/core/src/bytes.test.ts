@@ -505,6 +505,8 @@ describe('ByteWriter buffers and in-place fields', () => {
     const writer = new ByteWriter(200).bytes(utf8('ctx')).u8(1).u16(2);
     assert.equal(toHex(writer.written()), toHex(utf8('ctx')) + '010002');
     assert.equal(toHex(writer.finish(3)), '010002');
+    assert.throws(() => writer.u8(1), TypeError);
+    assert.throws(() => writer.finish(), TypeError);
   });
 
   it('results stay intact when writers reuse buffers, and a writer goes on after finish', () => {

@@ -126,6 +126,8 @@ export class ByteWriter {
   private buffer: Uint8Array;
   /** Whether `buffer` is borrowed from the pool. */
   private pooled: boolean;
+  /** Set by finish(start > 0): the buffer may be back in the pool. */
+  private finished = false;
   length = 0;
 
   constructor(capacity = 256) {
@@ -139,6 +141,7 @@ export class ByteWriter {
   }
 
   private reserve(extra: number): number {
+    if (this.finished) throw new TypeError('ByteWriter used after finish(start)');
     const offset = this.length;
     if (offset + extra > this.buffer.length) {
       const next = new Uint8Array(Math.max(this.buffer.length * 2, offset + extra));
@@ -218,17 +221,26 @@ export class ByteWriter {
 
   /** The bytes written so far, as a view (not a copy), valid until the next write or finish(). */
   written(): Uint8Array {
+    if (this.finished) throw new TypeError('ByteWriter used after finish(start)');
     return this.buffer.subarray(0, this.length);
   }
 
-  /** A copy of the bytes written from `start` on (by default all of them). */
+  /**
+   * A copy of the bytes written from `start` on (by default all of them).
+   * After finish() the writer may go on writing; after finish(start > 0) it
+   * throws TypeError if used again (it would have to copy its whole content
+   * again to stay usable).
+   */
   finish(start = 0): Uint8Array {
+    if (this.finished) throw new TypeError('ByteWriter used after finish(start)');
     const out = this.buffer.slice(start, this.length);
-    if (this.pooled) {
-      // The writer stays usable, from a copy of its own (`out` is full, so the next write would replace it anyway).
-      const rest = start === 0 ? out : this.buffer.slice(0, this.length);
+    if (start !== 0) {
       this.release();
-      this.buffer = rest;
+      this.finished = true;
+    } else if (this.pooled) {
+      // Goes on from `out`: it is full, so the next write replaces it rather than writing into it.
+      this.release();
+      this.buffer = out;
     }
     return out;
   }
