@@ -58,6 +58,8 @@ export interface NewProfile extends ProfileData {
 /** Outbox items in flight per queue: the relay keeps their order (EMP §5.3), so pipelining is safe. */
 const MAX_IN_FLIGHT_PER_QUEUE = 16;
 const MAX_TEXT_BYTES = 15_000;
+/** Envelopes held for a gap before them, at most (per connection): what a peer can make this side store unseen. */
+const MAX_HELD = 1000;
 /** How long a receipt waits for others to share its envelope; well below what a person notices. */
 const RECEIPT_DELAY_MS = 20;
 const ACTIVE_PROFILE = 'activeProfile';
@@ -811,6 +813,10 @@ export class Agent {
     }
     const { envelope } = verified;
     if (envelope.seq <= connection.lastReceivedSeq) return [];
+    if (envelope.seq > connection.lastReceivedSeq + MAX_HELD) {
+      // A signed envelope, so the peer's doing: a gap this wide is no delay through one relay but a broken or hostile client.
+      return reject(`envelope ${envelope.seq} is more than ${MAX_HELD} ahead of the last one received`);
+    }
     const ctx: InboundContext = { store: this.store, crypto: this.crypto, now: this.now(), newId: () => this.newId(), events: [] };
     this.store.transaction(() => {
       if (envelope.seq > connection.lastReceivedSeq + 1) {

@@ -111,5 +111,35 @@ describe('agent over two real relays', () => {
       assert.ok(peer.events.some((e) => e.event === 'profile' && e.contact === id));
     }
   });
+
+  it('a peer skipping sequence numbers: a small gap is held unseen, a gap over 1,000 is rejected', async () => {
+    const addresses = relays.map((r) => r.address);
+    const alice = makeAgent('alice', addresses);
+    const bob = makeAgent('bob', addresses);
+    const { aliceSide, bobSide } = await connectPair(alice, bob);
+    await alice.agent.stop();
+    // A hostile client: the same keys, its sequence numbers moved ahead (a fresh agent reads the changed store).
+    const skipAhead = (by: number) =>
+      alice.store.transaction(() => {
+        const connection = alice.store.getConnection(aliceSide)!;
+        alice.store.putConnection({ ...connection, lastSentSeq: connection.lastSentSeq + by });
+      });
+    skipAhead(4);
+    const hostile = makeAgent('alice', addresses, alice.store);
+    hostile.agent.send(aliceSide, 'a little ahead');
+    await syncAll([hostile]);
+    await syncAll([bob]);
+    assert.deepEqual(bob.agent.history(bobSide), [], 'held, not shown, until the gap fills');
+    assert.equal(bob.store.countHeld(bobSide), 1);
+
+    skipAhead(1000);
+    const further = makeAgent('alice', addresses, alice.store);
+    further.agent.send(aliceSide, 'far ahead');
+    await syncAll([further]);
+    await syncAll([bob]);
+    assert.equal(bob.store.countHeld(bobSide), 1, 'not held');
+    assert.ok(bob.events.some((e) => e.event === 'rejected' && /more than 1000 ahead/.test(e.reason)));
+    assert.deepEqual(bob.agent.history(bobSide), []);
+  });
 });
 
