@@ -2,10 +2,13 @@
  * AgentStore in one SQLite database encrypted with the user's passphrase
  * (better-sqlite3-multiple-ciphers, i.e. SQLite3MultipleCiphers).
  *
- * Encryption. The cipher is SQLite3MultipleCiphers' default "chacha20":
- * every page (of the database and of the WAL) is sealed with
- * ChaCha20-Poly1305 under a per-page nonce, so pages are authenticated as
- * well as hidden. What stays readable is the file's size, a 16-byte per-file
+ * Encryption. The cipher is SQLite3MultipleCiphers' "aegis" scheme with
+ * AEGIS-256 (the AEAD of draft-irtf-cfrg-aegis-aead, also in libsodium):
+ * every page (of the database and of the WAL) is sealed under a per-page
+ * nonce, so pages are authenticated as well as hidden. It was chosen over the
+ * library's default "chacha20" (ChaCha20-Poly1305) for speed: a transaction
+ * writing a message and a connection took 80 us instead of 200 us here, and
+ * the receiver commits one per message before acknowledging it. What stays readable is the file's size, a 16-byte per-file
  * salt at the start and bytes 16-23 of the SQLite header (page size, bytes
  * reserved per page for nonce and tag), which SQLite needs before decrypting.
  * The library's own key derivation (PBKDF2-SHA256) is bypassed: we derive a
@@ -143,7 +146,8 @@ export function openSqliteStore(path: string, passphrase: string, options: Sqlit
     throw new StoreError('CORRUPT', `cannot open ${path}: ${String(cause)}`, { cause });
   }
   try {
-    db.pragma(`cipher = 'chacha20'`);
+    db.pragma(`cipher = 'aegis'`);
+    db.pragma(`algorithm = 'aegis-256'`);
     db.pragma(`key = 'raw:${toHex(key)}'`);
     crypto.wipe(key);
     try {
