@@ -141,5 +141,31 @@ describe('agent over two real relays', () => {
     assert.ok(bob.events.some((e) => e.event === 'rejected' && /more than 1000 ahead/.test(e.reason)));
     assert.deepEqual(bob.agent.history(bobSide), []);
   });
+
+  it('a profile with a session per connection shows the relay one session per contact', async () => {
+    const relay = await startTestRelay();
+    try {
+      const sessionsOpen = async (perConnection: boolean): Promise<number> => {
+        const alice = makeAgent({ displayName: 'alice' }, [relay.address]);
+        if (perConnection) {
+          const separate = alice.agent.createProfile({ displayName: 'alice', relays: [relay.address], sessionPerConnection: true });
+          alice.agent.setActiveProfile(separate.id);
+        }
+        const bob = makeAgent('bob', [relay.address]);
+        const carol = makeAgent('carol', [relay.address]);
+        await connectPair(alice, bob);
+        await connectPair(alice, carol);
+        await Promise.all([alice, bob, carol].map((a) => a.agent.start()));
+        const open = relay.relay.counters.connections;
+        await Promise.all([alice, bob, carol].map((a) => a.agent.stop()));
+        while (relay.relay.counters.connections > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+        return open;
+      };
+      assert.equal(await sessionsOpen(false), 3, 'alice, bob and carol: one session each');
+      assert.equal(await sessionsOpen(true), 4, "alice's two contacts on two sessions");
+    } finally {
+      await relay.close();
+    }
+  });
 });
 
