@@ -58,6 +58,8 @@ export interface NewProfile extends ProfileData {
 /** Outbox items in flight per queue: the relay keeps their order (EMP §5.3), so pipelining is safe. */
 const MAX_IN_FLIGHT_PER_QUEUE = 16;
 const MAX_TEXT_BYTES = 15_000;
+/** Requests at a contact address waiting for the user's answer, at most (per profile). */
+const MAX_PENDING_REQUESTS = 100;
 /** Envelopes held for a gap before them, at most (per connection): what a peer can make this side store unseen. */
 const MAX_HELD = 1000;
 /** How long a receipt waits for others to share its envelope; well below what a person notices. */
@@ -119,8 +121,9 @@ export class Agent {
   private readonly inFlightPerQueue = new Map<string, number>();
   /** Outbox items that failed, by id: retried after backoff (in memory: a restart retries at once). */
   private readonly deferred = new Map<number, { failures: number; until: number }>();
-  /** Receive queues (recipient id hex) with a KEY in flight. */
+  /** Receive queues (recipient id hex) with a KEY in flight, and those whose relay refused KEY (not retried until restart). */
   private readonly keying = new Set<string>();
+  private readonly keyRefused = new Set<string>();
   private pending = 0;
   private lastActivity = 0;
   private running = false;
@@ -568,7 +571,7 @@ export class Agent {
       if (connection.status === 'failed') continue;
       connection.receiveQueues.forEach((queue, index) => {
         const id = toHex(queue.recipientId);
-        if (queue.peerSenderKey === null || queue.secured || this.keying.has(id)) return;
+        if (queue.peerSenderKey === null || queue.secured || this.keying.has(id) || this.keyRefused.has(id)) return;
         const session = this.pool.session(queue.relay, this.groupOf(connection));
         this.keying.add(id);
         void this.track(this.secureQueue(session, connection.id, index, queue.peerSenderKey)).finally(() => {
@@ -591,6 +594,7 @@ export class Agent {
       return; // The session dropped; KEY is retried when it is back.
     }
     if (response.type !== 'OK') {
+      this.keyRefused.add(toHex(queue.recipientId));
       this.emit([{ event: 'rejected', contact: connectionId, reason: `relay refused to secure a queue: ${response.type === 'ERR' ? response.code : response.type}` }]);
       return;
     }
@@ -636,8 +640,9 @@ export class Agent {
     for (const item of this.store.listOutbox()) {
       const key = queueKey(item);
       if (blocked.has(key) || this.inFlight.has(item.id)) continue;
-      if (this.isKeying(item.connectionId)) {
-        blocked.add(key); // The reply and hello go only after this side has secured its own queues.
+      const connection = this.store.getConnection(item.connectionId);
+      if (connection !== null && this.awaitsOwnKeys(connection)) {
+        blocked.add(key);
         continue;
       }
       const deferred = this.deferred.get(item.id);
@@ -655,9 +660,20 @@ export class Agent {
     if (wakeAt !== Infinity) this.wakeAt(wakeAt);
   }
 
-  private isKeying(connectionId: string): boolean {
-    const connection = this.store.getConnection(connectionId);
-    return connection !== null && connection.receiveQueues.some((queue) => this.keying.has(toHex(queue.recipientId)));
+  /**
+   * Whether the connection's outbox waits for KEY on its own queues: the
+   * reply and the hello go only once this side's queues take nothing but the
+   * peer's signed messages (graph-chat §7.3, §7.4). A queue whose relay is
+   * down, or refused KEY, does not hold the others back; KEY is tried again
+   * when the relay is back.
+   */
+  private awaitsOwnKeys(connection: ConnectionRecord): boolean {
+    const group = this.groupOf(connection);
+    return connection.receiveQueues.some((queue) => {
+      const id = toHex(queue.recipientId);
+      if (this.keying.has(id)) return true;
+      return queue.peerSenderKey !== null && !queue.secured && !this.keyRefused.has(id) && this.pool.session(queue.relay, group).isUp;
+    });
   }
 
   /** Runs the work loop at `time`, or earlier if already planned earlier. */
@@ -776,7 +792,10 @@ export class Agent {
     try {
       events = this.receive(connection, queue, msgId, encryptedBody);
     } catch (error) {
-      events = [{ event: 'rejected', contact: connection.id, reason: `internal error: ${(error as Error).message}` }];
+      // Not the message's fault (a store failure, say): nothing was stored, so it is not acknowledged, and the
+      // relay delivers it again on the next subscription. Bad input never gets here; receive() rejects it.
+      this.emit([{ event: 'rejected', contact: connection.id, reason: `not stored, to be delivered again: ${(error as Error).message}` }]);
+      return;
     }
     this.emit(events);
     // Acknowledged only now that everything it caused is stored: a crash before this line means redelivery, not loss.
@@ -850,6 +869,11 @@ export class Agent {
     }
     const seen = `request ${toHex(this.crypto.sha256(encodeInvitation(request.invitation)))}`;
     if (this.store.getMeta(seen) !== null) return [];
+    const pending = this.store.listConnections(address.profileId).filter((c) => c.status === 'request').length;
+    if (pending >= MAX_PENDING_REQUESTS) {
+      // Anyone with the address can ask; a flood must not grow the store without bound.
+      return [{ event: 'rejected', contact: null, reason: `request dropped: ${MAX_PENDING_REQUESTS} requests already wait for an answer` }];
+    }
     const id = this.newId();
     const now = this.now();
     const noKey = new Uint8Array(0);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startTestRelay } from 'graphchat-server/test-support';
+import { MemoryStore } from '@graphchat/client';
 import { connectPair, makeAgent, syncAll } from './agent-fixtures.js';
 
 type Relay = Awaited<ReturnType<typeof startTestRelay>>;
@@ -166,6 +167,33 @@ describe('agent over two real relays', () => {
     } finally {
       await relay.close();
     }
+  });
+
+  it('a message whose storing fails is not acknowledged: the relay delivers it again and it is shown once', async () => {
+    const addresses = relays.map((r) => r.address);
+    /** A store whose transactions fail while `failing` is set, as a full disk would make them. */
+    class FailingStore extends MemoryStore {
+      failing = false;
+      override transaction<T>(fn: () => T): T {
+        if (this.failing) throw new Error('disk full');
+        return super.transaction(fn);
+      }
+    }
+    const bobStore = new FailingStore();
+    const alice = makeAgent('alice', addresses);
+    const bob = makeAgent('bob', addresses, bobStore);
+    const { aliceSide, bobSide } = await connectPair(alice, bob);
+    alice.agent.send(aliceSide, 'kept safe');
+    await syncAll([alice]);
+    bobStore.failing = true;
+    await syncAll([bob]);
+    bobStore.failing = false;
+    assert.ok(bob.events.some((e) => e.event === 'rejected' && /not stored, to be delivered again: disk full/.test(e.reason)));
+    assert.deepEqual(bob.agent.history(bobSide), []);
+    await syncAll([bob]);
+    assert.deepEqual(bob.agent.history(bobSide).map((m) => m.text), ['kept safe']);
+    await syncAll([alice]);
+    assert.deepEqual(alice.agent.history(aliceSide).map((m) => m.status), ['delivered']);
   });
 });
 
