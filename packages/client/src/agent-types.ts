@@ -9,9 +9,16 @@ export interface ContactInfo {
   readonly name: string;
   readonly profile: ProfileData | null;
   readonly status: 'pending' | 'connected' | 'failed';
-  /** True when the security code was compared, or the invitation was scanned in person. */
+  /**
+   * True once the user compared the connection's security code with the
+   * contact's (graph-chat §6) and it matched. Scanning an invitation in person
+   * authenticates only the inviter's keys to the joiner, so it is recorded as
+   * `channel`, not as verification.
+   */
   readonly verified: boolean;
+  /** How the invitation travelled: scanned from the other's screen, or a link sent through some channel. */
   readonly channel: InvitationChannel;
+  /** The same as `verified`: the verification level has one step today, the code comparison. */
   readonly codeVerified: boolean;
   /** Why the connection failed, if it did. */
   readonly failure: string | null;
