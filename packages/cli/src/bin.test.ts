@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const BIN = fileURLToPath(new URL('../bin/graphchat.js', import.meta.url));
+const HOLDER = fileURLToPath(new URL('./test-support/store-holder.js', import.meta.url));
 
 function graphchat(args: string[], env: Record<string, string> = {}) {
   const { GRAPHCHAT_PASSPHRASE: _p, GRAPHCHAT_DIR: _d, ...inherited } = process.env;
@@ -45,5 +46,36 @@ describe('the graphchat command (process)', () => {
     const result = graphchat(['--json', '--dir', '/nonexistent', 'contacts']);
     assert.equal(result.status, 1);
     assert.equal((JSON.parse(result.stdout) as { error: string }).error, 'NO_PASSPHRASE');
+  });
+
+  it('a second process on the same directory: exit 1, IN_USE, until the first one ends', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'graphchat-bin-'));
+    const env = { GRAPHCHAT_PASSPHRASE: 'pw', GRAPHCHAT_KDF: 'fast' };
+    try {
+      const state = join(dir, 'state');
+      assert.equal(graphchat(['--dir', state, 'init', '--name', 'a', '--server', `emp://${'A'.repeat(43)}@127.0.0.1:1`], env).status, 0);
+      // Another process holding the store, as a running `graphchat sync` or `chat` would.
+      const holder = spawn(process.execPath, [HOLDER, join(state, 'graphchat.db'), 'pw'], { stdio: ['pipe', 'pipe', 'inherit'] });
+      const exited = new Promise((resolve) => holder.once('exit', resolve));
+      try {
+        await new Promise((resolve, reject) => {
+          holder.stdout.once('data', resolve);
+          holder.once('exit', reject);
+        });
+        const busy = graphchat(['--json', '--dir', state, 'contacts'], env);
+        assert.equal(busy.status, 1);
+        assert.deepEqual(JSON.parse(busy.stdout), {
+          error: 'IN_USE',
+          message: `another graphchat process is using ${state} (only one at a time: wait for it to finish)`,
+        });
+        assert.equal(busy.stderr, `graphchat: another graphchat process is using ${state} (only one at a time: wait for it to finish)\n`);
+      } finally {
+        holder.kill('SIGKILL');
+        await exited;
+      }
+      assert.equal(graphchat(['--json', '--dir', state, 'contacts'], env).status, 0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -137,6 +137,7 @@ describe('main: passphrase and opening', () => {
       [new StoreError('WRONG_PASSPHRASE', 'x'), /^graphchat: wrong passphrase for d\/graphchat\.db$/],
       [new StoreError('NOT_INITIALIZED', 'x'), /no database in d: run "graphchat init/],
       [new StoreError('CORRUPT', 'cannot open d/graphchat.db: damaged'), /damaged/],
+      [new StoreError('IN_USE', 'x'), /^graphchat: another graphchat process is using d \(only one at a time/],
     ];
     for (const [error, pattern] of cases) {
       const sessions = new FakeSessions();

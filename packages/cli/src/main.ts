@@ -60,6 +60,8 @@ function describe(code: string, message: string, options: GlobalOptions | null):
       return `${options.dir} already holds a database (${databasePath(options.dir)})`;
     case 'WRONG_PASSPHRASE':
       return `wrong passphrase for ${databasePath(options.dir)}`;
+    case 'IN_USE':
+      return `another graphchat process is using ${options.dir} (only one at a time: wait for it to finish)`;
     default:
       return message;
   }

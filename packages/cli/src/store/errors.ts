@@ -6,6 +6,8 @@ export type StoreErrorCode =
   | 'NOT_INITIALIZED'
   /** The caller asked to create a database where one already exists. */
   | 'ALREADY_INITIALIZED'
+  /** Another process (or another connection in this one) has the database open. */
+  | 'IN_USE'
   /** Any other failure to open: unreadable or damaged files, a newer schema. */
   | 'CORRUPT';
 

@@ -5,9 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { toBase64url } from '@graphchat/core';
+import Database from 'better-sqlite3-multiple-ciphers';
+import { toBase64url, toHex } from '@graphchat/core';
+import { sodiumCrypto } from '@graphchat/core/crypto-sodium';
 import { connection, FAST_KDF, message, outboxItem, profile } from '../test-support/store-fixtures.js';
-import { DEFAULT_KDF_PARAMS, kdfPath } from './store-key.js';
+import { createStoreKey, DEFAULT_KDF_PARAMS, kdfPath } from './store-key.js';
 import { openSqliteStore, StoreError } from './sqlite-store.js';
 import type { StoreErrorCode } from './sqlite-store.js';
 
@@ -217,5 +219,87 @@ describe('SqliteAgentStore file', () => {
     assert.equal(db.db.pragma('integrity_check', { simple: true }), 'ok');
     store.transaction(() => store.setMeta('count', String(count + 1)));
     store.close();
+  });
+
+  it('is used by one process at a time: IN_USE while another holds it, free again once it exits or is killed', async () => {
+    const { path } = tempPath();
+    openSqliteStore(path, PASS, { create: true, kdf: FAST_KDF }).close();
+    const holder = fileURLToPath(new URL('../test-support/store-holder.js', import.meta.url));
+    const hold = async () => {
+      const child = spawn(process.execPath, [holder, path, PASS], { stdio: ['pipe', 'pipe', 'inherit'] });
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+        child.once('exit', (code, signal) => resolve({ code, signal })),
+      );
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.setEncoding('utf8');
+        child.stdout.once('data', (chunk: string) => (chunk === 'open\n' ? resolve() : reject(new Error(chunk))));
+        child.once('exit', (code) => reject(new Error(`holder exited (${code}) before opening the store`)));
+      });
+      return { child, exited };
+    };
+
+    // Ends on its own (closes the store).
+    const first = await hold();
+    const started = performance.now();
+    assert.throws(() => openSqliteStore(path, PASS, { create: false }), (error: unknown) => {
+      storeError('IN_USE')(error);
+      assert.match((error as Error).message, /another graphchat process is using/);
+      return true;
+    });
+    // It waited for the lock (busy timeout) before giving up, and not for long.
+    const waited = performance.now() - started;
+    assert.ok(waited >= 1000 && waited < 5000, `${waited} ms`);
+    first.child.stdin.end();
+    assert.deepEqual(await first.exited, { code: 0, signal: null });
+    const store = openSqliteStore(path, PASS, { create: false });
+    assert.equal(store.getMeta('holder'), String(first.child.pid));
+    // And while this process has it, the next opener (here: in this process too) is refused.
+    assert.throws(() => openSqliteStore(path, PASS, { create: false }), storeError('IN_USE'));
+    store.close();
+
+    // Killed: the OS drops the lock.
+    const second = await hold();
+    assert.throws(() => openSqliteStore(path, PASS, { create: false }), storeError('IN_USE'));
+    second.child.kill('SIGKILL');
+    assert.equal((await second.exited).signal, 'SIGKILL');
+    const again = openSqliteStore(path, PASS, { create: false });
+    assert.equal(again.getMeta('holder'), String(second.child.pid));
+    again.close();
+  });
+
+  it('opens a store made before the cipher was recorded (ChaCha20-Poly1305, key file without "cipher")', () => {
+    const { path } = tempPath();
+    // The old way: the key file as it was written then, the database keyed with 'chacha20'.
+    const key = createStoreKey(sodiumCrypto, path, PASS, FAST_KDF);
+    const { cipher, ...oldKdf } = JSON.parse(readFileSync(kdfPath(path), 'utf8')) as Record<string, unknown>;
+    assert.equal(cipher, 'aegis-256');
+    writeFileSync(kdfPath(path), `${JSON.stringify(oldKdf, null, 2)}\n`);
+    const old = new Database(path);
+    old.pragma(`cipher = 'chacha20'`);
+    old.pragma(`key = 'raw:${toHex(key)}'`);
+    old.pragma('journal_mode = WAL');
+    old.exec(`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO meta VALUES ('k', 'old');`);
+    old.close();
+
+    const store = openSqliteStore(path, PASS, { create: false });
+    assert.equal(store.getMeta('k'), 'old');
+    store.putProfile(profile('p1'));
+    store.close();
+    const again = openSqliteStore(path, PASS, { create: false });
+    assert.deepEqual(again.listProfiles(), [profile('p1')]);
+    again.close();
+    // Still ChaCha20: the key file is unchanged, and the database does not open as AEGIS-256.
+    assert.equal(JSON.parse(readFileSync(kdfPath(path), 'utf8')).cipher, undefined);
+    writeFileSync(kdfPath(path), JSON.stringify({ ...oldKdf, cipher: 'aegis-256' }));
+    assert.throws(() => openSqliteStore(path, PASS, { create: false }), storeError('CORRUPT'));
+  });
+
+  it('records the cipher in the key file of a new store, and refuses one it does not know', () => {
+    const { path } = tempPath();
+    openSqliteStore(path, PASS, { create: true, kdf: FAST_KDF }).close();
+    const kdf = JSON.parse(readFileSync(kdfPath(path), 'utf8')) as Record<string, unknown>;
+    assert.equal(kdf.cipher, 'aegis-256');
+    writeFileSync(kdfPath(path), JSON.stringify({ ...kdf, cipher: 'rot13' }));
+    assert.throws(() => openSqliteStore(path, PASS, { create: false }), storeError('CORRUPT'));
   });
 });

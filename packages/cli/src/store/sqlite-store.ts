@@ -11,6 +11,7 @@
  * the receiver commits one per message before acknowledging it. What stays readable is the file's size, a 16-byte per-file
  * salt at the start and bytes 16-23 of the SQLite header (page size, bytes
  * reserved per page for nonce and tag), which SQLite needs before decrypting.
+ * Stores created before the switch use "chacha20"; the key file says which.
  * The library's own key derivation (PBKDF2-SHA256) is bypassed: we derive a
  * 32-byte key with Argon2id (memory-hard, see store-key.ts for the
  * parameters and their cost) and hand it over as a raw key,
@@ -27,6 +28,12 @@
  * database), which is the trade made for not fsyncing on every commit. FULL
  * would add that fsync. Temporary tables and indices stay in memory
  * (temp_store=MEMORY), since SQLite's temporary files are not encrypted.
+ *
+ * Exclusive use. The agent caches what it read and assumes it is the only
+ * writer, so a second process on the same database would corrupt its state.
+ * The database is opened with locking_mode=EXCLUSIVE and locked at once; a
+ * second opener waits BUSY_TIMEOUT_MS and then fails with IN_USE. The OS
+ * drops the lock when the process ends, however it ends.
  *
  * Layout. One table per record kind; each row has the columns its lookups
  * need plus `data`, the whole record (encodeRecord from @graphchat/client, as
@@ -48,7 +55,8 @@ import { fromUtf8, toHex, utf8 } from '@graphchat/core';
 import type { Argon2idParams, Crypto } from '@graphchat/core';
 import { sodiumCrypto } from '@graphchat/core/crypto-sodium';
 import { StoreError } from './errors.js';
-import { createStoreKey, DEFAULT_KDF_PARAMS, openStoreKey } from './store-key.js';
+import { createStoreKey, DEFAULT_KDF_PARAMS, openStoreKey, STORE_CIPHER } from './store-key.js';
+import type { StoreCipher } from './store-key.js';
 
 export { StoreError } from './errors.js';
 export type { StoreErrorCode } from './errors.js';
@@ -122,6 +130,24 @@ function isNotADatabase(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === 'SQLITE_NOTADB';
 }
 
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
+}
+
+/**
+ * How long opening waits for another process to close the store before
+ * giving up with IN_USE: long enough for a command started right after
+ * another one finishes to get in.
+ */
+const BUSY_TIMEOUT_MS = 2000;
+
+/** Per cipher of the key file (store-key.ts StoreCipher): older stores keep their ChaCha20-Poly1305. */
+const CIPHER_PRAGMAS: Record<StoreCipher, readonly string[]> = {
+  'aegis-256': [`cipher = 'aegis'`, `algorithm = 'aegis-256'`],
+  chacha20: [`cipher = 'chacha20'`],
+};
+
 /**
  * Opens (or with `create`, creates) the encrypted store at `path`; its key
  * file is `<path>.kdf`. Throws StoreError.
@@ -132,27 +158,32 @@ export function openSqliteStore(path: string, passphrase: string, options: Sqlit
   if (options.create && exists) throw new StoreError('ALREADY_INITIALIZED', `a store already exists at ${path}`);
   if (!options.create && !exists) throw new StoreError('NOT_INITIALIZED', `no store at ${path}`);
 
-  const key = options.create
-    ? createStoreKey(crypto, path, passphrase, options.kdf ?? DEFAULT_KDF_PARAMS)
+  const { key, cipher } = options.create
+    ? { key: createStoreKey(crypto, path, passphrase, options.kdf ?? DEFAULT_KDF_PARAMS), cipher: STORE_CIPHER }
     : openStoreKey(crypto, path, passphrase);
 
   let db: Database.Database;
   try {
-    db = new Database(path, { fileMustExist: !options.create });
-    // Encrypted, but still nobody else's business; SQLite gives -wal and -shm the same mode.
+    db = new Database(path, { fileMustExist: !options.create, timeout: BUSY_TIMEOUT_MS });
+    // Encrypted, but still nobody else's business; SQLite gives -wal the same mode.
     if (options.create) chmodSync(path, 0o600);
   } catch (cause) {
     crypto.wipe(key);
     throw new StoreError('CORRUPT', `cannot open ${path}: ${String(cause)}`, { cause });
   }
   try {
-    db.pragma(`cipher = 'aegis'`);
-    db.pragma(`algorithm = 'aegis-256'`);
+    for (const pragma of CIPHER_PRAGMAS[cipher]) db.pragma(pragma);
     db.pragma(`key = 'raw:${toHex(key)}'`);
     crypto.wipe(key);
+    // One process at a time: the agent caches the store and assumes it is the
+    // only writer. The lock is taken now and held until close; set before WAL
+    // is first used, it also keeps the WAL index in memory (no -shm file).
+    db.pragma('locking_mode = EXCLUSIVE');
     try {
+      db.exec('BEGIN EXCLUSIVE; COMMIT');
       db.prepare('SELECT count(*) FROM sqlite_master').get();
     } catch (cause) {
+      if (isBusy(cause)) throw new StoreError('IN_USE', `another graphchat process is using ${path}`, { cause });
       if (!isNotADatabase(cause)) throw cause;
       // The key matched the key file's check value, so the passphrase is
       // right: the database is damaged, or the key file belongs to another one.

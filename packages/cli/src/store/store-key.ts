@@ -28,6 +28,14 @@ const KEY_LENGTH = 32;
 const CHECK_LABEL = utf8('graphchat store key check');
 const FORMAT = 'graphchat-store-kdf';
 
+/**
+ * The page cipher of the database. Stores made before AEGIS-256 used
+ * SQLite3MultipleCiphers' "chacha20" and have no `cipher` in their key file;
+ * they keep opening with it (the field's absence means 'chacha20').
+ */
+export type StoreCipher = 'aegis-256' | 'chacha20';
+export const STORE_CIPHER: StoreCipher = 'aegis-256';
+
 export interface KdfFile {
   readonly format: typeof FORMAT;
   readonly version: 1;
@@ -38,6 +46,8 @@ export interface KdfFile {
   readonly salt: string;
   /** base64url HMAC-SHA256(key, CHECK_LABEL). */
   readonly check: string;
+  /** Absent in key files written before it was recorded: 'chacha20'. */
+  readonly cipher?: StoreCipher;
 }
 
 export function kdfPath(databasePath: string): string {
@@ -65,6 +75,7 @@ export function createStoreKey(crypto: Crypto, databasePath: string, passphrase:
     memoryKiB: params.memoryKiB,
     salt: toBase64url(salt),
     check: toBase64url(crypto.hmacSha256(key, CHECK_LABEL)),
+    cipher: STORE_CIPHER,
   };
   const path = kdfPath(databasePath);
   const temp = `${path}.tmp`;
@@ -96,15 +107,19 @@ function readKdfFile(databasePath: string): KdfFile {
     typeof f.iterations !== 'number' ||
     typeof f.memoryKiB !== 'number' ||
     typeof f.salt !== 'string' ||
-    typeof f.check !== 'string'
+    typeof f.check !== 'string' ||
+    (f.cipher !== undefined && f.cipher !== 'aegis-256' && f.cipher !== 'chacha20')
   ) {
     throw new StoreError('CORRUPT', `the key file ${path} is not a graphchat key file`);
   }
   return f as KdfFile;
 }
 
-/** Re-derives the key from the sidecar; StoreError WRONG_PASSPHRASE when the check value differs. */
-export function openStoreKey(crypto: Crypto, databasePath: string, passphrase: string): Uint8Array {
+/**
+ * Re-derives the key from the sidecar, and says which cipher the database
+ * uses; StoreError WRONG_PASSPHRASE when the check value differs.
+ */
+export function openStoreKey(crypto: Crypto, databasePath: string, passphrase: string): { key: Uint8Array; cipher: StoreCipher } {
   const file = readKdfFile(databasePath);
   let key: Uint8Array;
   let check: Uint8Array;
@@ -119,5 +134,5 @@ export function openStoreKey(crypto: Crypto, databasePath: string, passphrase: s
     crypto.wipe(key);
     throw new StoreError('WRONG_PASSPHRASE', 'wrong passphrase');
   }
-  return key;
+  return { key, cipher: file.cipher ?? 'chacha20' };
 }
