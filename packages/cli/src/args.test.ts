@@ -38,7 +38,7 @@ describe('global options', () => {
     const b = parse('--passphrase-file', 'f', '--dir', 'd', '--json', 'contacts');
     assert.deepEqual(a, b);
     assert.deepEqual(a.options, { dir: 'd', passphraseFile: 'f', json: true, help: false, version: false });
-    assert.deepEqual(a.command, { name: 'contacts' });
+    assert.deepEqual(a.command, { name: 'contacts', all: false });
   });
 
   it('--help and --version, with or without a command', () => {
@@ -120,8 +120,10 @@ describe('commands', () => {
     usageError(['connect', 'a', 'b'], /unexpected argument "b"/);
   });
 
-  it('contacts and chat take nothing', () => {
-    assert.deepEqual(command('contacts'), { name: 'contacts' });
+  it('contacts and chat take nothing (but contacts --all)', () => {
+    assert.deepEqual(command('contacts'), { name: 'contacts', all: false });
+    assert.deepEqual(command('contacts', '--all'), { name: 'contacts', all: true });
+    usageError(['chat', '--all'], /chat: unknown option --all/);
     assert.deepEqual(command('chat'), { name: 'chat' });
     usageError(['contacts', 'x'], /unexpected argument/);
   });

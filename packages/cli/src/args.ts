@@ -28,7 +28,8 @@ export type Command =
   | { readonly name: 'accept'; readonly contact: string }
   | { readonly name: 'decline'; readonly contact: string }
   | { readonly name: 'connect'; readonly link: string; readonly scanned: boolean }
-  | { readonly name: 'contacts' }
+  /** `--all` also lists failed contacts. */
+  | { readonly name: 'contacts'; readonly all: boolean }
   | { readonly name: 'send'; readonly contact: string; readonly text: string }
   | { readonly name: 'sync'; readonly timeoutSeconds: number; readonly idleSeconds: number }
   | { readonly name: 'history'; readonly contact: string }
@@ -233,7 +234,7 @@ const SPECS: Record<CommandWord, CommandSpec> = {
   connect: { valueFlags: [], booleanFlags: ['--scanned'] },
   accept: { valueFlags: [], booleanFlags: [] },
   decline: { valueFlags: [], booleanFlags: [] },
-  contacts: { valueFlags: [], booleanFlags: [] },
+  contacts: { valueFlags: [], booleanFlags: ['--all'] },
   send: { valueFlags: [], booleanFlags: [] },
   sync: { valueFlags: ['--timeout', '--idle'], booleanFlags: [] },
   history: { valueFlags: [], booleanFlags: [] },
@@ -312,6 +313,8 @@ function parseCommand(name: string, tokens: readonly Token[]): Command {
       return { name, link: nonEmpty(name, 'LINK', link!), scanned: args.booleans.has('--scanned') };
     }
     case 'contacts':
+      expectPositional(name, args, [], false);
+      return { name, all: args.booleans.has('--all') };
     case 'profiles':
     case 'chat':
       expectPositional(name, args, [], false);

@@ -151,9 +151,11 @@ export async function runCommand(command: OneShotCommand, context: CommandContex
       return;
     }
     case 'contacts': {
-      const contacts = agent.contacts();
+      const all = agent.contacts();
+      const contacts = command.all ? all : all.filter((c) => c.status !== 'failed');
       for (const contact of contacts) printer.emit(contactJson(contact), contactLine(contact));
-      if (contacts.length === 0) printer.note('no contacts yet: "graphchat invite" or "graphchat connect LINK"');
+      if (all.length === 0) printer.note('no contacts yet: "graphchat invite" or "graphchat connect LINK"');
+      if (contacts.length < all.length) printer.note(`${all.length - contacts.length} failed, not shown: "graphchat contacts --all" lists them`);
       return;
     }
     case 'send': {

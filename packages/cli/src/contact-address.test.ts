@@ -45,7 +45,7 @@ describe('contact address: request, accept, decline (processes, two relays)', { 
     const [bobJoined] = graphchat(bob, 'connect', address);
     const bobsAlice = bobJoined!.contact as string;
     const [carolJoined] = graphchat(carol, 'connect', address);
-    assert.deepEqual(graphchat(bob, 'contacts'), [{ contact: bobsAlice, name: '', status: 'pending', verified: false }]);
+    assert.deepEqual(graphchat(bob, 'contacts'), [{ contact: bobsAlice, name: '', status: 'pending', verified: false, channel: 'link' }]);
 
     // Alice sees both requests, once each, as pending contacts marked "request".
     const requests = events(graphchat(alice, ...SYNC), 'request');
@@ -54,8 +54,8 @@ describe('contact address: request, accept, decline (processes, two relays)', { 
     const alicesCarol = requests.find((e) => e.name === 'Carol')!.contact as string;
     const byName = (lines: Json[]) => Object.fromEntries(lines.map(({ name, ...rest }) => [name, rest]));
     assert.deepEqual(byName(graphchat(alice, 'contacts')), {
-      Bob: { contact: alicesBob, status: 'pending', verified: false, request: true },
-      Carol: { contact: alicesCarol, status: 'pending', verified: false, request: true },
+      Bob: { contact: alicesBob, status: 'pending', verified: false, channel: 'link', request: true },
+      Carol: { contact: alicesCarol, status: 'pending', verified: false, channel: 'link', request: true },
     });
 
     assert.deepEqual(graphchat(alice, 'accept', 'Bob'), [{ contact: alicesBob, accepted: true }]);
@@ -70,12 +70,16 @@ describe('contact address: request, accept, decline (processes, two relays)', { 
     }
     assert.deepEqual(connected, { alice: [[alicesBob, 'Bob']], bob: [[bobsAlice, 'Alice']] });
 
-    const contacts = graphchat(alice, 'contacts');
-    assert.deepEqual(byName(contacts), {
-      Bob: { contact: alicesBob, status: 'connected', verified: false },
-      Carol: { contact: alicesCarol, status: 'failed', verified: false },
+    // The declined request has failed: left out of `contacts`, listed by `contacts --all`.
+    assert.deepEqual(byName(graphchat(alice, 'contacts')), {
+      Bob: { contact: alicesBob, status: 'connected', verified: false, channel: 'link' },
     });
-    assert.deepEqual(graphchat(bob, 'contacts'), [{ contact: bobsAlice, name: 'Alice', status: 'connected', verified: false }]);
+    const all = byName(graphchat(alice, 'contacts', '--all'));
+    assert.deepEqual(Object.keys(all), ['Bob', 'Carol']);
+    const { failure, ...carolAsSeen } = all['Carol'] as Json;
+    assert.deepEqual(carolAsSeen, { contact: alicesCarol, status: 'failed', verified: false, channel: 'link' });
+    assert.equal(typeof failure, 'string');
+    assert.deepEqual(graphchat(bob, 'contacts'), [{ contact: bobsAlice, name: 'Alice', status: 'connected', verified: false, channel: 'link' }]);
 
     // They talk, with receipts.
     const [sent] = graphchat(alice, 'send', 'Bob', 'welcome, Bob');
@@ -86,7 +90,7 @@ describe('contact address: request, accept, decline (processes, two relays)', { 
 
     // Carol never hears back: her contact stays pending.
     graphchat(carol, ...SYNC);
-    assert.deepEqual(graphchat(carol, 'contacts'), [{ contact: carolJoined!.contact, name: '', status: 'pending', verified: false }]);
+    assert.deepEqual(graphchat(carol, 'contacts'), [{ contact: carolJoined!.contact, name: '', status: 'pending', verified: false, channel: 'link' }]);
   });
 
   it('a second profile has its own contacts and its own address', () => {
@@ -103,6 +107,6 @@ describe('contact address: request, accept, decline (processes, two relays)', { 
     graphchat(alice, 'profile', 'use', personal!.profile as string);
     const [personalAddress] = graphchat(alice, 'address');
     assert.notEqual(workAddress!.address, personalAddress!.address);
-    assert.equal(graphchat(alice, 'contacts').length, 2);
+    assert.equal(graphchat(alice, 'contacts', '--all').length, 2);
   });
 });

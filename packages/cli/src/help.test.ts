@@ -12,7 +12,7 @@ describe('help', () => {
   });
 
   it('covers the contact address, profiles and the session option', () => {
-    for (const text of ['address [--qr]', 'accept CONTACT', 'decline CONTACT', 'profile new --name N', 'profile use ID|NAME', 'profiles']) {
+    for (const text of ['contacts [--all]', 'address [--qr]', 'accept CONTACT', 'decline CONTACT', 'profile new --name N', 'profile use ID|NAME', 'profiles']) {
       assert.ok(USAGE.includes(text), text);
     }
     assert.match(helpText('init'), /--session-per-connection/);

@@ -22,7 +22,9 @@ commands:
                          address (--scanned: seen in person)
   accept CONTACT         accept a request that came through your address
   decline CONTACT        decline it (the requester is not told)
-  contacts               list contacts of the active profile
+  contacts [--all]       list contacts of the active profile: pending or
+                         connected, with how the invitation came (by link or
+                         scanned in person); --all also failed ones
   send CONTACT TEXT      queue a message (CONTACT: id or display name)
   sync [--timeout S] [--idle S]
                          talk to the relays until idle for S (default 1) seconds
@@ -50,7 +52,7 @@ const SYNOPSIS: Record<CommandWord, string> = {
   connect: 'graphchat connect LINK [--scanned]',
   accept: 'graphchat accept CONTACT',
   decline: 'graphchat decline CONTACT',
-  contacts: 'graphchat contacts',
+  contacts: 'graphchat contacts [--all]',
   send: 'graphchat send CONTACT TEXT',
   sync: 'graphchat sync [--timeout SECONDS] [--idle SECONDS]',
   history: 'graphchat history CONTACT',

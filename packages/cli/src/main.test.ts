@@ -205,9 +205,39 @@ describe('main: commands', () => {
 
   it('contacts: one line per contact', async () => {
     const result = await run(['--json', 'contacts'], { sessions: withContacts() });
-    assert.equal(result.stdout.text, '{"contact":"c1","name":"bob","status":"connected","verified":false}\n{"contact":"c2","name":"carol","status":"pending","verified":false}\n');
+    assert.equal(
+      result.stdout.text,
+      '{"contact":"c1","name":"bob","status":"connected","verified":false,"channel":"link"}\n' +
+        '{"contact":"c2","name":"carol","status":"pending","verified":false,"channel":"link"}\n',
+    );
     const human = await run(['contacts'], { sessions: withContacts() });
-    assert.equal(human.stdout.lines().length, 2);
+    assert.deepEqual(human.stdout.lines(), ['bob  connected  by link  c1', 'carol  pending  by link  c2']);
+  });
+
+  it('contacts leaves failed contacts out; --all lists them with "failure"', async () => {
+    const sessions = withContacts();
+    sessions.agent.contactList.push(
+      fakeContact('c3', 'dora', { status: 'failed', failure: 'declined', channel: 'scanned' }),
+      fakeContact('c4', 'eve', { channel: 'scanned', verified: true }),
+    );
+    const result = await run(['--json', 'contacts'], { sessions });
+    assert.deepEqual(result.stdout.json(), [
+      { contact: 'c1', name: 'bob', status: 'connected', verified: false, channel: 'link' },
+      { contact: 'c2', name: 'carol', status: 'pending', verified: false, channel: 'link' },
+      { contact: 'c4', name: 'eve', status: 'connected', verified: true, channel: 'scanned' },
+    ]);
+    const all = await run(['--json', 'contacts', '--all'], { sessions });
+    assert.deepEqual(all.stdout.json()[2], { contact: 'c3', name: 'dora', status: 'failed', verified: false, channel: 'scanned', failure: 'declined' });
+    assert.equal(all.stdout.json().length, 4);
+    const human = await run(['contacts'], { sessions });
+    assert.deepEqual(human.stdout.lines(), [
+      'bob  connected  by link  c1',
+      'carol  pending  by link  c2',
+      'eve  connected  ✓ verified  scanned in person  c4',
+      '1 failed, not shown: "graphchat contacts --all" lists them',
+    ]);
+    const humanAll = await run(['contacts', '--all'], { sessions });
+    assert.equal(humanAll.stdout.lines()[2], 'dora  failed  (declined)  scanned in person  c3');
   });
 
   it('send by name or id: {"message"}; unknown contact is NO_CONTACT', async () => {
@@ -345,9 +375,9 @@ describe('main: contact address and requests', () => {
   it('contacts mark pending requests with "request": true', async () => {
     const result = await run(['--json', 'contacts'], { sessions: withRequest() });
     assert.deepEqual(result.stdout.json(), [
-      { contact: 'c1', name: 'bob', status: 'connected', verified: false },
-      { contact: 'c2', name: 'carol', status: 'pending', verified: false },
-      { contact: 'c3', name: 'dora', status: 'pending', verified: false, request: true },
+      { contact: 'c1', name: 'bob', status: 'connected', verified: false, channel: 'link' },
+      { contact: 'c2', name: 'carol', status: 'pending', verified: false, channel: 'link' },
+      { contact: 'c3', name: 'dora', status: 'pending', verified: false, channel: 'link', request: true },
     ]);
     const human = await run(['contacts'], { sessions: withRequest() });
     assert.match(human.stdout.lines()[2]!, /^dora {2}pending {2}asks to connect/);

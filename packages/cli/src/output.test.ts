@@ -44,23 +44,33 @@ describe('JSON shapes', () => {
     assert.equal(jsonLine(contactIdJson('c1')), '{"contact":"c1"}\n');
   });
 
-  it('contacts: {"contact","name","status","verified"} and nothing else', () => {
-    for (const status of ['pending', 'connected', 'failed'] as const) {
-      const contact = fakeContact('c1', 'bob', { status, verified: status === 'connected', failure: status === 'failed' ? 'keys' : null });
+  it('contacts: {"contact","name","status","verified","channel"}, and "failure" only when failed', () => {
+    for (const status of ['pending', 'connected'] as const) {
+      const contact = fakeContact('c1', 'bob', { status, verified: status === 'connected' });
       assert.equal(
         jsonLine(contactJson(contact)),
-        `{"contact":"c1","name":"bob","status":"${status}","verified":${status === 'connected'}}\n`,
+        `{"contact":"c1","name":"bob","status":"${status}","verified":${status === 'connected'},"channel":"link"}\n`,
       );
     }
+    assert.equal(
+      jsonLine(contactJson(fakeContact('c1', 'bob', { channel: 'scanned', verified: true }))),
+      '{"contact":"c1","name":"bob","status":"connected","verified":true,"channel":"scanned"}\n',
+    );
+    const failed = fakeContact('c1', 'bob', { status: 'failed', failure: 'keys\ndo not match at emp://f:pw@h:1' });
+    assert.equal(
+      jsonLine(contactJson(failed)),
+      '{"contact":"c1","name":"bob","status":"failed","verified":false,"channel":"link","failure":"keys do not match at emp://f:***@h:1"}\n',
+    );
   });
 
   it('contacts: "request": true only for a request waiting to be accepted', () => {
     const request = fakeContact('c1', 'bob', { status: 'pending', request: true });
-    assert.equal(jsonLine(contactJson(request)), '{"contact":"c1","name":"bob","status":"pending","verified":false,"request":true}\n');
-    // Declined (failed) or accepted and connected: the four keys only.
-    assert.deepEqual(Object.keys(contactJson({ ...request, status: 'failed' })), ['contact', 'name', 'status', 'verified']);
-    assert.deepEqual(Object.keys(contactJson({ ...request, status: 'connected' })), ['contact', 'name', 'status', 'verified']);
-    assert.deepEqual(Object.keys(contactJson(fakeContact('c2', 'x', { status: 'pending' }))), ['contact', 'name', 'status', 'verified']);
+    assert.equal(jsonLine(contactJson(request)), '{"contact":"c1","name":"bob","status":"pending","verified":false,"channel":"link","request":true}\n');
+    // Declined (failed) or accepted and connected: no "request".
+    const keys = ['contact', 'name', 'status', 'verified', 'channel'];
+    assert.deepEqual(Object.keys(contactJson({ ...request, status: 'failed' })), [...keys, 'failure']);
+    assert.deepEqual(Object.keys(contactJson({ ...request, status: 'connected' })), keys);
+    assert.deepEqual(Object.keys(contactJson(fakeContact('c2', 'x', { status: 'pending' }))), keys);
   });
 
   it('address, accept, decline', () => {
@@ -159,9 +169,11 @@ describe('human lines', () => {
 
   it('contacts show status, verification and unread', () => {
     const line = contactLine(fakeContact('c1', 'bob', { verified: true }), 2);
-    assert.match(line, /^bob {2}connected {2}✓ verified {2}\[2 unread\] {2}c1$/);
-    assert.match(contactLine(fakeContact('c2', '', { status: 'pending' })), /^\(unnamed c2\) {2}pending {2}c2$/);
-    assert.equal(contactLine(fakeContact('c3', 'dora', { status: 'pending', request: true })), 'dora  pending  asks to connect (accept or decline)  c3');
+    assert.match(line, /^bob {2}connected {2}✓ verified {2}\[2 unread\] {2}by link {2}c1$/);
+    assert.match(contactLine(fakeContact('c2', '', { status: 'pending' })), /^\(unnamed c2\) {2}pending {2}by link {2}c2$/);
+    assert.equal(contactLine(fakeContact('c3', 'dora', { status: 'pending', request: true })), 'dora  pending  asks to connect (accept or decline)  by link  c3');
+    assert.equal(contactLine(fakeContact('c4', 'eve', { channel: 'scanned', verified: true })), 'eve  connected  ✓ verified  scanned in person  c4');
+    assert.equal(contactLine(fakeContact('c5', 'fay', { status: 'failed', failure: 'declined' })), 'fay  failed  (declined)  by link  c5');
   });
 
   it('history lines carry ticks', () => {

@@ -33,10 +33,22 @@ export function isOpenRequest(contact: Pick<ContactInfo, 'request' | 'status'>):
   return contact.request && contact.status === 'pending';
 }
 
-/** The four keys of the scriptable interface, and `"request": true` only for a request waiting to be accepted. */
+/**
+ * The four keys of the scriptable interface, how the invitation travelled
+ * ("channel": "link" or "scanned"), `"request": true` only for a request
+ * waiting to be accepted, and "failure" only for a failed contact (which
+ * `contacts` lists only with --all: the interface allows pending|connected).
+ */
 export function contactJson(contact: ContactInfo): object {
-  const json = { contact: contact.id, name: contact.name, status: contact.status, verified: contact.verified };
-  return isOpenRequest(contact) ? { ...json, request: true } : json;
+  return {
+    contact: contact.id,
+    name: contact.name,
+    status: contact.status,
+    verified: contact.verified,
+    channel: contact.channel,
+    ...(isOpenRequest(contact) ? { request: true } : {}),
+    ...(contact.status === 'failed' ? { failure: hideRelayPasswords(oneLine(contact.failure ?? 'unknown')) } : {}),
+  };
 }
 
 export function acceptedJson(contactId: string): object {
@@ -140,9 +152,9 @@ export function contactLine(contact: ContactInfo, unread = 0): string {
   const parts = [displayName(contact), contact.status];
   if (isOpenRequest(contact)) parts.push('asks to connect (accept or decline)');
   if (contact.verified) parts.push('✓ verified');
-  if (contact.status === 'failed' && contact.failure !== null) parts.push(`(${oneLine(contact.failure)})`);
+  if (contact.status === 'failed' && contact.failure !== null) parts.push(`(${hideRelayPasswords(oneLine(contact.failure))})`);
   if (unread > 0) parts.push(`[${unread} unread]`);
-  parts.push(contact.id);
+  parts.push(contact.channel === 'scanned' ? 'scanned in person' : 'by link', contact.id);
   return parts.join('  ');
 }
 

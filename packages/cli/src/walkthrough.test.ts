@@ -63,8 +63,8 @@ describe('walkthrough: two terminal clients on two relays', () => {
     const aliceContacts = graphchat(alice, 'contacts');
     assert.equal(aliceContacts.length, 1);
     const { contact: alicesBob, ...bobAsSeen } = aliceContacts[0]!;
-    assert.deepEqual(bobAsSeen, { name: 'Bob', status: 'connected', verified: false });
-    assert.deepEqual(graphchat(bob, 'contacts'), [{ contact: bobsAlice, name: 'Alice', status: 'connected', verified: false }]);
+    assert.deepEqual(bobAsSeen, { name: 'Bob', status: 'connected', verified: false, channel: 'link' });
+    assert.deepEqual(graphchat(bob, 'contacts'), [{ contact: bobsAlice, name: 'Alice', status: 'connected', verified: false, channel: 'link' }]);
 
     const [sentByAlice] = graphchat(alice, 'send', 'Bob', 'Hi Bob');
     const [sentByBob] = graphchat(bob, 'send', bobsAlice, 'Hi Alice');
