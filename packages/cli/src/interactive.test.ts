@@ -33,6 +33,13 @@ describe('interactive chat', () => {
     assert.deepEqual(agent.calls, ['start', 'stop']);
   });
 
+  it('greets with the own name made printable', async () => {
+    const agent = new FakeAgent();
+    agent.createProfile({ displayName: 'ali\x1b[2Jce\u202e', relays: ['emp://f@h:1'] });
+    const printed = await chat(agent, []);
+    assert.match(printed, /graphchat: ali\ufffd\[2Jce\ufffd\. \/help/);
+  });
+
   it('/open shows recent history; plain text goes to the open conversation', async () => {
     const agent = agentWithContacts();
     agent.messages.set('c1', [{ id: 'm0', direction: 'received', text: 'earlier', status: 'received', timestamp: 0, seq: 1 }]);

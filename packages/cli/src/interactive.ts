@@ -82,7 +82,7 @@ export class ChatUi {
           .then(() => resolve());
       });
       const profile = this.agent.activeProfile();
-      this.say(`graphchat: ${profile.profile.displayName}. /help lists the commands.`);
+      this.say(`graphchat: ${printable(profile.profile.displayName)}. /help lists the commands.`);
       this.listContacts();
       this.agent.start().catch((error: unknown) => this.say(`error: ${errorText(error)}`));
       this.prompt();

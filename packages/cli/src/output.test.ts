@@ -23,6 +23,7 @@ import {
   printable,
   profileJson,
   profileListJson,
+  profileLines,
   profileListLine,
   verifiedJson,
 } from './output.js';
@@ -155,6 +156,35 @@ describe('human lines', () => {
     assert.equal(eventLine({ event: 'message', contact: 'c1', message: 'm', text: '\x1b]0;pwned\x07', timestamp: 0 }, names), 'bob: \ufffd]0;pwned\ufffd');
     assert.doesNotMatch(historyLine({ id: 'm', direction: 'received', text: 'x\x1b[1A', status: 'received', timestamp: 0, seq: 1 }, 'bob'), /\x1b/);
     assert.doesNotMatch(contactLine(fakeContact('c9', 'ev\x1bil')), /\x1b/);
+  });
+
+  it('bidi controls from a contact never reach the terminal (no reordered or disguised names and texts)', () => {
+    const bidi = ['\u202a', '\u202b', '\u202c', '\u202d', '\u202e', '\u2066', '\u2067', '\u2068', '\u2069', '\u200e', '\u200f'];
+    assert.equal(printable(bidi.join('')), '\ufffd'.repeat(bidi.length));
+    // Other non-ASCII text stays, right-to-left script included.
+    assert.equal(printable('שלום, zoë 👋 \u200d'), 'שלום, zoë 👋 \u200d');
+    const bidiPattern = /[\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+    assert.equal(eventLine({ event: 'message', contact: 'c1', message: 'm', text: 'pay \u202e0001\u202c now', timestamp: 0 }, names), 'bob: pay \ufffd0001\ufffd now');
+    assert.doesNotMatch(eventLine({ event: 'request', contact: 'c7', name: 'ad\u2067min\u2069' }, names), bidiPattern);
+    assert.doesNotMatch(historyLine({ id: 'm', direction: 'received', text: '\u200fx', status: 'received', timestamp: 0, seq: 1 }, 'bob'), bidiPattern);
+    assert.doesNotMatch(contactLine(fakeContact('c9', 'evil\u202egnp.exe')), bidiPattern);
+    assert.doesNotMatch(profileListLine({ id: 'p1', profile: { displayName: '\u202ework' }, relays: [], sessionPerConnection: false, createdAt: 0 }, true), bidiPattern);
+  });
+
+  it('own-profile lines are printable too', () => {
+    const profile: ProfileRecord = {
+      id: 'p1',
+      profile: { displayName: 'ali\x1b[2Jce\u202e', fullName: 'A\u2066B\x07', status: 'away\x1b]0;x\x07 \u200f' },
+      relays: ['emp://f:pw@h:1'],
+      sessionPerConnection: false,
+      createdAt: 0,
+    };
+    assert.deepEqual(profileLines(profile).slice(0, 4), [
+      'name: ali\ufffd[2Jce\ufffd',
+      'full name: A\ufffdB\ufffd',
+      'status: away\ufffd]0;x\ufffd \ufffd',
+      'relays: emp://f:***@h:1',
+    ]);
   });
 
   it('relay passwords are not shown', () => {

@@ -113,11 +113,13 @@ export function formatTime(ms: number): string {
 
 /**
  * Text from a contact made safe to print on a terminal: control characters
- * (escape sequences could move the cursor or rewrite earlier lines) become
- * U+FFFD; line breaks and tabs stay.
+ * (escape sequences could move the cursor or rewrite earlier lines) and
+ * Unicode bidi controls (embeddings, overrides, isolates and the LRM/RLM
+ * marks, which could make a name or text display as something else or
+ * reorder the rest of the line) become U+FFFD; line breaks and tabs stay.
  */
 export function printable(text: string): string {
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '\ufffd');
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '\ufffd');
 }
 
 /** A relay address without its access password. */
@@ -166,11 +168,11 @@ export function historyLine(item: HistoryItem, peerName: string): string {
 
 export function profileLines(profile: ProfileRecord): string[] {
   const p = profile.profile;
-  const lines = [`name: ${p.displayName}`];
-  if (p.fullName !== undefined) lines.push(`full name: ${p.fullName}`);
-  if (p.status !== undefined) lines.push(`status: ${p.status}`);
+  const lines = [`name: ${printable(p.displayName)}`];
+  if (p.fullName !== undefined) lines.push(`full name: ${printable(p.fullName)}`);
+  if (p.status !== undefined) lines.push(`status: ${printable(p.status)}`);
   if (p.image !== undefined) lines.push(`image: ${p.image.length} bytes`);
-  lines.push(`relays: ${profile.relays.map(hideRelayPassword).join(' ')}`);
+  lines.push(`relays: ${profile.relays.map((relay) => printable(hideRelayPassword(relay))).join(' ')}`);
   if (profile.sessionPerConnection) lines.push('one relay session per contact');
   lines.push(`id: ${profile.id}`);
   return lines;
