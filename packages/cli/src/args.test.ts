@@ -62,6 +62,23 @@ describe('global options', () => {
     usageError(['sync', '--dir', 'x'], /--dir is a global option/);
   });
 
+  it('the suggestion moves the option, with its value, before the command', () => {
+    const message = (...argv: string[]) => {
+      try {
+        parse(...argv);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error('no usage error');
+    };
+    assert.equal(message('contacts', '--dir', 'alice'), '--dir is a global option: put it before the command (graphchat --dir alice contacts)');
+    assert.equal(message('contacts', '--dir=alice'), '--dir is a global option: put it before the command (graphchat --dir alice contacts)');
+    assert.equal(message('contacts', '--json'), '--json is a global option: put it before the command (graphchat --json contacts)');
+    assert.match(message('send', 'bob', 'hi', '--passphrase-file', 'my pass'), /\(graphchat --passphrase-file 'my pass' send \.\.\.\)$/);
+    assert.match(message('profile', 'new', '--dir', '/tmp/a', '--name', 'x'), /\(graphchat --dir \/tmp\/a profile new \.\.\.\)$/);
+    assert.match(message('contacts', '--dir'), /\(graphchat --dir DIR contacts\)$/);
+  });
+
   it('unknown options, missing values', () => {
     usageError(['--verbose', 'contacts'], /unknown option --verbose/);
     usageError(['--dir'], /--dir needs a value/);

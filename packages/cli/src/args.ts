@@ -182,12 +182,32 @@ function parseCommandArgs(command: string, tokens: readonly Token[], spec: Comma
     } else if (spec.booleanFlags.includes(flag)) {
       booleans.add(flag);
     } else if (GLOBAL_FLAGS.has(flag)) {
-      throw usage(`${flag} is a global option: put it before the command (graphchat ${flag} ${command} ...)`);
+      throw usage(`${flag} is a global option: put it before the command (${globalFirst(command, tokens, i)})`);
     } else {
       throw usage(`${command}: unknown option ${flag}`);
     }
   }
   return { values, booleans, positional, help };
+}
+
+/** A word as typed in a shell: quoted when it holds anything but plain characters. */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./~-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The suggestion for a global option found at tokens[at], after `command`:
+ * the option (with its value, for --dir and --passphrase-file) moved before
+ * the command, e.g. `graphchat --dir alice contacts`; "..." stands for the
+ * command's other arguments, if it has any.
+ */
+function globalFirst(command: string, tokens: readonly Token[], at: number): string {
+  const flag = tokens[at]!.text;
+  const takesValue = flag === '--dir' || flag === '--passphrase-file';
+  const value = takesValue ? tokens[at + 1] : undefined;
+  const option = !takesValue ? flag : value === undefined || value.flag ? `${flag} ${flag === '--dir' ? 'DIR' : 'F'}` : `${flag} ${shellWord(value.text)}`;
+  const used = takesValue && value !== undefined && !value.flag ? 2 : 1;
+  return `graphchat ${option} ${command}${tokens.length > used ? ' ...' : ''}`;
 }
 
 function single(args: CommandArgs, flag: string): string | null {
