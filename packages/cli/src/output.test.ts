@@ -149,6 +149,7 @@ describe('human lines', () => {
     assert.match(eventLine({ event: 'failed', contact: 'c1', reason: 'x' }, names), /connection with bob failed: x/);
     assert.match(eventLine({ event: 'rejected', contact: null, reason: 'forged' }, names), /^rejected a message: forged$/);
     assert.equal(eventLine({ event: 'request', contact: 'c7', name: 'dora' }, names), 'dora asks to connect: graphchat accept c7');
+    assert.equal(eventLine({ event: 'accepted', contact: 'c7', name: 'dora' }, names), 'dora joined through your invitation: connected once they sync');
   });
 
   it('control characters from a contact never reach the terminal', () => {

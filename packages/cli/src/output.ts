@@ -190,6 +190,8 @@ export function eventLine(event: AgentEvent, nameOf: (contactId: string) => stri
       return `connected to ${event.name !== '' ? printable(event.name) : nameOf(event.contact)}`;
     case 'request':
       return `${printable(event.name)} asks to connect: graphchat accept ${event.contact}`;
+    case 'accepted':
+      return `${printable(event.name)} joined through your invitation: connected once they sync`;
     case 'message':
       return `${nameOf(event.contact)}: ${printable(event.text)}`;
     case 'sent':

@@ -56,7 +56,7 @@ describe('walkthrough: two terminal clients on two relays', () => {
     const bobsAlice = joined!.contact as string;
 
     // Alice takes the confirmation and replies; Bob secures his queues and says hello; Alice is connected.
-    graphchat(alice, 'sync');
+    assert.deepEqual(events(graphchat(alice, 'sync'), 'accepted').map((e) => e.name), ['Bob']);
     assert.deepEqual(events(graphchat(bob, 'sync'), 'connected').map((e) => e.name), ['Alice']);
     assert.deepEqual(events(graphchat(alice, 'sync'), 'connected').map((e) => e.name), ['Bob']);
 

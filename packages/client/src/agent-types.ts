@@ -38,6 +38,8 @@ export interface HistoryItem {
 }
 
 export type AgentEvent =
+  /** The inviter took a joiner's confirmation and replied; 'connected' follows when the joiner's hello arrives. */
+  | { readonly event: 'accepted'; readonly contact: string; readonly name: string }
   | { readonly event: 'connected'; readonly contact: string; readonly name: string }
   | { readonly event: 'message'; readonly contact: string; readonly message: string; readonly text: string; readonly timestamp: number }
   | { readonly event: 'sent'; readonly contact: string; readonly message: string }

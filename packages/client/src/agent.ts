@@ -944,7 +944,7 @@ export class Agent {
       enqueueSealed(this.store, reply, null, false, accepted.body);
       this.store.putConnection(reply.connection);
     });
-    return ctx.events;
+    return [{ event: 'accepted', contact: connection.id, name: accepted.reply.connection.peerProfile?.displayName ?? '' }];
   }
 
   // ---- helpers ----
