@@ -159,12 +159,6 @@ export interface AcceptedConfirmation {
   readonly body: Uint8Array;
 }
 
-/**
- * The inviter's side of §7.3: agree, decrypt and verify the confirmation,
- * then seal the reply. Throws HandshakeRejected when the confirmation does
- * not decrypt or verify with the keys it carries: a relay that substituted
- * or injected keys ends here, and the invitation stays open for the real joiner.
- */
 /** Agrees on the keys of a confirmation body and opens the envelope inside; throws HandshakeRejected. */
 function openConfirmation(
   crypto: Crypto,
@@ -188,6 +182,12 @@ function openConfirmation(
   }
 }
 
+/**
+ * The inviter's side of §7.3: agree, decrypt and verify the confirmation,
+ * then seal the reply. Throws HandshakeRejected when the confirmation does
+ * not decrypt or verify with the keys it carries: a relay that substituted
+ * or injected keys ends here, and the invitation stays open for the real joiner.
+ */
 export function acceptConfirmation(
   crypto: Crypto,
   connection: ConnectionRecord,
