@@ -1,0 +1,183 @@
+/**
+ * Sending outbox items to relays: per queue in order with a few in flight,
+ * failures retried after backoff, and what relays accepted recorded in
+ * batches.
+ */
+import { toHex } from '@graphchat/core';
+import type { AgentContext } from './agent-context.js';
+import type { AgentEvent } from './agent-types.js';
+import { backoffMs } from './outbox.js';
+import { RelayClientError } from './relay-client.js';
+import { relayKey } from './relay-pool.js';
+import { groupOf } from './sessions.js';
+import type { ConnectionRecord, OutboxRecord } from './store.js';
+
+/** Outbox items in flight per queue: the relay keeps their order (EMP §5.3), so pipelining is safe. */
+const MAX_IN_FLIGHT_PER_QUEUE = 16;
+
+/** Identifies the queue an outbox item goes to; computed once per item, as the work loop asks on every pass. */
+const queueKeys = new WeakMap<OutboxRecord, string>();
+function queueKey(item: OutboxRecord): string {
+  let key = queueKeys.get(item);
+  if (key === undefined) {
+    key = `${relayKey(item.relay)} ${toHex(item.senderId)}`;
+    queueKeys.set(item, key);
+  }
+  return key;
+}
+
+export interface DispatcherOptions {
+  /** Whether a connection's items wait for KEY on its own queues (QueueSecurer.awaitsOwnKeys). */
+  readonly awaitsOwnKeys: (connection: ConnectionRecord) => boolean;
+  /** Runs the work loop again: each finished send may free its queue for the next item. */
+  readonly kick: () => void;
+}
+
+export class OutboxDispatcher {
+  /** Outbox item ids being sent, and per queue how many. */
+  private readonly inFlight = new Set<number>();
+  private readonly inFlightPerQueue = new Map<string, number>();
+  /** Outbox items that failed, by id: retried after backoff (in memory: a restart retries at once). */
+  private readonly deferred = new Map<number, { failures: number; until: number }>();
+  /** Outbox items a relay accepted, not yet recorded (recordAccepted). */
+  private accepted: OutboxRecord[] = [];
+
+  constructor(
+    private readonly ctx: AgentContext,
+    private readonly options: DispatcherOptions,
+  ) {}
+
+  /**
+   * Sends outbox items: per queue in id order, up to MAX_IN_FLIGHT_PER_QUEUE at once, none before an earlier one that waits.
+   * Returns when the first deferred item is due again (Infinity if none is).
+   */
+  dispatchOutbox(): number {
+    const { store } = this.ctx;
+    // Items a relay accepted are still in the outbox until recorded; they must not go again.
+    this.recordAccepted();
+    const now = this.ctx.now();
+    const blocked = new Set<string>();
+    let wakeAt = Infinity;
+    for (const item of store.listOutbox()) {
+      const key = queueKey(item);
+      if (blocked.has(key) || this.inFlight.has(item.id)) continue;
+      const connection = store.getConnection(item.connectionId);
+      if (connection !== null && this.options.awaitsOwnKeys(connection)) {
+        blocked.add(key);
+        continue;
+      }
+      const deferred = this.deferred.get(item.id);
+      if (deferred !== undefined && deferred.until > now) {
+        blocked.add(key);
+        wakeAt = Math.min(wakeAt, deferred.until);
+        continue;
+      }
+      if ((this.inFlightPerQueue.get(key) ?? 0) >= MAX_IN_FLIGHT_PER_QUEUE) {
+        blocked.add(key);
+        continue;
+      }
+      void this.dispatch(item);
+    }
+    return wakeAt;
+  }
+
+  /** Sends a new connection's outbox items at once, so that a refusal shows in the call that caused it. */
+  async sendNow(connectionId: string): Promise<void> {
+    const items = this.ctx.store.listOutbox().filter((item) => item.connectionId === connectionId);
+    await Promise.all(items.map((item) => this.dispatch(item)));
+    this.recordAccepted();
+  }
+
+  /** Ends the backoff of the items waiting for `relay`. */
+  retryRelay(relay: string): void {
+    for (const item of this.ctx.store.listOutbox()) if (relayKey(item.relay) === relayKey(relay)) this.deferred.delete(item.id);
+  }
+
+  /** Sends one outbox item and records the outcome. */
+  private async dispatch(item: OutboxRecord): Promise<void> {
+    const { store, pool, activity } = this.ctx;
+    const connection = store.getConnection(item.connectionId);
+    if (connection === null) return;
+    const key = queueKey(item);
+    this.inFlight.add(item.id);
+    this.inFlightPerQueue.set(key, (this.inFlightPerQueue.get(key) ?? 0) + 1);
+    try {
+      // An open session is used without a wait, so the items of one pass share blocks (EMP §5.3).
+      const session = pool.session(item.relay, groupOf(store, connection));
+      const client = session.isUp ? session.client : await activity.track(session.open());
+      if (client === null) return this.defer(item);
+      let response;
+      try {
+        response = await activity.track(client.command(item.senderId, { type: 'SEND', body: item.body }, item.senderSecretKey));
+      } catch (error) {
+        if (!(error instanceof RelayClientError)) throw error;
+        // A relay that holds a connection open but stops answering counts as down, so its session is reopened.
+        if (error.code === 'TIMEOUT') client.close();
+        return this.defer(item);
+      }
+      if (response.type === 'OK') {
+        this.accepted.push(item);
+        return;
+      }
+      const code = response.type === 'ERR' ? response.code : response.type;
+      if (code === 'AUTH' && item.senderSecretKey === null) return this.refusedUnsigned(item);
+      if (code === 'AUTH' || code === 'QUOTA' || code === 'INTERNAL') return this.defer(item); // The peer hasn't secured the queue yet, or it is full.
+      store.transaction(() => store.deleteOutbox(item.id));
+      this.ctx.emit([{ event: 'rejected', contact: item.connectionId, reason: `relay refused a message: ${code}` }]);
+    } finally {
+      this.inFlight.delete(item.id);
+      const left = (this.inFlightPerQueue.get(key) ?? 1) - 1;
+      if (left > 0) this.inFlightPerQueue.set(key, left);
+      else this.inFlightPerQueue.delete(key);
+      this.options.kick();
+    }
+  }
+
+  private defer(item: OutboxRecord): void {
+    const failures = (this.deferred.get(item.id)?.failures ?? 0) + 1;
+    this.deferred.set(item.id, { failures, until: this.ctx.now() + backoffMs(failures) });
+  }
+
+  /** Records the items relays have accepted since the last call, in one transaction. */
+  recordAccepted(): void {
+    if (this.accepted.length === 0) return;
+    const { store } = this.ctx;
+    const items = this.accepted;
+    this.accepted = [];
+    const events: AgentEvent[] = [];
+    store.transaction(() => {
+      for (const item of items) {
+        this.deferred.delete(item.id);
+        store.deleteOutbox(item.id);
+        if (item.messageId === null) continue;
+        const message = store.getMessage(item.messageId);
+        if (message === null || message.status !== 'queued') continue;
+        store.putMessage({ ...message, status: 'sent' });
+        if (message.kind === 'text') events.push({ event: 'sent', contact: item.connectionId, message: message.id });
+      }
+    });
+    this.ctx.emit(events);
+  }
+
+  /**
+   * An unsigned SEND refused with AUTH: the queue is secured already, so the
+   * invitation was used by someone else (or the queue is gone). When no relay
+   * took the confirmation, the join fails.
+   */
+  private refusedUnsigned(item: OutboxRecord): void {
+    const { store } = this.ctx;
+    const events: AgentEvent[] = [];
+    store.transaction(() => {
+      store.deleteOutbox(item.id);
+      const connection = store.getConnection(item.connectionId);
+      if (connection === null || connection.status !== 'joining') return;
+      const others = store.listOutbox().some((other) => other.connectionId === connection.id && other.senderSecretKey === null);
+      const message = item.messageId === null ? null : store.getMessage(item.messageId);
+      if (others || message?.status !== 'queued') return;
+      const failure = 'this invitation was already used';
+      store.putConnection({ ...connection, status: 'failed', failure });
+      events.push({ event: 'failed', contact: connection.id, reason: failure });
+    });
+    this.ctx.emit(events);
+  }
+}

@@ -1,0 +1,213 @@
+/**
+ * The receive path: a message pushed by a relay is opened, decrypted,
+ * verified, held for a gap or delivered, and stored with what it causes;
+ * only then is it acknowledged. Confirmations and contact-address requests
+ * arrive here too.
+ */
+import { decodeQueueBody, encodeInvitation, formatInvitationLink, RatchetError, toHex, ZERO_HASH } from '@graphchat/core';
+import { inboundContext, newId, type AgentContext } from './agent-context.js';
+import type { AgentEvent } from './agent-types.js';
+import { decryptEnvelope, verifyEnvelope } from './conversation.js';
+import { acceptConfirmation, HandshakeRejected, openRequest } from './handshake.js';
+import { deliverEnvelope, storeSentHandshake } from './inbound.js';
+import { enqueueSealed } from './outbox.js';
+import { ackMessage, openMessage } from './queue.js';
+import type { Push } from './relay-client.js';
+import type { PoolSession } from './relay-pool.js';
+import { asRecipientQueue } from './sessions.js';
+import type { ConnectionRecord, ReceiveQueueRecord } from './store.js';
+
+/** Requests at a contact address waiting for the user's answer, at most (per profile). */
+const MAX_PENDING_REQUESTS = 100;
+/** Envelopes held for a gap before them, at most (per connection): what a peer can make this side store unseen. */
+const MAX_HELD = 1000;
+
+export class Receiver {
+  /** Receive queues by recipient id (hex). */
+  private readonly queueIndex = new Map<string, { connectionId: string; index: number }>();
+
+  /** `kick` runs the work loop, as what was received may call for receipts or replies. */
+  constructor(
+    private readonly ctx: AgentContext,
+    private readonly kick: () => void,
+  ) {}
+
+  indexQueues(connection: ConnectionRecord): void {
+    connection.receiveQueues.forEach((queue, index) => this.queueIndex.set(toHex(queue.recipientId), { connectionId: connection.id, index }));
+  }
+
+  received(session: PoolSession, push: Push): void {
+    const { store, activity } = this.ctx;
+    activity.touch();
+    const recipientHex = toHex(push.recipientId);
+    if (push.response.type === 'END') {
+      session.subscribed.delete(recipientHex);
+      return;
+    }
+    const { msgId, encryptedBody } = push.response;
+    const ref = this.queueIndex.get(recipientHex);
+    const connection = ref === undefined ? null : store.getConnection(ref.connectionId);
+    const queue = ref === undefined ? undefined : connection?.receiveQueues[ref.index];
+    if (connection === null || queue === undefined) return;
+    let events: AgentEvent[];
+    try {
+      events = receive(this.ctx, connection, queue, msgId, encryptedBody);
+    } catch (error) {
+      // Not the message's fault (a store failure, say): nothing was stored, so it is not acknowledged, and the
+      // relay delivers it again on the next subscription. Bad input never gets here; receive() rejects it.
+      this.ctx.emit([{ event: 'rejected', contact: connection.id, reason: `not stored, to be delivered again: ${(error as Error).message}` }]);
+      return;
+    }
+    this.ctx.emit(events);
+    // Acknowledged only now that everything it caused is stored: a crash before this line means redelivery, not loss.
+    const client = session.client;
+    if (client !== null) void activity.track(ackMessage(client, asRecipientQueue(queue), msgId).catch(() => {}));
+    this.kick();
+  }
+}
+
+function receive(ctx: AgentContext, connection: ConnectionRecord, queue: ReceiveQueueRecord, msgId: Uint8Array, encryptedBody: Uint8Array): AgentEvent[] {
+  const { store, crypto } = ctx;
+  const reject = (reason: string): AgentEvent[] => [{ event: 'rejected', contact: connection.id, reason }];
+  if (connection.status === 'failed') return [];
+  let body;
+  try {
+    body = decodeQueueBody(openMessage(crypto, asRecipientQueue(queue), msgId, encryptedBody).body);
+  } catch (error) {
+    return reject(`unreadable message: ${(error as Error).message}`);
+  }
+  if (body.type === 'confirmation') return receiveConfirmation(ctx, connection, body);
+  if (connection.ratchet === null) return reject('message before the handshake');
+
+  let decrypted;
+  try {
+    decrypted = decryptEnvelope(crypto, connection, body.header, body.ciphertext);
+  } catch (error) {
+    // The same message from another relay, or after a crash before ACK: already shown once.
+    if (error instanceof RatchetError && error.code === 'DUPLICATE_OR_OLD') return [];
+    return reject(`message rejected: ${(error as Error).message}`);
+  }
+  let verified;
+  try {
+    verified = verifyEnvelope(crypto, decrypted.connection, decrypted.signed);
+  } catch (error) {
+    return reject(`message rejected: ${(error as Error).message}`);
+  }
+  const { envelope } = verified;
+  if (envelope.seq <= connection.lastReceivedSeq) return [];
+  if (envelope.seq > connection.lastReceivedSeq + MAX_HELD) {
+    // A signed envelope, so the peer's doing: a gap this wide is no delay through one relay but a broken or hostile client.
+    return reject(`envelope ${envelope.seq} is more than ${MAX_HELD} ahead of the last one received`);
+  }
+  const inbound = inboundContext(ctx, ctx.now());
+  store.transaction(() => {
+    if (envelope.seq > connection.lastReceivedSeq + 1) {
+      // A gap: an earlier envelope is still on its way through another relay. Hold this one until it arrives.
+      store.putHeld(connection.id, envelope.seq, decrypted.signed);
+      store.putConnection(decrypted.connection);
+      return;
+    }
+    let current = deliverEnvelope(inbound, decrypted.connection, envelope, decrypted.signed, verified.hash);
+    for (let held = store.takeHeld(current.id, current.lastReceivedSeq + 1); held !== null; held = store.takeHeld(current.id, current.lastReceivedSeq + 1)) {
+      const next = verifyEnvelope(crypto, current, held);
+      current = deliverEnvelope(inbound, current, next.envelope, held, next.hash);
+    }
+    store.putConnection(current);
+  });
+  return inbound.events;
+}
+
+/**
+ * A request at a contact address (§7.6) becomes a pending contact. The
+ * same request again (a copy through another relay, or a replay) is
+ * recognised by its invitation and dropped.
+ */
+function receiveRequest(ctx: AgentContext, address: ConnectionRecord, body: Parameters<typeof openRequest>[2]): AgentEvent[] {
+  const { store, crypto } = ctx;
+  let request;
+  try {
+    request = openRequest(crypto, address, body);
+  } catch (error) {
+    if (error instanceof HandshakeRejected) return [{ event: 'rejected', contact: null, reason: error.message }];
+    throw error;
+  }
+  const seen = `request ${toHex(crypto.sha256(encodeInvitation(request.invitation)))}`;
+  if (store.getMeta(seen) !== null) return [];
+  const pending = store.listConnections(address.profileId).filter((c) => c.status === 'request').length;
+  if (pending >= MAX_PENDING_REQUESTS) {
+    // Anyone with the address can ask; a flood must not grow the store without bound.
+    return [{ event: 'rejected', contact: null, reason: `request dropped: ${MAX_PENDING_REQUESTS} requests already wait for an answer` }];
+  }
+  const id = newId(crypto);
+  const now = ctx.now();
+  const noKey = new Uint8Array(0);
+  store.transaction(() => {
+    store.setMeta(seen, id);
+    store.putConnection({
+      id,
+      profileId: address.profileId,
+      role: 'joiner',
+      status: 'request',
+      peerProfile: request.profile,
+      channel: 'link',
+      codeVerified: false,
+      invitationLink: formatInvitationLink(request.invitation),
+      agreementSecrets: null,
+      associatedData: null,
+      ratchet: null,
+      // Keys are drawn when the request is accepted and its invitation joined.
+      signingPublicKey: noKey,
+      signingSecretKey: noKey,
+      peerSigningKey: null,
+      receiveQueues: [],
+      sendQueues: [],
+      lastSentSeq: 0,
+      lastSentHash: ZERO_HASH,
+      lastReceivedSeq: 0,
+      lastReceivedHash: ZERO_HASH,
+      createdAt: now,
+      failure: null,
+      receiptsDue: [],
+    });
+  });
+  return [{ event: 'request', contact: id, name: request.profile.displayName }];
+}
+
+function receiveConfirmation(ctx: AgentContext, connection: ConnectionRecord, body: Parameters<typeof acceptConfirmation>[2]): AgentEvent[] {
+  const { store, crypto } = ctx;
+  if (connection.status === 'address') return receiveRequest(ctx, connection, body);
+  // The same confirmation through the invitation's other relays: already accepted.
+  if (connection.status !== 'invited' && connection.status !== 'requested') return [];
+  const profile = store.getProfile(connection.profileId);
+  if (profile === null) return [];
+  const now = ctx.now();
+  let accepted;
+  try {
+    accepted = acceptConfirmation(crypto, connection, body, profile.profile, now);
+  } catch (error) {
+    if (error instanceof HandshakeRejected) return [{ event: 'rejected', contact: connection.id, reason: error.message }];
+    throw error;
+  }
+  const inbound = inboundContext(ctx, now);
+  store.transaction(() => {
+    store.putMessage({
+      id: newId(crypto),
+      connectionId: connection.id,
+      direction: 'received',
+      kind: 'handshake',
+      seq: 1,
+      text: '',
+      timestamp: accepted.received.timestamp,
+      localTime: now,
+      status: 'received',
+      envelope: accepted.received.signed,
+      hash: accepted.received.hash,
+    });
+    const reply = accepted.reply;
+    storeSentHandshake(inbound, connection.id, reply.envelope.seq, reply.signed, reply.hash);
+    // The joiner's queues are not secured until it has the reply: it goes unsigned.
+    enqueueSealed(store, reply, null, false, accepted.body);
+    store.putConnection(reply.connection);
+  });
+  return [{ event: 'accepted', contact: connection.id, name: accepted.reply.connection.peerProfile?.displayName ?? '' }];
+}

@@ -1,0 +1,99 @@
+/**
+ * The relay sessions the agent's connections use: which ones, subscribing
+ * their receive queues there, and creating new receive queues.
+ */
+import { parseRelayAddress, toHex } from '@graphchat/core';
+import type { AgentContext } from './agent-context.js';
+import { AgentError } from './agent-types.js';
+import { createQueue, QueueError, type RecipientQueue } from './queue.js';
+import { relayKey, type PoolSession } from './relay-pool.js';
+import type { AgentStore, ConnectionRecord, ProfileRecord, ReceiveQueueRecord } from './store.js';
+
+/** The session group of a connection: its profile's, or its own when the profile asks for a session per connection. */
+export function groupOf(store: AgentStore, connection: ConnectionRecord): string {
+  const profile = store.getProfile(connection.profileId);
+  return profile?.sessionPerConnection ? `connection ${connection.id}` : `profile ${connection.profileId}`;
+}
+
+export function asRecipientQueue(queue: ReceiveQueueRecord): RecipientQueue {
+  return {
+    recipientId: queue.recipientId,
+    senderId: queue.senderId,
+    recipientKey: { publicKey: queue.recipientPublicKey, secretKey: queue.recipientSecretKey },
+    secret: queue.secret,
+  };
+}
+
+export function sessionsInUse(ctx: AgentContext): PoolSession[] {
+  const { store, pool } = ctx;
+  const sessions = new Set<PoolSession>();
+  for (const connection of store.listConnections()) {
+    if (connection.status === 'failed') continue;
+    const group = groupOf(store, connection);
+    for (const queue of connection.receiveQueues) sessions.add(pool.session(queue.relay, group));
+  }
+  for (const item of store.listOutbox()) {
+    const connection = store.getConnection(item.connectionId);
+    if (connection !== null) sessions.add(pool.session(item.relay, groupOf(store, connection)));
+  }
+  return [...sessions];
+}
+
+export function subscribeConnection(ctx: AgentContext, connection: ConnectionRecord): void {
+  const group = groupOf(ctx.store, connection);
+  for (const queue of connection.receiveQueues) void subscribeSession(ctx, ctx.pool.session(queue.relay, group));
+}
+
+export async function subscribeSession(ctx: AgentContext, session: PoolSession): Promise<void> {
+  const { store, activity } = ctx;
+  const queues: RecipientQueue[] = [];
+  for (const connection of store.listConnections()) {
+    if (connection.status === 'failed' || groupOf(store, connection) !== session.group) continue;
+    for (const queue of connection.receiveQueues) {
+      if (relayKey(queue.relay) === relayKey(session.relay) && !session.subscribed.has(toHex(queue.recipientId))) queues.push(asRecipientQueue(queue));
+    }
+  }
+  if (queues.length === 0) return;
+  const client = await activity.track(session.open());
+  if (client === null) return;
+  for (const queue of queues) session.subscribed.add(toHex(queue.recipientId));
+  try {
+    await activity.track(client.commands(queues.map((queue) => ({ entityId: queue.recipientId, command: { type: 'SUB' }, signingKey: queue.recipientKey.secretKey }))));
+  } catch {
+    for (const queue of queues) session.subscribed.delete(toHex(queue.recipientId));
+  }
+}
+
+export async function newQueues(ctx: AgentContext, profile: ProfileRecord, connectionId: string): Promise<ReceiveQueueRecord[]> {
+  const group = profile.sessionPerConnection ? `connection ${connectionId}` : `profile ${profile.id}`;
+  const results = await Promise.allSettled(profile.relays.map((relay) => newQueue(ctx, relay, group)));
+  const queues = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  if (queues.length === 0) {
+    const reasons = results.map((r) => (r.status === 'rejected' ? (r.reason as Error).message : '')).join('; ');
+    throw new AgentError('RELAY_UNREACHABLE', `no relay could create a queue: ${reasons}`);
+  }
+  return queues;
+}
+
+async function newQueue(ctx: AgentContext, relay: string, group: string): Promise<ReceiveQueueRecord> {
+  const session = ctx.pool.session(relay, group);
+  const client = await session.open();
+  if (client === null) throw new AgentError('RELAY_UNREACHABLE', `cannot reach ${relayKey(relay)}: ${session.lastError}`);
+  let queue: RecipientQueue;
+  try {
+    queue = await createQueue(client, ctx.crypto, parseRelayAddress(relay).password);
+  } catch (error) {
+    if (error instanceof QueueError) throw new AgentError('RELAY_REFUSED', `${relayKey(relay)}: ${error.message}`);
+    throw new AgentError('RELAY_UNREACHABLE', `${relayKey(relay)}: ${(error as Error).message}`);
+  }
+  return {
+    relay,
+    recipientId: queue.recipientId,
+    senderId: queue.senderId,
+    recipientPublicKey: queue.recipientKey.publicKey,
+    recipientSecretKey: queue.recipientKey.secretKey,
+    secret: queue.secret,
+    peerSenderKey: null,
+    secured: false,
+  };
+}

@@ -1,0 +1,148 @@
+/**
+ * The agent's work loop: one coalesced pass records what relays accepted,
+ * seals due receipts, secures queues (KEY), seals queued messages of
+ * connected contacts, and sends the outbox.
+ */
+import { MAX_BATCHED_RECEIPTS } from '@graphchat/core';
+import { inboundContext, type AgentContext } from './agent-context.js';
+import { sealEnvelope } from './conversation.js';
+import { profileContent } from './handshake.js';
+import { sealReceipts } from './inbound.js';
+import { enqueueSealed } from './outbox.js';
+import type { OutboxDispatcher } from './outbox-dispatch.js';
+import type { QueueSecurer } from './queue-securing.js';
+import { groupOf } from './sessions.js';
+
+/** How long a receipt waits for others to share its envelope; well below what a person notices. */
+const RECEIPT_DELAY_MS = 20;
+
+export class WorkLoop {
+  private active = false;
+  private pumpScheduled = false;
+  private wakeTimer: ReturnType<typeof setTimeout> | null = null;
+  private wakeTime = 0;
+  /** When each connection's oldest due receipt became due (answerReceipts). */
+  private readonly receiptsDueSince = new Map<string, number>();
+
+  constructor(
+    private readonly ctx: AgentContext,
+    private readonly securer: QueueSecurer,
+    private readonly dispatcher: OutboxDispatcher,
+  ) {}
+
+  get running(): boolean {
+    return this.active;
+  }
+
+  start(): void {
+    this.active = true;
+  }
+
+  stop(): void {
+    this.active = false;
+    this.dispatcher.recordAccepted();
+    if (this.wakeTimer !== null) clearTimeout(this.wakeTimer);
+    this.wakeTimer = null;
+  }
+
+  /**
+   * Schedules one run of the work loop. Runs are coalesced: the responses to
+   * a whole block of commands, or a burst of received messages, cause one
+   * pass over the outbox, not one each.
+   */
+  kick(): void {
+    if (!this.active || this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setTimeout(() => {
+      this.pumpScheduled = false;
+      if (!this.active) return;
+      this.dispatcher.recordAccepted();
+      this.answerReceipts();
+      this.securer.secureQueues();
+      this.encryptQueued();
+      const wakeAt = this.dispatcher.dispatchOutbox();
+      if (wakeAt !== Infinity) this.wakeAt(wakeAt);
+    }, 0);
+  }
+
+  /** Whether there is work this agent could do now (with relays reachable). */
+  hasWork(): boolean {
+    const { store, pool } = this.ctx;
+    for (const connection of store.listConnections()) {
+      if (connection.status === 'connected' && store.listUnencrypted(connection.id).length > 0) return true;
+      if (connection.receiptsDue.length > 0) return true;
+      const group = groupOf(store, connection);
+      for (const queue of connection.receiveQueues) {
+        if (queue.peerSenderKey !== null && !queue.secured && pool.session(queue.relay, group).isUp) return true;
+      }
+    }
+    for (const item of store.listOutbox()) {
+      const connection = store.getConnection(item.connectionId);
+      if (connection !== null && pool.session(item.relay, groupOf(store, connection)).isUp) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Seals the receipts due on each connection once the oldest has waited
+   * RECEIPT_DELAY_MS (or a full envelope's worth is due): a burst of
+   * messages is answered by one envelope instead of one each.
+   */
+  private answerReceipts(): void {
+    const { store } = this.ctx;
+    const now = this.ctx.now();
+    for (const connection of store.listConnections()) {
+      if (connection.receiptsDue.length === 0) {
+        this.receiptsDueSince.delete(connection.id);
+        continue;
+      }
+      const since = this.receiptsDueSince.get(connection.id) ?? now;
+      if (now - since < RECEIPT_DELAY_MS && connection.receiptsDue.length < MAX_BATCHED_RECEIPTS) {
+        this.receiptsDueSince.set(connection.id, since);
+        this.wakeAt(since + RECEIPT_DELAY_MS);
+        continue;
+      }
+      this.receiptsDueSince.delete(connection.id);
+      const ctx = inboundContext(this.ctx, now);
+      store.transaction(() => store.putConnection(sealReceipts(ctx, store.getConnection(connection.id)!)));
+    }
+  }
+
+  /** Encrypts the queued messages of connected contacts into the outbox, in order. */
+  private encryptQueued(): void {
+    const { store, crypto } = this.ctx;
+    for (const connection of store.listConnections()) {
+      if (connection.status !== 'connected') continue;
+      const queued = store.listUnencrypted(connection.id);
+      if (queued.length === 0) continue;
+      const profile = store.getProfile(connection.profileId);
+      store.transaction(() => {
+        let current = store.getConnection(connection.id)!;
+        for (const message of queued) {
+          const content =
+            message.kind === 'profile' && profile !== null
+              ? ({ type: 'profile', profile: profileContent(profile.profile) } as const)
+              : ({ type: 'text', text: message.text } as const);
+          const sealed = sealEnvelope(crypto, current, content, message.timestamp);
+          current = sealed.connection;
+          store.putMessage({ ...message, seq: sealed.envelope.seq, envelope: sealed.signed, hash: sealed.hash });
+          enqueueSealed(store, sealed, message.id);
+        }
+        store.putConnection(current);
+      });
+    }
+  }
+
+  /** Runs the work loop at `time`, or earlier if already planned earlier. */
+  private wakeAt(time: number): void {
+    if (this.wakeTimer !== null) {
+      if (this.wakeTime <= time) return;
+      clearTimeout(this.wakeTimer);
+    }
+    this.wakeTime = time;
+    this.wakeTimer = setTimeout(() => {
+      this.wakeTimer = null;
+      this.kick();
+    }, Math.max(1, time - this.ctx.now()));
+  }
+}
