@@ -11,7 +11,7 @@
  * Levels, per message (the message is a text content of --body-size ASCII bytes):
  * 1. ratchet:   ratchetEncrypt (A) + ratchetDecrypt (B) of the text's bytes alone.
  * 2. signed:    the client's own code from @graphchat/core, called as
- *               packages/client/src/conversation.ts, outbox.ts, agent.ts and
+ *               packages/client/src/conversation.ts, outbox.ts, receive.ts and
  *               inbound.ts call it, with the ratchet state kept in memory.
  *               A (sealEnvelope): signEnvelope (the envelope of graph-chat §4,
  *               Ed25519 over "graphchat envelope v1" || envelope), envelopeHash
@@ -299,7 +299,7 @@ function send(crypto: Crypto, level: Level, from: Party, message: Message, ad: U
 
 /**
  * Levels 2 and 3: the agent's receive (decodeQueueBody), decryptEnvelope and
- * verifyEnvelope of conversation.ts, and the checks of agent.ts and
+ * verifyEnvelope of conversation.ts, and the checks of receive.ts and
  * inbound.ts: the next seq, chained to the previous envelope.
  */
 function receive(crypto: Crypto, level: Level, to: Party, wire: Wire, ad: Uint8Array, bodySize: number): void {
