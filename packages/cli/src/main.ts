@@ -120,7 +120,7 @@ async function defaultOpenSession(): Promise<OpenSession> {
 
 async function defaultRenderQr(text: string): Promise<string> {
   const { renderQr } = await import('./qr.js');
-  return renderQr(text);
+  return renderQr(text, process.stdout.columns ?? 80);
 }
 
 async function execute(command: Command, options: GlobalOptions, io: MainIo, deps: MainDeps): Promise<void> {
