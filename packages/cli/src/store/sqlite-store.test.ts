@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3-multiple-ciphers';
@@ -92,6 +92,14 @@ describe('SqliteAgentStore file', () => {
     assert.throws(() => openSqliteStore(path, PASS, { create: true, kdf: FAST_KDF }), storeError('ALREADY_INITIALIZED'));
     assert.throws(() => openSqliteStore(path, 'other', { create: true, kdf: FAST_KDF }), storeError('ALREADY_INITIALIZED'));
     assert.deepEqual(snapshot(dir), before);
+  });
+
+  it('an init that loses a race (the key file appeared meanwhile) is ALREADY_INITIALIZED and leaves that key file alone', () => {
+    const { dir, path } = tempPath();
+    writeFileSync(kdfPath(path), 'the winner of the race\n');
+    assert.throws(() => openSqliteStore(path, PASS, { create: true, kdf: FAST_KDF }), storeError('ALREADY_INITIALIZED'));
+    assert.equal(readFileSync(kdfPath(path), 'utf8'), 'the winner of the race\n');
+    assert.deepEqual(readdirSync(dir), [basename(kdfPath(path))], 'no database, no temporary file');
   });
 
   it('says CORRUPT when the store cannot be written', () => {

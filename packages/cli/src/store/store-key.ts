@@ -16,8 +16,8 @@
  * for memory-constrained settings; a terminal client can afford twice that
  * memory, which is the parameter that costs an attacker most.
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { equalBytes, fromBase64url, toBase64url, utf8 } from '@graphchat/core';
+import { linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { equalBytes, fromBase64url, toBase64url, toHex, utf8 } from '@graphchat/core';
 import type { Argon2idParams, Crypto } from '@graphchat/core';
 import { StoreError } from './errors.js';
 
@@ -78,13 +78,18 @@ export function createStoreKey(crypto: Crypto, databasePath: string, passphrase:
     cipher: STORE_CIPHER,
   };
   const path = kdfPath(databasePath);
-  const temp = `${path}.tmp`;
+  const temp = `${path}.${toHex(crypto.randomBytes(8))}.tmp`;
   try {
     writeFileSync(temp, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600, flush: true });
-    renameSync(temp, path);
+    // link, unlike rename, refuses to replace an existing file: of two inits racing, one wins, and the
+    // other cannot overwrite the key file of the database the first one is creating.
+    linkSync(temp, path);
   } catch (cause) {
     crypto.wipe(key);
+    if ((cause as { code?: unknown }).code === 'EEXIST') throw new StoreError('ALREADY_INITIALIZED', `a store already exists at ${databasePath}`, { cause });
     throw new StoreError('CORRUPT', `cannot write the key file ${path}: ${String(cause)}`, { cause });
+  } finally {
+    rmSync(temp, { force: true });
   }
   return key;
 }
