@@ -168,7 +168,8 @@ describe('commands', () => {
 
   it('history and code', () => {
     assert.deepEqual(command('history', 'bob'), { name: 'history', contact: 'bob' });
-    assert.deepEqual(command('code', 'bob'), { name: 'code', contact: 'bob' });
+    assert.deepEqual(command('code', 'bob'), { name: 'code', contact: 'bob', qr: false });
+    assert.deepEqual(command('code', 'bob', '--qr'), { name: 'code', contact: 'bob', qr: true });
     usageError(['history'], /missing CONTACT/);
     usageError(['code', 'a', 'b'], /unexpected argument/);
   });

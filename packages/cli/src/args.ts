@@ -33,7 +33,7 @@ export type Command =
   | { readonly name: 'send'; readonly contact: string; readonly text: string }
   | { readonly name: 'sync'; readonly timeoutSeconds: number; readonly idleSeconds: number }
   | { readonly name: 'history'; readonly contact: string }
-  | { readonly name: 'code'; readonly contact: string }
+  | { readonly name: 'code'; readonly contact: string; readonly qr: boolean }
   | { readonly name: 'verify'; readonly contact: string; readonly code: string }
   | {
       readonly name: 'profile';
@@ -258,7 +258,7 @@ const SPECS: Record<CommandWord, CommandSpec> = {
   send: { valueFlags: [], booleanFlags: [] },
   sync: { valueFlags: ['--timeout', '--idle'], booleanFlags: [] },
   history: { valueFlags: [], booleanFlags: [] },
-  code: { valueFlags: [], booleanFlags: [] },
+  code: { valueFlags: [], booleanFlags: ['--qr'] },
   verify: { valueFlags: [], booleanFlags: [] },
   profile: { valueFlags: ['--name', '--full-name', '--status', '--image'], booleanFlags: [] },
   profiles: { valueFlags: [], booleanFlags: [] },
@@ -350,8 +350,11 @@ function parseCommand(name: string, tokens: readonly Token[]): Command {
         timeoutSeconds: seconds(name, '--timeout', single(args, '--timeout'), DEFAULT_SYNC_TIMEOUT_SECONDS),
         idleSeconds: seconds(name, '--idle', single(args, '--idle'), DEFAULT_SYNC_IDLE_SECONDS),
       };
+    case 'code': {
+      const [contact] = expectPositional(name, args, ['CONTACT'], false);
+      return { name, contact: nonEmpty(name, 'CONTACT', contact!), qr: args.booleans.has('--qr') };
+    }
     case 'history':
-    case 'code':
     case 'accept':
     case 'decline': {
       const [contact] = expectPositional(name, args, ['CONTACT'], false);

@@ -180,7 +180,10 @@ export async function runCommand(command: OneShotCommand, context: CommandContex
     }
     case 'code': {
       const contact = agent.findContact(command.contact);
-      printer.emit(codeJson(contact.id, agent.securityCode(contact.id)), agent.securityCode(contact.id));
+      const code = agent.securityCode(contact.id);
+      // The QR code carries the digits alone: scanning it off the contact's screen, then "verify", is comparing.
+      const qr = command.qr ? await context.renderQr(code) : null;
+      printer.emit(codeJson(contact.id, code, qr), qr === null ? code : [code, qr.replace(/\n$/, '')]);
       return;
     }
     case 'verify': {

@@ -30,7 +30,7 @@ commands:
                          talk to the relays until idle for S (default 1) seconds
                          or at the timeout (default 30), printing each event
   history CONTACT        the conversation with CONTACT
-  code CONTACT           the security code to compare with CONTACT
+  code CONTACT [--qr]    the security code to compare with CONTACT
   verify CONTACT CODE    mark CONTACT verified if CODE matches
   profile [--name N] [--full-name F] [--status S] [--image FILE]
                          show or edit the active profile
@@ -56,7 +56,7 @@ const SYNOPSIS: Record<CommandWord, string> = {
   send: 'graphchat send CONTACT TEXT',
   sync: 'graphchat sync [--timeout SECONDS] [--idle SECONDS]',
   history: 'graphchat history CONTACT',
-  code: 'graphchat code CONTACT',
+  code: 'graphchat code CONTACT [--qr]',
   verify: 'graphchat verify CONTACT CODE',
   profile: [
     'graphchat profile [--name NAME] [--full-name FULL] [--status STATUS] [--image FILE]',

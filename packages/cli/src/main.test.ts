@@ -293,6 +293,8 @@ describe('main: commands', () => {
     assert.deepEqual(code.stdout.json(), [{ contact: 'c1', code: '12345 67890' }]);
     const humanCode = await run(['code', 'bob'], { sessions });
     assert.equal(humanCode.stdout.text, '12345 67890\n');
+    const qr = await run(['--json', 'code', 'bob', '--qr'], { sessions });
+    assert.deepEqual(qr.stdout.json(), [{ contact: 'c1', code: '12345 67890', qr: 'QR(11)\n' }], 'the QR code carries the digits alone');
     const wrong = await run(['--json', 'verify', 'bob', '11111', '22222'], { sessions });
     assert.equal(wrong.code, 1);
     assert.equal((wrong.stdout.json()[0] as { error: string }).error, 'CODE_MISMATCH');

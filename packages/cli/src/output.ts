@@ -89,8 +89,8 @@ export function profileListJson(profile: ProfileRecord, active: boolean): object
   return { profile: profile.id, name: profile.profile.displayName, active };
 }
 
-export function codeJson(contactId: string, code: string): object {
-  return { contact: contactId, code };
+export function codeJson(contactId: string, code: string, qr: string | null = null): object {
+  return qr === null ? { contact: contactId, code } : { contact: contactId, code, qr };
 }
 
 export function verifiedJson(contactId: string, verified: boolean): object {
