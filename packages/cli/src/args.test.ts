@@ -169,6 +169,7 @@ describe('commands', () => {
   it('history and code', () => {
     assert.deepEqual(command('history', 'bob'), { name: 'history', contact: 'bob' });
     assert.deepEqual(command('code', 'bob'), { name: 'code', contact: 'bob', qr: false });
+    assert.deepEqual(command('contact', 'bob'), { name: 'contact', contact: 'bob' });
     assert.deepEqual(command('code', 'bob', '--qr'), { name: 'code', contact: 'bob', qr: true });
     usageError(['history'], /missing CONTACT/);
     usageError(['code', 'a', 'b'], /unexpected argument/);

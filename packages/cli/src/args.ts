@@ -33,6 +33,7 @@ export type Command =
   | { readonly name: 'send'; readonly contact: string; readonly text: string }
   | { readonly name: 'sync'; readonly timeoutSeconds: number; readonly idleSeconds: number }
   | { readonly name: 'history'; readonly contact: string }
+  | { readonly name: 'contact'; readonly contact: string }
   | { readonly name: 'code'; readonly contact: string; readonly qr: boolean }
   | { readonly name: 'verify'; readonly contact: string; readonly code: string }
   | {
@@ -86,6 +87,7 @@ export const COMMANDS: readonly CommandWord[] = [
   'accept',
   'decline',
   'contacts',
+  'contact',
   'send',
   'sync',
   'history',
@@ -258,6 +260,7 @@ const SPECS: Record<CommandWord, CommandSpec> = {
   send: { valueFlags: [], booleanFlags: [] },
   sync: { valueFlags: ['--timeout', '--idle'], booleanFlags: [] },
   history: { valueFlags: [], booleanFlags: [] },
+  contact: { valueFlags: [], booleanFlags: [] },
   code: { valueFlags: [], booleanFlags: ['--qr'] },
   verify: { valueFlags: [], booleanFlags: [] },
   profile: { valueFlags: ['--name', '--full-name', '--status', '--image'], booleanFlags: [] },
@@ -355,6 +358,7 @@ function parseCommand(name: string, tokens: readonly Token[]): Command {
       return { name, contact: nonEmpty(name, 'CONTACT', contact!), qr: args.booleans.has('--qr') };
     }
     case 'history':
+    case 'contact':
     case 'accept':
     case 'decline': {
       const [contact] = expectPositional(name, args, ['CONTACT'], false);

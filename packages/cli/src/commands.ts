@@ -8,6 +8,8 @@ import {
   acceptedJson,
   addressJson,
   codeJson,
+  contactDetailsJson,
+  contactDetailsLines,
   contactIdJson,
   contactJson,
   contactLine,
@@ -176,6 +178,11 @@ export async function runCommand(command: OneShotCommand, context: CommandContex
       const name = displayName(contact);
       for (const item of items) printer.emit(historyJson(item), historyLine(item, name));
       if (items.length === 0) printer.note(`no messages with ${name} yet`);
+      return;
+    }
+    case 'contact': {
+      const contact = agent.findContact(command.contact);
+      printer.emit(contactDetailsJson(contact), contactDetailsLines(contact));
       return;
     }
     case 'code': {

@@ -30,6 +30,7 @@ commands:
                          talk to the relays until idle for S (default 1) seconds
                          or at the timeout (default 30), printing each event
   history CONTACT        the conversation with CONTACT
+  contact CONTACT        CONTACT's profile (full name, status, image) and state
   code CONTACT [--qr]    the security code to compare with CONTACT
   verify CONTACT CODE    mark CONTACT verified if CODE matches
   profile [--name N] [--full-name F] [--status S] [--image FILE]
@@ -56,6 +57,7 @@ const SYNOPSIS: Record<CommandWord, string> = {
   send: 'graphchat send CONTACT TEXT',
   sync: 'graphchat sync [--timeout SECONDS] [--idle SECONDS]',
   history: 'graphchat history CONTACT',
+  contact: 'graphchat contact CONTACT',
   code: 'graphchat code CONTACT [--qr]',
   verify: 'graphchat verify CONTACT CODE',
   profile: [

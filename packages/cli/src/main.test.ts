@@ -287,6 +287,18 @@ describe('main: commands', () => {
     ]);
   });
 
+  it("contact shows the contact's profile: full name, status, image size", async () => {
+    const sessions = withContacts();
+    const profile = { displayName: 'bob', fullName: 'Robert B.', status: 'on the road', image: new Uint8Array(321) };
+    sessions.agent.contactList[0] = fakeContact('c1', 'bob', { profile });
+    const json = await run(['--json', 'contact', 'bob'], { sessions });
+    assert.deepEqual(json.stdout.json(), [
+      { contact: 'c1', name: 'bob', status: 'connected', verified: false, channel: 'link', fullName: 'Robert B.', profileStatus: 'on the road', imageBytes: 321 },
+    ]);
+    const human = await run(['contact', 'bob'], { sessions });
+    assert.match(human.stdout.text, /full name: Robert B\.\nstatus: on the road\nimage: 321 bytes\n$/);
+  });
+
   it('code and verify; a wrong code is CODE_MISMATCH', async () => {
     const sessions = withContacts();
     const code = await run(['--json', 'code', 'bob'], { sessions });

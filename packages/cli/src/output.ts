@@ -51,6 +51,26 @@ export function contactJson(contact: ContactInfo): object {
   };
 }
 
+/** One contact in full: `contactJson` plus the profile the contact sent (the image as its size in bytes). */
+export function contactDetailsJson(contact: ContactInfo): object {
+  const p = contact.profile;
+  return {
+    ...contactJson(contact),
+    ...(p?.fullName !== undefined ? { fullName: p.fullName } : {}),
+    ...(p?.status !== undefined ? { profileStatus: p.status } : {}),
+    ...(p?.image !== undefined ? { imageBytes: p.image.length } : {}),
+  };
+}
+
+export function contactDetailsLines(contact: ContactInfo): string[] {
+  const p = contact.profile;
+  const lines = [contactLine(contact)];
+  if (p?.fullName !== undefined) lines.push(`full name: ${printable(p.fullName)}`);
+  if (p?.status !== undefined) lines.push(`status: ${printable(p.status)}`);
+  if (p?.image !== undefined) lines.push(`image: ${p.image.length} bytes`);
+  return lines;
+}
+
 export function acceptedJson(contactId: string): object {
   return { contact: contactId, accepted: true };
 }
