@@ -55,6 +55,8 @@ export interface AgentOptions {
 export interface NewProfile extends ProfileData {
   readonly relays: readonly string[];
   readonly sessionPerConnection?: boolean;
+  /** 1 to 4; see ProfileRecord.queuesPerRelay. */
+  readonly queuesPerRelay?: number;
 }
 
 const MAX_TEXT_BYTES = 15_000;
@@ -117,15 +119,21 @@ export class Agent {
   // ---- profiles ----
 
   createProfile(input: NewProfile): ProfileRecord {
-    const { relays, sessionPerConnection, ...profile } = input;
+    const { relays, sessionPerConnection, queuesPerRelay, ...profile } = input;
     checkProfile(profile);
     if (relays.length === 0) throw new AgentError('NO_RELAYS', 'a profile needs at least one relay');
+    const lanes = queuesPerRelay ?? 1;
+    // An invitation lists at most 8 queues (graph-chat §2.2).
+    if (!Number.isInteger(lanes) || lanes < 1 || lanes > 4 || lanes * relays.length > 8) {
+      throw new AgentError('NO_RELAYS', 'queues per relay is 1 to 4, and at most 8 queues in all');
+    }
     for (const relay of relays) this.checkRelay(relay);
     const record: ProfileRecord = {
       id: newId(this.crypto),
       profile,
       relays: [...relays],
       sessionPerConnection: sessionPerConnection ?? false,
+      ...(lanes > 1 ? { queuesPerRelay: lanes } : {}),
       createdAt: this.now(),
     };
     this.store.transaction(() => {

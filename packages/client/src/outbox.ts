@@ -1,20 +1,29 @@
 /**
- * Putting a sealed envelope into the persistent outbox: one item per send
- * queue, so every relay of the peer gets a copy (graph-chat §8). Items leave
+ * Putting a sealed envelope into the persistent outbox: one item per relay
+ * of the peer, so every relay gets a copy (graph-chat §8). Items leave
  * per queue in order and stay until the relay accepts them.
  */
 import { encodeQueueBody, equalBytes } from '@graphchat/core';
 import type { Sealed } from './conversation.js';
-import type { AgentStore } from './store.js';
+import { relayKey } from './relay-pool.js';
+import type { AgentStore, SendQueueRecord } from './store.js';
 
 /**
- * Adds the sealed envelope as a ratchet message to every send queue of its
- * connection. `signed` is false only for the inviter's reply, which goes to
- * queues the joiner has not secured yet.
+ * Adds the sealed envelope as a ratchet message to the connection's send
+ * queues: a copy for every relay of the peer, and, where the peer has
+ * several queues on one relay, to one of them in turn (by seq), so that
+ * consecutive messages travel through that relay side by side. `signed` is
+ * false only for the first message to queues not secured yet.
  */
 export function enqueueSealed(store: AgentStore, sealed: Sealed, messageId: string | null, signed = true, body?: Uint8Array): void {
   const bytes = body ?? encodeQueueBody({ type: 'message', header: sealed.header, ciphertext: sealed.ciphertext });
+  const byRelay = new Map<string, SendQueueRecord[]>();
   for (const queue of sealed.connection.sendQueues) {
+    const key = relayKey(queue.relay);
+    byRelay.set(key, [...(byRelay.get(key) ?? []), queue]);
+  }
+  for (const queues of byRelay.values()) {
+    const queue = queues[(sealed.envelope.seq - 1) % queues.length]!;
     store.addOutbox({
       connectionId: sealed.connection.id,
       relay: queue.relay,

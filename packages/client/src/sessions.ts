@@ -66,7 +66,8 @@ export async function subscribeSession(ctx: AgentContext, session: PoolSession):
 
 export async function newQueues(ctx: AgentContext, profile: ProfileRecord, connectionId: string): Promise<ReceiveQueueRecord[]> {
   const group = profile.sessionPerConnection ? `connection ${connectionId}` : `profile ${profile.id}`;
-  const results = await Promise.allSettled(profile.relays.map((relay) => newQueue(ctx, relay, group)));
+  const relays = profile.relays.flatMap((relay) => new Array<string>(profile.queuesPerRelay ?? 1).fill(relay));
+  const results = await Promise.allSettled(relays.map((relay) => newQueue(ctx, relay, group)));
   const queues = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   if (queues.length === 0) {
     const reasons = results.map((r) => (r.status === 'rejected' ? (r.reason as Error).message : '')).join('; ');

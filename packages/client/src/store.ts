@@ -24,6 +24,13 @@ export interface ProfileRecord {
   readonly relays: readonly string[];
   /** One relay session per connection instead of one per profile (unlinkability against a relay that compares sessions). */
   readonly sessionPerConnection: boolean;
+  /**
+   * Receive queues per relay for each new connection (default 1). With more,
+   * the sender spreads its messages over them (graph-chat §8.1), so more
+   * messages are in flight at once: one queue carries one unacknowledged
+   * message at a time.
+   */
+  readonly queuesPerRelay?: number;
   readonly createdAt: number;
 }
 

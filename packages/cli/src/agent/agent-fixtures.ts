@@ -1,5 +1,5 @@
 /** Agents over in-memory stores against real relays, for tests of the agent over real sockets. */
-import { Agent, MemoryStore, type AgentEvent, type AgentStore, type ProfileData, type WebSocketLike } from '@graphchat/client';
+import { Agent, MemoryStore, type AgentEvent, type AgentStore, type NewProfile, type WebSocketLike } from '@graphchat/client';
 import { sodiumCrypto } from '@graphchat/core/crypto-sodium';
 import { WebSocket } from 'ws';
 
@@ -12,7 +12,7 @@ export interface TestAgent {
 }
 
 /** An agent whose first profile is `profile` (or just a display name), on these relays. */
-export function makeAgent(profile: string | ProfileData, relays: readonly string[], store: AgentStore = new MemoryStore()): TestAgent {
+export function makeAgent(profile: string | Omit<NewProfile, 'relays'>, relays: readonly string[], store: AgentStore = new MemoryStore()): TestAgent {
   const agent = new Agent({ store, crypto: sodiumCrypto, webSocket, timeoutMs: 3000 });
   const events: AgentEvent[] = [];
   agent.onEvent = (event) => events.push(event);

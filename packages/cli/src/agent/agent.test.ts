@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startTestRelay } from 'graphchat-server/test-support';
 import { MemoryStore } from '@graphchat/client';
+import { toHex } from '@graphchat/core';
 import { connectPair, makeAgent, syncAll } from './agent-fixtures.js';
 
 type Relay = Awaited<ReturnType<typeof startTestRelay>>;
@@ -194,6 +195,33 @@ describe('agent over two real relays', () => {
     assert.deepEqual(bob.agent.history(bobSide).map((m) => m.text), ['kept safe']);
     await syncAll([alice]);
     assert.deepEqual(alice.agent.history(aliceSide).map((m) => m.status), ['delivered']);
+  });
+
+  it('two queues per relay: messages alternate between them and arrive once, in order', async () => {
+    const addresses = relays.map((r) => r.address);
+    const alice = makeAgent({ displayName: 'alice', queuesPerRelay: 2 }, addresses);
+    const bob = makeAgent({ displayName: 'bob', queuesPerRelay: 2 }, addresses);
+    const { aliceSide, bobSide } = await connectPair(alice, bob);
+    assert.equal(alice.store.getConnection(aliceSide)!.receiveQueues.length, 4);
+    assert.equal(alice.store.getConnection(aliceSide)!.sendQueues.length, 4);
+    const texts = Array.from({ length: 20 }, (_, i) => `message ${i}`);
+    for (const text of texts) alice.agent.send(aliceSide, text);
+    // Alice's sync seals them: each message goes once to each relay, to its two queues in turn.
+    const used = new Set<string>();
+    const enqueued: number[] = [];
+    const addOutbox = alice.store.addOutbox.bind(alice.store);
+    alice.store.addOutbox = (item) => {
+      used.add(toHex(item.senderId));
+      enqueued.push(item.seq);
+      return addOutbox(item);
+    };
+    await syncAll([alice]);
+    assert.equal(enqueued.filter((seq) => seq > 1).length, 2 * texts.length, 'one copy per relay');
+    assert.equal(used.size, 4, 'all four queues carry messages');
+    for (let i = 0; i < 3; i++) await syncAll([alice, bob]);
+    assert.deepEqual(bob.agent.history(bobSide).map((m) => m.text), texts);
+    assert.equal(bob.events.filter((e) => e.event === 'message').length, texts.length);
+    assert.deepEqual(alice.agent.history(aliceSide).map((m) => m.status), texts.map(() => 'delivered'));
   });
 });
 
