@@ -105,6 +105,7 @@ describe('commands', () => {
       servers: ['emp://a@h:1'],
       fullName: null,
       sessionPerConnection: false,
+      queuesPerRelay: 1,
     });
     assert.deepEqual(command('init', '--server', 's1', '--full-name', 'Alice A', '--server=s2', '--name', 'alice'), {
       name: 'init',
@@ -112,6 +113,7 @@ describe('commands', () => {
       servers: ['s1', 's2'],
       fullName: 'Alice A',
       sessionPerConnection: false,
+      queuesPerRelay: 1,
     });
     assert.equal((command('init', '--name', 'a', '--server', 's', '--session-per-connection') as { sessionPerConnection: boolean }).sessionPerConnection, true);
     usageError(['init', '--server', 's'], /--name NAME is required/);
@@ -170,6 +172,8 @@ describe('commands', () => {
     assert.deepEqual(command('history', 'bob'), { name: 'history', contact: 'bob' });
     assert.deepEqual(command('code', 'bob'), { name: 'code', contact: 'bob', qr: false });
     assert.deepEqual(command('contact', 'bob'), { name: 'contact', contact: 'bob' });
+    assert.equal((command('init', '--name', 'a', '--server', 'emp://x@h:1', '--queues-per-relay', '2') as { queuesPerRelay: number }).queuesPerRelay, 2);
+    usageError(['init', '--name', 'a', '--server', 'emp://x@h:1', '--queues-per-relay', '5'], /--queues-per-relay is 1 to 4/);
     assert.deepEqual(command('code', 'bob', '--qr'), { name: 'code', contact: 'bob', qr: true });
     usageError(['history'], /missing CONTACT/);
     usageError(['code', 'a', 'b'], /unexpected argument/);
@@ -211,6 +215,7 @@ describe('commands', () => {
       servers: [],
       fullName: null,
       sessionPerConnection: false,
+      queuesPerRelay: 1,
     });
     assert.deepEqual(command('profile', 'new', '--session-per-connection', '--name=w', '--server', 's1', '--server', 's2', '--full-name', 'W'), {
       name: 'profile-new',
@@ -218,6 +223,7 @@ describe('commands', () => {
       servers: ['s1', 's2'],
       fullName: 'W',
       sessionPerConnection: true,
+      queuesPerRelay: 1,
     });
     usageError(['profile', 'new'], /^profile new: --name NAME is required$/);
     usageError(['profile', 'new', '--name', 'w', '--status', 'x'], /profile new: unknown option --status/);

@@ -22,6 +22,8 @@ export type Command =
       readonly servers: readonly string[];
       readonly fullName: string | null;
       readonly sessionPerConnection: boolean;
+      /** Queues per relay for new connections: 1 unless --queues-per-relay. */
+      readonly queuesPerRelay: number;
     }
   | { readonly name: 'invite'; readonly qr: boolean }
   | { readonly name: 'address'; readonly qr: boolean }
@@ -51,6 +53,8 @@ export type Command =
       readonly servers: readonly string[];
       readonly fullName: string | null;
       readonly sessionPerConnection: boolean;
+      /** Queues per relay for new connections: 1 unless --queues-per-relay. */
+      readonly queuesPerRelay: number;
     }
   /** `profile use ID|NAME`. */
   | { readonly name: 'profile-use'; readonly profile: string }
@@ -244,7 +248,7 @@ function seconds(command: string, flag: string, value: string | null, fallback: 
 }
 
 const NEW_PROFILE_SPEC: CommandSpec = {
-  valueFlags: ['--name', '--server', '--full-name'],
+  valueFlags: ['--name', '--server', '--full-name', '--queues-per-relay'],
   booleanFlags: ['--session-per-connection'],
   repeatable: ['--server'],
 };
@@ -274,6 +278,13 @@ function isCommandName(name: string): name is CommandWord {
   return (COMMANDS as readonly string[]).includes(name);
 }
 
+function queuesPerRelay(command: string, value: string | null): number {
+  if (value === null) return 1;
+  const n = Number(value);
+  if (!/^[1-4]$/.test(value.trim()) || !Number.isInteger(n)) throw usage(`${command}: --queues-per-relay is 1 to 4, not ${JSON.stringify(value)}`);
+  return n;
+}
+
 /** The flags shared by `init` and `profile new`; servers may be left out only by `profile new`. */
 function newProfileArgs(command: string, args: CommandArgs, serversRequired: boolean) {
   expectPositional(command, args, [], false);
@@ -286,6 +297,7 @@ function newProfileArgs(command: string, args: CommandArgs, serversRequired: boo
     servers: servers.map((s) => nonEmpty(command, '--server', s)),
     fullName: single(args, '--full-name'),
     sessionPerConnection: args.booleans.has('--session-per-connection'),
+    queuesPerRelay: queuesPerRelay(command, single(args, '--queues-per-relay')),
   };
 }
 

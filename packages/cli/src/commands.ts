@@ -58,6 +58,7 @@ function createProfile(command: NewProfileCommand, relays: readonly string[], co
     ...(command.fullName !== null && command.fullName !== '' ? { fullName: command.fullName } : {}),
     relays: [...relays],
     sessionPerConnection: command.sessionPerConnection,
+    queuesPerRelay: command.queuesPerRelay,
   });
   context.printer.emit(profileJson(profile), [`created profile ${printable(profile.profile.displayName)}`, ...profileLines(profile).slice(1)]);
   return profile;

@@ -16,7 +16,9 @@ describe('help', () => {
       assert.ok(USAGE.includes(text), text);
     }
     assert.match(helpText('init'), /--session-per-connection/);
-    assert.match(helpText('profile'), /profile new .*--session-per-connection/);
+    assert.match(helpText('profile'), /profile new [^]*--session-per-connection/);
+    assert.match(helpText('init'), /--queues-per-relay Q/);
+    assert.match(USAGE, /--queues-per-relay Q \(1-4, default 1\)/);
     assert.match(helpText('profile'), /profile use ID\|NAME/);
   });
 

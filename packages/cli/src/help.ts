@@ -12,7 +12,7 @@ global options (before the command):
 
 commands:
   init --name NAME --server ADDR [--server ADDR ...] [--full-name X]
-       [--session-per-connection]
+       [--session-per-connection] [--queues-per-relay Q]
                          create the database and the first profile
   invite [--qr]          make a one-time invitation link (and show its QR code)
   address [--qr]         the profile's long-term contact address (made once);
@@ -35,7 +35,8 @@ commands:
   verify CONTACT CODE    mark CONTACT verified if CODE matches
   profile [--name N] [--full-name F] [--status S] [--image FILE]
                          show or edit the active profile
-  profile new --name N [--server ADDR ...] [--full-name X] [--session-per-connection]
+  profile new --name N [--server ADDR ...] [--full-name X]
+       [--session-per-connection] [--queues-per-relay Q]
                          add a profile (servers default to the active profile's)
   profile use ID|NAME    make a profile the active one
   profiles               list profiles (* marks the active one)
@@ -44,10 +45,12 @@ commands:
 
 --session-per-connection: one relay session per contact, so that a relay
 cannot link the profile's contacts by the session they arrive on.
+--queues-per-relay Q (1-4, default 1): receive queues per relay for each new
+contact; messages alternate between them, for more messages per second.
 `;
 
 const SYNOPSIS: Record<CommandWord, string> = {
-  init: 'graphchat init --name NAME --server ADDR [--server ADDR ...] [--full-name X] [--session-per-connection]',
+  init: 'graphchat init --name NAME --server ADDR [--server ADDR ...] [--full-name X]\n       [--session-per-connection] [--queues-per-relay Q]',
   invite: 'graphchat invite [--qr]',
   address: 'graphchat address [--qr]',
   connect: 'graphchat connect LINK [--scanned]',
@@ -62,7 +65,8 @@ const SYNOPSIS: Record<CommandWord, string> = {
   verify: 'graphchat verify CONTACT CODE',
   profile: [
     'graphchat profile [--name NAME] [--full-name FULL] [--status STATUS] [--image FILE]',
-    '       graphchat profile new --name NAME [--server ADDR ...] [--full-name X] [--session-per-connection]',
+    '       graphchat profile new --name NAME [--server ADDR ...] [--full-name X]',
+    '         [--session-per-connection] [--queues-per-relay Q]',
     '       graphchat profile use ID|NAME',
   ].join('\n'),
   profiles: 'graphchat profiles',

@@ -101,6 +101,7 @@ export function profileJson(profile: ProfileRecord): object {
     ...(p.status !== undefined ? { status: p.status } : {}),
     relays: [...profile.relays],
     ...(profile.sessionPerConnection ? { sessionPerConnection: true } : {}),
+    ...((profile.queuesPerRelay ?? 1) > 1 ? { queuesPerRelay: profile.queuesPerRelay } : {}),
   };
 }
 
@@ -194,6 +195,7 @@ export function profileLines(profile: ProfileRecord): string[] {
   if (p.image !== undefined) lines.push(`image: ${p.image.length} bytes`);
   lines.push(`relays: ${profile.relays.map((relay) => printable(hideRelayPassword(relay))).join(' ')}`);
   if (profile.sessionPerConnection) lines.push('one relay session per contact');
+  if ((profile.queuesPerRelay ?? 1) > 1) lines.push(`${profile.queuesPerRelay} queues per relay for each contact`);
   lines.push(`id: ${profile.id}`);
   return lines;
 }
