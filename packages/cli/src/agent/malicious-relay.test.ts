@@ -184,6 +184,16 @@ async function evilRelay(t: TestContext): Promise<EvilRelay> {
   return { running, store: store!, address: running.address };
 }
 
+/** Alice and Bob connected through one malicious relay (no honest one to fall back on). */
+async function pairOnEvilRelay(t: TestContext) {
+  const evil = await evilRelay(t);
+  const alice = makeAgent('alice', [evil.address]);
+  const bob = makeAgent('bob', [evil.address]);
+  const { aliceSide, bobSide } = await connectPair(alice, bob);
+  assert.equal(status(bob, bobSide), 'connected');
+  return { evil, alice, bob, aliceSide, bobSide };
+}
+
 /** Short idle times: loopback relays answer in milliseconds. */
 const sync = (agents: readonly TestAgent[]) => syncAll(agents, 10_000, 200);
 
@@ -317,11 +327,7 @@ describe('a malicious relay between two agents', { concurrency: true }, () => {
   });
 
   it('alters: with only the malicious relay, no altered message is ever shown', async (t) => {
-    const evil = await evilRelay(t);
-    const alice = makeAgent('alice', [evil.address]);
-    const bob = makeAgent('bob', [evil.address]);
-    const { aliceSide, bobSide } = await connectPair(alice, bob);
-    assert.equal(status(bob, bobSide), 'connected');
+    const { evil, alice, bob, aliceSide, bobSide } = await pairOnEvilRelay(t);
 
     const target = isFor(receiveQueue(bob, bobSide, evil));
     let altered = 0;
@@ -377,11 +383,7 @@ describe('a malicious relay between two agents', { concurrency: true }, () => {
   });
 
   it("reorders: two messages delivered swapped are shown in the sender's order", async (t) => {
-    const evil = await evilRelay(t);
-    const alice = makeAgent('alice', [evil.address]);
-    const bob = makeAgent('bob', [evil.address]);
-    const { aliceSide, bobSide } = await connectPair(alice, bob);
-    assert.equal(status(bob, bobSide), 'connected');
+    const { evil, alice, bob, aliceSide, bobSide } = await pairOnEvilRelay(t);
 
     const target = isFor(receiveQueue(bob, bobSide, evil));
     let held: Uint8Array | null = null;
@@ -470,11 +472,7 @@ describe('a malicious relay between two agents', { concurrency: true }, () => {
   });
 
   it('injects: random bytes, a made-up ratchet message and a confirmation with its own keys are rejected and never shown', async (t) => {
-    const evil = await evilRelay(t);
-    const alice = makeAgent('alice', [evil.address]);
-    const bob = makeAgent('bob', [evil.address]);
-    const { aliceSide, bobSide } = await connectPair(alice, bob);
-    assert.equal(status(bob, bobSide), 'connected');
+    const { evil, alice, bob, aliceSide, bobSide } = await pairOnEvilRelay(t);
     alice.agent.send(aliceSide, 'genuine 1');
     await sync([alice, bob]);
     const bobQueue = receiveQueue(bob, bobSide, evil);
