@@ -125,7 +125,7 @@ export class Agent {
     const lanes = queuesPerRelay ?? 1;
     // An invitation lists at most 8 queues (graph-chat §2.2).
     if (!Number.isInteger(lanes) || lanes < 1 || lanes > 4 || lanes * relays.length > 8) {
-      throw new AgentError('NO_RELAYS', 'queues per relay is 1 to 4, and at most 8 queues in all');
+      throw new AgentError('BAD_PROFILE', 'queues per relay is 1 to 4, and at most 8 queues in all');
     }
     for (const relay of relays) this.checkRelay(relay);
     const record: ProfileRecord = {
