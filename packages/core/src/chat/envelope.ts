@@ -165,5 +165,6 @@ export function unpadPlaintext(padded: Uint8Array): Uint8Array {
   let nonZero = 0;
   for (let i = LENGTH_PREFIX + length; i < padded.length; i++) nonZero |= padded[i]!;
   if (nonZero !== 0) throw new DecodeError('INVALID', 'non-zero padding');
-  return padded.slice(LENGTH_PREFIX, LENGTH_PREFIX + length);
+  // A view of the padded plaintext (which nothing else keeps), not a copy: this runs for every received message.
+  return padded.subarray(LENGTH_PREFIX, LENGTH_PREFIX + length);
 }

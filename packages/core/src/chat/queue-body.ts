@@ -4,7 +4,7 @@
  *   confirmation = version:u8 (= 1) || 01 || confirmationKeys:1185 || ratchetHeader:40 || ciphertext
  *   message      = version:u8 (= 1) || 02 || ratchetHeader:40 || ciphertext
  *
- * ciphertext is the ratchet ciphertext (XChaCha20-Poly1305, 16-byte tag) of a
+ * ciphertext is the ratchet ciphertext (ChaCha20-Poly1305, 16-byte tag) of a
  * padded envelope (§5), so its length is 16 + a positive multiple of 256. A
  * body is at most 16,000 bytes (EMP MAX_MESSAGE_BODY).
  */
@@ -55,7 +55,8 @@ export function decodeQueueBody(bytes: Uint8Array): QueueBody {
   if (tag !== 1 && tag !== 2) throw new DecodeError('INVALID', `unknown queue body type ${tag}`);
   const keys = tag === 1 ? decodeConfirmationKeys(reader.bytes(CONFIRMATION_KEYS_LENGTH)) : null;
   const header = reader.bytes(HEADER_LENGTH);
-  const ciphertext = reader.rest();
+  // A view, not a copy: the ciphertext goes straight to the AEAD, and a copy of this size costs as much as decrypting it.
+  const ciphertext = reader.view(reader.remaining);
   const problem = ciphertextProblem(ciphertext.length);
   if (problem !== null) throw new DecodeError(ciphertext.length < AEAD_TAG_LENGTH + PADDING_BLOCK ? 'TRUNCATED' : 'INVALID', problem);
   return keys === null ? { type: 'message', header, ciphertext } : { type: 'confirmation', keys, header, ciphertext };
