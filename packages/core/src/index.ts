@@ -97,6 +97,6 @@ export {
   ZERO_HASH,
 } from './chat/envelope.js';
 export type { Envelope } from './chat/envelope.js';
-export { decodeQueueBody, encodeQueueBody, QUEUE_BODY_TAGS, QUEUE_BODY_VERSION } from './chat/queue-body.js';
-export type { QueueBody } from './chat/queue-body.js';
+export { BATCH_OVERHEAD, batchQueueBodies, decodeQueueBody, encodeQueueBody, QUEUE_BODY_TAGS, QUEUE_BODY_VERSION } from './chat/queue-body.js';
+export type { QueueBody, RatchetMessage } from './chat/queue-body.js';
 export { SECURITY_CODE_CONTEXT, securityCode, securityCodeMatches } from './chat/security-code.js';

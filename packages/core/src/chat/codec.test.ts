@@ -29,7 +29,7 @@ import {
   type Invitation,
 } from './invitation.js';
 import { queueRelay, type QueueAddress } from './queue-address.js';
-import { decodeQueueBody, encodeQueueBody, type QueueBody } from './queue-body.js';
+import { BATCH_OVERHEAD, batchQueueBodies, decodeQueueBody, encodeQueueBody, type QueueBody } from './queue-body.js';
 
 const crypto = nobleCrypto;
 const isDecodeError = (error: unknown): boolean => error instanceof DecodeError;
@@ -549,7 +549,7 @@ describe('queue bodies', () => {
     const m = encodeQueueBody(message);
     assertPrefixesFail(c, decodeQueueBody);
     assertPrefixesFail(m, decodeQueueBody);
-    for (const [version, tag] of [[0, 1], [2, 2], [1, 0], [1, 3]] as const) {
+    for (const [version, tag] of [[0, 1], [2, 2], [1, 0], [1, 4]] as const) {
       assert.throws(() => decodeQueueBody(concatBytes(Uint8Array.of(version, tag), m.subarray(2))), isDecodeError);
     }
     const badKeys = c.slice();
@@ -561,6 +561,49 @@ describe('queue bodies', () => {
     assert.throws(() => encodeQueueBody({ ...message, ciphertext: new Uint8Array(16) }), RangeError);
     assert.throws(() => encodeQueueBody({ ...message, header: new Uint8Array(39) }), RangeError);
     assert.throws(() => encodeQueueBody({ ...message, ciphertext: new Uint8Array(16 + 256 * 63) }), isChatError('TOO_LARGE'));
+  });
+
+  test('a batch decodes to its messages, in order, and is the batch of their encoded bodies', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(bytes(40), fc.integer({ min: 1, max: 4 }).chain((blocks) => bytes(16 + 256 * blocks))), { minLength: 2, maxLength: 10 }), (pairs) => {
+        const messages = pairs.map(([h, c]) => ({ header: h, ciphertext: c }));
+        const encoded = encodeQueueBody({ type: 'batch', messages });
+        assert.deepEqual(decodeQueueBody(encoded), { type: 'batch', messages });
+        const bodies = messages.map((m) => encodeQueueBody({ type: 'message', ...m }));
+        assert.deepEqual(batchQueueBodies(bodies), encoded);
+        assert.equal(encoded.length, BATCH_OVERHEAD + bodies.reduce((sum, body) => sum + body.length, 0));
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  test('batch layout: version 1, tag 3, then length:u16 || header || ciphertext per message', () => {
+    const other = { header: new Uint8Array(40).fill(7), ciphertext: new Uint8Array(16 + 512).fill(8) };
+    const b = encodeQueueBody({ type: 'batch', messages: [{ header, ciphertext }, other] });
+    assert.deepEqual([...b.subarray(0, 5)], [1, 3, 0x01, 0x38, 4]); // 0x0138 = 40 + 272
+    assert.equal(b[2 + 2 + 312], 0x02); // 40 + 528 = 0x0238
+    assert.equal(b[2 + 2 + 312 + 1], 0x38);
+    assert.equal(b.length, 2 + (2 + 312) + (2 + 568));
+  });
+
+  test('a batch of fewer than 2, of other bodies, or with a bad item or length is refused', () => {
+    const m = encodeQueueBody(message);
+    const b = batchQueueBodies([m, m]);
+    assertPrefixesFail(b, decodeQueueBody);
+    assert.throws(() => decodeQueueBody(b.subarray(0, 2 + 2 + 312)), isDecodeError, 'one message');
+    assert.throws(() => decodeQueueBody(Uint8Array.of(1, 3)), isDecodeError, 'no message');
+    assert.throws(() => decodeQueueBody(concatBytes(b, Uint8Array.of(0))), isDecodeError, 'trailing byte');
+    const longer = b.slice();
+    longer[3]! += 1;
+    assert.throws(() => decodeQueueBody(longer), isDecodeError, 'item length off by one');
+    const shortItem = concatBytes(b, Uint8Array.of(0, 39), new Uint8Array(39));
+    assert.throws(() => decodeQueueBody(shortItem), isDecodeError, 'item shorter than a header');
+    assert.throws(() => batchQueueBodies([m]), RangeError);
+    assert.throws(() => encodeQueueBody({ type: 'batch', messages: [{ header, ciphertext }] }), RangeError);
+    assert.throws(() => batchQueueBodies([m, encodeQueueBody(confirmation)]), RangeError);
+    assert.throws(() => batchQueueBodies([m, b]), RangeError);
+    const large = encodeQueueBody({ ...message, ciphertext: new Uint8Array(16 + 256 * 32) });
+    assert.throws(() => batchQueueBodies([large, large]), isChatError('TOO_LARGE'));
   });
 
   test('the largest padded plaintexts fit their queue bodies', () => {

@@ -3,6 +3,7 @@
  *
  *   confirmation = version:u8 (= 1) || 01 || confirmationKeys:1185 || ratchetHeader:40 || ciphertext
  *   message      = version:u8 (= 1) || 02 || ratchetHeader:40 || ciphertext
+ *   batch        = version:u8 (= 1) || 03 || n × (length:u16 || ratchetHeader:40 || ciphertext), n >= 2
  *
  * ciphertext is the ratchet ciphertext (ChaCha20-Poly1305, 16-byte tag) of a
  * padded envelope (§5), so its length is 16 + a positive multiple of 256. A
@@ -17,32 +18,95 @@ import { HEADER_LENGTH } from '../ratchet/header.js';
 import { PADDING_BLOCK } from './envelope.js';
 import { ChatError } from './errors.js';
 
+/** One Double Ratchet message: its encoded header and its ciphertext. */
+export interface RatchetMessage {
+  readonly header: Uint8Array;
+  readonly ciphertext: Uint8Array;
+}
+
 export type QueueBody =
   /** Tag 1: the joiner's first message, on an invitation queue. */
-  | { readonly type: 'confirmation'; readonly keys: ConfirmationKeys; readonly header: Uint8Array; readonly ciphertext: Uint8Array }
+  | ({ readonly type: 'confirmation'; readonly keys: ConfirmationKeys } & RatchetMessage)
   /** Tag 2: every other message. */
-  | { readonly type: 'message'; readonly header: Uint8Array; readonly ciphertext: Uint8Array };
+  | ({ readonly type: 'message' } & RatchetMessage)
+  /** Tag 3: several messages of one connection, in the order sent, in one SEND. */
+  | { readonly type: 'batch'; readonly messages: readonly RatchetMessage[] };
 
 export const QUEUE_BODY_VERSION = 1;
-export const QUEUE_BODY_TAGS: Readonly<Record<QueueBody['type'], number>> = { confirmation: 1, message: 2 };
+export const QUEUE_BODY_TAGS: Readonly<Record<QueueBody['type'], number>> = { confirmation: 1, message: 2, batch: 3 };
+/** A batch of encoded message bodies is this many bytes plus the sum of their lengths (each item's length prefix takes the place of its version and tag). */
+export const BATCH_OVERHEAD = 2;
+const MESSAGE_PREFIX = 2;
 
 function ciphertextProblem(length: number): string | null {
   const padded = length - AEAD_TAG_LENGTH;
   return padded > 0 && padded % PADDING_BLOCK === 0 ? null : `ciphertext length ${length} is not 16 + a positive multiple of ${PADDING_BLOCK}`;
 }
 
-/** Throws RangeError for a header or ciphertext of an impossible length, ChatError TOO_LARGE past 16,000 bytes. */
-export function encodeQueueBody(body: QueueBody): Uint8Array {
-  if (body.header.length !== HEADER_LENGTH) throw new RangeError(`ratchet header must be ${HEADER_LENGTH} bytes`);
-  const problem = ciphertextProblem(body.ciphertext.length);
+function checkRatchetMessage(message: RatchetMessage): void {
+  if (message.header.length !== HEADER_LENGTH) throw new RangeError(`ratchet header must be ${HEADER_LENGTH} bytes`);
+  const problem = ciphertextProblem(message.ciphertext.length);
   if (problem !== null) throw new RangeError(problem);
+}
+
+function checkSize(bytes: Uint8Array): Uint8Array {
+  if (bytes.length > MAX_MESSAGE_BODY) throw new ChatError('TOO_LARGE', `queue body is ${bytes.length} bytes, at most ${MAX_MESSAGE_BODY} allowed`);
+  return bytes;
+}
+
+/** Throws RangeError for a header or ciphertext of an impossible length or a batch of fewer than 2, ChatError TOO_LARGE past 16,000 bytes. */
+export function encodeQueueBody(body: QueueBody): Uint8Array {
+  if (body.type === 'batch') {
+    if (body.messages.length < 2) throw new RangeError('a batch holds at least 2 messages');
+    return batchQueueBodies(body.messages.map((message) => encodeQueueBody({ type: 'message', ...message })));
+  }
+  checkRatchetMessage(body);
   const writer = new ByteWriter(2 + CONFIRMATION_KEYS_LENGTH + HEADER_LENGTH + body.ciphertext.length)
     .u8(QUEUE_BODY_VERSION)
     .u8(QUEUE_BODY_TAGS[body.type]);
   if (body.type === 'confirmation') writer.bytes(encodeConfirmationKeys(body.keys));
-  const bytes = writer.bytes(body.header).bytes(body.ciphertext).finish();
-  if (bytes.length > MAX_MESSAGE_BODY) throw new ChatError('TOO_LARGE', `queue body is ${bytes.length} bytes, at most ${MAX_MESSAGE_BODY} allowed`);
-  return bytes;
+  return checkSize(writer.bytes(body.header).bytes(body.ciphertext).finish());
+}
+
+/**
+ * The batch (tag 3) of two or more encoded message bodies (tag 2), without
+ * decoding them: each one's version and tag give way to its length. The
+ * sender's outbox keeps encoded bodies, and batches those waiting for one
+ * queue. Throws RangeError unless every body is a message body of version 1
+ * and there are at least 2; ChatError TOO_LARGE past 16,000 bytes.
+ */
+export function batchQueueBodies(bodies: readonly Uint8Array[]): Uint8Array {
+  if (bodies.length < 2) throw new RangeError('a batch holds at least 2 messages');
+  let length = BATCH_OVERHEAD;
+  for (const body of bodies) {
+    if (body[0] !== QUEUE_BODY_VERSION || body[1] !== QUEUE_BODY_TAGS.message || body.length < MESSAGE_PREFIX + HEADER_LENGTH) {
+      throw new RangeError('only message bodies (tag 2) can be batched');
+    }
+    length += body.length;
+  }
+  if (length > MAX_MESSAGE_BODY) throw new ChatError('TOO_LARGE', `queue body is ${length} bytes, at most ${MAX_MESSAGE_BODY} allowed`);
+  const out = new Uint8Array(length);
+  out[0] = QUEUE_BODY_VERSION;
+  out[1] = QUEUE_BODY_TAGS.batch;
+  let offset = BATCH_OVERHEAD;
+  for (const body of bodies) {
+    const item = body.length - MESSAGE_PREFIX;
+    out[offset] = item >>> 8;
+    out[offset + 1] = item;
+    out.set(body.subarray(MESSAGE_PREFIX), offset + 2);
+    offset += 2 + item;
+  }
+  return out;
+}
+
+/** header || ciphertext, where the ciphertext runs to the end of `reader`. */
+function readRatchetMessage(reader: ByteReader): RatchetMessage {
+  const header = reader.bytes(HEADER_LENGTH);
+  // A view, not a copy: the ciphertext goes straight to the AEAD, and a copy of this size costs as much as decrypting it.
+  const ciphertext = reader.view(reader.remaining);
+  const problem = ciphertextProblem(ciphertext.length);
+  if (problem !== null) throw new DecodeError(ciphertext.length < AEAD_TAG_LENGTH + PADDING_BLOCK ? 'TRUNCATED' : 'INVALID', problem);
+  return { header, ciphertext };
 }
 
 /** Throws DecodeError unless `bytes` is exactly one queue body of version 1. */
@@ -52,12 +116,20 @@ export function decodeQueueBody(bytes: Uint8Array): QueueBody {
   const version = reader.u8();
   if (version !== QUEUE_BODY_VERSION) throw new DecodeError('INVALID', `unknown queue body version ${version}`);
   const tag = reader.u8();
-  if (tag !== 1 && tag !== 2) throw new DecodeError('INVALID', `unknown queue body type ${tag}`);
-  const keys = tag === 1 ? decodeConfirmationKeys(reader.bytes(CONFIRMATION_KEYS_LENGTH)) : null;
-  const header = reader.bytes(HEADER_LENGTH);
-  // A view, not a copy: the ciphertext goes straight to the AEAD, and a copy of this size costs as much as decrypting it.
-  const ciphertext = reader.view(reader.remaining);
-  const problem = ciphertextProblem(ciphertext.length);
-  if (problem !== null) throw new DecodeError(ciphertext.length < AEAD_TAG_LENGTH + PADDING_BLOCK ? 'TRUNCATED' : 'INVALID', problem);
-  return keys === null ? { type: 'message', header, ciphertext } : { type: 'confirmation', keys, header, ciphertext };
+  switch (tag) {
+    case 1: {
+      const keys = decodeConfirmationKeys(reader.bytes(CONFIRMATION_KEYS_LENGTH));
+      return { type: 'confirmation', keys, ...readRatchetMessage(reader) };
+    }
+    case 2:
+      return { type: 'message', ...readRatchetMessage(reader) };
+    case 3: {
+      const messages: RatchetMessage[] = [];
+      while (reader.remaining > 0) messages.push(readRatchetMessage(new ByteReader(reader.view(reader.u16()))));
+      if (messages.length < 2) throw new DecodeError('INVALID', `a batch of ${messages.length} message`);
+      return { type: 'batch', messages };
+    }
+    default:
+      throw new DecodeError('INVALID', `unknown queue body type ${tag}`);
+  }
 }
