@@ -63,7 +63,15 @@ function duplicates(values: readonly unknown[]): unknown[] {
 const textsOf = (rows: readonly HistoryRow[], direction: 'sent' | 'received', prefix: string): string[] =>
   rows.filter((row) => row.direction === direction && row.text.startsWith(prefix)).map((row) => row.text);
 
-const numbered = (prefix: string): string[] => Array.from({ length: N }, (_, i) => `${prefix}${String(i).padStart(3, '0')}`);
+/** N distinct texts; `filler` characters make each one longer. */
+const numbered = (prefix: string, filler = 0): string[] =>
+  Array.from({ length: N }, (_, i) => `${prefix}${String(i).padStart(3, '0')}${filler > 0 ? ' ' + '.'.repeat(filler) : ''}`);
+/**
+ * Sent texts are long (a 2 KiB padded envelope each), so that a burst of N
+ * leaves in many batches of 7 (graph-chat §8.1) rather than a few of 27:
+ * relay answers, and so kill points, then spread over the whole burst.
+ */
+const SENT_TEXT_FILLER = 1700;
 
 /**
  * A kill point: by time from spawning, early (start-up, opening the database
@@ -127,7 +135,7 @@ describe('kill -9 of a client during sending and during receiving', () => {
 
   it('while sending: every message reaches bob once, in order, and is delivered', { timeout: 60_000 }, async (t: TestContext) => {
     t.diagnostic(`seed ${SEED} (GRAPHCHAT_CRASH_SEED=${SEED} replays it)`);
-    const texts = numbered('send-');
+    const texts = numbered('send-', SENT_TEXT_FILLER);
     await queueTexts(alice, alicesBob, texts);
 
     const aliceRuns: CliRun[] = [];
@@ -236,7 +244,7 @@ describe('kill -9 of a client during sending and during receiving', () => {
     const bobHistory = graphchat(bob, PASSPHRASE, ['history', bobsAlice]);
     assert.deepEqual(
       bobHistory.filter((row) => row.direction === 'received').map((row) => row.text),
-      [...numbered('send-'), ...texts],
+      [...numbered('send-', SENT_TEXT_FILLER), ...texts],
       "bob's history: every message of both tests once, in order",
     );
     const shown = events(bobRuns, 'message').map((e) => e.text as string);
@@ -257,7 +265,7 @@ describe('kill -9 of a client during sending and during receiving', () => {
     const aliceHistory = await readHistory(alice, alicesBob);
     assert.deepEqual(
       aliceHistory.map((row) => [row.text, row.status]),
-      [...numbered('send-'), ...texts].map((text) => [text, 'delivered']),
+      [...numbered('send-', SENT_TEXT_FILLER), ...texts].map((text) => [text, 'delivered']),
       "alice's history: every message once, delivered",
     );
     assert.deepEqual(duplicates(events(aliceRuns, 'receipt').map((e) => e.message)), [], 'alice was shown no receipt twice');

@@ -1,9 +1,10 @@
 /**
  * Sending outbox items to relays: per queue in order with a few in flight,
- * failures retried after backoff, and what relays accepted recorded in
- * batches.
+ * the items waiting for one queue batched into one SEND (graph-chat §3,
+ * §8), failures retried after backoff, and what relays accepted recorded
+ * together.
  */
-import { toHex } from '@graphchat/core';
+import { BATCH_OVERHEAD, batchQueueBodies, limits, QUEUE_BODY_TAGS, toHex } from '@graphchat/core';
 import type { AgentContext } from './agent-context.js';
 import type { AgentEvent } from './agent-types.js';
 import { backoffMs } from './outbox.js';
@@ -12,8 +13,22 @@ import { relayKey } from './relay-pool.js';
 import { groupOf } from './sessions.js';
 import type { ConnectionRecord, OutboxRecord } from './store.js';
 
-/** Outbox items in flight per queue: the relay keeps their order (EMP §5.3), so pipelining is safe. */
+/** SENDs in flight per queue: the relay keeps their order (EMP §5.3), so pipelining is safe. */
 const MAX_IN_FLIGHT_PER_QUEUE = 16;
+
+/**
+ * Whether an item may share a SEND with others: signed message bodies only.
+ * A confirmation goes alone (unsigned, to a queue not yet secured).
+ */
+function batchable(item: OutboxRecord): boolean {
+  return item.senderSecretKey !== null && item.body[1] === QUEUE_BODY_TAGS.message;
+}
+
+/** Outbox items of one queue about to leave in one SEND, and the size of that SEND's body. */
+interface Batch {
+  readonly items: OutboxRecord[];
+  length: number;
+}
 
 /** Identifies the queue an outbox item goes to; computed once per item, as the work loop asks on every pass. */
 const queueKeys = new WeakMap<OutboxRecord, string>();
@@ -48,7 +63,9 @@ export class OutboxDispatcher {
   ) {}
 
   /**
-   * Sends outbox items: per queue in id order, up to MAX_IN_FLIGHT_PER_QUEUE at once, none before an earlier one that waits.
+   * Sends outbox items: per queue in id order, up to MAX_IN_FLIGHT_PER_QUEUE SENDs at once, none before an earlier item
+   * that waits. Consecutive items for one queue that are ready together go in one batch: a burst of messages costs the
+   * recipient one delivery and one ACK per batch rather than per message, while a lone message leaves at once as before.
    * Returns when the first deferred item is due again (Infinity if none is).
    */
   dispatchOutbox(): number {
@@ -57,6 +74,7 @@ export class OutboxDispatcher {
     this.recordAccepted();
     const now = this.ctx.now();
     const blocked = new Set<string>();
+    const filling = new Map<string, Batch>();
     let wakeAt = Infinity;
     for (const item of store.listOutbox()) {
       const key = queueKey(item);
@@ -72,19 +90,31 @@ export class OutboxDispatcher {
         wakeAt = Math.min(wakeAt, deferred.until);
         continue;
       }
+      const batch = filling.get(key);
+      if (batch !== undefined) {
+        if (batchable(item) && batch.length + item.body.length <= limits.MAX_MESSAGE_BODY) {
+          batch.items.push(item);
+          batch.length += item.body.length;
+          continue;
+        }
+        filling.delete(key);
+        void this.dispatch(batch.items);
+      }
       if ((this.inFlightPerQueue.get(key) ?? 0) >= MAX_IN_FLIGHT_PER_QUEUE) {
         blocked.add(key);
         continue;
       }
-      void this.dispatch(item);
+      if (batchable(item)) filling.set(key, { items: [item], length: BATCH_OVERHEAD + item.body.length });
+      else void this.dispatch([item]);
     }
+    for (const batch of filling.values()) void this.dispatch(batch.items);
     return wakeAt;
   }
 
   /** Sends a new connection's outbox items at once, so that a refusal shows in the call that caused it. */
   async sendNow(connectionId: string): Promise<void> {
     const items = this.ctx.store.listOutbox().filter((item) => item.connectionId === connectionId);
-    await Promise.all(items.map((item) => this.dispatch(item)));
+    await Promise.all(items.map((item) => this.dispatch([item])));
     this.recordAccepted();
   }
 
@@ -93,39 +123,43 @@ export class OutboxDispatcher {
     for (const item of this.ctx.store.listOutbox()) if (relayKey(item.relay) === relayKey(relay)) this.deferred.delete(item.id);
   }
 
-  /** Sends one outbox item and records the outcome. */
-  private async dispatch(item: OutboxRecord): Promise<void> {
+  /** Sends outbox items of one queue (one, or a batch of several) in one SEND and records the outcome. */
+  private async dispatch(items: readonly OutboxRecord[]): Promise<void> {
     const { store, pool, activity } = this.ctx;
-    const connection = store.getConnection(item.connectionId);
+    const first = items[0]!;
+    const connection = store.getConnection(first.connectionId);
     if (connection === null) return;
-    const key = queueKey(item);
-    this.inFlight.add(item.id);
+    const key = queueKey(first);
+    for (const item of items) this.inFlight.add(item.id);
     this.inFlightPerQueue.set(key, (this.inFlightPerQueue.get(key) ?? 0) + 1);
     try {
-      // An open session is used without a wait, so the items of one pass share blocks (EMP §5.3).
-      const session = pool.session(item.relay, groupOf(store, connection));
+      // An open session is used without a wait, so the SENDs of one pass share blocks (EMP §5.3).
+      const session = pool.session(first.relay, groupOf(store, connection));
       const client = session.isUp ? session.client : await activity.track(session.open());
-      if (client === null) return this.defer(item);
+      if (client === null) return this.defer(items);
+      const body = items.length === 1 ? first.body : batchQueueBodies(items.map((item) => item.body));
       let response;
       try {
-        response = await activity.track(client.command(item.senderId, { type: 'SEND', body: item.body }, item.senderSecretKey));
+        response = await activity.track(client.command(first.senderId, { type: 'SEND', body }, first.senderSecretKey));
       } catch (error) {
         if (!(error instanceof RelayClientError)) throw error;
         // A relay that holds a connection open but stops answering counts as down, so its session is reopened.
         if (error.code === 'TIMEOUT') client.close();
-        return this.defer(item);
+        return this.defer(items);
       }
       if (response.type === 'OK') {
-        this.accepted.push(item);
+        this.accepted.push(...items);
         return;
       }
       const code = response.type === 'ERR' ? response.code : response.type;
-      if (code === 'AUTH' && item.senderSecretKey === null) return this.refusedUnsigned(item);
-      if (code === 'AUTH' || code === 'QUOTA' || code === 'INTERNAL') return this.defer(item); // The peer hasn't secured the queue yet, or it is full.
-      store.transaction(() => store.deleteOutbox(item.id));
-      this.ctx.emit([{ event: 'rejected', contact: item.connectionId, reason: `relay refused a message: ${code}` }]);
+      if (code === 'AUTH' && first.senderSecretKey === null) return this.refusedUnsigned(first);
+      if (code === 'AUTH' || code === 'QUOTA' || code === 'INTERNAL') return this.defer(items); // The peer hasn't secured the queue yet, or it is full.
+      store.transaction(() => {
+        for (const item of items) store.deleteOutbox(item.id);
+      });
+      this.ctx.emit([{ event: 'rejected', contact: first.connectionId, reason: `relay refused a message: ${code}` }]);
     } finally {
-      this.inFlight.delete(item.id);
+      for (const item of items) this.inFlight.delete(item.id);
       const left = (this.inFlightPerQueue.get(key) ?? 1) - 1;
       if (left > 0) this.inFlightPerQueue.set(key, left);
       else this.inFlightPerQueue.delete(key);
@@ -133,9 +167,12 @@ export class OutboxDispatcher {
     }
   }
 
-  private defer(item: OutboxRecord): void {
-    const failures = (this.deferred.get(item.id)?.failures ?? 0) + 1;
-    this.deferred.set(item.id, { failures, until: this.ctx.now() + backoffMs(failures) });
+  private defer(items: readonly OutboxRecord[]): void {
+    const until = (failures: number) => this.ctx.now() + backoffMs(failures);
+    for (const item of items) {
+      const failures = (this.deferred.get(item.id)?.failures ?? 0) + 1;
+      this.deferred.set(item.id, { failures, until: until(failures) });
+    }
   }
 
   /** Records the items relays have accepted since the last call, in one transaction. */

@@ -4,12 +4,12 @@
  * only then is it acknowledged. Confirmations and contact-address requests
  * arrive here too.
  */
-import { decodeQueueBody, encodeInvitation, formatInvitationLink, RatchetError, toHex, ZERO_HASH } from '@graphchat/core';
+import { decodeQueueBody, encodeInvitation, formatInvitationLink, RatchetError, toHex, ZERO_HASH, type RatchetMessage } from '@graphchat/core';
 import { inboundContext, newId, type AgentContext } from './agent-context.js';
 import type { AgentEvent } from './agent-types.js';
 import { decryptEnvelope, verifyEnvelope } from './conversation.js';
 import { acceptConfirmation, HandshakeRejected, openRequest } from './handshake.js';
-import { deliverEnvelope, storeSentHandshake } from './inbound.js';
+import { deliverEnvelope, storeSentHandshake, type InboundContext } from './inbound.js';
 import { enqueueSealed } from './outbox.js';
 import { ackMessage, openMessage } from './queue.js';
 import type { Push } from './relay-client.js';
@@ -78,13 +78,29 @@ function receive(ctx: AgentContext, connection: ConnectionRecord, queue: Receive
   }
   if (body.type === 'confirmation') return receiveConfirmation(ctx, connection, body);
   if (connection.ratchet === null) return reject('message before the handshake');
+  // A batch is a burst the sender had waiting for this queue (§3): its messages are stored in one transaction.
+  const messages = body.type === 'batch' ? body.messages : [body];
+  const inbound = inboundContext(ctx, ctx.now());
+  store.transaction(() => {
+    for (const message of messages) receiveRatchetMessage(inbound, store.getConnection(connection.id) ?? connection, message);
+  });
+  return inbound.events;
+}
 
+/**
+ * One ratchet message, inside the caller's transaction: dropped as a copy
+ * already received, rejected, held for a gap, or delivered together with
+ * the held envelopes it was the gap for.
+ */
+function receiveRatchetMessage(inbound: InboundContext, connection: ConnectionRecord, message: RatchetMessage): void {
+  const { store, crypto, events } = inbound;
+  const reject = (reason: string): void => void events.push({ event: 'rejected', contact: connection.id, reason });
   let decrypted;
   try {
-    decrypted = decryptEnvelope(crypto, connection, body.header, body.ciphertext);
+    decrypted = decryptEnvelope(crypto, connection, message.header, message.ciphertext);
   } catch (error) {
     // The same message from another relay, or after a crash before ACK: already shown once.
-    if (error instanceof RatchetError && error.code === 'DUPLICATE_OR_OLD') return [];
+    if (error instanceof RatchetError && error.code === 'DUPLICATE_OR_OLD') return;
     return reject(`message rejected: ${(error as Error).message}`);
   }
   let verified;
@@ -94,27 +110,23 @@ function receive(ctx: AgentContext, connection: ConnectionRecord, queue: Receive
     return reject(`message rejected: ${(error as Error).message}`);
   }
   const { envelope } = verified;
-  if (envelope.seq <= connection.lastReceivedSeq) return [];
+  if (envelope.seq <= connection.lastReceivedSeq) return;
   if (envelope.seq > connection.lastReceivedSeq + MAX_HELD) {
     // A signed envelope, so the peer's doing: a gap this wide is no delay through one relay but a broken or hostile client.
     return reject(`envelope ${envelope.seq} is more than ${MAX_HELD} ahead of the last one received`);
   }
-  const inbound = inboundContext(ctx, ctx.now());
-  store.transaction(() => {
-    if (envelope.seq > connection.lastReceivedSeq + 1) {
-      // A gap: an earlier envelope is still on its way through another relay. Hold this one until it arrives.
-      store.putHeld(connection.id, envelope.seq, decrypted.signed);
-      store.putConnection(decrypted.connection);
-      return;
-    }
-    let current = deliverEnvelope(inbound, decrypted.connection, envelope, decrypted.signed, verified.hash);
-    for (let held = store.takeHeld(current.id, current.lastReceivedSeq + 1); held !== null; held = store.takeHeld(current.id, current.lastReceivedSeq + 1)) {
-      const next = verifyEnvelope(crypto, current, held);
-      current = deliverEnvelope(inbound, current, next.envelope, held, next.hash);
-    }
-    store.putConnection(current);
-  });
-  return inbound.events;
+  if (envelope.seq > connection.lastReceivedSeq + 1) {
+    // A gap: an earlier envelope is still on its way through another relay. Hold this one until it arrives.
+    store.putHeld(connection.id, envelope.seq, decrypted.signed);
+    store.putConnection(decrypted.connection);
+    return;
+  }
+  let current = deliverEnvelope(inbound, decrypted.connection, envelope, decrypted.signed, verified.hash);
+  for (let held = store.takeHeld(current.id, current.lastReceivedSeq + 1); held !== null; held = store.takeHeld(current.id, current.lastReceivedSeq + 1)) {
+    const next = verifyEnvelope(crypto, current, held);
+    current = deliverEnvelope(inbound, current, next.envelope, held, next.hash);
+  }
+  store.putConnection(current);
 }
 
 /**

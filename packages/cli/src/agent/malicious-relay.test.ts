@@ -53,12 +53,19 @@ interface Intercepted {
  * A QueueStore wrapper that plays the malicious relay. `attack` decides, per
  * SEND, which bodies are stored in its place (none: dropped); every body it
  * stores is encrypted afresh for the recipient under a new message id.
+ *
+ * A batch (graph-chat §3) is split into its messages, each handled as a SEND
+ * of its own and stored as a separate message body: a relay sees a batch's
+ * framing and can re-frame it, and the attacks below act on one message at
+ * a time.
  */
 class MaliciousStore implements QueueStore {
   /** Everything the relay learns: queue records (ids, keys, secrets), registered sender keys, and every SEND body in clear. */
   readonly queues: QueueRecord[] = [];
   readonly senderKeys: Uint8Array[] = [];
   readonly sends: Intercepted[] = [];
+  /** Every SEND body as it came, batches whole. */
+  readonly bodies: Uint8Array[] = [];
   /** Message ids (hex) this wrapper stored, with a label, and those the recipient acknowledged. */
   readonly forged = new Map<string, string>();
   readonly acked = new Set<string>();
@@ -100,12 +107,23 @@ class MaliciousStore implements QueueStore {
     } catch {
       decoded = null;
     }
-    const send: Intercepted = { queue, message, decoded };
+    this.bodies.push(message.body);
+    if (decoded?.type !== 'batch') return this.handle(queue, { queue, message, decoded }, () => this.inner.addMessage(recipientId, stored, quota), quota);
+    for (const item of decoded.messages) {
+      const body = encodeQueueBody({ type: 'message', ...item });
+      const send: Intercepted = { queue, message: { ...message, body }, decoded: { type: 'message', ...item } };
+      const result = await this.handle(queue, send, () => this.put(queue, body, message.authorized, 'unbatched', quota), quota);
+      if (result !== 'ok') return result;
+    }
+    return 'ok';
+  }
+  /** Records one SEND (or one message of a batch) and stores what the attack makes of it, or `untouched` without one. */
+  private async handle(queue: QueueRecord, send: Intercepted, untouched: () => Promise<'ok' | 'quota' | 'no_queue'>, quota: number) {
     this.sends.push(send);
     const bodies = this.attack?.(send) ?? null;
-    if (bodies === null) return this.inner.addMessage(recipientId, stored, quota);
+    if (bodies === null) return untouched();
     for (const body of bodies) {
-      const result = await this.put(queue, body, message.authorized, 'attack', quota);
+      const result = await this.put(queue, body, send.message.authorized, 'attack', quota);
       if (result !== 'ok') return result;
     }
     return 'ok';
@@ -155,9 +173,9 @@ class MaliciousStore implements QueueStore {
     return queue;
   }
 
-  /** Ids of forged messages the recipient took and acknowledged (proof that it processed them). */
+  /** Ids of forged messages (with `label`, or any but re-framed batch items) the recipient took and acknowledged (proof that it processed them). */
   processed(label?: string): number {
-    return [...this.forged].filter(([id, l]) => (label === undefined || l === label) && this.acked.has(id)).length;
+    return [...this.forged].filter(([id, l]) => (label === undefined ? l !== 'unbatched' : l === label) && this.acked.has(id)).length;
   }
 
   private put(queue: QueueRecord, body: Uint8Array, authorized: boolean, label: string, quota: number): Promise<'ok' | 'quota' | 'no_queue'> {
@@ -280,7 +298,7 @@ describe('a malicious relay between two agents', { concurrency: true }, () => {
           ['queue secret', q.dhSecret],
         ]),
         ...store.senderKeys.map((k): [string, Uint8Array] => ['sender key', k]),
-        ...store.sends.map((s): [string, Uint8Array] => ['SEND body', s.message.body]),
+        ...store.bodies.map((body): [string, Uint8Array] => ['SEND body', body]),
       ];
       for (const [what, bytes] of seen) {
         for (const [name, needle] of needles) assert.ok(!findBytes(bytes, needle), `the relay's ${what} contains "${name}"`);
@@ -404,7 +422,7 @@ describe('a malicious relay between two agents', { concurrency: true }, () => {
     await sync([alice, bob]);
     assert.equal(swapped, 1);
     // The relay delivered in the order it stored, second before first, and bob took both.
-    const swappedIds = [...evil.store.forged.keys()];
+    const swappedIds = [...evil.store.forged].filter(([, label]) => label === 'attack').map(([id]) => id);
     assert.equal(swappedIds.length, 2);
     assert.deepEqual([...evil.store.acked].filter((id) => swappedIds.includes(id)), swappedIds);
     const received = texts(bob, bobSide, 'received');
@@ -477,6 +495,8 @@ describe('a malicious relay between two agents', { concurrency: true }, () => {
     await sync([alice, bob]);
     const bobQueue = receiveQueue(bob, bobSide, evil);
     const genuine = decodeQueueBody(evil.store.sends.filter(isFor(bobQueue)).at(-1)!.message.body);
+    assert.equal(genuine.type, 'message');
+    if (genuine.type !== 'message') return;
 
     // A well-formed body with a made-up header, and one that follows the genuine header (same ratchet key, next n).
     const madeUpHeader = concatBytes(crypto.x25519KeyPair().publicKey, new Uint8Array([0, 0, 0, 0, 0, 0, 0, 0]));
@@ -488,6 +508,8 @@ describe('a malicious relay between two agents', { concurrency: true }, () => {
       encodeQueueBody({ type: 'message', header: madeUpHeader, ciphertext: crypto.randomBytes(16 + 256) }),
       encodeQueueBody({ type: 'message', header: nextHeader, ciphertext: crypto.randomBytes(16 + 512) }),
       encodeQueueBody({ type: 'message', header: genuine.header, ciphertext: crypto.randomBytes(16 + 256) }),
+      // A batch of a replayed genuine message and a made-up one: neither is shown (again).
+      encodeQueueBody({ type: 'batch', messages: [genuine, { header: nextHeader, ciphertext: crypto.randomBytes(16 + 256) }] }),
     ];
     for (const body of forged) await evil.store.inject(bobQueue.recipientId, body, 'forged');
     await sync([bob]);

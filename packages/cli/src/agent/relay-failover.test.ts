@@ -145,6 +145,35 @@ async function waitUntil(condition: () => boolean, timeoutMs: number, what: stri
   }
 }
 
+/**
+ * Sends N messages each way while both agents sync: bob's at once, alice's
+ * a couple of milliseconds apart, since a burst sent at once leaves in one
+ * batch (graph-chat §8.2) and arrives whole. Once bob has shown two of
+ * alice's, `interrupt` runs (it kills or pauses a relay) with the rest
+ * still to come. Returns how many bob had shown then, and the sync, still
+ * running.
+ */
+async function burstInterrupted(
+  pair: Pair,
+  syncTimeoutMs: number,
+  interrupt: () => Promise<void> | void,
+): Promise<{ atInterrupt: number; syncing: Promise<void> }> {
+  const shownBefore = shown(pair.bob, pair.bobSide).length;
+  const syncing = sync(pair, syncTimeoutMs);
+  for (let i = 0; i < N; i++) bobSends(pair, `burst bob ${i}`);
+  let atInterrupt = -1;
+  for (let i = 0; i < N; i++) {
+    aliceSends(pair, `burst alice ${i}`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    if (atInterrupt < 0 && shown(pair.bob, pair.bobSide).length >= shownBefore + 2) {
+      atInterrupt = shown(pair.bob, pair.bobSide).length - shownBefore;
+      await interrupt();
+    }
+  }
+  assert.ok(atInterrupt >= 0, 'bob showed part of the burst while it was sent');
+  return { atInterrupt, syncing };
+}
+
 describe('agent with one of two relays down, killed, restarted or hung', () => {
   after(killSpawnedRelays);
 
@@ -181,13 +210,7 @@ describe('agent with one of two relays down, killed, restarted or hung', () => {
     assertExactConversation(pair);
 
     // A burst both ways; relay 1 dies while it is being delivered.
-    const shownBefore = shown(pair.bob, pair.bobSide).length;
-    for (let i = 0; i < N; i++) aliceSends(pair, `burst alice ${i}`);
-    for (let i = 0; i < N; i++) bobSends(pair, `burst bob ${i}`);
-    const syncing = sync(pair);
-    await waitUntil(() => shown(pair.bob, pair.bobSide).length >= shownBefore + 2, 5000, 'part of the burst');
-    await relay1.kill();
-    const atKill = shown(pair.bob, pair.bobSide).length - shownBefore;
+    const { atInterrupt: atKill, syncing } = await burstInterrupted(pair, SYNC_MS, () => relay1.kill());
     await syncing;
     t.diagnostic(`relay 1 killed after bob had shown ${atKill} of ${N} burst messages`);
     assert.ok(atKill < N, 'the relay died mid-burst');
@@ -301,12 +324,11 @@ describe('agent with one of two relays down, killed, restarted or hung', () => {
     await settle(pair);
 
     const shownBefore = shown(pair.bob, pair.bobSide).length;
-    for (let i = 0; i < N; i++) aliceSends(pair, `burst alice ${i}`);
     const syncStarted = Date.now();
-    const syncing = sync(pair, 4000);
-    await waitUntil(() => shown(pair.bob, pair.bobSide).length >= shownBefore + 2, 5000, 'part of the burst');
-    relay1.pause();
     try {
+      const { atInterrupt, syncing } = await burstInterrupted(pair, 4000, () => relay1.pause());
+      t.diagnostic(`relay 1 hung after bob had shown ${atInterrupt} of ${N} burst messages`);
+      assert.ok(atInterrupt < N, 'the relay hung mid-burst');
       // While relay 1 hangs, messages still go through relay 2, and quickly.
       await waitUntil(() => shown(pair.bob, pair.bobSide).length === shownBefore + N, 2500, 'the rest of the burst through relay 2');
       await syncing;

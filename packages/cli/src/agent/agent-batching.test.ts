@@ -1,0 +1,64 @@
+// A burst of messages waiting for one queue leaves in batches (graph-chat §3
+// tag 3, §8.2), and a message sent alone leaves alone, at once. The relay's
+// store records every body it is given, decrypted as the recipient would.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { decodeQueueBody, decryptQueueMessage, limits, type QueueBody } from '@graphchat/core';
+import { sodiumCrypto as crypto } from '@graphchat/core/crypto-sodium';
+import type { QueueStore } from 'graphchat-server';
+import { startTestRelay } from 'graphchat-server/test-support';
+import { connectPair, makeAgent, syncAll } from './agent-fixtures.js';
+
+interface Stored {
+  readonly size: number;
+  readonly body: QueueBody;
+}
+
+function recordingStore(stored: Stored[]): (inner: QueueStore) => QueueStore {
+  return (inner) => ({
+    ...inner,
+    async addMessage(recipientId, message, quota) {
+      const queue = await inner.queueByRecipientId(recipientId);
+      if (queue !== null) {
+        const { body } = decryptQueueMessage(crypto, queue.dhSecret, message.msgId, message.body);
+        stored.push({ size: body.length, body: decodeQueueBody(body) });
+      }
+      return inner.addMessage(recipientId, message, quota);
+    },
+  });
+}
+
+describe('batching', () => {
+  it('a burst leaves in batches of at most 16,000 bytes and arrives once, in order; a lone message leaves alone', async (t) => {
+    const stored: Stored[] = [];
+    const relay = await startTestRelay({}, { wrapStore: recordingStore(stored) });
+    t.after(() => relay.close());
+    const alice = makeAgent('alice', [relay.address]);
+    const bob = makeAgent('bob', [relay.address]);
+    const { aliceSide, bobSide } = await connectPair(alice, bob);
+
+    stored.length = 0;
+    const texts = Array.from({ length: 60 }, (_, i) => `burst ${i} ${'x'.repeat(200)}`);
+    for (const text of texts) alice.agent.send(aliceSide, text);
+    await syncAll([alice, bob]);
+    await syncAll([alice, bob]);
+
+    assert.deepEqual(bob.agent.history(bobSide).map((m) => m.text), texts);
+    assert.equal(bob.events.filter((e) => e.event === 'message').length, texts.length, 'each shown once');
+    assert.deepEqual(alice.agent.history(aliceSide).map((m) => m.status), texts.map(() => 'delivered'));
+    const batches = stored.filter((s) => s.body.type === 'batch');
+    const inBatches = batches.reduce((sum, s) => sum + (s.body.type === 'batch' ? s.body.messages.length : 0), 0);
+    t.diagnostic(`${stored.length} bodies stored for the burst and its receipts, ${batches.length} batches holding ${inBatches} messages`);
+    assert.ok(batches.length >= 2, 'the burst needs several batches');
+    assert.ok(inBatches >= texts.length, 'every text travelled in a batch');
+    assert.ok(stored.length < texts.length / 4, 'far fewer SENDs than messages');
+    assert.ok(stored.every((s) => s.size <= limits.MAX_MESSAGE_BODY));
+    assert.ok(batches.some((s) => s.size > limits.MAX_MESSAGE_BODY - 600), 'batches are filled up');
+
+    stored.length = 0;
+    alice.agent.send(aliceSide, 'alone');
+    await syncAll([alice, bob]);
+    assert.equal(bob.agent.history(bobSide).at(-1)!.text, 'alone');
+    assert.equal(stored[0]?.body.type, 'message', 'a lone message is not held back for company');
+  });
+});
