@@ -9,6 +9,8 @@ async function main(): Promise<void> {
   }
   const relay = await startRelay(config);
   process.stdout.write(`${relay.address}\n`);
+  // Only after the address: scripts and tests take the first line of stdout as the address.
+  if (relay.webUrl !== null) process.stdout.write(`open the web client: ${relay.webUrl}\n`);
   process.stderr.write(`graphchat relay listening on ${config.bind}:${relay.port} (data in ${config.dataDir})\n`);
   const stop = () => void relay.close().then(() => process.exit(0));
   process.once('SIGINT', stop);

@@ -2,6 +2,8 @@
 // the graphchat-server command line itself, run as a child process.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { createQueue, RelayClient } from '@graphchat/client';
@@ -12,7 +14,7 @@ import { crypto, tempDir, webSocket } from './test-support/harness.js';
 const BIN = fileURLToPath(new URL('./bin.js', import.meta.url));
 
 /** Every variable the relay reads, so the environment this test runs in can't leak into it. */
-const VARIABLES = ['PORT', 'BIND', 'HOST', 'PUBLIC_PORT', 'TLS', 'DATA_DIR', 'PASSWORD', 'MESSAGE_TTL_DAYS', 'QUEUE_QUOTA', 'MAX_SUBSCRIPTIONS', 'SYNC', 'LOG_LEVEL'];
+const VARIABLES = ['PORT', 'BIND', 'HOST', 'PUBLIC_PORT', 'TLS', 'DATA_DIR', 'PASSWORD', 'MESSAGE_TTL_DAYS', 'QUEUE_QUOTA', 'MAX_SUBSCRIPTIONS', 'SYNC', 'LOG_LEVEL', 'WEB_DIR'];
 function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env = { ...process.env };
   for (const name of VARIABLES) delete env[name];
@@ -52,6 +54,7 @@ describe('parseConfig', () => {
     assert.equal(DEFAULT_CONFIG.logLevel, 'info');
     assert.equal(DEFAULT_CONFIG.tls, null);
     assert.equal(DEFAULT_CONFIG.publicPort, null);
+    assert.equal(DEFAULT_CONFIG.webRoot, null);
   });
 
   it('reads every option from its environment variable', () => {
@@ -68,6 +71,7 @@ describe('parseConfig', () => {
       MAX_SUBSCRIPTIONS: '500',
       SYNC: 'full',
       LOG_LEVEL: 'debug',
+      WEB_DIR: 'packages/web/dist/public',
     };
     assert.deepEqual(config([], env), {
       ...DEFAULT_CONFIG,
@@ -83,13 +87,14 @@ describe('parseConfig', () => {
       maxSubscriptions: 500,
       sync: 'full',
       logLevel: 'debug',
+      webRoot: 'packages/web/dist/public',
     });
   });
 
   it('lets flags override variables', () => {
-    const env = { PORT: '8080', HOST: 'env.example', TLS: '1', PASSWORD: 'from-env', QUEUE_QUOTA: '10', SYNC: 'full', LOG_LEVEL: 'debug', MESSAGE_TTL_DAYS: '7' };
+    const env = { PORT: '8080', HOST: 'env.example', TLS: '1', PASSWORD: 'from-env', QUEUE_QUOTA: '10', SYNC: 'full', LOG_LEVEL: 'debug', MESSAGE_TTL_DAYS: '7', WEB_DIR: '/env/web' };
     const c = config(
-      ['--port', '9090', '--host', 'flag.example', '--tls', '0', '--password', 'from-flag', '--queue-quota', '20', '--sync', 'normal', '--log-level', 'warn', '--message-ttl-days', '1', '--max-subscriptions', '3', '--public-port', '8443', '--bind', '::1', '--data-dir', '/tmp/x'],
+      ['--port', '9090', '--host', 'flag.example', '--tls', '0', '--password', 'from-flag', '--queue-quota', '20', '--sync', 'normal', '--log-level', 'warn', '--message-ttl-days', '1', '--max-subscriptions', '3', '--public-port', '8443', '--bind', '::1', '--data-dir', '/tmp/x', '--web', '/flag/web'],
       env,
     );
     assert.deepEqual(c, {
@@ -106,12 +111,13 @@ describe('parseConfig', () => {
       publicPort: 8443,
       bind: '::1',
       dataDir: '/tmp/x',
+      webRoot: '/flag/web',
     });
     assert.equal(config(['--port=7000'], { PORT: '8080' }).port, 7000, '--flag=value form');
   });
 
   it('treats an empty variable as unset', () => {
-    assert.deepEqual(config([], { PORT: '', PASSWORD: '', SYNC: '', TLS: '' }), DEFAULT_CONFIG);
+    assert.deepEqual(config([], { PORT: '', PASSWORD: '', SYNC: '', TLS: '', WEB_DIR: '' }), DEFAULT_CONFIG);
   });
 
   it('accepts the bounds of each range', () => {
@@ -161,6 +167,7 @@ describe('parseConfig', () => {
   it('refuses unknown flags, missing values and stray arguments', () => {
     refuses(['--bogus'], {}, /bogus/);
     refuses(['--port'], {}, /port/);
+    refuses(['--web'], {}, /web/);
     refuses(['--help=yes'], {}, /help/);
     refuses(['relay.example.org'], {}, /relay\.example\.org/);
     refuses(['--bogus'], {}, /--help/);
@@ -270,6 +277,26 @@ describe('graphchat-server command line', () => {
     const run = await relay.stop();
     assert.equal(run.code, 0, 'SIGTERM stops it cleanly');
     assert.equal(run.stdout, `${relay.address}\n`);
+  });
+
+  it('with --web, serves the web client and prints its URL on a second line, after the address', async () => {
+    const web = tempDir();
+    writeFileSync(join(web, 'index.html'), '<!doctype html><title>web</title>');
+    const relay = await startBin(['--port', '0', '--bind', '127.0.0.1', '--host', '127.0.0.1', '--data-dir', tempDir(), '--log-level', 'error', '--web', web]);
+    const { port } = parseRelayAddress(relay.address);
+    const page = await fetch(`http://127.0.0.1:${port}/`);
+    assert.equal(await page.text(), '<!doctype html><title>web</title>');
+    const run = await relay.stop();
+    assert.equal(run.stdout, `${relay.address}\nopen the web client: http://127.0.0.1:${port}/\n`);
+  });
+
+  it('a --web directory that does not exist: exit status 2 and one line that names the option', async () => {
+    const missing = join(tempDir(), 'missing');
+    const run = await runBin(['--port', '0', '--bind', '127.0.0.1', '--data-dir', tempDir(), '--web', missing]);
+    assert.equal(run.code, 2);
+    assert.equal(run.stdout, '');
+    assert.match(run.stderr, /^graphchat-server: web root .*\n$/);
+    assert.ok(run.stderr.includes(missing));
   });
 
   it('puts the public host, port and TLS in the address when a proxy fronts it', async () => {

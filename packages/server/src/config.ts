@@ -46,6 +46,8 @@ export interface RelayConfig {
   readonly infoRefreshMs: number;
   readonly sync: SyncMode;
   readonly logLevel: LogLevel;
+  /** Directory of the browser client's static files, served on the relay's port; null serves none. */
+  readonly webRoot: string | null;
 }
 
 export const DEFAULT_CONFIG: RelayConfig = {
@@ -68,6 +70,7 @@ export const DEFAULT_CONFIG: RelayConfig = {
   httpSessionIdleMs: 5 * 60 * 1000,
   sync: 'normal',
   logLevel: 'info',
+  webRoot: null,
 };
 
 export const HELP = `graphchat-server: a graphchat relay (simplex queues over WebSocket and HTTP)
@@ -87,9 +90,11 @@ Options (environment variable in brackets):
   --max-subscriptions N  subscriptions per connection [MAX_SUBSCRIPTIONS] (default 100000)
   --sync normal|full     full: fsync every commit, survives power loss [SYNC] (default normal: survives process crashes)
   --log-level LEVEL      error, warn, info or debug [LOG_LEVEL] (default info)
+  --web DIR              also serve the web client's files from DIR on the same port [WEB_DIR] (default: none)
   -h, --help             show this help
 
-On start the relay prints its address on standard output, on a line of its own.
+On start the relay prints its address on standard output, on a line of its own;
+with --web, a second line gives the web client's URL.
 `;
 
 export class ConfigError extends Error {
@@ -129,6 +134,7 @@ function parseFlags(argv: readonly string[]) {
       'max-subscriptions': { type: 'string' },
       sync: { type: 'string' },
       'log-level': { type: 'string' },
+      web: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -170,6 +176,7 @@ function fromFlags(values: ReturnType<typeof parseFlags>['values'], env: NodeJS.
     maxSubscriptions: subs === undefined ? d.maxSubscriptions : integer('max subscriptions', subs, 1, 10_000_000),
     sync,
     logLevel: logLevel as LogLevel,
+    webRoot: pick('web', 'WEB_DIR') ?? d.webRoot,
   };
 }
 

@@ -2,13 +2,17 @@
  * The HTTP side of the relay's single port (docs/protocol/edge-messaging.md §HTTP):
  * the same handshake and the same encrypted blocks as the WebSocket, one
  * request at a time, for clients that can't keep a socket open; plus
- * `GET /health` and an info page with the address and aggregate counters.
+ * `GET /health`, `GET /relay.json` (the address, for the web client) and an
+ * info page with the address and aggregate counters. With a web root, every
+ * other path is a file of the web client, and the info page moves from `/`
+ * to `/info`, where it always is.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { acceptClientHandshake, fromBase64url, limits, toHex, type Crypto, type EmpSession, type KeyPair } from '@graphchat/core';
 import { answerBlock, sealTransmissions } from './block-io.js';
 import type { Logger } from './log.js';
 import type { Relay, RelayConnection } from './relay.js';
+import type { WebRoot } from './web-root.js';
 
 export interface HttpApiOptions {
   readonly crypto: Crypto;
@@ -27,6 +31,8 @@ export interface HttpApiOptions {
    * the fixed-size frames hide; and counting every message per request costs.
    */
   readonly infoRefreshMs: number;
+  /** The web client's files, served at every path no API route claims; null serves none. */
+  readonly web: WebRoot | null;
 }
 
 interface HttpSession {
@@ -91,11 +97,19 @@ export class HttpApi {
 
   private route(path: string): [method: 'GET' | 'POST', handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>] | null {
     if (path === '/health') return ['GET', async (_req, res) => json(res, 200, { status: 'ok' })];
-    if (path === '/') return ['GET', (_req, res) => this.info(res)];
+    if (path === '/info' || (path === '/' && this.options.web === null)) return ['GET', (_req, res) => this.info(res)];
+    if (path === '/relay.json') return ['GET', async (_req, res) => this.relayJson(res)];
     if (path === '/v1/session') return ['POST', (req, res) => this.handshake(req, res)];
     const prefix = '/v1/session/';
     if (path.startsWith(prefix)) return ['POST', (req, res) => this.block(req, res, path.slice(prefix.length))];
+    const web = this.options.web;
+    if (web !== null) return ['GET', (req, res) => webFile(web, path, req, res)];
     return null;
+  }
+
+  /** Lets the web client served here propose this relay as its default; never the password, as on the info page. */
+  private relayJson(res: ServerResponse): void {
+    json(res, 200, { address: this.options.publicAddress, private: this.options.isPrivate });
   }
 
   private async handshake(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -174,6 +188,12 @@ export class HttpApi {
       ['Figures as of', new Date(now).toISOString()],
     ];
   }
+}
+
+async function webFile(web: WebRoot, path: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const file = await web.find(path);
+  if (typeof file === 'string') return json(res, file === 'BAD_PATH' ? 400 : 404, { error: file });
+  await file.send(res, req.method === 'HEAD');
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {

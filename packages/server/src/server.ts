@@ -14,12 +14,15 @@ import { createLogger } from './log.js';
 import { Relay } from './relay.js';
 import { openSqliteStore } from './sqlite-store.js';
 import type { QueueStore } from './store.js';
+import { WebRoot } from './web-root.js';
 import { serveWebSocket } from './ws-transport.js';
 
 export interface RunningRelay {
   /** The address clients use, including the password of a private relay. */
   readonly address: string;
   readonly port: number;
+  /** Where a browser opens the web client, when the relay serves one (`--web`). */
+  readonly webUrl: string | null;
   readonly relay: Relay;
   close(): Promise<void>;
 }
@@ -34,6 +37,8 @@ export interface RelayHooks {
 export async function startRelay(config: RelayConfig, hooks: RelayHooks = {}): Promise<RunningRelay> {
   const crypto = sodiumCrypto;
   const log = createLogger(config.logLevel);
+  // Checked first: a missing web root stops the start before anything is opened.
+  const web = config.webRoot === null ? null : await WebRoot.open(config.webRoot);
   const staticKey = loadOrCreateIdentity(crypto, config.dataDir);
   const opened = openSqliteStore(join(config.dataDir, 'relay.db'), config.sync);
   const store = hooks.wrapStore?.(opened) ?? opened;
@@ -67,13 +72,14 @@ export async function startRelay(config: RelayConfig, hooks: RelayHooks = {}): P
   });
   const port = (server.address() as { port: number }).port;
   const publicPort = config.publicPort ?? port;
+  const tls = config.tls ?? publicPort === 443;
   const addressOf = (password: string) =>
     formatRelayAddress({
       fingerprint: relayFingerprint(crypto, staticKey.publicKey),
       password,
       host: config.host,
       port: publicPort,
-      tls: config.tls ?? publicPort === 443,
+      tls,
     });
 
   const http = new HttpApi({
@@ -87,6 +93,7 @@ export async function startRelay(config: RelayConfig, hooks: RelayHooks = {}): P
     sessionIdleMs: config.httpSessionIdleMs,
     stats: () => store.stats(),
     infoRefreshMs: config.infoRefreshMs,
+    web,
   });
   const alive = new WeakSet<object>();
   const heartbeat = setInterval(() => {
@@ -122,6 +129,7 @@ export async function startRelay(config: RelayConfig, hooks: RelayHooks = {}): P
   return {
     address: addressOf(config.password),
     port,
+    webUrl: web === null ? null : webUrl(config.host, publicPort, tls),
     relay,
     async close() {
       clearInterval(expiryTimer);
@@ -134,4 +142,10 @@ export async function startRelay(config: RelayConfig, hooks: RelayHooks = {}): P
       await store.close();
     },
   };
+}
+
+/** The web client's URL as a browser reaches the relay: the same host, port and TLS as its address; a scheme's default port left out. */
+function webUrl(host: string, port: number, tls: boolean): string {
+  const shown = port === (tls ? 443 : 80) ? '' : `:${port}`;
+  return `${tls ? 'https' : 'http'}://${host}${shown}/`;
 }
