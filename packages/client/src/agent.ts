@@ -37,7 +37,7 @@ import { enqueueSealed } from './outbox.js';
 import { OutboxDispatcher } from './outbox-dispatch.js';
 import { QueueSecurer } from './queue-securing.js';
 import { Receiver } from './receive.js';
-import type { WebSocketFactory } from './relay-client.js';
+import { RelayClient, type WebSocketFactory } from './relay-client.js';
 import { relayKey, RelayPool, type PoolSession } from './relay-pool.js';
 import { newQueues, sessionsInUse, subscribeConnection, subscribeSession } from './sessions.js';
 import type { AgentStore, ConnectionRecord, InvitationChannel, MessageRecord, ProfileData, ProfileRecord } from './store.js';
@@ -94,10 +94,14 @@ export class Agent {
   private readonly receiver: Receiver;
   private readonly dispatcher: OutboxDispatcher;
   private readonly work: WorkLoop;
+  private readonly webSocket: WebSocketFactory;
+  private readonly timeoutMs: number | undefined;
 
   constructor(options: AgentOptions) {
     this.store = new CachedStore(options.store);
     this.crypto = options.crypto;
+    this.webSocket = options.webSocket;
+    this.timeoutMs = options.timeoutMs;
     this.now = options.now ?? Date.now;
     this.pool = new RelayPool({
       crypto: options.crypto,
@@ -173,6 +177,45 @@ export class Agent {
       }
     });
     this.work.kick();
+  }
+
+  /**
+   * Sets the relays on which a profile creates the queues of its new
+   * connections. Existing connections keep the queues of their handshake
+   * (graph-chat §8.5), so their relays stay in use.
+   */
+  updateRelays(id: string, relays: readonly string[]): void {
+    const record = this.store.getProfile(id);
+    if (record === null) throw new AgentError('NO_PROFILE', `no profile ${id}`);
+    if (relays.length === 0) throw new AgentError('NO_RELAYS', 'a profile needs at least one relay');
+    if ((record.queuesPerRelay ?? 1) * relays.length > 8) throw new AgentError('BAD_PROFILE', 'at most 8 queues in all');
+    for (const relay of relays) this.checkRelay(relay);
+    this.store.transaction(() => this.store.putProfile({ ...record, relays: [...relays] }));
+  }
+
+  /**
+   * Connects to a relay, checks its identity against the address (the Noise
+   * handshake fails otherwise) and that it answers; throws AgentError
+   * BAD_RELAY_ADDRESS or RELAY_UNREACHABLE. A private relay's password is
+   * checked only when a queue is created.
+   */
+  async testRelay(address: string): Promise<void> {
+    this.checkRelay(address);
+    let client: RelayClient;
+    try {
+      client = await RelayClient.connect(address, { crypto: this.crypto, webSocket: this.webSocket, ...(this.timeoutMs !== undefined ? { timeoutMs: this.timeoutMs } : {}) });
+    } catch (error) {
+      throw new AgentError('RELAY_UNREACHABLE', (error as Error).message);
+    }
+    try {
+      const response = await client.command(new Uint8Array(0), { type: 'PING' }, null);
+      if (response.type !== 'PONG') throw new AgentError('RELAY_UNREACHABLE', `relay answered ${response.type} to PING`);
+    } catch (error) {
+      if (error instanceof AgentError) throw error;
+      throw new AgentError('RELAY_UNREACHABLE', (error as Error).message);
+    } finally {
+      client.close();
+    }
   }
 
   // ---- invitations and handshake ----

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startTestRelay } from 'graphchat-server/test-support';
 import { MemoryStore } from '@graphchat/client';
-import { toHex } from '@graphchat/core';
+import { formatRelayAddress, parseRelayAddress, toHex } from '@graphchat/core';
 import { connectPair, makeAgent, syncAll } from './agent-fixtures.js';
 
 type Relay = Awaited<ReturnType<typeof startTestRelay>>;
@@ -222,6 +222,24 @@ describe('agent over two real relays', () => {
     assert.deepEqual(bob.agent.history(bobSide).map((m) => m.text), texts);
     assert.equal(bob.events.filter((e) => e.event === 'message').length, texts.length);
     assert.deepEqual(alice.agent.history(aliceSide).map((m) => m.status), texts.map(() => 'delivered'));
+  });
+  it("a profile's relays can change: new invitations use the new ones, and a relay test checks identity and reachability", async () => {
+    const [first, second] = relays.map((r) => r.address) as [string, string];
+    const alice = makeAgent('alice', [first]);
+    const profile = alice.agent.activeProfile();
+    alice.agent.updateRelays(profile.id, [second]);
+    assert.deepEqual(alice.agent.activeProfile().relays, [second]);
+    const { contactId } = await alice.agent.createInvitation();
+    assert.deepEqual(alice.store.getConnection(contactId)!.receiveQueues.map((q) => q.relay), [second]);
+    assert.throws(() => alice.agent.updateRelays(profile.id, []), { name: 'AgentError', code: 'NO_RELAYS' });
+    assert.throws(() => alice.agent.updateRelays(profile.id, ['not a relay']), { name: 'AgentError', code: 'BAD_RELAY_ADDRESS' });
+
+    await alice.agent.testRelay(first);
+    const impostor = formatRelayAddress({ ...parseRelayAddress(first), fingerprint: new Uint8Array(32).fill(7) });
+    await assert.rejects(alice.agent.testRelay(impostor), { name: 'AgentError', code: 'RELAY_UNREACHABLE' });
+    const closed = formatRelayAddress({ ...parseRelayAddress(first), port: 1 });
+    await assert.rejects(alice.agent.testRelay(closed), { name: 'AgentError', code: 'RELAY_UNREACHABLE' });
+    await alice.agent.stop(); // createInvitation opened a relay session
   });
 });
 
