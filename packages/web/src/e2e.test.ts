@@ -1,0 +1,205 @@
+// The browser client end to end (issue 4): real headless Chromium (Debian's,
+// driven by playwright-core), the built client served by a real relay
+// process, and the terminal client as a real process.
+//
+// Two browsers (two profiles: two devices) connect by showing and scanning
+// an invitation QR code: the second browser's camera is Chromium's fake
+// capture device playing a Y4M video made from a screenshot of the first
+// browser's QR code. They chat both ways, with delivery states; after a
+// reload a wrong passphrase is refused and the right one brings the history
+// back. Then a browser and the terminal client connect and chat.
+//
+// With GRAPHCHAT_SCREENSHOTS=DIR the test saves screenshots of the main
+// screens there (`npm run screenshots` writes docs/screenshots).
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { after, before, describe, it, type TestContext } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { killSpawnedRelays, portOf, spawnRelay } from 'graphchat-server/test-support';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from './test-support/browser.js';
+import { decodePng } from './test-support/png.js';
+import { writeStillY4m } from './test-support/y4m.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
+const PUBLIC = join(ROOT, 'packages', 'web', 'dist', 'public');
+const GRAPHCHAT = join(ROOT, 'packages', 'cli', 'bin', 'graphchat.js');
+const SCREENSHOTS = process.env['GRAPHCHAT_SCREENSHOTS'];
+/** Waits for things that cross a relay, or derive a key in JavaScript. */
+const SLOW = { timeout: 30_000 };
+
+const even = (n: number): number => n + (n % 2);
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  if (SCREENSHOTS === undefined) return;
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+}
+
+/** A page in a browser of its own, failing the test on any uncaught page error. */
+async function openPage(t: TestContext, browser: Browser, url: string, viewport: { width: number; height: number }): Promise<Page> {
+  t.after(() => browser.close());
+  const page = await (await browser.newContext({ viewport })).newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  t.after(() => assert.deepEqual(errors, [], 'no uncaught errors in the page'));
+  await page.goto(url);
+  return page;
+}
+
+async function createStore(page: Page, name: string, passphrase: string, shotName?: string): Promise<void> {
+  await page.getByLabel('Your name (shown only to your contacts)').fill(name);
+  await page.getByLabel('Passphrase', { exact: true }).fill(passphrase);
+  await page.getByLabel('Passphrase again').fill(passphrase);
+  assert.match(await page.getByLabel('Relay').inputValue(), /^emp:\/\//, 'the serving relay is proposed');
+  if (shotName !== undefined) await screenshot(page, shotName);
+  await page.getByRole('button', { name: 'Create' }).click();
+  await page.getByRole('button', { name: 'Add contact' }).waitFor(SLOW);
+}
+
+/** Sends a text from the open conversation. */
+async function sendText(page: Page, text: string): Promise<void> {
+  await page.getByRole('textbox', { name: 'Message' }).fill(text);
+  await page.getByRole('button', { name: 'Send' }).click();
+}
+
+const sentMessage = (page: Page, text: string) => page.locator('li.message.sent', { hasText: text });
+const receivedMessage = (page: Page, text: string) => page.locator('li.message.received', { hasText: text });
+
+/** Runs the terminal client; returns its JSON lines. */
+function graphchat(dir: string, args: string[]): Record<string, unknown>[] {
+  const run = spawnSync(process.execPath, [GRAPHCHAT, '--dir', dir, '--json', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, GRAPHCHAT_PASSPHRASE: 'terminal passphrase', GRAPHCHAT_KDF: 'fast' },
+  });
+  assert.equal(run.status, 0, `graphchat ${args.join(' ')}: ${run.stderr}`);
+  return run.stdout
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+describe('web client in Chromium', () => {
+  const temp = mkdtempSync(join(tmpdir(), 'graphchat-web-'));
+  let url = '';
+  let relay = '';
+
+  before(async () => {
+    const running = await spawnRelay(join(temp, 'relay'), ['--web', PUBLIC]);
+    relay = running.address;
+    url = `http://127.0.0.1:${portOf(relay)}/`;
+  });
+  after(() => {
+    killSpawnedRelays();
+    rmSync(temp, { recursive: true, force: true });
+  });
+
+  it('two browsers connect by a QR code read through the camera, chat both ways, and keep the history behind the passphrase', { timeout: 180_000 }, async (t) => {
+    const alice = await openPage(t, await launchChromium(), url, { width: 1000, height: 720 });
+    await createStore(alice, 'Alice', 'alice passphrase 1', 'create');
+    await alice.getByRole('button', { name: 'Add contact' }).click();
+    const code = alice.getByRole('img', { name: 'Invitation QR code' });
+    await code.waitFor(SLOW);
+    await screenshot(alice, 'invitation');
+
+    // Bob's camera sees Alice's screen: a video of the screenshot of her QR code.
+    const image = decodePng(await code.screenshot());
+    const camera = join(temp, 'alice-invitation.y4m');
+    writeStillY4m(camera, image, even(image.width + 64), even(image.height + 64));
+    const bob = await openPage(t, await launchChromium(camera), url, { width: 390, height: 780 });
+    await createStore(bob, 'Bob', 'bob passphrase 22');
+    await bob.getByRole('button', { name: 'Scan' }).click();
+    await bob.getByRole('textbox', { name: 'Message' }).waitFor(SLOW);
+    await alice.getByRole('textbox', { name: 'Message' }).waitFor(SLOW);
+    assert.equal(await bob.locator('.chat-header h2').textContent(), 'Alice');
+    assert.equal(await alice.locator('.chat-header h2').textContent(), 'Bob');
+
+    await sendText(alice, 'Hello Bob, from a browser');
+    await receivedMessage(bob, 'Hello Bob, from a browser').waitFor(SLOW);
+    await sentMessage(alice, 'Hello Bob, from a browser').and(alice.locator('[data-status="delivered"]')).waitFor(SLOW);
+    assert.match((await sentMessage(alice, 'Hello Bob').locator('.status').textContent()) ?? '', /delivered/);
+    await sendText(bob, 'Hi Alice! Read through the camera.');
+    await receivedMessage(alice, 'Hi Alice! Read through the camera.').waitFor(SLOW);
+    await sentMessage(bob, 'Hi Alice!').and(bob.locator('[data-status="delivered"]')).waitFor(SLOW);
+    await screenshot(alice, 'conversation');
+    await screenshot(bob, 'conversation-phone');
+
+    // Bob scanned Alice's code in person: that is recorded; the code comparison is not done yet.
+    await bob.getByRole('button', { name: 'Back to contacts' }).click();
+    await bob.getByText('scanned in person').waitFor();
+    await screenshot(bob, 'contacts-phone');
+    await alice.getByRole('button', { name: 'Security code' }).click();
+    const aliceCode = await alice.getByLabel('Security code', { exact: true }).textContent();
+    await screenshot(alice, 'security-code');
+    await bob.getByRole('button', { name: /^Alice/ }).click();
+    await bob.getByRole('button', { name: 'Security code' }).click();
+    assert.equal(await bob.getByLabel('Security code', { exact: true }).textContent(), aliceCode, 'both sides show the same code');
+    await bob.getByLabel("Contact's security code").fill(aliceCode ?? '');
+    await bob.getByRole('button', { name: 'Compare' }).click();
+    await bob.getByText('Verified ✔: the codes match.').waitFor();
+
+    await alice.getByRole('button', { name: 'Relays' }).click();
+    await alice.getByRole('button', { name: 'Test' }).click();
+    await alice.getByText('answers, and its identity matches the address').waitFor(SLOW);
+    await screenshot(alice, 'relays');
+    await alice.getByRole('button', { name: 'Profile' }).click();
+    await screenshot(alice, 'profile');
+
+    // A reload: the wrong passphrase is refused, the right one brings everything back.
+    await bob.reload();
+    await bob.getByLabel('Passphrase').fill('not bob passphrase');
+    await bob.getByRole('button', { name: 'Unlock' }).click();
+    await bob.getByRole('alert').filter({ hasText: /passphrase/i }).waitFor(SLOW);
+    assert.equal(await bob.getByRole('button', { name: 'Add contact' }).count(), 0, 'nothing opens with a wrong passphrase');
+    await screenshot(bob, 'unlock-refused');
+    await bob.getByLabel('Passphrase').fill('bob passphrase 22');
+    await bob.getByRole('button', { name: 'Unlock' }).click();
+    await bob.getByRole('button', { name: /^Alice/ }).click(SLOW);
+    await receivedMessage(bob, 'Hello Bob, from a browser').waitFor();
+    await sentMessage(bob, 'Hi Alice!').and(bob.locator('[data-status="delivered"]')).waitFor();
+    await bob.getByText('verified ✔').waitFor();
+    // And the connection still works after the reload.
+    await sendText(bob, 'Still here after a reload');
+    await alice.getByRole('button', { name: /^Bob/ }).click();
+    await receivedMessage(alice, 'Still here after a reload').waitFor(SLOW);
+  });
+
+  it('a browser and the terminal client connect and chat', { timeout: 120_000 }, async (t) => {
+    const terminal = join(temp, 'terminal');
+    graphchat(terminal, ['init', '--name', 'Terminal Tess', '--server', relay]);
+    const [invitation] = graphchat(terminal, ['invite']);
+    const browser = await openPage(t, await launchChromium(), url, { width: 1000, height: 720 });
+    await createStore(browser, 'Browser Ben', 'ben passphrase 333');
+    await browser.getByRole('button', { name: 'Scan' }).click();
+    await browser.getByLabel('Invitation link').fill(String(invitation!['link']));
+    await browser.getByRole('button', { name: 'Connect' }).click();
+
+    const events: Record<string, unknown>[] = [];
+    const sync = (): void => void events.push(...graphchat(terminal, ['sync', '--timeout', '10', '--idle', '1']));
+    for (let round = 0; round < 5 && !events.some((e) => e['event'] === 'connected'); round++) sync();
+    assert.ok(events.some((e) => e['event'] === 'connected' && e['name'] === 'Browser Ben'), 'the terminal client connected');
+    await browser.getByRole('textbox', { name: 'Message' }).waitFor(SLOW);
+
+    await sendText(browser, 'Hello terminal');
+    await sentMessage(browser, 'Hello terminal').and(browser.locator('[data-status="sent"], [data-status="delivered"]')).waitFor(SLOW);
+    for (let round = 0; round < 5 && !events.some((e) => e['event'] === 'message'); round++) sync();
+    assert.ok(events.some((e) => e['event'] === 'message' && e['text'] === 'Hello terminal'), 'the terminal client got the message');
+    const [contact] = graphchat(terminal, ['contacts']);
+    graphchat(terminal, ['send', String(contact!['contact']), 'Hello browser']);
+    sync();
+    await receivedMessage(browser, 'Hello browser').waitFor(SLOW);
+    await sentMessage(browser, 'Hello terminal').and(browser.locator('[data-status="delivered"]')).waitFor(SLOW);
+    sync();
+    const history = graphchat(terminal, ['history', String(contact!['contact'])]);
+    assert.deepEqual(
+      history.map((m) => [m['direction'], m['text'], m['status']]),
+      [
+        ['received', 'Hello terminal', 'received'],
+        ['sent', 'Hello browser', 'delivered'],
+      ],
+    );
+  });
+});

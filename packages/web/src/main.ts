@@ -1,0 +1,8 @@
+/** Entry point of the browser client: offline start (service worker), then unlock, then the app. */
+import { startApp } from './ui/app.js';
+import { unlockScreen } from './ui/unlock.js';
+
+if ('serviceWorker' in navigator) void navigator.serviceWorker.register('sw.js').catch(() => {});
+
+const root = document.getElementById('app')!;
+void unlockScreen(root, (session) => startApp(root, session));

@@ -1,0 +1,57 @@
+/**
+ * The browser client's runtime: the encrypted store in IndexedDB, the agent
+ * over the browser's WebSocket with the noble crypto backend, running until
+ * the page closes.
+ */
+import { Agent, AgentError, type WebSocketLike } from '@graphchat/client';
+import { nobleCrypto, parseRelayAddress } from '@graphchat/core';
+import { browserStoreExists, openBrowserStore, type BrowserStore } from './store/idb-store.js';
+
+const STORE_NAME = 'graphchat';
+
+export interface WebSession {
+  readonly agent: Agent;
+  readonly store: BrowserStore;
+}
+
+export const storeExists = (): Promise<boolean> => browserStoreExists(STORE_NAME);
+
+const webSocket = (url: string): WebSocketLike => new WebSocket(url) as unknown as WebSocketLike;
+
+/**
+ * Opens (or, with `first`, creates with a first profile) the store and
+ * starts the agent. Throws BrowserStoreError (WRONG_PASSPHRASE, ...), or
+ * AgentError before anything is created when the first profile's name or
+ * relay address is bad.
+ */
+export async function openSession(passphrase: string, first?: { name: string; relay: string }): Promise<WebSession> {
+  if (first !== undefined) checkFirstProfile(first);
+  const store = await openBrowserStore({ name: STORE_NAME, passphrase, create: first !== undefined, crypto: nobleCrypto });
+  const agent = new Agent({ store, crypto: nobleCrypto, webSocket });
+  if (first !== undefined) agent.createProfile({ displayName: first.name, relays: [first.relay] });
+  void agent.start();
+  return { agent, store };
+}
+
+/** What createProfile would refuse, checked before the store exists (a store with no profile would be a dead end). */
+function checkFirstProfile(first: { name: string; relay: string }): void {
+  const name = first.name.trim();
+  if (name.length === 0 || name.length > 100) throw new AgentError('BAD_PROFILE', 'a display name has 1 to 100 characters');
+  try {
+    parseRelayAddress(first.relay);
+  } catch (error) {
+    throw new AgentError('BAD_RELAY_ADDRESS', (error as Error).message);
+  }
+}
+
+/** The relay that served this page, if it says so (`GET /relay.json`), as the first profile's default relay. */
+export async function servingRelay(): Promise<string | null> {
+  try {
+    const response = await fetch('relay.json', { cache: 'no-store' });
+    if (!response.ok) return null;
+    const { address } = (await response.json()) as { address?: unknown };
+    return typeof address === 'string' ? address : null;
+  } catch {
+    return null;
+  }
+}

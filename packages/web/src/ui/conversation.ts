@@ -1,0 +1,86 @@
+/**
+ * One conversation: messages with their sender's time and delivery state,
+ * new ones appearing as they arrive, and the composer.
+ */
+import type { AgentEvent, HistoryItem } from '@graphchat/client';
+import { avatar } from './avatar.js';
+import { errorText, type AppContext, type Screen } from './context.js';
+import { formatTime, h, replace } from './dom.js';
+import { markRead } from './unread.js';
+
+const STATUS_TEXT: Record<HistoryItem['status'], string> = { queued: 'sending', sent: 'sent ✓', delivered: 'delivered ✓✓', received: '' };
+
+function bubble(item: HistoryItem): HTMLElement {
+  return h(
+    'li',
+    { class: `message ${item.direction}`, 'data-status': item.status },
+    h('p', { class: 'text' }, item.text),
+    h('span', { class: 'meta' }, formatTime(item.timestamp), item.direction === 'sent' ? h('span', { class: 'status' }, ' · ', STATUS_TEXT[item.status]) : null),
+  );
+}
+
+export function conversationScreen(ctx: AppContext, contactId: string): Screen {
+  const { agent } = ctx;
+  const list = h('ol', { class: 'messages', 'aria-label': 'Messages', 'aria-live': 'polite' });
+  const header = h('header', { class: 'chat-header' });
+  const footer = h('div', { class: 'composer-area' });
+  const element = h('section', { class: 'chat' }, header, list, footer);
+
+  const input = h('textarea', { 'aria-label': 'Message', rows: 1, placeholder: 'Message', maxlength: 4000 });
+  const error = h('p', { class: 'error', role: 'alert' });
+  const send = (): void => {
+    const text = input.value.trim();
+    if (text === '') return;
+    try {
+      agent.send(contactId, text);
+      input.value = '';
+      error.textContent = '';
+      render();
+    } catch (e) {
+      error.textContent = errorText(e);
+    }
+  };
+  input.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && !event.shiftKey) {
+      event.preventDefault();
+      send();
+    }
+  });
+  const composer = h('form', { class: 'composer', onsubmit: (event: Event) => (event.preventDefault(), send()) }, input, h('button', { type: 'submit' }, 'Send'));
+
+  function render(): void {
+    const contact = agent.findContact(contactId);
+    const name = contact.name || 'New contact';
+    replace(
+      header,
+      h('button', { class: 'back', 'aria-label': 'Back to contacts', onclick: () => ctx.show({ name: 'home' }) }, '‹'),
+      avatar(contact.profile, name),
+      h('div', { class: 'who' }, h('h2', {}, name), h('span', { class: `state ${contact.verified ? 'verified' : ''}` }, contact.verified ? 'verified ✔' : 'not verified')),
+      contact.status === 'connected' ? h('button', { onclick: () => ctx.show({ name: 'code', contact: contactId }) }, 'Security code') : null,
+    );
+    const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+    replace(list, ...agent.history(contactId).map(bubble));
+    if (atBottom) list.scrollTop = list.scrollHeight;
+    if (contact.request) {
+      replace(
+        footer,
+        h('p', {}, `${name} asks to connect through your contact address.`),
+        h('button', { onclick: () => void agent.acceptRequest(contactId).then(render, (e: unknown) => (error.textContent = errorText(e))) }, 'Accept'),
+        h('button', { onclick: () => (agent.declineRequest(contactId), ctx.show({ name: 'home' })) }, 'Decline'),
+        error,
+      );
+    } else if (contact.status === 'connected') {
+      if (!footer.contains(composer)) replace(footer, composer, error);
+      markRead(agent, ctx.store, contactId);
+    } else {
+      replace(footer, h('p', { class: 'hint' }, contact.status === 'failed' ? `This connection failed: ${contact.failure ?? ''}` : 'Waiting for the connection to complete…'));
+    }
+  }
+  render();
+  return {
+    element,
+    update(event: AgentEvent) {
+      if (!('contact' in event) || event.contact === contactId) render();
+    },
+  };
+}

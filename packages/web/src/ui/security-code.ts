@@ -1,0 +1,46 @@
+/**
+ * A connection's security code (graph-chat §6): compare it with the
+ * contact's screen, type theirs, or scan the QR code of it on their screen.
+ */
+import { errorText, type AppContext, type Screen } from './context.js';
+import { h, replace } from './dom.js';
+import { qrCanvas } from './qr.js';
+import { scanQr, type Scan } from './scanner.js';
+
+export function securityCodeScreen(ctx: AppContext, contactId: string): Screen {
+  const { agent } = ctx;
+  const code = agent.securityCode(contactId);
+  const contact = agent.findContact(contactId);
+  const result = h('p', { role: 'status' }, contact.verified ? 'Verified ✔' : 'Not verified yet.');
+  const verify = (text: string): void => {
+    try {
+      result.textContent = agent.verifyCode(contactId, text) ? 'Verified ✔: the codes match.' : 'The codes differ: this connection may not be private. Check with your contact in person.';
+    } catch (error) {
+      result.textContent = errorText(error);
+    }
+  };
+  const typed = h('input', { 'aria-label': "Contact's security code", inputmode: 'numeric', placeholder: '12345 67890 …' });
+  const video = h('video', { class: 'camera', hidden: true, 'aria-label': 'Camera' });
+  let scan: Scan | null = null;
+  const startScan = (): void => {
+    video.hidden = false;
+    scan = scanQr(video);
+    scan.result.then(verify, (error: unknown) => (result.textContent = `Camera unavailable: ${errorText(error)}`));
+  };
+  const groups = h('p', { class: 'code', 'aria-label': 'Security code' });
+  replace(groups, ...code.split(' ').map((group) => h('span', {}, group)));
+  const element = h(
+    'section',
+    { class: 'panel' },
+    h('button', { class: 'back', 'aria-label': 'Back to the conversation', onclick: () => ctx.show({ name: 'chat', contact: contactId }) }, '‹'),
+    h('h2', {}, `Security code with ${contact.name}`),
+    h('p', {}, 'The same code shows on both sides only if nobody stands between you. Compare it in person or over a call, or scan the code on their screen.'),
+    groups,
+    h('div', { class: 'qr small' }, qrCanvas(code, 6, 'Security code QR code')),
+    h('form', { class: 'row', onsubmit: (event: Event) => (event.preventDefault(), verify(typed.value)) }, typed, h('button', { type: 'submit' }, 'Compare')),
+    h('button', { onclick: startScan }, 'Scan their code'),
+    video,
+    result,
+  );
+  return { element, close: () => scan?.stop() };
+}
