@@ -165,6 +165,13 @@ describe('web client in Chromium', () => {
     await sendText(bob, 'Still here after a reload');
     await alice.getByRole('button', { name: /^Bob/ }).click();
     await receivedMessage(alice, 'Still here after a reload').waitFor(SLOW);
+
+    // Installed as a PWA: the service worker starts the client with no network at all.
+    await alice.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, SLOW);
+    await alice.context().setOffline(true);
+    await alice.reload();
+    await alice.getByRole('button', { name: 'Unlock' }).waitFor(SLOW);
+    await alice.context().setOffline(false);
   });
 
   it('a browser and the terminal client connect and chat', { timeout: 120_000 }, async (t) => {
