@@ -24,11 +24,15 @@ export class CachedStore implements AgentStore {
   /** In id order: ids only grow, and a Map iterates in insertion order. */
   private readonly outbox: Map<number, OutboxRecord>;
   private overlay: Overlay | null = null;
+  /** The wrapped store's, if it has one: the agent waits for durability only where commits are not durable already. */
+  readonly flush?: () => Promise<void>;
 
   constructor(private readonly inner: AgentStore) {
     this.profiles = new Map(inner.listProfiles().map((p) => [p.id, p]));
     this.connections = new Map(inner.listConnections().map((c) => [c.id, c]));
     this.outbox = new Map(inner.listOutbox().map((o) => [o.id, o]));
+    const flush = inner.flush;
+    if (flush !== undefined) this.flush = () => flush.call(inner);
   }
 
   transaction<T>(fn: () => T): T {

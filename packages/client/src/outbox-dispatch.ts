@@ -138,6 +138,15 @@ export class OutboxDispatcher {
       const client = session.isUp ? session.client : await activity.track(session.open());
       if (client === null) return this.defer(items);
       const body = items.length === 1 ? first.body : batchQueueBodies(items.map((item) => item.body));
+      if (store.flush !== undefined) {
+        // A store that writes behind (IndexedDB) must hold the transaction that sealed these items before a relay
+        // does: after a crash in between, the message would be sealed again with the same ratchet key.
+        try {
+          await activity.track(store.flush());
+        } catch {
+          return this.defer(items); // Not durable, so not sent.
+        }
+      }
       let response;
       try {
         response = await activity.track(client.command(first.senderId, { type: 'SEND', body }, first.senderSecretKey));

@@ -60,8 +60,13 @@ export class Receiver {
     }
     this.ctx.emit(events);
     // Acknowledged only now that everything it caused is stored: a crash before this line means redelivery, not loss.
+    // A store that writes behind (IndexedDB) has stored it once its flush resolves; if that fails, no ACK, and the
+    // relay delivers the message again.
     const client = session.client;
-    if (client !== null) void activity.track(ackMessage(client, asRecipientQueue(queue), msgId).catch(() => {}));
+    if (client !== null) {
+      const durable = store.flush?.() ?? Promise.resolve();
+      void activity.track(durable.then(() => ackMessage(client, asRecipientQueue(queue), msgId)).catch(() => {}));
+    }
     this.kick();
   }
 }

@@ -209,5 +209,15 @@ export interface AgentStore {
   takeHeld(connectionId: string, seq: number): Uint8Array | null;
   countHeld(connectionId: string): number;
 
+  /**
+   * Resolves once every transaction committed before the call is durable.
+   * For stores that commit in memory and write behind (IndexedDB, whose API
+   * is asynchronous while `transaction` is not): the agent awaits it before
+   * anything that tells a relay a transaction happened (a SEND of what it
+   * sealed, an ACK of what it stored). Stores whose commit is durable
+   * (SQLite) leave it out.
+   */
+  flush?(): Promise<void>;
+
   close(): void;
 }
