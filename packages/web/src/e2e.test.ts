@@ -166,6 +166,14 @@ describe('web client in Chromium', () => {
     await alice.getByRole('button', { name: /^Bob/ }).click();
     await receivedMessage(alice, 'Still here after a reload').waitFor(SLOW);
 
+    // A second tab on the same store is refused: two agents would advance the same ratchets.
+    const secondTab = await alice.context().newPage();
+    await secondTab.goto(url);
+    await secondTab.getByLabel('Passphrase').fill('alice passphrase 1');
+    await secondTab.getByRole('button', { name: 'Unlock' }).click();
+    await secondTab.getByRole('alert').filter({ hasText: 'open in another tab' }).waitFor(SLOW);
+    await secondTab.close();
+
     // Installed as a PWA: the service worker starts the client with no network at all.
     await alice.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, SLOW);
     await alice.context().setOffline(true);

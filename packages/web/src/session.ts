@@ -26,11 +26,33 @@ const webSocket = (url: string): WebSocketLike => new WebSocket(url) as unknown 
  */
 export async function openSession(passphrase: string, first?: { name: string; relay: string }): Promise<WebSession> {
   if (first !== undefined) checkFirstProfile(first);
+  await holdStoreLock();
   const store = await openBrowserStore({ name: STORE_NAME, passphrase, create: first !== undefined, crypto: nobleCrypto });
   const agent = new Agent({ store, crypto: nobleCrypto, webSocket });
   if (first !== undefined) agent.createProfile({ displayName: first.name, relays: [first.relay] });
   void agent.start();
   return { agent, store };
+}
+
+/**
+ * One page at a time runs the agent on the store: two would each advance the
+ * same ratchets from the same state and send under the same message keys.
+ * The lock is held until the page closes (a reload releases it).
+ */
+let lockHeld = false;
+function holdStoreLock(): Promise<void> {
+  if (lockHeld) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    void navigator.locks.request(`${STORE_NAME} store`, { ifAvailable: true }, (lock) => {
+      if (lock === null) {
+        reject(new Error('graphchat is open in another tab or window of this browser; close it there first.'));
+        return;
+      }
+      lockHeld = true;
+      resolve();
+      return new Promise<void>(() => {}); // held for the page's lifetime
+    });
+  });
 }
 
 /** What createProfile would refuse, checked before the store exists (a store with no profile would be a dead end). */
