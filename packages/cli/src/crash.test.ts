@@ -67,11 +67,12 @@ const textsOf = (rows: readonly HistoryRow[], direction: 'sent' | 'received', pr
 const numbered = (prefix: string, filler = 0): string[] =>
   Array.from({ length: N }, (_, i) => `${prefix}${String(i).padStart(3, '0')}${filler > 0 ? ' ' + '.'.repeat(filler) : ''}`);
 /**
- * Sent texts are long (a 2 KiB padded envelope each), so that a burst of N
- * leaves in many batches of 7 (graph-chat §8.1) rather than a few of 27:
- * relay answers, and so kill points, then spread over the whole burst.
+ * Texts are long (a 2 KiB padded envelope each), so that a burst of N
+ * travels in many batches of 7 (graph-chat §8.1) rather than a few of 50:
+ * relay answers and deliveries, and so kill points, then spread over the
+ * whole burst.
  */
-const SENT_TEXT_FILLER = 1700;
+const TEXT_FILLER = 1700;
 
 /**
  * A kill point: by time from spawning, early (start-up, opening the database
@@ -135,7 +136,7 @@ describe('kill -9 of a client during sending and during receiving', () => {
 
   it('while sending: every message reaches bob once, in order, and is delivered', { timeout: 60_000 }, async (t: TestContext) => {
     t.diagnostic(`seed ${SEED} (GRAPHCHAT_CRASH_SEED=${SEED} replays it)`);
-    const texts = numbered('send-', SENT_TEXT_FILLER);
+    const texts = numbered('send-', TEXT_FILLER);
     await queueTexts(alice, alicesBob, texts);
 
     const aliceRuns: CliRun[] = [];
@@ -200,7 +201,7 @@ describe('kill -9 of a client during sending and during receiving', () => {
 
   it('while receiving: bob ends with every message once, in order, and none was shown twice', { timeout: 60_000 }, async (t: TestContext) => {
     t.diagnostic(`seed ${SEED}`);
-    const texts = numbered('recv-');
+    const texts = numbered('recv-', TEXT_FILLER);
     await queueTexts(alice, alicesBob, texts);
     // Alice sends everything: the messages wait on both relays.
     for (let round = 0; ; round++) {
@@ -244,7 +245,7 @@ describe('kill -9 of a client during sending and during receiving', () => {
     const bobHistory = graphchat(bob, PASSPHRASE, ['history', bobsAlice]);
     assert.deepEqual(
       bobHistory.filter((row) => row.direction === 'received').map((row) => row.text),
-      [...numbered('send-', SENT_TEXT_FILLER), ...texts],
+      [...numbered('send-', TEXT_FILLER), ...texts],
       "bob's history: every message of both tests once, in order",
     );
     const shown = events(bobRuns, 'message').map((e) => e.text as string);
@@ -265,7 +266,7 @@ describe('kill -9 of a client during sending and during receiving', () => {
     const aliceHistory = await readHistory(alice, alicesBob);
     assert.deepEqual(
       aliceHistory.map((row) => [row.text, row.status]),
-      [...numbered('send-', SENT_TEXT_FILLER), ...texts].map((text) => [text, 'delivered']),
+      [...numbered('send-', TEXT_FILLER), ...texts].map((text) => [text, 'delivered']),
       "alice's history: every message once, delivered",
     );
     assert.deepEqual(duplicates(events(aliceRuns, 'receipt').map((e) => e.message)), [], 'alice was shown no receipt twice');

@@ -492,7 +492,20 @@ export class Agent {
     };
   }
 
+  /**
+   * A listener's error must not stop the agent mid-step (a received message
+   * would go unacknowledged, the work loop unkicked): it is rethrown on its
+   * own, where it shows as an uncaught error and nothing else depends on it.
+   */
   private emit(events: readonly AgentEvent[]): void {
-    for (const event of events) this.onEvent(event);
+    for (const event of events) {
+      try {
+        this.onEvent(event);
+      } catch (error) {
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
+    }
   }
 }

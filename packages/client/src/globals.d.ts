@@ -2,3 +2,4 @@
 // not declare them; declaring just these keeps DOM and Node types out.
 declare function setTimeout(callback: () => void, ms: number): unknown;
 declare function clearTimeout(handle: unknown): void;
+declare function queueMicrotask(callback: () => void): void;

@@ -42,6 +42,10 @@ export async function openSession(passphrase: string, first?: { name: string; re
 let lockHeld = false;
 function holdStoreLock(): Promise<void> {
   if (lockHeld) return Promise.resolve();
+  // Web Locks, like the camera and IndexedDB's safe use, need a secure context: https, or localhost.
+  if (!('locks' in navigator)) {
+    return Promise.reject(new Error('this page is not served over https (or from localhost), so the browser withholds what graphchat needs to keep its store safe.'));
+  }
   return new Promise((resolve, reject) => {
     void navigator.locks.request(`${STORE_NAME} store`, { ifAvailable: true }, (lock) => {
       if (lock === null) {
@@ -58,7 +62,9 @@ function holdStoreLock(): Promise<void> {
 /** What createProfile would refuse, checked before the store exists (a store with no profile would be a dead end). */
 function checkFirstProfile(first: { name: string; relay: string }): void {
   const name = first.name.trim();
-  if (name.length === 0 || name.length > 100) throw new AgentError('BAD_PROFILE', 'a display name has 1 to 100 characters');
+  if (name.length === 0 || name.length > 100 || /\p{Cc}/u.test(name)) {
+    throw new AgentError('BAD_PROFILE', 'a display name has 1 to 100 characters and no control characters');
+  }
   try {
     parseRelayAddress(first.relay);
   } catch (error) {

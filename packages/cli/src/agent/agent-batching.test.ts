@@ -3,15 +3,17 @@
 // store records every body it is given, decrypted as the recipient would.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeQueueBody, decryptQueueMessage, limits, type QueueBody } from '@graphchat/core';
+import { decodeQueueBody, decryptQueueMessage, limits, toHex, type QueueBody } from '@graphchat/core';
 import { sodiumCrypto as crypto } from '@graphchat/core/crypto-sodium';
 import type { QueueStore } from 'graphchat-server';
 import { startTestRelay } from 'graphchat-server/test-support';
 import { connectPair, makeAgent, syncAll } from './agent-fixtures.js';
 
 interface Stored {
+  readonly recipientId: string;
   readonly size: number;
   readonly body: QueueBody;
+  readonly at: number;
 }
 
 function recordingStore(stored: Stored[]): (inner: QueueStore) => QueueStore {
@@ -21,7 +23,7 @@ function recordingStore(stored: Stored[]): (inner: QueueStore) => QueueStore {
       const queue = await inner.queueByRecipientId(recipientId);
       if (queue !== null) {
         const { body } = decryptQueueMessage(crypto, queue.dhSecret, message.msgId, message.body);
-        stored.push({ size: body.length, body: decodeQueueBody(body) });
+        stored.push({ recipientId: toHex(recipientId), size: body.length, body: decodeQueueBody(body), at: Date.now() });
       }
       return inner.addMessage(recipientId, message, quota);
     },
@@ -43,22 +45,34 @@ describe('batching', () => {
     await syncAll([alice, bob]);
     await syncAll([alice, bob]);
 
+    const toBob = toHex(bob.store.getConnection(bobSide)!.receiveQueues[0]!.recipientId);
+    const burst = stored.filter((s) => s.recipientId === toBob);
     assert.deepEqual(bob.agent.history(bobSide).map((m) => m.text), texts);
     assert.equal(bob.events.filter((e) => e.event === 'message').length, texts.length, 'each shown once');
     assert.deepEqual(alice.agent.history(aliceSide).map((m) => m.status), texts.map(() => 'delivered'));
-    const batches = stored.filter((s) => s.body.type === 'batch');
+    const batches = burst.filter((s) => s.body.type === 'batch');
     const inBatches = batches.reduce((sum, s) => sum + (s.body.type === 'batch' ? s.body.messages.length : 0), 0);
-    t.diagnostic(`${stored.length} bodies stored for the burst and its receipts, ${batches.length} batches holding ${inBatches} messages`);
+    t.diagnostic(`${burst.length} bodies stored for bob, ${batches.length} batches holding ${inBatches} messages`);
     assert.ok(batches.length >= 2, 'the burst needs several batches');
-    assert.ok(inBatches >= texts.length, 'every text travelled in a batch');
-    assert.ok(stored.length < texts.length / 4, 'far fewer SENDs than messages');
+    assert.equal(inBatches, texts.length, 'every text travelled in a batch');
+    assert.ok(burst.length < texts.length / 4, 'far fewer SENDs than messages');
     assert.ok(stored.every((s) => s.size <= limits.MAX_MESSAGE_BODY));
     assert.ok(batches.some((s) => s.size > limits.MAX_MESSAGE_BODY - 600), 'batches are filled up');
 
+    // A lone message leaves alone and at once: stored by the relay within moments of send().
     stored.length = 0;
+    await alice.agent.start();
+    const sentAt = Date.now();
     alice.agent.send(aliceSide, 'alone');
+    const deadline = sentAt + 2000;
+    while (!stored.some((s) => s.recipientId === toBob) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 2));
+    await alice.agent.stop();
+    const lone = stored.filter((s) => s.recipientId === toBob);
+    assert.equal(lone.length, 1, 'one SEND for one message');
+    assert.equal(lone[0]!.body.type, 'message', 'a lone message is not batched');
+    t.diagnostic(`a lone message reached the relay ${lone[0]!.at - sentAt} ms after send()`);
+    assert.ok(lone[0]!.at - sentAt < 1000, 'and is not held back for company');
     await syncAll([alice, bob]);
     assert.equal(bob.agent.history(bobSide).at(-1)!.text, 'alone');
-    assert.equal(stored[0]?.body.type, 'message', 'a lone message is not held back for company');
   });
 });

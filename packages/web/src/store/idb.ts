@@ -94,15 +94,15 @@ export function readAll(db: IDBDatabase): Promise<[string, unknown][]> {
 
 /**
  * Writes a batch in one readwrite transaction: all of it or none. Durability
- * 'relaxed': complete once handed to the operating system, which survives
- * the browser crashing (not the machine losing power), the same trade as
- * the terminal client's SQLite with synchronous=NORMAL, without an fsync
- * per message.
+ * 'strict': complete once on disk, so a power cut can't roll back a ratchet
+ * state whose message has left (its key would then encrypt a second
+ * message). Commits made during a write share the next one, so a burst
+ * costs few syncs.
  */
 export function writeBatch(db: IDBDatabase, batch: WriteBatch): Promise<void> {
   return new Promise((resolve, reject) => {
     try {
-      const transaction = db.transaction(RECORDS, 'readwrite', { durability: 'relaxed' });
+      const transaction = db.transaction(RECORDS, 'readwrite', { durability: 'strict' });
       const records = transaction.objectStore(RECORDS);
       for (const [key, value] of batch) {
         if (value === null) records.delete(key);

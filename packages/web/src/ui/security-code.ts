@@ -23,6 +23,7 @@ export function securityCodeScreen(ctx: AppContext, contactId: string): Screen {
   const video = h('video', { class: 'camera', hidden: true, 'aria-label': 'Camera' });
   let scan: Scan | null = null;
   const startScan = (): void => {
+    if (scan !== null) return; // one camera stream at a time
     video.hidden = false;
     scan = scanQr(video);
     scan.result.then(verify, (error: unknown) => (result.textContent = `Camera unavailable: ${errorText(error)}`));

@@ -24,12 +24,15 @@ export async function unlockScreen(root: HTMLElement, done: (session: WebSession
     const unlock = async (event: Event): Promise<void> => {
       event.preventDefault();
       busy(true, 'Unlocking…');
+      let session: WebSession;
       try {
-        done(await openSession(passphrase.value));
+        session = await openSession(passphrase.value);
       } catch (e) {
         error.textContent = errorText(e);
         busy(false, 'Unlock');
+        return;
       }
+      done(session); // the form stays disabled: one session per page
     };
     replace(
       root,
@@ -47,12 +50,15 @@ export async function unlockScreen(root: HTMLElement, done: (session: WebSession
     if (passphrase.value.length < MIN_PASSPHRASE) return void (error.textContent = `Choose a passphrase of at least ${MIN_PASSPHRASE} characters.`);
     if (passphrase.value !== repeat.value) return void (error.textContent = 'The passphrases differ.');
     busy(true, 'Creating…');
+    let session: WebSession;
     try {
-      done(await openSession(passphrase.value, { name: name.value, relay: relay.value }));
+      session = await openSession(passphrase.value, { name: name.value, relay: relay.value });
     } catch (e) {
       error.textContent = errorText(e);
       busy(false, 'Create');
+      return;
     }
+    done(session);
   };
   replace(
     root,

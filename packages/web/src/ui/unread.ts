@@ -14,7 +14,7 @@ export function unreadCount(agent: Agent, store: BrowserStore, contact: string):
 }
 
 export function markRead(agent: Agent, store: BrowserStore, contact: string): void {
-  const last = Math.max(0, ...agent.history(contact).filter((m) => m.direction === 'received').map((m) => m.seq));
+  const last = agent.history(contact).reduce((max, m) => (m.direction === 'received' && m.seq > max ? m.seq : max), 0);
   if (Number(store.getMeta(key(contact)) ?? '0') >= last) return;
   store.transaction(() => store.setMeta(key(contact), String(last)));
 }
