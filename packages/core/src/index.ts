@@ -100,3 +100,5 @@ export type { Envelope } from './chat/envelope.js';
 export { BATCH_OVERHEAD, batchQueueBodies, decodeQueueBody, encodeQueueBody, QUEUE_BODY_TAGS, QUEUE_BODY_VERSION } from './chat/queue-body.js';
 export type { QueueBody, RatchetMessage } from './chat/queue-body.js';
 export { SECURITY_CODE_CONTEXT, securityCode, securityCodeMatches } from './chat/security-code.js';
+export { makeProofBundle, PROOF_TYPE, PROOF_VERSION, signingKeysOfAssociatedData, verifyProofBundle } from './chat/proof.js';
+export type { ProofBundle, ProofFailure, ProofFailureCode, ProofReport, ProofRole, ProvenMessage } from './chat/proof.js';

@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { fromBase64url, fromHex, toBase64url } from '../bytes.js';
+import { nobleCrypto } from '../crypto/noble.js';
+import { sodiumCrypto } from '../crypto/sodium.js';
+import { loadVectors, readDoc } from '../test-support/vectors.js';
+import { signEnvelope } from './envelope.js';
+import { verifyProofBundle, type ProofBundle, type ProofFailureCode, type ProofReport } from './proof.js';
+
+const vectors = loadVectors<{ bundle: ProofBundle; report: ProofReport }>('proof.json');
+const chatVectors = loadVectors<{
+  inputs: { inviter_sig_seed: string };
+  envelopes: { seq: number; timestamp: number; hash: string; last_received_hash: string }[];
+}>('graph-chat.json');
+
+/** The bundle with envelope `i` (of `list`) changed by `change`. */
+function withEnvelope(bundle: ProofBundle, i: number, change: (bytes: Uint8Array) => void, list: 'envelopes' | 'receipts' = 'envelopes'): ProofBundle {
+  const entries = [...bundle[list]];
+  const bytes = fromBase64url(entries[i]!);
+  change(bytes);
+  entries[i] = toBase64url(bytes);
+  return { ...bundle, [list]: entries };
+}
+
+const codes = (report: ProofReport): ProofFailureCode[] => [...new Set(report.failures.map((f) => f.code))].sort();
+
+for (const crypto of [sodiumCrypto, nobleCrypto]) {
+  describe(`proof bundles (${crypto.name})`, () => {
+    const { bundle } = vectors;
+
+    test('the vector bundle verifies to the recorded report', () => {
+      assert.deepEqual(verifyProofBundle(crypto, bundle), vectors.report);
+      assert.equal(vectors.report.valid, true);
+    });
+
+    test('a bundle survives JSON: what a file holds is what is verified', () => {
+      assert.deepEqual(verifyProofBundle(crypto, JSON.parse(JSON.stringify(bundle))), vectors.report);
+    });
+
+    // Offsets in a signed envelope (graph-chat §4.1): timestamp 5..12, prevSentHash 13..44, type 77, body from 78.
+    const tamperings: [string, () => unknown, ProofFailureCode[]][] = [
+      ['a byte of a text', () => withEnvelope(bundle, 1, (b) => (b[81]! ^= 1)), ['BAD_SIGNATURE']],
+      ['a timestamp', () => withEnvelope(bundle, 1, (b) => (b[12]! ^= 1)), ['BAD_SIGNATURE']],
+      ['a prevSentHash', () => withEnvelope(bundle, 1, (b) => (b[20]! ^= 1)), ['BAD_SIGNATURE']],
+      ['a signature', () => withEnvelope(bundle, 0, (b) => (b[b.length - 1]! ^= 1)), ['BAD_SIGNATURE']],
+      ['a receipt', () => withEnvelope(bundle, 2, (b) => (b[80]! ^= 1)), ['BAD_SIGNATURE']],
+      ['the order of one sender', () => ({ ...bundle, envelopes: [bundle.envelopes[1], bundle.envelopes[0], ...bundle.envelopes.slice(2)] }), ['ORDER']],
+      ['a receipt listed before what it acknowledges', () => ({ ...bundle, envelopes: [bundle.envelopes[0], bundle.envelopes[2], bundle.envelopes[1], bundle.envelopes[3]] }), ['ORDER']],
+      ['an envelope dropped in the middle', () => ({ ...bundle, envelopes: [bundle.envelopes[0], bundle.envelopes[2], bundle.envelopes[3]] }), ['GAP']],
+      ['an envelope duplicated', () => ({ ...bundle, envelopes: [...bundle.envelopes.slice(0, 2), bundle.envelopes[1], ...bundle.envelopes.slice(2)] }), ['DUPLICATE']],
+      ['a listed signing key', () => ({ ...bundle, signingKeys: { ...bundle.signingKeys, joiner: bundle.signingKeys.inviter } }), ['KEY_MISMATCH']],
+      ['the security code', () => ({ ...bundle, securityCode: '00000 00000 00000 00000 00000 00000' }), ['CODE_MISMATCH']],
+      [
+        'a signing key inside the associated data',
+        () => {
+          const ad = fromBase64url(bundle.associatedData);
+          ad[ad.length - 1]! ^= 1; // the last byte of B_sig, the joiner's key
+          return { ...bundle, associatedData: toBase64url(ad) };
+        },
+        ['BAD_SIGNATURE', 'CODE_MISMATCH', 'KEY_MISMATCH'],
+      ],
+      ['a wrong version', () => ({ ...bundle, version: 2 }), ['BAD_FORMAT']],
+      ['not an object', () => 'graphchat-proof', ['BAD_FORMAT']],
+      ['an envelope that is not base64url', () => ({ ...bundle, envelopes: ['%%', ...bundle.envelopes] }), ['BAD_FORMAT']],
+      ['a text among the receipts', () => ({ ...bundle, receipts: [bundle.envelopes[1]] }), ['BAD_FORMAT']],
+    ];
+    for (const [what, tamper, expected] of tamperings) {
+      test(`tampering with ${what} is reported as ${expected.join(' + ')}`, () => {
+        const report = verifyProofBundle(crypto, tamper());
+        assert.equal(report.valid, false);
+        assert.deepEqual(codes(report), expected);
+      });
+    }
+
+    test('a receipt, signed, that names a range envelope with another hash is RECEIPT_MISMATCH', () => {
+      // The inviter signs (with the vectors' key) a receipt for the joiner's seq 3 under a hash that is not its hash.
+      const inviter = crypto.ed25519KeyPairFromSeed(fromHex(chatVectors.inputs.inviter_sig_seed));
+      const last = chatVectors.envelopes.at(-1)!;
+      const wrong = signEnvelope(crypto, inviter.secretKey, {
+        seq: last.seq + 1,
+        timestamp: last.timestamp + 1000,
+        prevSentHash: fromHex(last.hash),
+        lastReceivedHash: fromHex(last.last_received_hash),
+        content: { type: 'receipt', seq: 3, hash: new Uint8Array(32).fill(1) },
+      });
+      const report = verifyProofBundle(crypto, { ...bundle, receipts: [toBase64url(wrong)] });
+      assert.deepEqual(codes(report), ['RECEIPT_MISMATCH']);
+      assert.equal(report.failures[0]!.where, 'receipts[0]');
+    });
+
+    test('late receipts acknowledge range envelopes without being part of the range', () => {
+      const split = { ...bundle, envelopes: bundle.envelopes.slice(0, 2), receipts: [bundle.envelopes[2]!] };
+      const report = verifyProofBundle(crypto, split);
+      assert.deepEqual(report.failures, []);
+      assert.deepEqual(report.messages.map((m) => m.receipt?.seq ?? null), [null, 2]);
+    });
+  });
+}
+
+describe('proofs.md follows the code', () => {
+  test('the failure table lists exactly the failure codes', () => {
+    const doc = readDoc('protocol/proofs.md');
+    const table = doc.slice(doc.indexOf('### Failure codes'), doc.indexOf('## 3.'));
+    const rows = [...table.matchAll(/^\| `([A-Z_]+)` \|/gm)].map((m) => m[1]);
+    const all: Record<ProofFailureCode, true> = {
+      BAD_FORMAT: true,
+      KEY_MISMATCH: true,
+      CODE_MISMATCH: true,
+      BAD_SIGNATURE: true,
+      DUPLICATE: true,
+      CONFLICT: true,
+      GAP: true,
+      CHAIN_BROKEN: true,
+      ORDER: true,
+      RECEIPT_MISMATCH: true,
+    };
+    assert.deepEqual(rows.sort(), Object.keys(all).sort());
+  });
+});
