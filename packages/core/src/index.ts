@@ -83,9 +83,12 @@ export {
 } from './chat/content.js';
 export type { Content, ContentType, ProfileContent, Receipt } from './chat/content.js';
 export {
+  decodeUnsignedEnvelope,
+  encodeUnsignedEnvelope,
   ENVELOPE_SIGNATURE_CONTEXT,
   ENVELOPE_VERSION,
   envelopeHash,
+  isUnsignedEnvelope,
   MAX_CONFIRMATION_PLAINTEXT,
   MAX_MESSAGE_PLAINTEXT,
   openEnvelope,
@@ -93,6 +96,7 @@ export {
   paddedLength,
   padPlaintext,
   signEnvelope,
+  UNSIGNED_ENVELOPE_VERSION,
   unpadPlaintext,
   ZERO_HASH,
 } from './chat/envelope.js';

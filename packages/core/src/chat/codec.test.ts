@@ -152,7 +152,7 @@ describe('invitation encoding', () => {
 
   test('unknown kinds, bad key versions, queue counts 0 and 9 are rejected', () => {
     const encoded = encodeInvitation(sampleInvitation());
-    for (const kind of [0, 3, 255]) assert.throws(() => decodeInvitation(concatBytes(encoded.subarray(0, 2), Uint8Array.of(kind), encoded.subarray(3))), isDecodeError);
+    for (const kind of [0, 4, 255]) assert.throws(() => decodeInvitation(concatBytes(encoded.subarray(0, 2), Uint8Array.of(kind), encoded.subarray(3))), isDecodeError);
     const badKeys = encoded.slice();
     badKeys[3] = 2;
     assert.throws(() => decodeInvitation(badKeys), isDecodeError);

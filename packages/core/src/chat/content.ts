@@ -57,7 +57,12 @@ export type Content =
    */
   | { readonly type: 'request'; readonly invitation: Invitation; readonly profile: ProfileContent }
   /** Several receipts in one envelope, each as in `receipt`: what a burst of messages is answered with. */
-  | { readonly type: 'receipts'; readonly receipts: readonly Receipt[] };
+  | { readonly type: 'receipts'; readonly receipts: readonly Receipt[] }
+  /**
+   * Switching the connection on or off the record (graph-chat §8.6): a
+   * proposal, or (`answer`) the agreement to the peer's proposal.
+   */
+  | { readonly type: 'mode'; readonly offTheRecord: boolean; readonly answer: boolean };
 
 /** One acknowledged envelope of the peer: its seq and SHA-256 hash (envelopeHash). */
 export interface Receipt {
@@ -78,7 +83,7 @@ export const MAX_TEXT_BYTES = 15_000;
 export const SENDER_KEY_LENGTH = 32;
 export const HASH_LENGTH = 32;
 
-export const CONTENT_TAGS: Readonly<Record<ContentType, number>> = { confirm: 1, reply: 2, hello: 3, text: 4, receipt: 5, profile: 6, request: 7, receipts: 8 };
+export const CONTENT_TAGS: Readonly<Record<ContentType, number>> = { confirm: 1, reply: 2, hello: 3, text: 4, receipt: 5, profile: 6, request: 7, receipts: 8, mode: 9 };
 
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
@@ -199,6 +204,12 @@ function writeReceipt(writer: ByteWriter, receipt: Receipt): void {
   writeU32(writer, receipt.seq).bytes(receipt.hash);
 }
 
+function readFlag(reader: ByteReader): boolean {
+  const value = reader.u8();
+  if (value > 1) throw new DecodeError('INVALID', `flag ${value} is neither 0 nor 1`);
+  return value === 1;
+}
+
 function readReceipt(reader: ByteReader): Receipt {
   const seq = readU32(reader);
   if (seq < 1) throw new DecodeError('INVALID', 'receipt seq 0');
@@ -240,6 +251,9 @@ export function writeContent(writer: ByteWriter, content: Content): void {
       if (content.invitation.kind !== 'one-time') throw new RangeError('a request carries a one-time invitation');
       writer.longBytes(encodeInvitation(content.invitation));
       writeProfile(writer, content.profile);
+      return;
+    case 'mode':
+      writer.u8(content.offTheRecord ? 1 : 0).u8(content.answer ? 1 : 0);
       return;
     default:
       throw new RangeError(`unknown content type ${(content as { type: unknown }).type}`);
@@ -283,6 +297,9 @@ export function readContent(reader: ByteReader): Content {
       content = { type: 'request', invitation, profile: readProfile(reader) };
       break;
     }
+    case 9:
+      content = { type: 'mode', offTheRecord: readFlag(reader), answer: readFlag(reader) };
+      break;
     default:
       throw new DecodeError('INVALID', `unknown content type ${tag}`);
   }

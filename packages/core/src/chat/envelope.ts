@@ -34,6 +34,8 @@ export interface Envelope {
 }
 
 export const ENVELOPE_VERSION = 1;
+/** Off-the-record envelopes: the same fields, no signature (§4.6). */
+export const UNSIGNED_ENVELOPE_VERSION = 2;
 /** Ed25519 signature domain separation: prepended to the signed bytes, never sent. */
 export const ENVELOPE_SIGNATURE_CONTEXT = 'graphchat envelope v1';
 export const ZERO_HASH: Uint8Array = new Uint8Array(HASH_LENGTH);
@@ -132,6 +134,44 @@ export function openEnvelope(crypto: Crypto, signingPublicKey: Uint8Array, signe
   const lastReceivedHash = reader.bytes(HASH_LENGTH);
   const content = readContent(reader);
   return { seq, timestamp, prevSentHash, lastReceivedHash, content };
+}
+
+/**
+ * An off-the-record envelope (graph-chat §4.6): version 2, the fields of
+ * §4.1 and no signature. Only the ratchet authenticates it, with keys both
+ * sides hold, so either side could have made it: it proves nothing to a
+ * third party. Throws as signEnvelope does for invalid fields and sizes.
+ */
+export function encodeUnsignedEnvelope(envelope: Envelope): Uint8Array {
+  if (envelope.seq < 1) throw new RangeError(`seq must be at least 1, got ${envelope.seq}`);
+  checkHash('prevSentHash', envelope.prevSentHash);
+  checkHash('lastReceivedHash', envelope.lastReceivedHash);
+  const writer = new ByteWriter(512).u8(UNSIGNED_ENVELOPE_VERSION);
+  writeU32(writer, envelope.seq).u64(envelope.timestamp).bytes(envelope.prevSentHash).bytes(envelope.lastReceivedHash);
+  writeContent(writer, envelope.content);
+  const inConfirmation = envelope.content.type === 'confirm' || envelope.content.type === 'request';
+  const limit = inConfirmation ? MAX_CONFIRMATION_PLAINTEXT : MAX_MESSAGE_PLAINTEXT;
+  const padded = paddedLength(writer.length);
+  if (padded > limit) throw new ChatError('TOO_LARGE', `padded ${envelope.content.type} envelope is ${padded} bytes, at most ${limit} fit a queue body`);
+  return writer.finish();
+}
+
+/** Whether envelope bytes are an unsigned (off-the-record) envelope: version 2. */
+export function isUnsignedEnvelope(bytes: Uint8Array): boolean {
+  return bytes[0] === UNSIGNED_ENVELOPE_VERSION;
+}
+
+/** Decodes an unsigned envelope; throws DecodeError unless it is one, well formed. */
+export function decodeUnsignedEnvelope(bytes: Uint8Array): Envelope {
+  const reader = new ByteReader(bytes);
+  const version = reader.u8();
+  if (version !== UNSIGNED_ENVELOPE_VERSION) throw new DecodeError('INVALID', `not an unsigned envelope (version ${version})`);
+  const seq = readU32(reader);
+  if (seq < 1) throw new DecodeError('INVALID', 'envelope seq 0');
+  const timestamp = reader.u64();
+  const prevSentHash = reader.bytes(HASH_LENGTH);
+  const lastReceivedHash = reader.bytes(HASH_LENGTH);
+  return { seq, timestamp, prevSentHash, lastReceivedHash, content: readContent(reader) };
 }
 
 /** SHA-256 of the signed envelope bytes, signature included: what prevSentHash, lastReceivedHash and receipts refer to. */

@@ -6,7 +6,7 @@
  *
  *   invitation = ver_min:u8 || ver_max:u8 || kind:u8 || keys:1249 || nqueues:u8 || queue*nqueues
  *   queue      = len:u8 || relay (ASCII, canonical, no password) || senderId:24
- *   link       = "graphchat:/invite#" base64url(invitation)        (kind 1, one-time)
+ *   link       = "graphchat:/invite#" base64url(invitation)        (kind 1, one-time; kind 3, off the record)
  *              | "graphchat:/contact#" base64url(invitation)       (kind 2, contact address)
  *              | "https://" host "/" [path "/"] ("invite" | "contact") ["?" query] "#" base64url(invitation)
  */
@@ -24,8 +24,10 @@ export const CHAT_VERSIONS = { min: 1, max: 1 } as const;
 /**
  * 'one-time': accepts one confirmation, then its queues belong to that connection.
  * 'contact-address': long-lived, accepts a confirmation from anyone who has it.
+ * 'off-the-record': one-time, for a connection whose envelopes are never
+ *   signed (graph-chat §4.6), from the joiner's confirmation on.
  */
-export type InvitationKind = 'one-time' | 'contact-address';
+export type InvitationKind = 'one-time' | 'contact-address' | 'off-the-record';
 
 export interface ChatVersionRange {
   readonly min: number;
@@ -42,8 +44,8 @@ export interface Invitation {
   readonly queues: readonly QueueAddress[];
 }
 
-const KIND_TAGS: Readonly<Record<InvitationKind, number>> = { 'one-time': 1, 'contact-address': 2 };
-const LINK_PATHS: Readonly<Record<InvitationKind, string>> = { 'one-time': 'invite', 'contact-address': 'contact' };
+const KIND_TAGS: Readonly<Record<InvitationKind, number>> = { 'one-time': 1, 'contact-address': 2, 'off-the-record': 3 };
+const LINK_PATHS: Readonly<Record<InvitationKind, string>> = { 'one-time': 'invite', 'contact-address': 'contact', 'off-the-record': 'invite' };
 const LINK_SCHEME = 'graphchat:/';
 
 function checkVersionRange(versions: ChatVersionRange): void {
@@ -86,7 +88,7 @@ export function decodeInvitation(bytes: Uint8Array): Invitation {
   const versions = { min, max };
   commonChatVersion(versions);
   const tag = reader.u8();
-  const kind = tag === 1 ? 'one-time' : tag === 2 ? 'contact-address' : null;
+  const kind = tag === 1 ? 'one-time' : tag === 2 ? 'contact-address' : tag === 3 ? 'off-the-record' : null;
   if (kind === null) throw new DecodeError('INVALID', `unknown invitation kind ${tag}`);
   const keys = decodeInvitationKeys(reader.bytes(INVITATION_KEYS_LENGTH));
   const queues = readQueueList(reader);
