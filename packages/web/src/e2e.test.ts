@@ -7,17 +7,20 @@
 // capture device playing a Y4M video made from a screenshot of the first
 // browser's QR code. They chat both ways, with delivery states; after a
 // reload a wrong passphrase is refused and the right one brings the history
-// back. Then a browser and the terminal client connect and chat.
+// back. One exports a proof of the conversation and the other checks it,
+// and a tampered copy of it. Then a browser and the terminal client connect
+// and chat.
 //
 // With GRAPHCHAT_SCREENSHOTS=DIR the test saves screenshots of the main
 // screens there (`npm run screenshots` writes docs/screenshots).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { fromBase64url, toBase64url, utf8, type ProofBundle } from '@graphchat/core';
 import { killSpawnedRelays, portOf, spawnRelay } from 'graphchat-server/test-support';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from './test-support/browser.js';
@@ -68,6 +71,18 @@ async function sendText(page: Page, text: string): Promise<void> {
 
 const sentMessage = (page: Page, text: string) => page.locator('li.message.sent', { hasText: text });
 const receivedMessage = (page: Page, text: string) => page.locator('li.message.received', { hasText: text });
+
+/** The bundle with one byte flipped in the middle of `text` inside the envelope that carries it. */
+function tamperText(bundle: ProofBundle, text: string): ProofBundle {
+  const needle = utf8(text);
+  const at = (bytes: Uint8Array): number => bytes.findIndex((_, i) => needle.every((b, j) => bytes[i + j] === b));
+  const index = bundle.envelopes.findIndex((envelope) => at(fromBase64url(envelope)) >= 0);
+  assert.ok(index >= 0, `an envelope carries "${text}"`);
+  const bytes = fromBase64url(bundle.envelopes[index]!);
+  const middle = at(bytes) + Math.floor(needle.length / 2);
+  bytes[middle] = bytes[middle]! ^ 0x01;
+  return { ...bundle, envelopes: bundle.envelopes.map((envelope, i) => (i === index ? toBase64url(bytes) : envelope)) };
+}
 
 /** Runs the terminal client; returns its JSON lines. */
 function graphchat(dir: string, args: string[]): Record<string, unknown>[] {
@@ -126,6 +141,26 @@ describe('web client in Chromium', () => {
     await sentMessage(bob, 'Hi Alice!').and(bob.locator('[data-status="delivered"]')).waitFor(SLOW);
     await screenshot(alice, 'conversation');
     await screenshot(bob, 'conversation-phone');
+
+    // Alice exports a proof of the conversation; Bob checks it, then a copy with one byte of her text changed.
+    const [download] = await Promise.all([alice.waitForEvent('download'), alice.getByRole('button', { name: 'Export proof' }).click()]);
+    assert.equal(download.suggestedFilename(), 'graphchat-proof-Bob.json');
+    const proofFile = join(temp, 'proof.json');
+    await download.saveAs(proofFile);
+    await bob.getByRole('button', { name: 'Verify proof' }).click();
+    await bob.getByLabel('Proof file').setInputFiles(proofFile);
+    await bob.getByRole('status').filter({ hasText: /^VALID/ }).waitFor();
+    const proven = bob.getByRole('list', { name: 'Proven messages' }).getByRole('listitem');
+    for (const text of ['Hello Bob, from a browser', 'Hi Alice! Read through the camera.']) {
+      assert.match((await proven.filter({ hasText: text }).textContent()) ?? '', /received, receipt seq \d+ at/, text);
+    }
+    assert.match((await bob.locator('.proof-facts').textContent()) ?? '', /Security code(\d{5} ?){6}/);
+    await screenshot(bob, 'proof');
+    const tamperedFile = join(temp, 'proof-tampered.json');
+    writeFileSync(tamperedFile, JSON.stringify(tamperText(JSON.parse(readFileSync(proofFile, 'utf8')) as ProofBundle, 'Hello Bob, from a browser')));
+    await bob.getByLabel('Proof file').setInputFiles(tamperedFile);
+    await bob.getByRole('status').filter({ hasText: /^NOT VALID/ }).waitFor();
+    await bob.getByRole('list', { name: 'Failures' }).getByText(/^BAD_SIGNATURE envelopes\[\d+\]: /).waitFor();
 
     // Bob scanned Alice's code in person: that is recorded; the code comparison is not done yet.
     await bob.getByRole('button', { name: 'Back to contacts' }).click();

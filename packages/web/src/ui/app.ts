@@ -11,6 +11,7 @@ import { conversationScreen } from './conversation.js';
 import { h, replace } from './dom.js';
 import { inviteScreen } from './invite.js';
 import { newProfileScreen, profileScreen } from './profile.js';
+import { proofScreen } from './proof.js';
 import { relaysScreen } from './relays.js';
 import { scanScreen } from './scan-screen.js';
 import { securityCodeScreen } from './security-code.js';
@@ -40,6 +41,8 @@ function makeScreen(ctx: AppContext, view: View): Screen {
       return scanScreen(ctx);
     case 'relays':
       return relaysScreen(ctx);
+    case 'proof':
+      return proofScreen(ctx);
     case 'profile':
       return profileScreen(ctx);
     case 'new-profile':
@@ -108,7 +111,7 @@ export function startApp(root: HTMLElement, session: WebSession): void {
       { class: 'topbar' },
       h('h1', {}, 'graphchat'),
       profiles,
-      h('div', { class: 'actions' }, action('Add contact', { name: 'invite' }), action('Scan', { name: 'scan' }), action('Profile', { name: 'profile' }), action('Relays', { name: 'relays' })),
+      h('div', { class: 'actions' }, action('Add contact', { name: 'invite' }), action('Scan', { name: 'scan' }), action('Profile', { name: 'profile' }), action('Relays', { name: 'relays' }), action('Verify proof', { name: 'proof' })),
       online,
     ),
     sidebar,

@@ -9,6 +9,7 @@ export type View =
   | { readonly name: 'invite' }
   | { readonly name: 'scan' }
   | { readonly name: 'relays' }
+  | { readonly name: 'proof' }
   | { readonly name: 'profile' }
   | { readonly name: 'new-profile' };
 

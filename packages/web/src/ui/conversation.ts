@@ -1,6 +1,7 @@
 /**
  * One conversation: messages with their sender's time and delivery state,
- * new ones appearing as they arrive, and the composer.
+ * new ones appearing as they arrive, the composer, and the export of a
+ * proof of it (docs/protocol/proofs.md).
  */
 import type { AgentEvent, HistoryItem } from '@graphchat/client';
 import { avatar } from './avatar.js';
@@ -17,6 +18,22 @@ function bubble(item: HistoryItem): HTMLElement {
     h('p', { class: 'text' }, item.text),
     h('span', { class: 'meta' }, formatTime(item.timestamp), item.direction === 'sent' ? h('span', { class: 'status' }, ' · ', STATUS_TEXT[item.status]) : null),
   );
+}
+
+/** A file name part from a contact's name, which its owner chose: letters and digits only. */
+function fileNamePart(name: string): string {
+  return name.replace(/[^\p{L}\p{N}]+/gu, '-').replace(/^-+|-+$/g, '') || 'contact';
+}
+
+/** Saves `text` as a file through a temporary link to it. */
+function download(fileName: string, text: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
+  const link = h('a', { href: url, download: fileName, hidden: true });
+  document.body.append(link); // some browsers follow only links in the document
+  link.click();
+  link.remove();
+  // Not at once: the download reads the URL after the click returns, and some browsers later than others.
+  setTimeout(() => URL.revokeObjectURL(url), 40_000);
 }
 
 export function conversationScreen(ctx: AppContext, contactId: string): Screen {
@@ -48,6 +65,15 @@ export function conversationScreen(ctx: AppContext, contactId: string): Screen {
   });
   const composer = h('form', { class: 'composer', onsubmit: (event: Event) => (event.preventDefault(), send()) }, input, h('button', { type: 'submit' }, 'Send'));
 
+  const exportProof = (name: string): void => {
+    try {
+      download(`graphchat-proof-${fileNamePart(name)}.json`, JSON.stringify(agent.exportProof(contactId), null, 2));
+      error.textContent = '';
+    } catch (e) {
+      error.textContent = errorText(e);
+    }
+  };
+
   function render(): void {
     const contact = agent.findContact(contactId);
     const name = contact.name || 'New contact';
@@ -56,7 +82,9 @@ export function conversationScreen(ctx: AppContext, contactId: string): Screen {
       h('button', { class: 'back', 'aria-label': 'Back to contacts', onclick: () => ctx.show({ name: 'home' }) }, '‹'),
       avatar(contact.profile, name),
       h('div', { class: 'who' }, h('h2', {}, name), h('span', { class: `state ${contact.verified ? 'verified' : ''}` }, contact.verified ? 'verified ✔' : 'not verified')),
-      contact.status === 'connected' ? h('button', { onclick: () => ctx.show({ name: 'code', contact: contactId }) }, 'Security code') : null,
+      contact.status === 'connected'
+        ? h('div', { class: 'chat-actions' }, h('button', { onclick: () => ctx.show({ name: 'code', contact: contactId }) }, 'Security code'), h('button', { onclick: () => exportProof(name) }, 'Export proof'))
+        : null,
     );
     const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
     replace(list, ...agent.history(contactId).map(bubble));
