@@ -222,6 +222,10 @@ export function eventLine(event: AgentEvent, nameOf: (contactId: string) => stri
       return `✓✓ delivered to ${nameOf(event.contact)} (${event.message})`;
     case 'profile':
       return `${nameOf(event.contact)} is now called ${printable(event.name)}`;
+    case 'mode-request':
+      return `${nameOf(event.contact)} asks to go ${event.offTheRecord ? 'off' : 'back on'} the record: graphchat otr accept ${event.contact}`;
+    case 'mode':
+      return `the conversation with ${nameOf(event.contact)} is now ${event.offTheRecord ? 'off the record (nothing signed)' : 'on the record (signed)'}`;
     case 'relay-down':
       return `relay ${hideRelayPassword(event.relay)} unreachable: ${hideRelayPasswords(oneLine(event.reason))}`;
     case 'relay-up':

@@ -24,6 +24,10 @@ export interface ContactInfo {
   readonly failure: string | null;
   /** A request that arrived at this profile's contact address, waiting to be accepted or declined. */
   readonly request: boolean;
+  /** Off the record (graph-chat §8.5): this side's envelopes are unsigned, and nothing of it can be exported as proof. */
+  readonly offTheRecord: boolean;
+  /** The contact proposes this mode and waits for acceptMode. */
+  readonly modeRequest: { readonly offTheRecord: boolean } | null;
 }
 
 export interface HistoryItem {
@@ -45,6 +49,10 @@ export type AgentEvent =
   | { readonly event: 'sent'; readonly contact: string; readonly message: string }
   | { readonly event: 'receipt'; readonly contact: string; readonly message: string }
   | { readonly event: 'profile'; readonly contact: string; readonly name: string }
+  /** The contact proposes to switch the conversation off (or back on) the record; answer with acceptMode. */
+  | { readonly event: 'mode-request'; readonly contact: string; readonly offTheRecord: boolean }
+  /** Both sides agreed: the conversation is now off (or back on) the record. */
+  | { readonly event: 'mode'; readonly contact: string; readonly offTheRecord: boolean }
   | { readonly event: 'request'; readonly contact: string; readonly name: string }
   | { readonly event: 'relay-down'; readonly relay: string; readonly reason: string }
   | { readonly event: 'relay-up'; readonly relay: string }
@@ -66,7 +74,13 @@ export type AgentErrorCode =
   | 'TOO_LONG'
   | 'BAD_PROFILE'
   | 'BAD_CODE'
-  | 'NOT_A_REQUEST';
+  | 'NOT_A_REQUEST'
+  /** A proof range bound that is not an exportable message of the contact, or `from` after `to`. */
+  | 'BAD_RANGE'
+  /** A proof range that holds off-the-record envelopes: they are unsigned, so they prove nothing. */
+  | 'OFF_THE_RECORD'
+  /** acceptMode without a pending proposal from the contact. */
+  | 'NO_MODE_REQUEST';
 
 export class AgentError extends Error {
   override readonly name = 'AgentError';

@@ -28,13 +28,16 @@ import {
   AgreementError,
   type Crypto,
   type Invitation,
+  type ProofBundle,
 } from '@graphchat/core';
-import { Activity, newId, type AgentContext } from './agent-context.js';
+import { Activity, inboundContext, newId, type AgentContext } from './agent-context.js';
 import { AgentError, type AgentEvent, type ContactInfo, type HistoryItem } from './agent-types.js';
 import { CachedStore } from './cached-store.js';
 import { createInvitation, joinInvitation, requestContact } from './handshake.js';
 import { enqueueSealed } from './outbox.js';
 import { OutboxDispatcher } from './outbox-dispatch.js';
+import { acceptMode, proposeMode } from './mode.js';
+import { exportProof, type ProofRange } from './proof-export.js';
 import { QueueSecurer } from './queue-securing.js';
 import { Receiver } from './receive.js';
 import { RelayClient, type WebSocketFactory } from './relay-client.js';
@@ -220,12 +223,17 @@ export class Agent {
 
   // ---- invitations and handshake ----
 
-  /** Creates receive queues on the profile's relays and a one-time invitation link for them (graph-chat §7.1). */
-  async createInvitation(): Promise<{ link: string; contactId: string }> {
+  /**
+   * Creates receive queues on the profile's relays and a one-time invitation
+   * link for them (graph-chat §7.1). With `offTheRecord`, the connection
+   * is off the record from its start: nothing on it is ever signed (§8.5).
+   */
+  async createInvitation(options: { offTheRecord?: boolean } = {}): Promise<{ link: string; contactId: string }> {
     const profile = this.activeProfile();
     const id = newId(this.crypto);
     const receiveQueues = await newQueues(this.ctx, profile, id);
-    const { connection, link } = createInvitation(this.crypto, { id, profileId: profile.id, receiveQueues, now: this.now() });
+    const kind = options.offTheRecord === true ? 'off-the-record' : 'one-time';
+    const { connection, link } = createInvitation(this.crypto, { id, profileId: profile.id, receiveQueues, now: this.now() }, kind);
     this.store.transaction(() => this.store.putConnection(connection));
     this.receiver.indexQueues(connection);
     if (this.work.running) subscribeConnection(this.ctx, connection);
@@ -267,7 +275,7 @@ export class Agent {
       throw new AgentError('OWN_INVITATION', 'this is your own invitation: send it to the person you want to connect with');
     }
     if (this.store.getMeta(linkId) !== null) {
-      throw new AgentError('INVITATION_USED', invitation.kind === 'one-time' ? 'this invitation was already used' : 'you already sent a request to this address');
+      throw new AgentError('INVITATION_USED', invitation.kind === 'contact-address' ? 'you already sent a request to this address' : 'this invitation was already used');
     }
     const channel = options.channel ?? 'link';
     if (invitation.kind === 'contact-address') return this.request(invitation, linkId, channel);
@@ -394,6 +402,29 @@ export class Agent {
     return { messageId: id };
   }
 
+  /**
+   * Proposes to take the conversation off the record (true) or back on it
+   * (false); it switches once the contact agrees (acceptMode on their side),
+   * reported by a `mode` event. Throws AgentError NOT_CONNECTED.
+   */
+  proposeMode(contactId: string, offTheRecord: boolean): void {
+    const connection = this.connection(contactId);
+    if (connection.status !== 'connected') throw new AgentError('NOT_CONNECTED', 'the mode of a conversation changes once it is connected');
+    const ctx = inboundContext(this.ctx, this.now());
+    this.store.transaction(() => this.store.putConnection(proposeMode(ctx, this.store.getConnection(contactId)!, offTheRecord)));
+    this.work.kick();
+  }
+
+  /** Agrees to the contact's pending proposal (a `mode-request` event); throws AgentError NO_MODE_REQUEST if there is none. */
+  acceptMode(contactId: string): void {
+    const connection = this.connection(contactId);
+    const proposal = connection.modeProposal;
+    if (proposal == null || !proposal.byPeer) throw new AgentError('NO_MODE_REQUEST', 'this contact has not proposed a change of mode');
+    const ctx = inboundContext(this.ctx, this.now());
+    this.store.transaction(() => this.store.putConnection(acceptMode(ctx, this.store.getConnection(contactId)!, proposal.offTheRecord)));
+    this.work.kick();
+  }
+
   history(contactId: string): HistoryItem[] {
     const connection = this.connection(contactId);
     return this.store
@@ -418,6 +449,17 @@ export class Agent {
       this.store.putConnection({ ...connection, codeVerified: true });
     });
     return true;
+  }
+
+  /**
+   * A proof bundle of the conversation with the contact, from message
+   * `range.from` to `range.to` (ids as in `history`; default all of it),
+   * for anyone to check with `verifyProofBundle`. Throws AgentError
+   * NO_CONTACT, NOT_CONNECTED, BAD_RANGE or OFF_THE_RECORD.
+   */
+  exportProof(contactId: string, range: ProofRange = {}): ProofBundle {
+    const connection = this.connection(contactId);
+    return exportProof(this.crypto, connection, this.store.listMessages(connection.id), range);
   }
 
   // ---- running ----
@@ -489,6 +531,8 @@ export class Agent {
       codeVerified: c.codeVerified,
       failure: c.failure,
       request: c.status === 'request',
+      offTheRecord: c.offTheRecord === true,
+      modeRequest: c.modeProposal?.byPeer === true ? { offTheRecord: c.modeProposal.offTheRecord } : null,
     };
   }
 

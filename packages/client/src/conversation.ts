@@ -6,9 +6,13 @@
  * the caller commits the new ratchet state together with what it produced.
  */
 import {
+  ChatError,
   decodeRatchetState,
+  decodeUnsignedEnvelope,
   encodeRatchetState,
+  encodeUnsignedEnvelope,
   envelopeHash,
+  isUnsignedEnvelope,
   openEnvelope,
   padPlaintext,
   ratchetDecrypt,
@@ -46,7 +50,8 @@ export function sealEnvelope(crypto: Crypto, connection: ConnectionRecord, conte
     lastReceivedHash: connection.lastReceivedHash,
     content,
   };
-  const signed = signEnvelope(crypto, connection.signingSecretKey, envelope);
+  // Off the record, nothing is signed: only the ratchet, whose keys both sides hold, authenticates the envelope.
+  const signed = connection.offTheRecord === true ? encodeUnsignedEnvelope(envelope) : signEnvelope(crypto, connection.signingSecretKey, envelope);
   const hash = envelopeHash(crypto, signed);
   const encrypted = ratchetEncrypt(crypto, decodeRatchetState(ratchet), padPlaintext(signed), ad);
   return {
@@ -83,8 +88,17 @@ export function decryptEnvelope(
   };
 }
 
-/** Verifies a signed envelope from the peer; throws ChatError BAD_SIGNATURE or DecodeError. */
+/**
+ * Verifies an envelope from the peer; throws ChatError BAD_SIGNATURE or
+ * DecodeError. An unsigned one (§4.7) passes only where the connection
+ * accepts it (`peerMayOmitSignatures`): otherwise a peer could slip a
+ * deniable message into a conversation both agreed to keep on the record.
+ */
 export function verifyEnvelope(crypto: Crypto, connection: ConnectionRecord, signed: Uint8Array): { envelope: Envelope; hash: Uint8Array } {
+  if (isUnsignedEnvelope(signed)) {
+    if (connection.peerMayOmitSignatures !== true) throw new ChatError('BAD_SIGNATURE', 'an unsigned envelope on a connection kept on the record');
+    return { envelope: decodeUnsignedEnvelope(signed), hash: envelopeHash(crypto, signed) };
+  }
   if (connection.peerSigningKey === null) throw new TypeError('connection has no peer signing key yet');
   return { envelope: openEnvelope(crypto, connection.peerSigningKey, signed), hash: envelopeHash(crypto, signed) };
 }

@@ -84,6 +84,11 @@ function blankConnection(base: NewConnection, signing: { publicKey: Uint8Array; 
   };
 }
 
+/** An off-the-record invitation makes both sides send, and accept, unsigned envelopes from the first one on (§4.7). */
+function offTheRecordFrom(kind: InvitationKind): Partial<ConnectionRecord> {
+  return kind === 'off-the-record' ? { offTheRecord: true, peerMayOmitSignatures: true } : {};
+}
+
 /**
  * The inviter's new connection and its invitation link (§7.1): a one-time
  * invitation, or a contact address (§7.6), which keeps its keys for every
@@ -105,11 +110,12 @@ export function createInvitation(
   const connection: ConnectionRecord = {
     ...blankConnection(base, keys.secretKeys.sig),
     role: 'inviter',
-    status: kind === 'one-time' ? 'invited' : 'address',
+    status: kind === 'contact-address' ? 'address' : 'invited',
     // The inviter can't know how its link travelled; only comparing the security code verifies the contact.
     channel: 'link',
     invitationLink: link,
     agreementSecrets: { dh: keys.secretKeys.dh, kem: keys.secretKeys.kem },
+    ...offTheRecordFrom(kind),
   };
   return { connection, link, invitation };
 }
@@ -131,6 +137,7 @@ export function joinInvitation(
     role: 'joiner',
     status: 'joining',
     channel,
+    ...offTheRecordFrom(invitation.kind),
     associatedData: join.associatedData,
     ratchet: encodeRatchetState(ratchet),
     peerSigningKey: invitation.keys.sig,

@@ -3,7 +3,7 @@
  * §8), in sequence order. Runs inside the caller's transaction: the message,
  * its receipt and the connection's new state are stored together.
  */
-import { equalBytes, MAX_BATCHED_RECEIPTS, type Content, type Crypto, type Envelope, type Receipt } from '@graphchat/core';
+import { equalBytes, isUnsignedEnvelope, MAX_BATCHED_RECEIPTS, type Content, type Crypto, type Envelope, type Receipt } from '@graphchat/core';
 import type { AgentEvent } from './agent-types.js';
 import { sealEnvelope } from './conversation.js';
 import { enqueueSealed, pruneReceived } from './outbox.js';
@@ -26,6 +26,8 @@ function kindOf(envelope: Envelope): MessageKind {
       return 'receipt';
     case 'profile':
       return 'profile';
+    case 'mode':
+      return 'mode';
     default:
       return 'handshake';
   }
@@ -49,6 +51,10 @@ export function deliverEnvelope(
   }
   pruneReceived(store, connection.id, envelope.lastReceivedHash);
   let next: ConnectionRecord = { ...connection, lastReceivedSeq: envelope.seq, lastReceivedHash: hash };
+  if (connection.peerMayOmitSignatures === true && connection.offTheRecord !== true && !isUnsignedEnvelope(signed)) {
+    // Back on the record, and the peer's first signed envelope is here: it has switched, so unsigned ones are refused again.
+    next = { ...next, peerMayOmitSignatures: false };
+  }
   const content = envelope.content;
   const messageId = ctx.newId();
   store.putMessage({
@@ -106,12 +112,38 @@ export function deliverEnvelope(
       events.push({ event: 'profile', contact: connection.id, name: content.profile.displayName });
       break;
     }
+    case 'mode':
+      next = modeChange(ctx, next, content.offTheRecord, content.answer);
+      break;
     case 'confirm':
     case 'request':
       events.push({ event: 'rejected', contact: connection.id, reason: `${content.type} inside an established connection` });
       break;
   }
   return next;
+}
+
+/**
+ * A `mode` envelope from the peer (graph-chat §8.5): a proposal is kept for
+ * the user to answer; an answer to this side's own proposal switches the
+ * mode. Going off the record, this side stops signing and accepts unsigned
+ * envelopes at once (the peer switched when it answered). Going back on,
+ * the peer signs from its answer on, so signatures are required at once.
+ */
+function modeChange(ctx: InboundContext, connection: ConnectionRecord, offTheRecord: boolean, answer: boolean): ConnectionRecord {
+  const current = connection.offTheRecord === true;
+  if (!answer) {
+    if (offTheRecord === current) return { ...connection, modeProposal: null };
+    ctx.events.push({ event: 'mode-request', contact: connection.id, offTheRecord });
+    return { ...connection, modeProposal: { offTheRecord, byPeer: true } };
+  }
+  const proposal = connection.modeProposal;
+  if (proposal == null || proposal.byPeer || proposal.offTheRecord !== offTheRecord) {
+    ctx.events.push({ event: 'rejected', contact: connection.id, reason: 'an answer to a mode change this side did not propose' });
+    return connection;
+  }
+  ctx.events.push({ event: 'mode', contact: connection.id, offTheRecord });
+  return { ...connection, offTheRecord, peerMayOmitSignatures: offTheRecord, modeProposal: null };
 }
 
 /** Marks the sent text a receipt names as delivered, if the hash is the one it was sent with. */

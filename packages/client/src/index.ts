@@ -23,5 +23,6 @@ export { MemoryStore } from './memory-store.js';
 export { decodeRecord, encodeRecord, RecordCodecError } from './record-codec.js';
 export { Agent } from './agent.js';
 export type { AgentOptions, NewProfile } from './agent.js';
+export type { ProofRange } from './proof-export.js';
 export { AgentError } from './agent-types.js';
 export type { AgentErrorCode, AgentEvent, ContactInfo, HistoryItem } from './agent-types.js';

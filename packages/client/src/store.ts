@@ -126,6 +126,19 @@ export interface ConnectionRecord {
    * in between loses none.
    */
   readonly receiptsDue: readonly { readonly seq: number; readonly hash: Uint8Array }[];
+  /**
+   * Off the record (graph-chat §4.7, §8.5): this side sends unsigned
+   * envelopes. Absent in records made before the mode existed: false.
+   */
+  readonly offTheRecord?: boolean;
+  /**
+   * Unsigned envelopes from the peer are accepted: while off the record, and
+   * after agreeing to go back on the record until the peer's first signed
+   * envelope (its unsigned ones may still be on their way).
+   */
+  readonly peerMayOmitSignatures?: boolean;
+  /** A switch of mode proposed and not yet agreed: by this side (`byPeer` false) or by the peer. */
+  readonly modeProposal?: { readonly offTheRecord: boolean; readonly byPeer: boolean } | null;
 }
 
 export type MessageDirection = 'sent' | 'received';
@@ -134,7 +147,7 @@ export type MessageDirection = 'sent' | 'received';
 export type MessageStatus = 'queued' | 'sent' | 'delivered' | 'received';
 
 /** Envelope kinds kept in history; receipts and handshake envelopes are kept for proofs but not shown. */
-export type MessageKind = 'text' | 'receipt' | 'profile' | 'handshake';
+export type MessageKind = 'text' | 'receipt' | 'profile' | 'handshake' | 'mode';
 
 export interface MessageRecord {
   readonly id: string;

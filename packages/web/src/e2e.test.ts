@@ -201,6 +201,19 @@ describe('web client in Chromium', () => {
     await alice.getByRole('button', { name: /^Bob/ }).click();
     await receivedMessage(alice, 'Still here after a reload').waitFor(SLOW);
 
+    // Off the record, with both agreeing: each side shows the mode, and the proof export goes away.
+    await alice.getByText('On the record: messages are signed').waitFor();
+    await alice.getByRole('button', { name: 'Go off the record' }).click();
+    await alice.getByText('Waiting for Bob to agree').waitFor();
+    await bob.getByText('Alice asks to go off the record').waitFor(SLOW);
+    await bob.getByRole('button', { name: 'Agree' }).click();
+    await bob.getByText('Off the record: nothing is signed').waitFor();
+    await alice.getByText('Off the record: nothing is signed').waitFor(SLOW);
+    assert.equal(await alice.getByRole('button', { name: 'Export proof' }).count(), 0);
+    await sendText(alice, 'This one is deniable');
+    await receivedMessage(bob, 'This one is deniable').waitFor(SLOW);
+    await screenshot(bob, 'off-the-record-phone');
+
     // A second tab on the same store is refused: two agents would advance the same ratchets.
     const secondTab = await alice.context().newPage();
     await secondTab.goto(url);

@@ -16,6 +16,8 @@ export function fakeContact(id: string, name: string, extra: Partial<ContactInfo
     codeVerified: false,
     failure: null,
     request: false,
+    offTheRecord: false,
+    modeRequest: null,
     ...extra,
   };
 }

@@ -59,7 +59,7 @@ export type Content =
   /** Several receipts in one envelope, each as in `receipt`: what a burst of messages is answered with. */
   | { readonly type: 'receipts'; readonly receipts: readonly Receipt[] }
   /**
-   * Switching the connection on or off the record (graph-chat §8.6): a
+   * Switching the connection on or off the record (graph-chat §8.5): a
    * proposal, or (`answer`) the agreement to the peer's proposal.
    */
   | { readonly type: 'mode'; readonly offTheRecord: boolean; readonly answer: boolean };

@@ -34,7 +34,7 @@ export interface Envelope {
 }
 
 export const ENVELOPE_VERSION = 1;
-/** Off-the-record envelopes: the same fields, no signature (§4.6). */
+/** Off-the-record envelopes: the same fields, no signature (§4.7). */
 export const UNSIGNED_ENVELOPE_VERSION = 2;
 /** Ed25519 signature domain separation: prepended to the signed bytes, never sent. */
 export const ENVELOPE_SIGNATURE_CONTEXT = 'graphchat envelope v1';
@@ -137,7 +137,7 @@ export function openEnvelope(crypto: Crypto, signingPublicKey: Uint8Array, signe
 }
 
 /**
- * An off-the-record envelope (graph-chat §4.6): version 2, the fields of
+ * An off-the-record envelope (graph-chat §4.7): version 2, the fields of
  * §4.1 and no signature. Only the ratchet authenticates it, with keys both
  * sides hold, so either side could have made it: it proves nothing to a
  * third party. Throws as signEnvelope does for invalid fields and sizes.

@@ -25,7 +25,7 @@ export const CHAT_VERSIONS = { min: 1, max: 1 } as const;
  * 'one-time': accepts one confirmation, then its queues belong to that connection.
  * 'contact-address': long-lived, accepts a confirmation from anyone who has it.
  * 'off-the-record': one-time, for a connection whose envelopes are never
- *   signed (graph-chat §4.6), from the joiner's confirmation on.
+ *   signed (graph-chat §4.7), from the joiner's confirmation on.
  */
 export type InvitationKind = 'one-time' | 'contact-address' | 'off-the-record';
 

@@ -1,4 +1,4 @@
-// Off-the-record pieces of graph-chat (§2.1 kind 3, §4.2 type 9, §4.6): unsigned
+// Off-the-record pieces of graph-chat (§2.1 kind 3, §4.2 type 9, §4.7): unsigned
 // envelopes, the mode content, and the off-the-record invitation kind.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';

@@ -3,7 +3,7 @@
  * new ones appearing as they arrive, the composer, and the export of a
  * proof of it (docs/protocol/proofs.md).
  */
-import type { AgentEvent, HistoryItem } from '@graphchat/client';
+import type { AgentEvent, ContactInfo, HistoryItem } from '@graphchat/client';
 import { avatar } from './avatar.js';
 import { errorText, type AppContext, type Screen } from './context.js';
 import { formatTime, h, replace } from './dom.js';
@@ -74,6 +74,33 @@ export function conversationScreen(ctx: AppContext, contactId: string): Screen {
     }
   };
 
+  /** The record line: on or off the record, a switch to propose, or the contact's proposal to accept. */
+  const record = h('div', { class: 'record' });
+  let asked: boolean | null = null;
+  const act = (action: () => void): void => {
+    try {
+      action();
+      error.textContent = '';
+    } catch (e) {
+      error.textContent = errorText(e);
+    }
+    render();
+  };
+  function renderRecord(contact: ContactInfo, name: string): void {
+    const off = contact.offTheRecord;
+    if (asked === off) asked = null; // the contact agreed
+    const state = h('span', { class: `mode ${off ? 'off' : 'on'}` }, off ? 'Off the record: nothing is signed, so nothing can be proven.' : 'On the record: messages are signed and can be exported as proof.');
+    if (contact.modeRequest !== null) {
+      const wanted = contact.modeRequest.offTheRecord;
+      replace(record, state, ` ${name} asks to go ${wanted ? 'off' : 'back on'} the record. `, h('button', { onclick: () => act(() => agent.acceptMode(contactId)) }, 'Agree'));
+    } else if (asked !== null) {
+      replace(record, state, ` Waiting for ${name} to agree.`);
+    } else {
+      const label = off ? 'Back on the record' : 'Go off the record';
+      replace(record, state, ' ', h('button', { onclick: () => act(() => (agent.proposeMode(contactId, !off), (asked = !off))) }, label));
+    }
+  }
+
   function render(): void {
     const contact = agent.findContact(contactId);
     const name = contact.name || 'New contact';
@@ -83,7 +110,12 @@ export function conversationScreen(ctx: AppContext, contactId: string): Screen {
       avatar(contact.profile, name),
       h('div', { class: 'who' }, h('h2', {}, name), h('span', { class: `state ${contact.verified ? 'verified' : ''}` }, contact.verified ? 'verified ✔' : 'not verified')),
       contact.status === 'connected'
-        ? h('div', { class: 'chat-actions' }, h('button', { onclick: () => ctx.show({ name: 'code', contact: contactId }) }, 'Security code'), h('button', { onclick: () => exportProof(name) }, 'Export proof'))
+        ? h(
+            'div',
+            { class: 'chat-actions' },
+            h('button', { onclick: () => ctx.show({ name: 'code', contact: contactId }) }, 'Security code'),
+            contact.offTheRecord ? null : h('button', { onclick: () => exportProof(name) }, 'Export proof'),
+          )
         : null,
     );
     const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
@@ -98,7 +130,8 @@ export function conversationScreen(ctx: AppContext, contactId: string): Screen {
         error,
       );
     } else if (contact.status === 'connected') {
-      if (!footer.contains(composer)) replace(footer, composer, error);
+      if (!footer.contains(composer)) replace(footer, record, composer, error);
+      renderRecord(contact, name);
       markRead(agent, ctx.store, contactId);
     } else {
       replace(footer, h('p', { class: 'hint' }, contact.status === 'failed' ? `This connection failed: ${contact.failure ?? ''}` : 'Waiting for the connection to complete…'));
