@@ -5,7 +5,7 @@
  */
 import { equalBytes, isUnsignedEnvelope, MAX_BATCHED_RECEIPTS, type Content, type Crypto, type Envelope, type Receipt } from '@graphchat/core';
 import type { AgentEvent } from './agent-types.js';
-import { sealEnvelope } from './conversation.js';
+import { sealEnvelope, type Sealed } from './conversation.js';
 import { enqueueSealed, pruneReceived } from './outbox.js';
 import type { AgentStore, ConnectionRecord, MessageKind, ProfileData } from './store.js';
 
@@ -169,22 +169,27 @@ export function sealReceipts(ctx: InboundContext, connection: ConnectionRecord):
     const content: Content = batch.length === 1 ? { type: 'receipt', ...batch[0]! } : { type: 'receipts', receipts: batch };
     const sealed = sealEnvelope(ctx.crypto, current, content, ctx.now);
     current = sealed.connection;
-    ctx.store.putMessage({
-      id: ctx.newId(),
-      connectionId: connection.id,
-      direction: 'sent',
-      kind: 'receipt',
-      seq: sealed.envelope.seq,
-      text: '',
-      timestamp: ctx.now,
-      localTime: ctx.now,
-      status: 'sent',
-      envelope: sealed.signed,
-      hash: sealed.hash,
-    });
-    enqueueSealed(ctx.store, sealed, null);
+    sendSealed(ctx, 'receipt', sealed);
   }
   return current;
+}
+
+/** Stores an envelope this side sealed on its own (a receipt, a mode change: nothing the user wrote) as sent, and queues it. */
+export function sendSealed(ctx: InboundContext, kind: MessageKind, sealed: Sealed): void {
+  ctx.store.putMessage({
+    id: ctx.newId(),
+    connectionId: sealed.connection.id,
+    direction: 'sent',
+    kind,
+    seq: sealed.envelope.seq,
+    text: '',
+    timestamp: ctx.now,
+    localTime: ctx.now,
+    status: 'sent',
+    envelope: sealed.signed,
+    hash: sealed.hash,
+  });
+  enqueueSealed(ctx.store, sealed, null);
 }
 
 export function storeSentHandshake(ctx: InboundContext, connectionId: string, seq: number, signed: Uint8Array, hash: Uint8Array): void {

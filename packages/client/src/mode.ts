@@ -4,27 +4,13 @@
  * The peer's side of it is in inbound.ts (modeChange).
  */
 import { sealEnvelope } from './conversation.js';
-import type { InboundContext } from './inbound.js';
-import { enqueueSealed } from './outbox.js';
+import { sendSealed, type InboundContext } from './inbound.js';
 import type { ConnectionRecord } from './store.js';
 
 /** Seals and queues a `mode` envelope in the connection's current mode; returns the connection's new state. Runs inside the caller's transaction. */
 function sealMode(ctx: InboundContext, connection: ConnectionRecord, offTheRecord: boolean, answer: boolean): ConnectionRecord {
   const sealed = sealEnvelope(ctx.crypto, connection, { type: 'mode', offTheRecord, answer }, ctx.now);
-  ctx.store.putMessage({
-    id: ctx.newId(),
-    connectionId: connection.id,
-    direction: 'sent',
-    kind: 'mode',
-    seq: sealed.envelope.seq,
-    text: '',
-    timestamp: ctx.now,
-    localTime: ctx.now,
-    status: 'sent',
-    envelope: sealed.signed,
-    hash: sealed.hash,
-  });
-  enqueueSealed(ctx.store, sealed, null);
+  sendSealed(ctx, 'mode', sealed);
   return sealed.connection;
 }
 
