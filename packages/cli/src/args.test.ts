@@ -243,6 +243,29 @@ describe('commands', () => {
     assert.deepEqual(command('profile', 'use', '-h'), { name: 'help', topic: 'profile' });
   });
 
+  it('proof export: CONTACT and --out required, --from and --to optional; proof verify FILE', () => {
+    assert.deepEqual(command('proof', 'export', 'bob', '--out', 'p.json'), { name: 'proof-export', contact: 'bob', from: null, to: null, out: 'p.json' });
+    assert.deepEqual(command('proof', 'export', '--from=m1', 'bob', '--to', 'm2', '--out', 'p.json'), {
+      name: 'proof-export',
+      contact: 'bob',
+      from: 'm1',
+      to: 'm2',
+      out: 'p.json',
+    });
+    assert.deepEqual(command('proof', 'verify', 'p.json'), { name: 'proof-verify', file: 'p.json' });
+    usageError(['proof', 'export', 'bob'], /^proof export: --out FILE is required$/);
+    usageError(['proof', 'export', '--out', 'p'], /proof export: missing CONTACT/);
+    usageError(['proof', 'export', 'bob', '--out', 'p', '--from', ''], /proof export: --from is empty/);
+    usageError(['proof', 'export', 'bob', '--out', 'p', '--out', 'q'], /--out given more than once/);
+    usageError(['proof', 'verify'], /proof verify: missing FILE/);
+    usageError(['proof', 'verify', 'a', 'b'], /unexpected argument "b"/);
+    usageError(['proof', 'verify', 'p', '--json'], /--json is a global option: put it before the command/);
+    usageError(['proof'], /^proof: missing subcommand \(export or verify\)$/);
+    usageError(['proof', 'check', 'p'], /proof: unknown subcommand "check"/);
+    assert.deepEqual(command('proof', '--help'), { name: 'help', topic: 'proof' });
+    assert.deepEqual(command('proof', 'verify', '-h'), { name: 'help', topic: 'proof' });
+  });
+
   it('help: as a command or as a flag after one', () => {
     assert.deepEqual(command('help'), { name: 'help', topic: null });
     assert.deepEqual(command('help', 'send'), { name: 'help', topic: 'send' });

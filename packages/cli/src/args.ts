@@ -60,13 +60,17 @@ export type Command =
   | { readonly name: 'profile-use'; readonly profile: string }
   | { readonly name: 'profiles' }
   | { readonly name: 'chat' }
+  /** `proof export CONTACT [--from MSG] [--to MSG] --out FILE`: message ids as `history --json` prints them. */
+  | { readonly name: 'proof-export'; readonly contact: string; readonly from: string | null; readonly to: string | null; readonly out: string }
+  /** `proof verify FILE`: needs no database, passphrase or network. */
+  | { readonly name: 'proof-verify'; readonly file: string }
   /** `graphchat help [COMMAND]` or `graphchat COMMAND --help`. */
   | { readonly name: 'help'; readonly topic: string | null };
 
 export type CommandName = Command['name'];
 
-/** The words that start a command (`profile new` and `profile use` are subcommands of `profile`). */
-export type CommandWord = Exclude<CommandName, 'help' | 'profile-new' | 'profile-use'>;
+/** The words that start a command (`profile new`, `profile use`, `proof export` and `proof verify` are subcommands). */
+export type CommandWord = Exclude<CommandName, 'help' | 'profile-new' | 'profile-use' | 'proof-export' | 'proof-verify'> | 'proof';
 
 export interface ParsedArgs {
   readonly options: GlobalOptions;
@@ -99,6 +103,7 @@ export const COMMANDS: readonly CommandWord[] = [
   'verify',
   'profile',
   'profiles',
+  'proof',
   'chat',
 ];
 
@@ -269,10 +274,14 @@ const SPECS: Record<CommandWord, CommandSpec> = {
   verify: { valueFlags: [], booleanFlags: [] },
   profile: { valueFlags: ['--name', '--full-name', '--status', '--image'], booleanFlags: [] },
   profiles: { valueFlags: [], booleanFlags: [] },
+  // `proof` alone takes nothing: only --help, or a subcommand.
+  proof: { valueFlags: [], booleanFlags: [] },
   chat: { valueFlags: [], booleanFlags: [] },
 };
 
 const PROFILE_USE_SPEC: CommandSpec = { valueFlags: [], booleanFlags: [] };
+const PROOF_EXPORT_SPEC: CommandSpec = { valueFlags: ['--from', '--to', '--out'], booleanFlags: [] };
+const PROOF_VERIFY_SPEC: CommandSpec = { valueFlags: [], booleanFlags: [] };
 
 function isCommandName(name: string): name is CommandWord {
   return (COMMANDS as readonly string[]).includes(name);
@@ -326,6 +335,34 @@ function parseProfile(tokens: readonly Token[]): Command {
   return { name: 'profile', displayName, fullName: single(args, '--full-name'), status: single(args, '--status'), image: single(args, '--image') };
 }
 
+/** `proof export CONTACT [--from MSG] [--to MSG] --out FILE` or `proof verify FILE`. */
+function parseProof(tokens: readonly Token[]): Command {
+  const first = tokens[0];
+  const sub = first !== undefined && !first.flag ? first.text : null;
+  if (sub === 'export') {
+    const args = parseCommandArgs('proof export', tokens.slice(1), PROOF_EXPORT_SPEC);
+    if (args.help) return { name: 'help', topic: 'proof' };
+    const [contact] = expectPositional('proof export', args, ['CONTACT'], false);
+    const out = single(args, '--out');
+    if (out === null) throw usage('proof export: --out FILE is required');
+    const bound = (flag: string): string | null => {
+      const value = single(args, flag);
+      return value === null ? null : nonEmpty('proof export', flag, value);
+    };
+    return { name: 'proof-export', contact: nonEmpty('proof export', 'CONTACT', contact!), from: bound('--from'), to: bound('--to'), out: nonEmpty('proof export', '--out', out) };
+  }
+  if (sub === 'verify') {
+    const args = parseCommandArgs('proof verify', tokens.slice(1), PROOF_VERIFY_SPEC);
+    if (args.help) return { name: 'help', topic: 'proof' };
+    const [file] = expectPositional('proof verify', args, ['FILE'], false);
+    return { name: 'proof-verify', file: nonEmpty('proof verify', 'FILE', file!) };
+  }
+  const args = parseCommandArgs('proof', tokens, SPECS.proof);
+  if (args.help) return { name: 'help', topic: 'proof' };
+  const what = args.positional.length > 0 ? `unknown subcommand ${JSON.stringify(args.positional[0])}` : 'missing subcommand';
+  throw usage(`proof: ${what} (export or verify)`);
+}
+
 function parseCommand(name: string, tokens: readonly Token[]): Command {
   if (name === 'help') {
     const topic = tokens.find((t) => !t.flag)?.text ?? null;
@@ -334,6 +371,7 @@ function parseCommand(name: string, tokens: readonly Token[]): Command {
   }
   if (!isCommandName(name)) throw usage(`unknown command ${JSON.stringify(name)} (see graphchat --help)`);
   if (name === 'profile') return parseProfile(tokens);
+  if (name === 'proof') return parseProof(tokens);
   const args = parseCommandArgs(name, tokens, SPECS[name]);
   if (args.help) return { name: 'help', topic: name };
   switch (name) {
@@ -431,7 +469,7 @@ export function parseArgs(argv: readonly string[], environment: ParseEnvironment
 
 /** Whether the command opens the database (and so needs the passphrase). */
 export function needsDatabase(command: Command): boolean {
-  return command.name !== 'help';
+  return command.name !== 'help' && command.name !== 'proof-verify';
 }
 
 /** Where the database lives in the state directory. */

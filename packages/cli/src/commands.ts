@@ -29,6 +29,7 @@ import {
   verifiedJson,
 } from './output.js';
 import type { Printer } from './output.js';
+import { exportProofFile } from './proof.js';
 import type { ChatAgent } from './session.js';
 
 export interface CommandContext {
@@ -38,8 +39,8 @@ export interface CommandContext {
   readonly renderQr: (text: string) => Promise<string>;
 }
 
-/** Commands that run against an existing database and return (everything but init, chat and help). */
-export type OneShotCommand = Exclude<Command, { name: 'init' | 'chat' | 'help' }>;
+/** Commands that run against an existing database and return (everything but init, chat, help and proof verify). */
+export type OneShotCommand = Exclude<Command, { name: 'init' | 'chat' | 'help' | 'proof-verify' }>;
 export type InitCommand = Extract<Command, { name: 'init' }>;
 type NewProfileCommand = Extract<Command, { name: 'init' | 'profile-new' }>;
 
@@ -224,6 +225,9 @@ export async function runCommand(command: OneShotCommand, context: CommandContex
       printer.emit(profileListJson(profile, true), `active profile: ${printable(profile.profile.displayName)} (${profile.id})`);
       return;
     }
+    case 'proof-export':
+      exportProofFile(command, agent, printer);
+      return;
     case 'profiles': {
       const active = agent.activeProfile().id;
       for (const profile of agent.listProfiles()) {

@@ -8,7 +8,9 @@ export type CliErrorCode =
   /** `verify` was given a code that does not match. */
   | 'CODE_MISMATCH'
   /** Reading or writing a file or directory failed. */
-  | 'IO';
+  | 'IO'
+  /** `proof verify` was given a file it cannot read or that is not JSON. */
+  | 'BAD_PROOF_FILE';
 
 export class CliError extends Error {
   override readonly name = 'CliError';

@@ -22,6 +22,12 @@ describe('help', () => {
     assert.match(helpText('profile'), /profile use ID\|NAME/);
   });
 
+  it('covers both proof subcommands', () => {
+    assert.ok(USAGE.includes('proof export CONTACT [--from MSG] [--to MSG] --out FILE'));
+    assert.ok(USAGE.includes('proof verify FILE'));
+    assert.match(helpText('proof'), /proof export CONTACT [^]*proof verify FILE/);
+  });
+
   it('no lines wider than 90 columns; unknown topics give the usage', () => {
     for (const line of USAGE.split('\n')) assert.ok(line.length <= 90, line);
     assert.equal(helpText('nope'), USAGE);

@@ -40,6 +40,14 @@ commands:
                          add a profile (servers default to the active profile's)
   profile use ID|NAME    make a profile the active one
   profiles               list profiles (* marks the active one)
+  proof export CONTACT [--from MSG] [--to MSG] --out FILE
+                         write the conversation with CONTACT (or its messages
+                         from MSG to MSG, ids as history --json prints them)
+                         as a signed proof for anyone to check; FILE holds
+                         those messages in the clear
+  proof verify FILE      check a proof's signatures, order, completeness and
+                         receipts and list its messages; needs no database,
+                         passphrase or network; exit 1 if it is invalid
   chat                   interactive chat (the default on a terminal)
   help [COMMAND]
 
@@ -70,6 +78,7 @@ const SYNOPSIS: Record<CommandWord, string> = {
     '       graphchat profile use ID|NAME',
   ].join('\n'),
   profiles: 'graphchat profiles',
+  proof: ['graphchat proof export CONTACT [--from MSG] [--to MSG] --out FILE', '       graphchat proof verify FILE'].join('\n'),
   chat: 'graphchat chat',
 };
 

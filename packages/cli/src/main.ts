@@ -15,6 +15,7 @@ import { helpText } from './help.js';
 import { runChat } from './interactive.js';
 import { errorJson, hideRelayPasswords, jsonLine, Printer } from './output.js';
 import type { Writable } from './output.js';
+import { verifyProofFile } from './proof.js';
 import type { TerminalInput } from './prompt.js';
 import type { OpenSession, Session } from './session.js';
 
@@ -123,13 +124,24 @@ async function defaultRenderQr(text: string): Promise<string> {
   return renderQr(text, process.stdout.columns ?? 80);
 }
 
-async function execute(command: Command, options: GlobalOptions, io: MainIo, deps: MainDeps): Promise<void> {
+/** Verifies a proof file: exit 1 with one line on stderr if the proof is invalid. */
+async function proofVerify(command: Extract<Command, { name: 'proof-verify' }>, io: MainIo, printer: Printer): Promise<number> {
+  const { failures } = await verifyProofFile(command, printer);
+  if (failures.length === 0) return EXIT_OK;
+  io.stderr.write(`graphchat: proof invalid: ${failures.length} failure${failures.length === 1 ? '' : 's'}\n`);
+  return EXIT_ERROR;
+}
+
+/** Runs the command; returns the exit code of a command that finished (errors are thrown). */
+async function execute(command: Command, options: GlobalOptions, io: MainIo, deps: MainDeps): Promise<number> {
   const printer = new Printer(io.stdout, options.json);
   if (command.name === 'help') {
     io.stdout.write(helpText(command.topic));
-    return;
+    return EXIT_OK;
   }
-  if (!needsDatabase(command)) return;
+  // Before anything asks for a passphrase or opens a store: a proof is checked with the file alone.
+  if (command.name === 'proof-verify') return proofVerify(command, io, printer);
+  if (!needsDatabase(command)) return EXIT_OK;
   if (command.name === 'chat' && (io.stdin === undefined || io.isTTY !== true)) {
     throw new CliError('USAGE', 'chat needs a terminal; scripts use the other commands');
   }
@@ -146,7 +158,7 @@ async function execute(command: Command, options: GlobalOptions, io: MainIo, dep
       throw error;
     }
     session.close();
-    return;
+    return EXIT_OK;
   }
   const networked = command.name === 'chat' || command.name === 'sync';
   try {
@@ -164,6 +176,7 @@ async function execute(command: Command, options: GlobalOptions, io: MainIo, dep
     }
     session.close();
   }
+  return EXIT_OK;
 }
 
 /**
@@ -188,8 +201,7 @@ export async function main(argv: readonly string[], io: MainIo, deps: MainDeps =
       if (io.isTTY !== true) throw new CliError('USAGE', 'no command given (see graphchat --help)');
       command = { name: 'chat' };
     }
-    await execute(command, options, io, deps);
-    return EXIT_OK;
+    return await execute(command, options, io, deps);
   } catch (error) {
     return report(error, io, options, options?.json ?? jsonRequested(argv));
   }

@@ -16,6 +16,7 @@ import {
   hideRelayPasswords,
   historyJson,
   historyLine,
+  isoTime,
   jsonLine,
   linkJson,
   messageIdJson,
@@ -25,6 +26,8 @@ import {
   profileListJson,
   profileLines,
   profileListLine,
+  proofFailureLine,
+  provenMessageLine,
   verifiedJson,
 } from './output.js';
 import { Capture, fakeContact } from './test-support/fake-agent.js';
@@ -223,5 +226,27 @@ describe('human lines', () => {
     new Printer(human, false).emit({ a: 1 }, ['x', 'y']);
     new Printer(human, false).note('z');
     assert.equal(human.text, 'x\ny\nz\n');
+  });
+
+  it('proof lines: a text on one line and printable, any signed timestamp, failures with or without a place', () => {
+    const message = {
+      position: 3,
+      sender: 'joiner' as const,
+      signingKey: 'abcdefghijklmnopqrstuvwxyz',
+      seq: 4,
+      timestamp: Date.UTC(2026, 0, 2, 3, 4, 5, 6),
+      type: 'text' as const,
+      text: 'two\nlines \u001b[2J \u202e',
+      hash: '00',
+      receipt: { seq: 7, timestamp: Date.UTC(2026, 0, 2, 3, 4, 6) },
+    };
+    assert.equal(
+      provenMessageLine(message),
+      `3. joiner (abcdefgh) seq 4 2026-01-02T03:04:05.006Z (sender's clock) text "two\\nlines \ufffd[2J \ufffd"; receipt: seq 7 at 2026-01-02T03:04:06.000Z`,
+    );
+    assert.match(provenMessageLine({ ...message, type: 'hello', text: null, receipt: null }), /\(sender's clock\) hello; no receipt in the bundle$/);
+    assert.equal(isoTime(2 ** 53 - 1), '9007199254740991 ms');
+    assert.equal(proofFailureLine({ code: 'GAP', where: 'envelopes[2]', message: 'missing' }), 'GAP envelopes[2]: missing');
+    assert.equal(proofFailureLine({ code: 'BAD_FORMAT', where: null, message: 'unsupported version \u001b\n1' }), 'BAD_FORMAT: unsupported version \ufffd 1');
   });
 });

@@ -3,6 +3,7 @@
  * in the shapes the scriptable interface fixes; without: lines for people.
  */
 import type { AgentEvent, ContactInfo, HistoryItem, ProfileRecord } from '@graphchat/client';
+import type { ProofFailure, ProofReport, ProvenMessage } from '@graphchat/core';
 import { oneLine } from './errors.js';
 
 export interface Writable {
@@ -118,6 +119,21 @@ export function verifiedJson(contactId: string, verified: boolean): object {
   return { contact: contactId, verified };
 }
 
+export function proofExportJson(file: string, envelopes: number, receipts: number): object {
+  return { proof: file, envelopes, receipts };
+}
+
+/** A message of a verified bundle as the verifier reports it. */
+export function provenMessageJson(message: ProvenMessage): object {
+  const { position, sender, signingKey, seq, timestamp, type, text, hash, receipt } = message;
+  return { position, sender, signingKey, seq, timestamp, type, text, hash, receipt };
+}
+
+/** The verdict, after the messages: `valid` is true exactly when `failures` is empty. */
+export function proofVerdictJson(report: ProofReport): object {
+  return { valid: report.valid, securityCode: report.securityCode, signingKeys: report.signingKeys, failures: report.failures };
+}
+
 export function errorJson(code: string, message: string): object {
   return { error: code, message: oneLine(message) };
 }
@@ -203,6 +219,39 @@ export function profileLines(profile: ProfileRecord): string[] {
 /** One line of `profiles`: `*` marks the active profile. */
 export function profileListLine(profile: ProfileRecord, active: boolean): string {
   return `${active ? '*' : ' '} ${printable(profile.profile.displayName)}  ${profile.id}`;
+}
+
+/**
+ * A time as ISO-8601 (UTC). Timestamps in a bundle are whatever their
+ * signer chose, up to 2^53 ms, beyond what Date can show: those print as ms.
+ */
+export function isoTime(ms: number): string {
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? `${ms} ms` : date.toISOString();
+}
+
+/** The start of a signing key: enough to tell the two apart at a glance. */
+const shortKey = (key: string): string => key.slice(0, 8);
+
+/** The security code and both signing keys of a verified bundle (none if it could not be read). */
+export function proofHeaderLines(report: ProofReport): string[] {
+  if (report.securityCode === null || report.signingKeys === null) return [];
+  return [`security code: ${report.securityCode}`, `inviter signing key: ${report.signingKeys.inviter}`, `joiner signing key: ${report.signingKeys.joiner}`];
+}
+
+/** One message of a verified bundle on one line (a text's line breaks shown as \n). */
+export function provenMessageLine(message: ProvenMessage): string {
+  const text = message.text === null ? '' : ` ${JSON.stringify(printable(message.text))}`;
+  const receipt = message.receipt === null ? 'no receipt in the bundle' : `receipt: seq ${message.receipt.seq} at ${isoTime(message.receipt.timestamp)}`;
+  return (
+    `${message.position}. ${message.sender} (${shortKey(message.signingKey)}) seq ${message.seq}` +
+    ` ${isoTime(message.timestamp)} (sender's clock) ${message.type}${text}; ${receipt}`
+  );
+}
+
+/** `CODE where: message`, or `CODE: message` for a failure of the whole bundle. */
+export function proofFailureLine(failure: ProofFailure): string {
+  return `${failure.code}${failure.where === null ? '' : ` ${failure.where}`}: ${printable(oneLine(failure.message))}`;
 }
 
 /** One line for an agent event; `nameOf` turns a contact id into a name. */

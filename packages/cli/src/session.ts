@@ -21,6 +21,7 @@ export type ChatAgent = Pick<
   | 'history'
   | 'securityCode'
   | 'verifyCode'
+  | 'exportProof'
   | 'sync'
   | 'start'
   | 'stop'

@@ -1,6 +1,7 @@
 /** An in-memory stand-in for the agent, for testing the terminal client without relays or a database. */
 import { AgentError } from '@graphchat/client';
-import type { AgentEvent, ContactInfo, HistoryItem, NewProfile, ProfileData, ProfileRecord } from '@graphchat/client';
+import type { AgentEvent, ContactInfo, HistoryItem, NewProfile, ProfileData, ProfileRecord, ProofRange } from '@graphchat/client';
+import type { ProofBundle } from '@graphchat/core';
 import type { OpenSession, Session } from '../session.js';
 import type { ChatAgent } from '../session.js';
 
@@ -147,6 +148,22 @@ export class FakeAgent implements ChatAgent {
     if (code.replace(/\s/g, '') !== this.securityCode(contactId).replace(/\s/g, '')) return false;
     this.contactList = this.contactList.map((c) => (c.id === contactId ? { ...c, verified: true, codeVerified: true } : c));
     return true;
+  }
+
+  /** What exportProof returns: not a verifiable bundle, only its shape. */
+  proof: ProofBundle = {
+    type: 'graphchat-proof',
+    version: 1,
+    associatedData: 'AD',
+    signingKeys: { inviter: 'KA', joiner: 'KB' },
+    securityCode: '12345 67890',
+    envelopes: ['E1', 'E2'],
+    receipts: ['R1'],
+  };
+
+  exportProof(contactId: string, range: ProofRange = {}): ProofBundle {
+    this.calls.push(`exportProof ${contactId} ${range.from ?? '-'} ${range.to ?? '-'}`);
+    return this.proof;
   }
 
   async sync(options: { timeoutMs: number; idleMs?: number }): Promise<void> {
