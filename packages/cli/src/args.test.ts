@@ -126,8 +126,13 @@ describe('commands', () => {
   });
 
   it('invite', () => {
-    assert.deepEqual(command('invite'), { name: 'invite', qr: false });
-    assert.deepEqual(command('invite', '--qr'), { name: 'invite', qr: true });
+    assert.deepEqual(command('invite'), { name: 'invite', qr: false, offTheRecord: false });
+    assert.deepEqual(command('invite', '--qr'), { name: 'invite', qr: true, offTheRecord: false });
+    assert.deepEqual(command('invite', '--otr'), { name: 'invite', qr: false, offTheRecord: true });
+    assert.deepEqual(command('otr', 'on', 'bob'), { name: 'otr', action: 'on', contact: 'bob' });
+    assert.deepEqual(command('otr', 'accept', 'bob'), { name: 'otr', action: 'accept', contact: 'bob' });
+    assert.throws(() => command('otr', 'maybe', 'bob'), /on, off or accept/);
+    assert.throws(() => command('otr', 'on'), /CONTACT/);
     usageError(['invite', 'x'], /unexpected argument/);
   });
 

@@ -25,7 +25,10 @@ export type Command =
       /** Queues per relay for new connections: 1 unless --queues-per-relay. */
       readonly queuesPerRelay: number;
     }
-  | { readonly name: 'invite'; readonly qr: boolean }
+  /** `--otr`: an off-the-record connection (nothing signed). */
+  | { readonly name: 'invite'; readonly qr: boolean; readonly offTheRecord: boolean }
+  /** `otr on|off CONTACT` proposes a switch; `otr accept CONTACT` agrees to the contact's. */
+  | { readonly name: 'otr'; readonly action: 'on' | 'off' | 'accept'; readonly contact: string }
   | { readonly name: 'address'; readonly qr: boolean }
   | { readonly name: 'accept'; readonly contact: string }
   | { readonly name: 'decline'; readonly contact: string }
@@ -104,6 +107,7 @@ export const COMMANDS: readonly CommandWord[] = [
   'profile',
   'profiles',
   'proof',
+  'otr',
   'chat',
 ];
 
@@ -260,7 +264,7 @@ const NEW_PROFILE_SPEC: CommandSpec = {
 
 const SPECS: Record<CommandWord, CommandSpec> = {
   init: NEW_PROFILE_SPEC,
-  invite: { valueFlags: [], booleanFlags: ['--qr'] },
+  invite: { valueFlags: [], booleanFlags: ['--qr', '--otr'] },
   address: { valueFlags: [], booleanFlags: ['--qr'] },
   connect: { valueFlags: [], booleanFlags: ['--scanned'] },
   accept: { valueFlags: [], booleanFlags: [] },
@@ -276,6 +280,7 @@ const SPECS: Record<CommandWord, CommandSpec> = {
   profiles: { valueFlags: [], booleanFlags: [] },
   // `proof` alone takes nothing: only --help, or a subcommand.
   proof: { valueFlags: [], booleanFlags: [] },
+  otr: { valueFlags: [], booleanFlags: [] },
   chat: { valueFlags: [], booleanFlags: [] },
 };
 
@@ -378,9 +383,16 @@ function parseCommand(name: string, tokens: readonly Token[]): Command {
     case 'init':
       return { name, ...newProfileArgs(name, args, true) };
     case 'invite':
+      expectPositional(name, args, [], false);
+      return { name, qr: args.booleans.has('--qr'), offTheRecord: args.booleans.has('--otr') };
     case 'address':
       expectPositional(name, args, [], false);
       return { name, qr: args.booleans.has('--qr') };
+    case 'otr': {
+      const [action, contact] = expectPositional(name, args, ['on|off|accept', 'CONTACT'], false);
+      if (action !== 'on' && action !== 'off' && action !== 'accept') throw usage(`otr: on, off or accept, not ${JSON.stringify(action)}`);
+      return { name, action, contact: nonEmpty(name, 'CONTACT', contact!) };
+    }
     case 'connect': {
       const [link] = expectPositional(name, args, ['LINK'], false);
       return { name, link: nonEmpty(name, 'LINK', link!), scanned: args.booleans.has('--scanned') };

@@ -120,12 +120,25 @@ export async function runCommand(command: OneShotCommand, context: CommandContex
   const { agent, printer } = context;
   switch (command.name) {
     case 'invite': {
-      const { link, contactId } = await agent.createInvitation();
+      const { link, contactId } = await agent.createInvitation({ offTheRecord: command.offTheRecord });
       const qr = command.qr ? await context.renderQr(link) : null;
       const human = [link];
       if (qr !== null) human.push(qr.replace(/\n$/, ''));
       printer.emit(linkJson(link, qr), human);
-      printer.note(`one-time invitation for contact ${contactId}: pass it on, then run "graphchat sync"`);
+      const kind = command.offTheRecord ? 'one-time off-the-record invitation' : 'one-time invitation';
+      printer.note(`${kind} for contact ${contactId}: pass it on, then run "graphchat sync"`);
+      return;
+    }
+    case 'otr': {
+      const contact = agent.findContact(command.contact);
+      if (command.action === 'accept') {
+        const wanted = contact.modeRequest?.offTheRecord;
+        agent.acceptMode(contact.id);
+        printer.emit({ contact: contact.id, offTheRecord: wanted }, `agreed: the conversation with ${displayName(contact)} goes ${wanted === true ? 'off' : 'back on'} the record`);
+      } else {
+        agent.proposeMode(contact.id, command.action === 'on');
+        printer.emit({ contact: contact.id, proposed: command.action }, `asked ${displayName(contact)} to go ${command.action === 'on' ? 'off' : 'back on'} the record: it switches once they agree ("graphchat sync" sends the request)`);
+      }
       return;
     }
     case 'address': {

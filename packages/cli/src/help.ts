@@ -14,7 +14,8 @@ commands:
   init --name NAME --server ADDR [--server ADDR ...] [--full-name X]
        [--session-per-connection] [--queues-per-relay Q]
                          create the database and the first profile
-  invite [--qr]          make a one-time invitation link (and show its QR code)
+  invite [--qr] [--otr]  make a one-time invitation link (and show its QR code);
+                         --otr: off the record, nothing in it is ever signed
   address [--qr]         the profile's long-term contact address (made once);
                          each request through it waits for accept or decline
   connect LINK [--scanned]
@@ -48,6 +49,9 @@ commands:
   proof verify FILE      check a proof's signatures, order, completeness and
                          receipts and list its messages; needs no database,
                          passphrase or network; exit 1 if it is invalid
+  otr on|off CONTACT     ask CONTACT to go off the record (on) or back on it
+                         (off); it switches once they agree
+  otr accept CONTACT     agree to CONTACT's request to switch
   chat                   interactive chat (the default on a terminal)
   help [COMMAND]
 
@@ -59,7 +63,8 @@ contact; messages alternate between them, for more messages per second.
 
 const SYNOPSIS: Record<CommandWord, string> = {
   init: 'graphchat init --name NAME --server ADDR [--server ADDR ...] [--full-name X]\n       [--session-per-connection] [--queues-per-relay Q]',
-  invite: 'graphchat invite [--qr]',
+  invite: 'graphchat invite [--qr] [--otr]',
+  otr: 'graphchat otr on|off|accept CONTACT',
   address: 'graphchat address [--qr]',
   connect: 'graphchat connect LINK [--scanned]',
   accept: 'graphchat accept CONTACT',

@@ -47,6 +47,8 @@ export function contactJson(contact: ContactInfo): object {
     status: contact.status,
     verified: contact.verified,
     channel: contact.channel,
+    ...(contact.offTheRecord ? { offTheRecord: true } : {}),
+    ...(contact.modeRequest !== null ? { modeRequest: contact.modeRequest.offTheRecord ? 'off the record' : 'on the record' } : {}),
     ...(isOpenRequest(contact) ? { request: true } : {}),
     ...(contact.status === 'failed' ? { failure: hideRelayPasswords(oneLine(contact.failure ?? 'unknown')) } : {}),
   };
@@ -191,6 +193,8 @@ export function contactLine(contact: ContactInfo, unread = 0): string {
   const parts = [displayName(contact), contact.status];
   if (isOpenRequest(contact)) parts.push('asks to connect (accept or decline)');
   if (contact.verified) parts.push('✓ verified');
+  if (contact.offTheRecord) parts.push('off the record');
+  if (contact.modeRequest !== null) parts.push(`asks to go ${contact.modeRequest.offTheRecord ? 'off' : 'back on'} the record (graphchat otr accept)`);
   if (contact.status === 'failed' && contact.failure !== null) parts.push(`(${hideRelayPasswords(oneLine(contact.failure))})`);
   if (unread > 0) parts.push(`[${unread} unread]`);
   parts.push(contact.channel === 'scanned' ? 'scanned in person' : 'by link', contact.id);

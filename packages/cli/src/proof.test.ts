@@ -261,4 +261,29 @@ describe('proof export and verify: two terminal clients, a stranger checks', () 
       assert.match(result.stderr, /^graphchat: proof\.json is not JSON/);
     });
   });
+  it('off the record from the terminal: invite --otr, the mode shown, otr on/accept, and proof export refused', async () => {
+    const carol = join(root, 'carol');
+    const dave = join(root, 'dave');
+    const relay = run(alice, 'profile')[0]!;
+    const servers = (relay.relays as string[]).flatMap((address) => ['--server', address]);
+    run(carol, 'init', '--name', 'Carol', ...servers);
+    run(dave, 'init', '--name', 'Dave', ...servers);
+    run(dave, 'connect', run(carol, 'invite', '--otr')[0]!.link as string);
+    for (const dir of [carol, dave, carol]) run(dir, 'sync', '--idle', '0.5');
+    assert.deepEqual(run(carol, 'contacts').map((c) => [c.name, c.status, c.offTheRecord]), [['Dave', 'connected', true]]);
+    assert.deepEqual(run(dave, 'contacts').map((c) => [c.name, c.offTheRecord]), [['Carol', true]]);
+    run(carol, 'send', 'Dave', 'deniable');
+    for (const dir of [carol, dave]) run(dir, 'sync', '--idle', '0.5');
+    const refused = graphchat(carol, PASSPHRASE, ['proof', 'export', 'Dave', '--out', join(root, 'otr.json')], { expectFailure: true });
+    assert.equal(refused.at(-1)!.error, 'OFF_THE_RECORD');
+
+    // Alice asks Bob to go off the record; Bob agrees; both show it.
+    run(alice, 'otr', 'on', 'Bob');
+    for (const dir of [alice, bob]) run(dir, 'sync', '--idle', '0.5');
+    assert.equal(run(bob, 'contacts')[0]!.modeRequest, 'off the record');
+    run(bob, 'otr', 'accept', 'Alice');
+    for (const dir of [bob, alice]) run(dir, 'sync', '--idle', '0.5');
+    assert.equal(run(alice, 'contacts')[0]!.offTheRecord, true);
+    assert.equal(run(bob, 'contacts')[0]!.offTheRecord, true);
+  });
 });

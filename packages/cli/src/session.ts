@@ -22,6 +22,8 @@ export type ChatAgent = Pick<
   | 'securityCode'
   | 'verifyCode'
   | 'exportProof'
+  | 'proposeMode'
+  | 'acceptMode'
   | 'sync'
   | 'start'
   | 'stop'

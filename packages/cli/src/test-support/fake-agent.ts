@@ -161,6 +161,14 @@ export class FakeAgent implements ChatAgent {
     receipts: ['R1'],
   };
 
+  proposeMode(contactId: string, offTheRecord: boolean): void {
+    this.calls.push(`proposeMode ${contactId} ${offTheRecord}`);
+  }
+
+  acceptMode(contactId: string): void {
+    this.calls.push(`acceptMode ${contactId}`);
+  }
+
   exportProof(contactId: string, range: ProofRange = {}): ProofBundle {
     this.calls.push(`exportProof ${contactId} ${range.from ?? '-'} ${range.to ?? '-'}`);
     return this.proof;

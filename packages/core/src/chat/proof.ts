@@ -31,7 +31,7 @@ export interface ProofBundle {
   readonly signingKeys: { readonly inviter: string; readonly joiner: string };
   /** The security code of the AD (graph-chat §6). */
   readonly securityCode: string;
-  /** The range: signed envelopes of both sides, in the order the exporter stored them. */
+  /** The range: signed envelopes of both sides, in conversation order (each side's by seq, each after what it says it had received). */
   readonly envelopes: readonly string[];
   /** Signed receipt envelopes from after the range that acknowledge envelopes in it. */
   readonly receipts: readonly string[];
