@@ -9,7 +9,7 @@ import { verifyProofBundle, type ProofBundle, type ProofFailureCode, type ProofR
 
 const vectors = loadVectors<{ bundle: ProofBundle; report: ProofReport }>('proof.json');
 const chatVectors = loadVectors<{
-  inputs: { inviter_sig_seed: string };
+  inputs: { inviter_sig_seed: string; joiner_sig_seed: string };
   envelopes: { seq: number; timestamp: number; hash: string; last_received_hash: string }[];
 }>('graph-chat.json');
 
@@ -86,6 +86,38 @@ for (const crypto of [sodiumCrypto, nobleCrypto]) {
       const report = verifyProofBundle(crypto, { ...bundle, receipts: [toBase64url(wrong)] });
       assert.deepEqual(codes(report), ['RECEIPT_MISMATCH']);
       assert.equal(report.failures[0]!.where, 'receipts[0]');
+    });
+
+    /** Envelopes signed with the vectors' keys, continuing the vector conversation. */
+    const keysOf = () => ({
+      inviter: crypto.ed25519KeyPairFromSeed(fromHex(chatVectors.inputs.inviter_sig_seed)),
+      joiner: crypto.ed25519KeyPairFromSeed(fromHex(chatVectors.inputs.joiner_sig_seed)),
+    });
+    const hashOf = (i: number): Uint8Array => fromHex(chatVectors.envelopes[i]!.hash);
+    const sign = (who: 'inviter' | 'joiner', seq: number, prev: Uint8Array, received: Uint8Array, text: string): Uint8Array =>
+      signEnvelope(crypto, keysOf()[who].secretKey, { seq, timestamp: 1767225700000 + seq, prevSentHash: prev, lastReceivedHash: received, content: { type: 'text', text } });
+
+    test('two different envelopes with one sender and seq: CONFLICT; one that does not chain: CHAIN_BROKEN', () => {
+      // vector envelopes: [2] joiner hello (seq 2), [3] joiner text (seq 3), [4] inviter receipt (seq 2), [5] inviter profile (seq 3)
+      const other3 = sign('joiner', 3, hashOf(2), hashOf(1), 'a different seq 3');
+      assert.deepEqual(codes(verifyProofBundle(crypto, { ...bundle, envelopes: [...bundle.envelopes, toBase64url(other3)] })), ['CONFLICT']);
+      const unchained4 = sign('joiner', 4, hashOf(2), hashOf(5), 'seq 4 naming seq 2 as the one before');
+      assert.deepEqual(codes(verifyProofBundle(crypto, { ...bundle, envelopes: [...bundle.envelopes, toBase64url(unchained4)] })), ['CHAIN_BROKEN']);
+    });
+
+    test("an envelope dropped that only the other side's lastReceivedHash names: GAP", () => {
+      const joiner4 = sign('joiner', 4, hashOf(3), hashOf(5), 'joiner 4');
+      const inviter4 = sign('inviter', 4, hashOf(5), crypto.sha256(joiner4), 'inviter 4, after joiner 4');
+      const complete = { ...bundle, envelopes: [...bundle.envelopes, toBase64url(joiner4), toBase64url(inviter4)] };
+      assert.deepEqual(verifyProofBundle(crypto, complete).failures, []);
+      const dropped = { ...bundle, envelopes: [...bundle.envelopes, toBase64url(inviter4)] };
+      assert.deepEqual(codes(verifyProofBundle(crypto, dropped)), ['GAP']);
+    });
+
+    test('hostile JSON gives BAD_FORMAT, never an exception', () => {
+      for (const hostile of [{ ...bundle, version: { toString: 1 } }, { ...bundle, envelopes: [1] }, null, [], { ...bundle, associatedData: 5 }]) {
+        assert.deepEqual(codes(verifyProofBundle(crypto, hostile)), ['BAD_FORMAT']);
+      }
     });
 
     test('late receipts acknowledge range envelopes without being part of the range', () => {

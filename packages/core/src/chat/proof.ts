@@ -18,6 +18,8 @@ import { securityCode } from './security-code.js';
 
 export const PROOF_TYPE = 'graphchat-proof';
 export const PROOF_VERSION = 1;
+/** Envelopes a verifier checks at most: far beyond any conversation, short of what would hang it. */
+const MAX_ENTRIES = 100_000;
 
 export type ProofRole = 'inviter' | 'joiner';
 
@@ -138,10 +140,11 @@ export function verifyProofBundle(crypto: Crypto, bundle: unknown): ProofReport 
   if (typeof bundle !== 'object' || bundle === null) return invalid('not a JSON object');
   const b = bundle as Record<string, unknown>;
   if (b['type'] !== PROOF_TYPE) return invalid(`type is not "${PROOF_TYPE}"`);
-  if (b['version'] !== PROOF_VERSION) return invalid(`unsupported version ${String(b['version'])}`);
+  if (b['version'] !== PROOF_VERSION) return invalid(`unsupported version ${typeof b['version'] === 'number' ? b['version'] : typeof b['version']}`);
   if (typeof b['associatedData'] !== 'string' || !isStringArray(b['envelopes']) || !isStringArray(b['receipts'])) {
     return invalid('associatedData, envelopes or receipts missing or of the wrong type');
   }
+  if (b['envelopes'].length + b['receipts'].length > MAX_ENTRIES) return invalid(`more than ${MAX_ENTRIES} envelopes`);
   const ad = bytesOf(b['associatedData']);
   let keys: { inviter: Uint8Array; joiner: Uint8Array };
   try {
@@ -213,8 +216,9 @@ function checkRange(range: readonly Opened[], fail: (code: ProofFailureCode, whe
     if (first !== undefined) fail('DUPLICATE', o.where, `the same envelope as envelopes[${first}]`);
     else byHash.set(o.hash, i);
   });
+  const position = new Map(range.map((o, i) => [o, i]));
   for (const sender of ['inviter', 'joiner'] as const) {
-    const mine = range.filter((o) => o.sender === sender && byHash.get(o.hash) === range.indexOf(o));
+    const mine = range.filter((o) => o.sender === sender && byHash.get(o.hash) === position.get(o));
     const bySeq = new Map<number, Opened>();
     for (const o of mine) {
       const other = bySeq.get(o.envelope.seq);
@@ -241,6 +245,27 @@ function checkRange(range: readonly Opened[], fail: (code: ProofFailureCode, whe
     const named = byHash.get(toHex(o.envelope.lastReceivedHash));
     if (named !== undefined && named > i) fail('ORDER', o.where, `listed before envelopes[${named}], which it says it had received`);
   });
+  // And nothing of the other side is missing between two of them: once a sender has named (or acknowledged) an
+  // envelope of the range as received, every envelope it names later was received after that one, so it lies
+  // inside the range too. What a sender received moves only forward.
+  for (const sender of ['inviter', 'joiner'] as const) {
+    let seenInRange = false;
+    for (const o of range.filter((e) => e.sender === sender).sort((x, y) => x.envelope.seq - y.envelope.seq)) {
+      const named = toHex(o.envelope.lastReceivedHash);
+      if (byHash.has(named)) seenInRange = true;
+      else if (seenInRange && named !== ZERO_HEX) fail('GAP', o.where, `names as received an envelope of the other side that the range lacks`);
+      if (acknowledgesRange(o, byHash)) seenInRange = true;
+    }
+  }
+}
+
+const ZERO_HEX = '00'.repeat(32);
+
+/** Whether a receipt envelope acknowledges an envelope of the range (by hash). */
+function acknowledgesRange(o: Opened, byHash: ReadonlyMap<string, number>): boolean {
+  const content = o.envelope.content;
+  const items = content.type === 'receipt' ? [content] : content.type === 'receipts' ? content.receipts : [];
+  return items.some((item) => byHash.has(toHex(item.hash)));
 }
 
 /**
@@ -252,17 +277,25 @@ function checkRange(range: readonly Opened[], fail: (code: ProofFailureCode, whe
  */
 function matchReceipts(all: readonly Opened[], range: readonly Opened[], fail: (code: ProofFailureCode, where: string | null, message: string) => void): Map<Opened, { seq: number; timestamp: number }> {
   const acknowledged = new Map<Opened, { seq: number; timestamp: number }>();
-  const firstSeq = (sender: ProofRole): number => Math.min(...range.filter((o) => o.sender === sender).map((o) => o.envelope.seq));
+  const first: Record<ProofRole, number> = { inviter: Infinity, joiner: Infinity };
+  const bySenderSeq = new Map<string, Opened>();
+  const position = new Map(range.map((o, i) => [o, i]));
+  for (const o of range) {
+    first[o.sender] = Math.min(first[o.sender], o.envelope.seq);
+    if (!bySenderSeq.has(`${o.sender} ${o.envelope.seq}`)) bySenderSeq.set(`${o.sender} ${o.envelope.seq}`, o);
+  }
   for (const r of all) {
     const content = r.envelope.content;
     const items = content.type === 'receipt' ? [content] : content.type === 'receipts' ? content.receipts : [];
     for (const item of items) {
-      const target = range.find((o) => o.sender !== r.sender && o.envelope.seq === item.seq);
+      const other: ProofRole = r.sender === 'inviter' ? 'joiner' : 'inviter';
+      const target = bySenderSeq.get(`${other} ${item.seq}`);
+      const inRange = position.get(r);
       if (target === undefined) {
-        const other: ProofRole = r.sender === 'inviter' ? 'joiner' : 'inviter';
-        if (range.includes(r) && item.seq >= firstSeq(other)) fail('GAP', r.where, `acknowledges the ${other}'s envelope ${item.seq}, which the range lacks`);
+        if (inRange !== undefined && item.seq >= first[other]) fail('GAP', r.where, `acknowledges the ${other}'s envelope ${item.seq}, which the range lacks`);
         continue; // otherwise it acknowledges an envelope before or after the range
       }
+      if (inRange !== undefined && inRange < position.get(target)!) fail('ORDER', r.where, `listed before ${target.where}, which it acknowledges`);
       if (toHex(item.hash) !== target.hash) {
         fail('RECEIPT_MISMATCH', r.where, `acknowledges envelope ${item.seq} with another hash than ${target.where}'s`);
         continue;
