@@ -185,7 +185,7 @@ export class Agent {
   /**
    * Sets the relays on which a profile creates the queues of its new
    * connections. Existing connections keep the queues of their handshake
-   * (graph-chat §8.5), so their relays stay in use.
+   * (graph-chat §8.6), so their relays stay in use.
    */
   updateRelays(id: string, relays: readonly string[]): void {
     const record = this.store.getProfile(id);
@@ -422,6 +422,7 @@ export class Agent {
     if (proposal == null || !proposal.byPeer) throw new AgentError('NO_MODE_REQUEST', 'this contact has not proposed a change of mode');
     const ctx = inboundContext(this.ctx, this.now());
     this.store.transaction(() => this.store.putConnection(acceptMode(ctx, this.store.getConnection(contactId)!, proposal.offTheRecord)));
+    this.emit(ctx.events);
     this.work.kick();
   }
 

@@ -19,6 +19,7 @@ import {
   ratchetEncrypt,
   signEnvelope,
   unpadPlaintext,
+  ZERO_HASH,
   type Content,
   type Crypto,
   type Envelope,
@@ -43,15 +44,17 @@ function requireAgreed(connection: ConnectionRecord): { ratchet: Uint8Array; ad:
 /** Signs and encrypts the connection's next envelope. */
 export function sealEnvelope(crypto: Crypto, connection: ConnectionRecord, content: Content, timestamp: number): Sealed {
   const { ratchet, ad } = requireAgreed(connection);
+  const unsigned = connection.offTheRecord === true;
   const envelope: Envelope = {
     seq: connection.lastSentSeq + 1,
     timestamp,
-    prevSentHash: connection.lastSentHash,
-    lastReceivedHash: connection.lastReceivedHash,
+    // A signed envelope names no unsigned one: its signature would make that one provable (§4.7).
+    prevSentHash: !unsigned && connection.lastSentUnsigned === true ? ZERO_HASH : connection.lastSentHash,
+    lastReceivedHash: !unsigned && connection.lastReceivedUnsigned === true ? ZERO_HASH : connection.lastReceivedHash,
     content,
   };
   // Off the record, nothing is signed: only the ratchet, whose keys both sides hold, authenticates the envelope.
-  const signed = connection.offTheRecord === true ? encodeUnsignedEnvelope(envelope) : signEnvelope(crypto, connection.signingSecretKey, envelope);
+  const signed = unsigned ? encodeUnsignedEnvelope(envelope) : signEnvelope(crypto, connection.signingSecretKey, envelope);
   const hash = envelopeHash(crypto, signed);
   const encrypted = ratchetEncrypt(crypto, decodeRatchetState(ratchet), padPlaintext(signed), ad);
   return {
@@ -60,6 +63,7 @@ export function sealEnvelope(crypto: Crypto, connection: ConnectionRecord, conte
       ratchet: encodeRatchetState(encrypted.state),
       lastSentSeq: envelope.seq,
       lastSentHash: hash,
+      lastSentUnsigned: unsigned,
     },
     envelope,
     signed,

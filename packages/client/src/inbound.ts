@@ -3,9 +3,11 @@
  * §8), in sequence order. Runs inside the caller's transaction: the message,
  * its receipt and the connection's new state are stored together.
  */
-import { equalBytes, isUnsignedEnvelope, MAX_BATCHED_RECEIPTS, type Content, type Crypto, type Envelope, type Receipt } from '@graphchat/core';
+import { equalBytes, isUnsignedEnvelope, MAX_BATCHED_RECEIPTS, ZERO_HASH, type Content, type Crypto, type Envelope, type Receipt } from '@graphchat/core';
 import type { AgentEvent } from './agent-types.js';
 import { sealEnvelope, type Sealed } from './conversation.js';
+import { profileContent } from './handshake.js';
+import { peerModeChange } from './mode.js';
 import { enqueueSealed, pruneReceived } from './outbox.js';
 import type { AgentStore, ConnectionRecord, MessageKind, ProfileData } from './store.js';
 
@@ -45,16 +47,15 @@ export function deliverEnvelope(
   hash: Uint8Array,
 ): ConnectionRecord {
   const { store, crypto, now, events } = ctx;
-  if (!equalBytes(envelope.prevSentHash, connection.lastReceivedHash)) {
+  const unsigned = isUnsignedEnvelope(signed);
+  // After unsigned envelopes, the peer's next signed one restarts its chain at ZERO_HASH (§4.7).
+  const expectedPrev = !unsigned && connection.lastReceivedUnsigned === true ? ZERO_HASH : connection.lastReceivedHash;
+  if (!equalBytes(envelope.prevSentHash, expectedPrev)) {
     // Signatures make this the peer's own doing, not a relay's; keep the message and flag the broken chain.
     events.push({ event: 'rejected', contact: connection.id, reason: `envelope ${envelope.seq} does not chain to the previous one` });
   }
   pruneReceived(store, connection.id, envelope.lastReceivedHash);
-  let next: ConnectionRecord = { ...connection, lastReceivedSeq: envelope.seq, lastReceivedHash: hash };
-  if (connection.peerMayOmitSignatures === true && connection.offTheRecord !== true && !isUnsignedEnvelope(signed)) {
-    // Back on the record, and the peer's first signed envelope is here: it has switched, so unsigned ones are refused again.
-    next = { ...next, peerMayOmitSignatures: false };
-  }
+  let next: ConnectionRecord = { ...connection, lastReceivedSeq: envelope.seq, lastReceivedHash: hash, lastReceivedUnsigned: unsigned };
   const content = envelope.content;
   const messageId = ctx.newId();
   store.putMessage({
@@ -73,7 +74,7 @@ export function deliverEnvelope(
   switch (content.type) {
     case 'text': {
       events.push({ event: 'message', contact: connection.id, message: messageId, text: content.text, timestamp: envelope.timestamp });
-      next = { ...next, receiptsDue: [...next.receiptsDue, { seq: envelope.seq, hash }] };
+      next = { ...next, receiptsDue: [...next.receiptsDue, { seq: envelope.seq, hash, ...(unsigned ? { unsigned } : {}) }] };
       break;
     }
     case 'receipt':
@@ -113,7 +114,7 @@ export function deliverEnvelope(
       break;
     }
     case 'mode':
-      next = modeChange(ctx, next, content.offTheRecord, content.answer);
+      next = peerModeChange(ctx, next, content.offTheRecord, content.answer);
       break;
     case 'confirm':
     case 'request':
@@ -121,29 +122,6 @@ export function deliverEnvelope(
       break;
   }
   return next;
-}
-
-/**
- * A `mode` envelope from the peer (graph-chat §8.5): a proposal is kept for
- * the user to answer; an answer to this side's own proposal switches the
- * mode. Going off the record, this side stops signing and accepts unsigned
- * envelopes at once (the peer switched when it answered). Going back on,
- * the peer signs from its answer on, so signatures are required at once.
- */
-function modeChange(ctx: InboundContext, connection: ConnectionRecord, offTheRecord: boolean, answer: boolean): ConnectionRecord {
-  const current = connection.offTheRecord === true;
-  if (!answer) {
-    if (offTheRecord === current) return { ...connection, modeProposal: null };
-    ctx.events.push({ event: 'mode-request', contact: connection.id, offTheRecord });
-    return { ...connection, modeProposal: { offTheRecord, byPeer: true } };
-  }
-  const proposal = connection.modeProposal;
-  if (proposal == null || proposal.byPeer || proposal.offTheRecord !== offTheRecord) {
-    ctx.events.push({ event: 'rejected', contact: connection.id, reason: 'an answer to a mode change this side did not propose' });
-    return connection;
-  }
-  ctx.events.push({ event: 'mode', contact: connection.id, offTheRecord });
-  return { ...connection, offTheRecord, peerMayOmitSignatures: offTheRecord, modeProposal: null };
 }
 
 /** Marks the sent text a receipt names as delivered, if the hash is the one it was sent with. */
@@ -164,12 +142,33 @@ function acknowledge(ctx: InboundContext, connectionId: string, receipt: Receipt
  */
 export function sealReceipts(ctx: InboundContext, connection: ConnectionRecord): ConnectionRecord {
   let current: ConnectionRecord = { ...connection, receiptsDue: [] };
-  for (let i = 0; i < connection.receiptsDue.length; i += MAX_BATCHED_RECEIPTS) {
-    const batch = connection.receiptsDue.slice(i, i + MAX_BATCHED_RECEIPTS);
+  // A signed receipt for an unsigned envelope would prove it was received: those go only in unsigned envelopes.
+  const due = connection.offTheRecord === true ? connection.receiptsDue : connection.receiptsDue.filter((r) => r.unsigned !== true);
+  for (let i = 0; i < due.length; i += MAX_BATCHED_RECEIPTS) {
+    const batch = due.slice(i, i + MAX_BATCHED_RECEIPTS).map(({ seq, hash }) => ({ seq, hash }));
     const content: Content = batch.length === 1 ? { type: 'receipt', ...batch[0]! } : { type: 'receipts', receipts: batch };
     const sealed = sealEnvelope(ctx.crypto, current, content, ctx.now);
     current = sealed.connection;
     sendSealed(ctx, 'receipt', sealed);
+  }
+  return current;
+}
+
+/**
+ * Seals the messages the user wrote for this connection and has not sent
+ * yet, in order, into the outbox; returns the connection's new state. Runs
+ * inside the caller's transaction.
+ */
+export function sealQueued(ctx: InboundContext, connection: ConnectionRecord): ConnectionRecord {
+  const { store, crypto } = ctx;
+  const profile = store.getProfile(connection.profileId);
+  let current = connection;
+  for (const message of store.listUnencrypted(connection.id)) {
+    const content = message.kind === 'profile' && profile !== null ? ({ type: 'profile', profile: profileContent(profile.profile) } as const) : ({ type: 'text', text: message.text } as const);
+    const sealed = sealEnvelope(crypto, current, content, message.timestamp);
+    current = sealed.connection;
+    store.putMessage({ ...message, seq: sealed.envelope.seq, envelope: sealed.signed, hash: sealed.hash });
+    enqueueSealed(store, sealed, message.id);
   }
   return current;
 }

@@ -1,31 +1,71 @@
 /**
  * Taking a connection off the record or back on it (graph-chat §8.5): the
- * `mode` envelopes this side seals, a proposal or the answer to the peer's.
- * The peer's side of it is in inbound.ts (modeChange).
+ * `mode` envelopes this side seals (a proposal, or the answer to the
+ * peer's) and what the peer's do. Each side switches at a point of its own
+ * sequence, and everything written before that point is sealed in the old
+ * mode first: a message written off the record never goes out signed, nor
+ * the reverse.
+ *
+ * Going off the record needs the peer's answer before either side stops
+ * signing. Going back on, the proposer signs from its proposal on (signing
+ * is never refused), so the peer may require signatures as soon as it
+ * answers, and unsigned envelopes are accepted only from a side that is
+ * still entitled to send them.
  */
 import { sealEnvelope } from './conversation.js';
-import { sendSealed, type InboundContext } from './inbound.js';
+import { sealQueued, sealReceipts, sendSealed, type InboundContext } from './inbound.js';
 import type { ConnectionRecord } from './store.js';
 
-/** Seals and queues a `mode` envelope in the connection's current mode; returns the connection's new state. Runs inside the caller's transaction. */
+/** Seals what was written before the switch, in the connection's current mode. */
+function sealBefore(ctx: InboundContext, connection: ConnectionRecord): ConnectionRecord {
+  return sealReceipts(ctx, sealQueued(ctx, connection));
+}
+
+/** Seals and queues a `mode` envelope in the connection's current mode; returns the connection's new state. */
 function sealMode(ctx: InboundContext, connection: ConnectionRecord, offTheRecord: boolean, answer: boolean): ConnectionRecord {
   const sealed = sealEnvelope(ctx.crypto, connection, { type: 'mode', offTheRecord, answer }, ctx.now);
   sendSealed(ctx, 'mode', sealed);
   return sealed.connection;
 }
 
-/** This side proposes the switch; nothing changes until the peer's answer arrives. */
+/** This side proposes the switch. Runs inside the caller's transaction. */
 export function proposeMode(ctx: InboundContext, connection: ConnectionRecord, offTheRecord: boolean): ConnectionRecord {
-  return { ...sealMode(ctx, connection, offTheRecord, false), modeProposal: { offTheRecord, byPeer: false } };
+  const current = sealBefore(ctx, connection);
+  if (offTheRecord) return { ...sealMode(ctx, current, true, false), modeProposal: { offTheRecord: true, byPeer: false } };
+  // Back on: sign from the proposal on; the peer may send unsigned until it answers.
+  const signing: ConnectionRecord = { ...current, offTheRecord: false };
+  return { ...sealMode(ctx, signing, false, false), peerMayOmitSignatures: current.peerMayOmitSignatures === true, modeProposal: { offTheRecord: false, byPeer: false } };
+}
+
+/** This side agrees to switch to `offTheRecord`: the answer goes in the old mode, everything after it in the new one. */
+export function acceptMode(ctx: InboundContext, connection: ConnectionRecord, offTheRecord: boolean): ConnectionRecord {
+  const answered = sealMode(ctx, sealBefore(ctx, connection), offTheRecord, true);
+  ctx.events.push({ event: 'mode', contact: connection.id, offTheRecord });
+  // Off: the peer stops signing once it has the answer. Back on: the peer has signed since its proposal.
+  return { ...answered, offTheRecord, peerMayOmitSignatures: offTheRecord, modeProposal: null };
 }
 
 /**
- * This side agrees to the peer's proposal: the answer goes in the old mode,
- * everything after it in the new one. Unsigned envelopes from the peer stay
- * acceptable when going back on the record, until its first signed one
- * (inbound.ts): those on their way were written before it knew.
+ * A `mode` envelope from the peer. A proposal waits for the user, unless
+ * this side proposed the same and it counts as the answer; an answer to
+ * this side's proposal switches. An answer for the mode already in force
+ * (both proposed at once) changes nothing.
  */
-export function acceptMode(ctx: InboundContext, connection: ConnectionRecord, offTheRecord: boolean): ConnectionRecord {
-  const answered = sealMode(ctx, connection, offTheRecord, true);
-  return { ...answered, offTheRecord, peerMayOmitSignatures: offTheRecord || answered.peerMayOmitSignatures === true, modeProposal: null };
+export function peerModeChange(ctx: InboundContext, connection: ConnectionRecord, offTheRecord: boolean, answer: boolean): ConnectionRecord {
+  const own = connection.modeProposal;
+  const inForce = connection.offTheRecord === true && connection.peerMayOmitSignatures === true;
+  if (!answer) {
+    if (own != null && !own.byPeer && own.offTheRecord === offTheRecord) return acceptMode(ctx, connection, offTheRecord);
+    if (offTheRecord === inForce && own == null) return connection;
+    ctx.events.push({ event: 'mode-request', contact: connection.id, offTheRecord });
+    return { ...connection, modeProposal: { offTheRecord, byPeer: true } };
+  }
+  if (own == null || own.byPeer || own.offTheRecord !== offTheRecord) {
+    if (offTheRecord === inForce) return connection;
+    ctx.events.push({ event: 'rejected', contact: connection.id, reason: 'an answer to a mode change this side did not propose' });
+    return connection;
+  }
+  ctx.events.push({ event: 'mode', contact: connection.id, offTheRecord });
+  const current = offTheRecord ? sealBefore(ctx, connection) : connection;
+  return { ...current, offTheRecord, peerMayOmitSignatures: offTheRecord, modeProposal: null };
 }

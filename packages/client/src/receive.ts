@@ -4,7 +4,17 @@
  * only then is it acknowledged. Confirmations and contact-address requests
  * arrive here too.
  */
-import { decodeQueueBody, encodeInvitation, formatInvitationLink, RatchetError, toHex, ZERO_HASH, type RatchetMessage } from '@graphchat/core';
+import {
+  decodeQueueBody,
+  decodeUnsignedEnvelope,
+  encodeInvitation,
+  formatInvitationLink,
+  isUnsignedEnvelope,
+  RatchetError,
+  toHex,
+  ZERO_HASH,
+  type RatchetMessage,
+} from '@graphchat/core';
 import { inboundContext, newId, type AgentContext } from './agent-context.js';
 import type { AgentEvent } from './agent-types.js';
 import { decryptEnvelope, verifyEnvelope } from './conversation.js';
@@ -108,6 +118,15 @@ function receiveRatchetMessage(inbound: InboundContext, connection: ConnectionRe
     if (error instanceof RatchetError && error.code === 'DUPLICATE_OR_OLD') return;
     return reject(`message rejected: ${(error as Error).message}`);
   }
+  const early = unsignedAhead(connection, decrypted.signed);
+  if (early !== null) {
+    // An unsigned envelope past a gap: the mode change that allows it may be the envelope still on its way. Held,
+    // and verified like any other when its turn comes.
+    if (early > connection.lastReceivedSeq + MAX_HELD) return reject(`envelope ${early} is more than ${MAX_HELD} ahead of the last one received`);
+    store.putHeld(connection.id, early, decrypted.signed);
+    store.putConnection(decrypted.connection);
+    return;
+  }
   let verified;
   try {
     verified = verifyEnvelope(crypto, decrypted.connection, decrypted.signed);
@@ -128,10 +147,29 @@ function receiveRatchetMessage(inbound: InboundContext, connection: ConnectionRe
   }
   let current = deliverEnvelope(inbound, decrypted.connection, envelope, decrypted.signed, verified.hash);
   for (let held = store.takeHeld(current.id, current.lastReceivedSeq + 1); held !== null; held = store.takeHeld(current.id, current.lastReceivedSeq + 1)) {
-    const next = verifyEnvelope(crypto, current, held);
+    let next;
+    try {
+      next = verifyEnvelope(crypto, current, held);
+    } catch (error) {
+      // Held unverified (an unsigned one past a gap) and still not acceptable: dropped, like any bad envelope.
+      reject(`message rejected: ${(error as Error).message}`);
+      break;
+    }
     current = deliverEnvelope(inbound, current, next.envelope, held, next.hash);
   }
   store.putConnection(current);
+}
+
+/** The seq of an unsigned envelope that comes after a gap, or null (signed, or next in line). */
+function unsignedAhead(connection: ConnectionRecord, signed: Uint8Array): number | null {
+  if (!isUnsignedEnvelope(signed)) return null;
+  let seq: number;
+  try {
+    seq = decodeUnsignedEnvelope(signed).seq;
+  } catch {
+    return null; // malformed: verifyEnvelope reports it
+  }
+  return seq > connection.lastReceivedSeq + 1 ? seq : null;
 }
 
 /**

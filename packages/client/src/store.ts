@@ -125,7 +125,7 @@ export interface ConnectionRecord {
    * together a moment later (graph-chat §8.3), and kept here so that a crash
    * in between loses none.
    */
-  readonly receiptsDue: readonly { readonly seq: number; readonly hash: Uint8Array }[];
+  readonly receiptsDue: readonly { readonly seq: number; readonly hash: Uint8Array; readonly unsigned?: boolean }[];
   /**
    * Off the record (graph-chat §4.7, §8.5): this side sends unsigned
    * envelopes. Absent in records made before the mode existed: false.
@@ -133,10 +133,18 @@ export interface ConnectionRecord {
   readonly offTheRecord?: boolean;
   /**
    * Unsigned envelopes from the peer are accepted: while off the record, and
-   * after agreeing to go back on the record until the peer's first signed
-   * envelope (its unsigned ones may still be on their way).
+   * while this side waits for the answer to its own proposal to go back on
+   * (the peer is off the record until it answers).
    */
   readonly peerMayOmitSignatures?: boolean;
+  /**
+   * Whether the last envelope this side sent, and the last it received, was
+   * unsigned: a signed envelope never names an unsigned one by hash (its
+   * prevSentHash or lastReceivedHash is then ZERO_HASH), or its signature
+   * would make the off-the-record envelope provable (graph-chat §4.7).
+   */
+  readonly lastSentUnsigned?: boolean;
+  readonly lastReceivedUnsigned?: boolean;
   /** A switch of mode proposed and not yet agreed: by this side (`byPeer` false) or by the peer. */
   readonly modeProposal?: { readonly offTheRecord: boolean; readonly byPeer: boolean } | null;
 }

@@ -5,10 +5,7 @@
  */
 import { MAX_BATCHED_RECEIPTS } from '@graphchat/core';
 import { inboundContext, type AgentContext } from './agent-context.js';
-import { sealEnvelope } from './conversation.js';
-import { profileContent } from './handshake.js';
-import { sealReceipts } from './inbound.js';
-import { enqueueSealed } from './outbox.js';
+import { sealQueued, sealReceipts } from './inbound.js';
 import type { OutboxDispatcher } from './outbox-dispatch.js';
 import type { QueueSecurer } from './queue-securing.js';
 import { groupOf } from './sessions.js';
@@ -110,26 +107,11 @@ export class WorkLoop {
 
   /** Encrypts the queued messages of connected contacts into the outbox, in order. */
   private encryptQueued(): void {
-    const { store, crypto } = this.ctx;
+    const { store } = this.ctx;
     for (const connection of store.listConnections()) {
-      if (connection.status !== 'connected') continue;
-      const queued = store.listUnencrypted(connection.id);
-      if (queued.length === 0) continue;
-      const profile = store.getProfile(connection.profileId);
-      store.transaction(() => {
-        let current = store.getConnection(connection.id)!;
-        for (const message of queued) {
-          const content =
-            message.kind === 'profile' && profile !== null
-              ? ({ type: 'profile', profile: profileContent(profile.profile) } as const)
-              : ({ type: 'text', text: message.text } as const);
-          const sealed = sealEnvelope(crypto, current, content, message.timestamp);
-          current = sealed.connection;
-          store.putMessage({ ...message, seq: sealed.envelope.seq, envelope: sealed.signed, hash: sealed.hash });
-          enqueueSealed(store, sealed, message.id);
-        }
-        store.putConnection(current);
-      });
+      if (connection.status !== 'connected' || store.listUnencrypted(connection.id).length === 0) continue;
+      const ctx = inboundContext(this.ctx, this.ctx.now());
+      store.transaction(() => store.putConnection(sealQueued(ctx, store.getConnection(connection.id)!)));
     }
   }
 

@@ -1,13 +1,14 @@
 // Off-the-record conversations (issue 5; graph-chat §4.7, §8.5), over real
 // relays: from an off-the-record invitation, or switched later with both
-// sides' agreement and back. Off the record, no envelope carries a signature,
-// neither in either store nor inside the ratchet messages that crossed the
-// relay; proof export refuses such a range; and a peer cannot slip an
-// unsigned envelope into a conversation kept on the record.
+// sides' agreement and back. Off the record, no envelope carries a signature
+// (the stores hold every envelope as it was decrypted from the relay's
+// messages); no signed envelope names an unsigned one; proof export refuses
+// such a range; and a peer cannot slip an unsigned envelope into a
+// conversation kept on the record.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startTestRelay } from 'graphchat-server/test-support';
-import { decodeUnsignedEnvelope, isUnsignedEnvelope, verifyProofBundle } from '@graphchat/core';
+import { decodeUnsignedEnvelope, isUnsignedEnvelope, openEnvelope, toHex, verifyProofBundle } from '@graphchat/core';
 import { sodiumCrypto as crypto } from '@graphchat/core/crypto-sodium';
 import { connectPair, makeAgent, syncAll, type TestAgent } from './agent-fixtures.js';
 
@@ -18,6 +19,24 @@ const envelopes = (side: TestAgent, contact: string): Uint8Array[] =>
   side.store.listMessages(contact).flatMap((m) => (m.envelope === null ? [] : [m.envelope]));
 
 const texts = (side: TestAgent, contact: string): string[] => side.agent.history(contact).map((m) => m.text);
+
+/**
+ * No signed envelope of the conversation names an unsigned one, by
+ * prevSentHash, lastReceivedHash or a receipt: its signature would prove it.
+ */
+function assertUnsignedUnprovable(side: TestAgent, contact: string, peerKey: Uint8Array, ownKey: Uint8Array): void {
+  const messages = side.store.listMessages(contact).filter((m) => m.envelope !== null && m.kind !== 'handshake');
+  const unsignedHashes = new Set(messages.filter((m) => isUnsignedEnvelope(m.envelope!)).map((m) => toHex(m.hash!)));
+  assert.ok(unsignedHashes.size > 0, 'the conversation had unsigned envelopes');
+  for (const m of messages.filter((x) => !isUnsignedEnvelope(x.envelope!))) {
+    const envelope = openEnvelope(crypto, m.direction === 'sent' ? ownKey : peerKey, m.envelope!);
+    const named = [envelope.prevSentHash, envelope.lastReceivedHash];
+    const content = envelope.content;
+    if (content.type === 'receipt') named.push(content.hash);
+    if (content.type === 'receipts') named.push(...content.receipts.map((r) => r.hash));
+    for (const hash of named) assert.ok(!unsignedHashes.has(toHex(hash)), `signed ${content.type} ${envelope.seq} (${m.direction}) names an unsigned envelope`);
+  }
+}
 
 async function settle(agents: TestAgent[]): Promise<void> {
   for (let i = 0; i < 3; i++) await syncAll(agents);
@@ -84,6 +103,8 @@ describe('off the record', () => {
 
     bob.agent.proposeMode(bobSide, false);
     await settle([alice, bob]);
+    // Written while still off the record, then the switch agreed before it was sent: it still goes unsigned.
+    alice.agent.send(aliceSide, 'off the record, written before agreeing');
     alice.agent.acceptMode(aliceSide);
     await settle([alice, bob]);
     assert.equal(alice.agent.findContact(aliceSide).offTheRecord, false);
@@ -92,7 +113,7 @@ describe('off the record', () => {
     bob.agent.send(bobSide, 'on the record 3');
     await settle([alice, bob]);
 
-    const expected = ['on the record 1', 'off the record A', 'off the record B', 'on the record 2', 'on the record 3'];
+    const expected = ['on the record 1', 'off the record A', 'off the record B', 'off the record, written before agreeing', 'on the record 2', 'on the record 3'];
     assert.deepEqual(texts(alice, aliceSide).sort(), [...expected].sort());
     assert.deepEqual(texts(bob, bobSide).sort(), [...expected].sort());
     // Each text envelope is signed exactly when it was written on the record.
@@ -101,7 +122,13 @@ describe('off the record', () => {
         assert.equal(isUnsignedEnvelope(message.envelope!), message.text.startsWith('off'), message.text);
       }
     }
-    assert.deepEqual(alice.agent.history(aliceSide).filter((m) => m.direction === 'sent').map((m) => m.status), ['delivered', 'delivered', 'delivered']);
+    const statuses = alice.agent.history(aliceSide).filter((m) => m.direction === 'sent').map((m) => [m.text, m.status]);
+    // A receipt for an unsigned text goes only unsigned: the one answered after Bob signed again stays "sent".
+    assert.deepEqual(statuses.filter(([, status]) => status !== 'delivered' && status !== 'sent'), []);
+    assert.equal(statuses.find(([text]) => text === 'on the record 2')![1], 'delivered');
+    const keys = { alice: alice.store.getConnection(aliceSide)!.signingPublicKey, bob: bob.store.getConnection(bobSide)!.signingPublicKey };
+    assertUnsignedUnprovable(alice, aliceSide, keys.bob, keys.alice);
+    assertUnsignedUnprovable(bob, bobSide, keys.alice, keys.bob);
 
     // A proof covers the on-the-record part; a range with an off-the-record envelope is refused.
     const history = alice.agent.history(aliceSide);
@@ -122,5 +149,23 @@ describe('off the record', () => {
     await settle([cheating, bob]);
     assert.deepEqual(texts(bob, bobSide), []);
     assert.ok(bob.events.some((e) => e.event === 'rejected' && /unsigned envelope/.test(e.reason)));
+  });
+  it('both proposing at once counts as agreement, either way', async () => {
+    const alice = makeAgent('alice', addresses());
+    const bob = makeAgent('bob', addresses());
+    const { aliceSide, bobSide } = await connectPair(alice, bob);
+    for (const offTheRecord of [true, false]) {
+      alice.agent.proposeMode(aliceSide, offTheRecord);
+      bob.agent.proposeMode(bobSide, offTheRecord);
+      await settle([alice, bob]);
+      assert.equal(alice.agent.findContact(aliceSide).offTheRecord, offTheRecord);
+      assert.equal(bob.agent.findContact(bobSide).offTheRecord, offTheRecord);
+      alice.agent.send(aliceSide, `after both asked for ${offTheRecord ? 'off' : 'on'}`);
+      bob.agent.send(bobSide, `and bob ${offTheRecord ? 'off' : 'on'}`);
+      await settle([alice, bob]);
+    }
+    assert.equal(texts(alice, aliceSide).length, 4);
+    assert.equal(texts(bob, bobSide).length, 4);
+    for (const side of [alice, bob]) assert.deepEqual(side.events.filter((e) => e.event === 'rejected'), []);
   });
 });
