@@ -165,6 +165,7 @@ export async function runCommand(command: OneShotCommand, context: CommandContex
     case 'connect': {
       const { contactId } = await agent.connect(command.link, { channel: command.scanned ? 'scanned' : 'link' });
       printer.emit(contactIdJson(contactId), `contact ${contactId} pending: run "graphchat sync" to complete the connection`);
+      if (agent.findContact(contactId).offTheRecord) printer.note('this invitation is off the record: nothing in this conversation will be signed');
       return;
     }
     case 'contacts': {
