@@ -410,6 +410,7 @@ export class Agent {
   proposeMode(contactId: string, offTheRecord: boolean): void {
     const connection = this.connection(contactId);
     if (connection.status !== 'connected') throw new AgentError('NOT_CONNECTED', 'the mode of a conversation changes once it is connected');
+    if ((connection.offTheRecord === true) === offTheRecord && connection.modeProposal == null) return; // already so
     const ctx = inboundContext(this.ctx, this.now());
     this.store.transaction(() => this.store.putConnection(proposeMode(ctx, this.store.getConnection(contactId)!, offTheRecord)));
     this.work.kick();
