@@ -8,25 +8,17 @@
 // costs a SEND, a stored message and a delivery.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decryptQueueMessage, toHex } from '@graphchat/core';
+import { toHex } from '@graphchat/core';
 import { sodiumCrypto as crypto } from '@graphchat/core/crypto-sodium';
 import type { QueueStore } from 'graphchat-server';
 import { startTestRelay } from 'graphchat-server/test-support';
-import { connectPair, makeAgent, syncAll } from './agent-fixtures.js';
+import { connectPair, makeAgent, observingStore, syncAll } from './agent-fixtures.js';
 
 /** Counts, per queue, how often each body was stored. */
 function countingStore(counts: Map<string, number>): (inner: QueueStore) => QueueStore {
-  return (inner) => ({
-    ...inner,
-    async addMessage(recipientId, message, quota) {
-      const queue = await inner.queueByRecipientId(recipientId);
-      if (queue !== null) {
-        const { body } = decryptQueueMessage(crypto, queue.dhSecret, message.msgId, message.body);
-        const key = `${toHex(recipientId)} ${toHex(crypto.sha256(body))}`;
-        counts.set(key, (counts.get(key) ?? 0) + 1);
-      }
-      return inner.addMessage(recipientId, message, quota);
-    },
+  return observingStore((recipientId, body) => {
+    const key = `${toHex(recipientId)} ${toHex(crypto.sha256(body))}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
   });
 }
 

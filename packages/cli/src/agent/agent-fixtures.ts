@@ -1,5 +1,7 @@
 /** Agents over in-memory stores against real relays, for tests of the agent over real sockets. */
 import { Agent, MemoryStore, type AgentEvent, type AgentStore, type NewProfile, type WebSocketLike } from '@graphchat/client';
+import { decryptQueueMessage } from '@graphchat/core';
+import type { QueueStore } from 'graphchat-server';
 import { sodiumCrypto } from '@graphchat/core/crypto-sodium';
 import { WebSocket } from 'ws';
 
@@ -35,4 +37,19 @@ export async function connectPair(alice: TestAgent, bob: TestAgent): Promise<{ a
     await syncAll([alice, bob]);
   }
   return { aliceSide, bobSide };
+}
+
+/**
+ * A relay store wrapper (startTestRelay's `wrapStore`) that shows `onStored`
+ * every body a sender stores, decrypted as its recipient would read it.
+ */
+export function observingStore(onStored: (recipientId: Uint8Array, body: Uint8Array) => void): (inner: QueueStore) => QueueStore {
+  return (inner) => ({
+    ...inner,
+    async addMessage(recipientId, message, quota) {
+      const queue = await inner.queueByRecipientId(recipientId);
+      if (queue !== null) onStored(recipientId, decryptQueueMessage(sodiumCrypto, queue.dhSecret, message.msgId, message.body).body);
+      return inner.addMessage(recipientId, message, quota);
+    },
+  });
 }
