@@ -35,17 +35,17 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
 import {
+  type CommandRequest,
   createQueue,
+  type KeyPair,
   openMessage,
+  type Push,
+  type RecipientQueue,
   RelayClient,
   secureQueue,
   subscribeQueue,
-  type CommandRequest,
-  type Push,
-  type RecipientQueue,
   type WebSocketLike,
-} from '@graphchat/client';
-import type { KeyPair } from '@graphchat/core';
+} from '@graphchat/core';
 import { sodiumCrypto } from '@graphchat/core/crypto-sodium';
 import { fmt, machineBusy, parseBenchOptions, positive, progress, runMain, saveResults, table, usageError } from './support.js';
 

@@ -15,20 +15,22 @@
  * receive.ts; relay sessions and subscriptions are sessions.ts.
  */
 import {
+  AgreementError,
   ChatError,
+  type Crypto,
   DecodeError,
   encodeInvitation,
   equalBytes,
+  type Invitation,
   parseInvitationLink,
   parseRelayAddress,
+  type ProofBundle,
+  RelayClient,
   securityCode,
   securityCodeMatches,
   toHex,
   utf8,
-  AgreementError,
-  type Crypto,
-  type Invitation,
-  type ProofBundle,
+  type WebSocketFactory,
 } from '@graphchat/core';
 import { Activity, inboundContext, newId, type AgentContext } from './agent-context.js';
 import { AgentError, type AgentEvent, type ContactInfo, type HistoryItem } from './agent-types.js';
@@ -40,7 +42,7 @@ import { acceptMode, proposeMode } from './mode.js';
 import { exportProof, type ProofRange } from './proof-export.js';
 import { QueueSecurer } from './queue-securing.js';
 import { Receiver } from './receive.js';
-import { RelayClient, type WebSocketFactory } from './relay-client.js';
+
 import { relayKey, RelayPool, type PoolSession } from './relay-pool.js';
 import { newQueues, sessionsInUse, subscribeConnection, subscribeSession } from './sessions.js';
 import type { AgentStore, ConnectionRecord, InvitationChannel, MessageRecord, ProfileData, ProfileRecord } from './store.js';

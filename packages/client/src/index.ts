@@ -1,7 +1,5 @@
-export { RelayClient, RelayClientError } from './relay-client.js';
-export type { CommandRequest, Push, RelayClientOptions, WebSocketFactory, WebSocketLike } from './relay-client.js';
-export { ackMessage, createQueue, openMessage, QueueError, secureQueue, sendMessage, subscribeQueue } from './queue.js';
-export type { RecipientQueue } from './queue.js';
+// What an Agent's options take to open relay sessions (the EMP client itself is in core).
+export type { WebSocketFactory, WebSocketLike } from '@graphchat/core';
 export type {
   AgentStore,
   ConnectionRecord,

@@ -4,11 +4,11 @@
  * §8), failures retried after backoff, and what relays accepted recorded
  * together.
  */
-import { BATCH_OVERHEAD, batchQueueBodies, limits, QUEUE_BODY_TAGS, QUEUE_BODY_VERSION, toHex } from '@graphchat/core';
+import { BATCH_OVERHEAD, batchQueueBodies, limits, QUEUE_BODY_TAGS, QUEUE_BODY_VERSION, RelayClientError, toHex } from '@graphchat/core';
 import type { AgentContext } from './agent-context.js';
 import type { AgentEvent } from './agent-types.js';
 import { backoffMs } from './outbox.js';
-import { RelayClientError } from './relay-client.js';
+
 import { relayKey } from './relay-pool.js';
 import { groupOf } from './sessions.js';
 import type { ConnectionRecord, OutboxRecord } from './store.js';

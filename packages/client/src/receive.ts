@@ -5,15 +5,18 @@
  * arrive here too.
  */
 import {
+  ackMessage,
   decodeQueueBody,
   decodeUnsignedEnvelope,
   encodeInvitation,
   formatInvitationLink,
   isUnsignedEnvelope,
+  openMessage,
+  type Push,
   RatchetError,
+  type RatchetMessage,
   toHex,
   ZERO_HASH,
-  type RatchetMessage,
 } from '@graphchat/core';
 import { inboundContext, newId, type AgentContext } from './agent-context.js';
 import type { AgentEvent } from './agent-types.js';
@@ -21,8 +24,7 @@ import { decryptEnvelope, verifyEnvelope } from './conversation.js';
 import { acceptConfirmation, HandshakeRejected, openRequest } from './handshake.js';
 import { deliverEnvelope, storeSentHandshake, type InboundContext } from './inbound.js';
 import { enqueueSealed } from './outbox.js';
-import { ackMessage, openMessage } from './queue.js';
-import type { Push } from './relay-client.js';
+
 import type { PoolSession } from './relay-pool.js';
 import { asRecipientQueue } from './sessions.js';
 import type { ConnectionRecord, ReceiveQueueRecord } from './store.js';

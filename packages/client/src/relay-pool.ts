@@ -5,8 +5,7 @@
  * on one session. Sessions that drop are reopened with backoff while the
  * pool is open; the pool reports each session going up or down.
  */
-import { formatRelayAddress, parseRelayAddress, type Crypto } from '@graphchat/core';
-import { RelayClient, type Push, type WebSocketFactory } from './relay-client.js';
+import { type Crypto, formatRelayAddress, parseRelayAddress, type Push, RelayClient, type WebSocketFactory } from '@graphchat/core';
 
 export interface PoolOptions {
   readonly crypto: Crypto;

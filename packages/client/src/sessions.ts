@@ -2,10 +2,10 @@
  * The relay sessions the agent's connections use: which ones, subscribing
  * their receive queues there, and creating new receive queues.
  */
-import { parseRelayAddress, toHex } from '@graphchat/core';
+import { createQueue, parseRelayAddress, QueueError, type RecipientQueue, toHex } from '@graphchat/core';
 import type { AgentContext } from './agent-context.js';
 import { AgentError } from './agent-types.js';
-import { createQueue, QueueError, type RecipientQueue } from './queue.js';
+
 import { relayKey, type PoolSession } from './relay-pool.js';
 import type { AgentStore, ConnectionRecord, ProfileRecord, ReceiveQueueRecord } from './store.js';
 

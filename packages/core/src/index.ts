@@ -28,6 +28,10 @@ export * as limits from './emp/limits.js';
 export { decryptQueueMessage, encryptQueueMessage, queueSecret } from './emp/message-crypto.js';
 export type { QueueMessage } from './emp/message-crypto.js';
 export { acceptClientHandshake, EmpSession, startClientHandshake, SUPPORTED_VERSIONS } from './emp/session.js';
+export { RelayClient, RelayClientError } from './emp/client.js';
+export type { CommandRequest, Push, RelayClientErrorCode, RelayClientOptions, WebSocketFactory, WebSocketLike } from './emp/client.js';
+export { ackMessage, createQueue, openMessage, QueueError, secureQueue, sendMessage, subscribeQueue } from './emp/queue.js';
+export type { RecipientQueue } from './emp/queue.js';
 
 export { RatchetError } from './ratchet/errors.js';
 export type { RatchetErrorCode } from './ratchet/errors.js';

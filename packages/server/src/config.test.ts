@@ -6,8 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
-import { createQueue, RelayClient } from '@graphchat/client';
-import { parseRelayAddress } from '@graphchat/core';
+import { createQueue, parseRelayAddress, RelayClient } from '@graphchat/core';
 import { ConfigError, DEFAULT_CONFIG, HELP, parseConfig, type RelayConfig } from './config.js';
 import { crypto, tempDir, webSocket } from './test-support/harness.js';
 

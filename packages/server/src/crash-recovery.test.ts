@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { ackMessage, createQueue, openMessage, secureQueue, sendMessage, subscribeQueue } from '@graphchat/client';
-import { fromUtf8, toHex, utf8 } from '@graphchat/core';
+import { ackMessage, createQueue, fromUtf8, openMessage, secureQueue, sendMessage, subscribeQueue, toHex, utf8 } from '@graphchat/core';
 import { connect, crypto, killHard, killSpawnedRelays, portOf, PushInbox, spawnRelay, tempDir } from './test-support/harness.js';
 
 const N = 300;

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createQueue, openMessage, sendMessage, subscribeQueue, type RecipientQueue, type RelayClient } from '@graphchat/client';
 import {
+  type Command,
+  createQueue,
   decodeBlock,
   decodeResponse,
   decodeTransmission,
@@ -11,9 +12,13 @@ import {
   encodeTransmission,
   fromUtf8,
   limits,
+  openMessage,
+  type RecipientQueue,
+  type RelayClient,
+  sendMessage,
   signatureInput,
+  subscribeQueue,
   utf8,
-  type Command,
 } from '@graphchat/core';
 import { closeCodeOf, connect, crypto, openSocket, PushInbox, RawSession, startTestRelay } from './test-support/harness.js';
 import type { RunningRelay } from './server.js';

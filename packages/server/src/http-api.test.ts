@@ -4,19 +4,23 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { createQueue, openMessage, sendMessage, subscribeQueue, type RelayClient } from '@graphchat/client';
 import {
+  createQueue,
   decryptQueueMessage,
   formatRelayAddress,
   fromUtf8,
   limits,
+  openMessage,
   parseRelayAddress,
+  type RelayClient,
+  type Response,
+  sendMessage,
   SessionError,
   startClientHandshake,
+  subscribeQueue,
   toBase64url,
   toHex,
   utf8,
-  type Response,
 } from '@graphchat/core';
 import type { RunningRelay } from './server.js';
 import { connect, createHttpQueue, crypto, httpBase, httpPost, httpRequest, HttpSession, jsonOf, PushInbox, startTestRelay } from './test-support/harness.js';

@@ -3,8 +3,8 @@
 // connection, version negotiation, and the password length.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createQueue, openMessage, sendMessage, subscribeQueue, type RecipientQueue, type RelayClient } from '@graphchat/client';
 import {
+  createQueue,
   encodeBlock,
   encodeCommand,
   encodeSigned,
@@ -12,14 +12,19 @@ import {
   fromUtf8,
   limits,
   MAX_TRANSMISSION_SIZE,
+  openMessage,
   parseRelayAddress,
+  type RecipientQueue,
+  type RelayClient,
   relayUrl,
+  type Response,
+  sendMessage,
   SessionError,
   signatureInput,
   startClientHandshake,
+  subscribeQueue,
   toHex,
   utf8,
-  type Response,
 } from '@graphchat/core';
 import { ConfigError, parseConfig } from './config.js';
 import type { RunningRelay } from './server.js';

@@ -3,17 +3,18 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { RelayClient, RelayClientError } from '@graphchat/client';
 import {
   acceptClientHandshake,
+  type EmpSession,
   encodeBlock,
   encodeResponse,
   encodeSigned,
   encodeTransmission,
   formatRelayAddress,
   limits,
+  RelayClient,
+  RelayClientError,
   relayFingerprint,
-  type EmpSession,
 } from '@graphchat/core';
 import { crypto, webSocket } from './test-support/harness.js';
 

@@ -1,8 +1,25 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ackMessage, createQueue, openMessage, secureQueue, sendMessage, subscribeQueue, type RecipientQueue, QueueError } from '@graphchat/client';
-import { ByteWriter, encodeCommand, encodeSigned, encodeTransmission, limits, toHex, utf8, type KeyPair, type Response } from '@graphchat/core';
-import type { RelayClient } from '@graphchat/client';
+import {
+  ackMessage,
+  ByteWriter,
+  createQueue,
+  encodeCommand,
+  encodeSigned,
+  encodeTransmission,
+  type KeyPair,
+  limits,
+  openMessage,
+  QueueError,
+  type RecipientQueue,
+  type RelayClient,
+  type Response,
+  secureQueue,
+  sendMessage,
+  subscribeQueue,
+  toHex,
+  utf8,
+} from '@graphchat/core';
 import { connect, crypto, PushInbox, startTestRelay } from './test-support/harness.js';
 import type { RunningRelay } from './server.js';
 

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createQueue, QueueError } from '@graphchat/client';
-import { formatRelayAddress, parseRelayAddress, SessionError } from '@graphchat/core';
+import { createQueue, formatRelayAddress, parseRelayAddress, QueueError, SessionError } from '@graphchat/core';
 import { connect, crypto, startTestRelay, tempDir } from './test-support/harness.js';
 
 describe('relay identity and access', () => {

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createQueue, sendMessage, secureQueue } from '@graphchat/client';
-import { encodeCommand, encodeSigned, encodeTransmission, signatureInput, utf8, type Response } from '@graphchat/core';
+import { createQueue, encodeCommand, encodeSigned, encodeTransmission, type Response, secureQueue, sendMessage, signatureInput, utf8 } from '@graphchat/core';
 import { connect, crypto, PushInbox, startTestRelay } from './test-support/harness.js';
 
 describe('replay protection', () => {

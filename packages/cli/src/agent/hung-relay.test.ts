@@ -8,8 +8,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { RelayClient, RelayClientError } from '@graphchat/client';
-import { formatRelayAddress } from '@graphchat/core';
+import { formatRelayAddress, RelayClient, RelayClientError } from '@graphchat/core';
 import { sodiumCrypto } from '@graphchat/core/crypto-sodium';
 import { webSocket } from './agent-fixtures.js';
 

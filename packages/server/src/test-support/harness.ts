@@ -6,8 +6,32 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { RelayClient, type Push, type WebSocketLike } from '@graphchat/client';
-import { parseRelayAddress, relayUrl, startClientHandshake, type EmpSession } from '@graphchat/core';
+import {
+  type Command,
+  type CommandRequest,
+  decodeBlock,
+  decodeResponse,
+  decodeTransmission,
+  type EmpSession,
+  encodeCommand,
+  encodeSigned,
+  encodeTransmission,
+  fromUtf8,
+  limits,
+  packBlocks,
+  parseRelayAddress,
+  type Push,
+  queueSecret,
+  type RecipientQueue,
+  RelayClient,
+  relayUrl,
+  type Response,
+  signatureInput,
+  startClientHandshake,
+  toBase64url,
+  toHex,
+  type WebSocketLike,
+} from '@graphchat/core';
 import { sodiumCrypto } from '@graphchat/core/crypto-sodium';
 import { WebSocket } from 'ws';
 import { DEFAULT_CONFIG, type RelayConfig } from '../config.js';
@@ -183,24 +207,6 @@ export function closeCodeOf(ws: WebSocket, timeoutMs = 5000): Promise<number> {
 // ---------------------------------------------------------------------------
 // The HTTP binding (docs/protocol/edge-messaging.md §11): a bare session over
 // `fetch`, for tests of http-api.ts. Appended; imports kept with the helpers.
-import type { CommandRequest, RecipientQueue } from '@graphchat/client';
-import {
-  decodeBlock,
-  decodeResponse,
-  decodeTransmission,
-  encodeSigned,
-  encodeTransmission,
-  encodeCommand,
-  fromUtf8,
-  limits,
-  packBlocks,
-  queueSecret,
-  signatureInput,
-  toBase64url,
-  toHex,
-  type Command,
-  type Response,
-} from '@graphchat/core';
 
 /** `http://host:port/` for a relay address (same origin as the WebSocket). */
 export function httpBase(address: string): string {

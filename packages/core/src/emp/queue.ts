@@ -3,8 +3,10 @@
  * create it, secure it, send, subscribe, receive, acknowledge
  * (docs/protocol/edge-messaging.md §Queue lifecycle).
  */
-import { decryptQueueMessage, queueSecret, type Crypto, type KeyPair, type QueueMessage, type Response } from '@graphchat/core';
-import type { RelayClient } from './relay-client.js';
+import type { Crypto, KeyPair } from '../crypto/crypto.js';
+import type { RelayClient } from './client.js';
+import type { Response } from './commands.js';
+import { decryptQueueMessage, queueSecret, type QueueMessage } from './message-crypto.js';
 
 export interface RecipientQueue {
   readonly recipientId: Uint8Array;

@@ -4,26 +4,13 @@
  * to responses by correlation id, and pushed MSG/END delivered to a handler.
  * Works with the browser's WebSocket and with the `ws` package in Node.
  */
-import {
-  decodeBlock,
-  decodeResponse,
-  decodeTransmission,
-  encodeCommand,
-  encodeSigned,
-  encodeTransmission,
-  packBlocks,
-  parseRelayAddress,
-  relayUrl,
-  SessionError,
-  signatureInput,
-  startClientHandshake,
-  toHex,
-  type Command,
-  type Crypto,
-  type EmpSession,
-  type RelayAddress,
-  type Response,
-} from '@graphchat/core';
+import { toHex } from '../bytes.js';
+import type { Crypto } from '../crypto/crypto.js';
+import { SessionError } from '../errors.js';
+import { parseRelayAddress, relayUrl, type RelayAddress } from './address.js';
+import { decodeBlock, packBlocks } from './block.js';
+import { decodeResponse, decodeTransmission, encodeCommand, encodeSigned, encodeTransmission, signatureInput, type Command, type Response } from './commands.js';
+import { startClientHandshake, type EmpSession } from './session.js';
 
 /** The part of the WebSocket API this client needs (browser WebSocket and `ws` both have it). */
 export interface WebSocketLike {
@@ -56,9 +43,11 @@ export interface CommandRequest {
 /** Pushed by the relay: a message on a subscribed queue, or the end of a subscription. */
 export type Push = { readonly recipientId: Uint8Array; readonly response: Extract<Response, { type: 'MSG' } | { type: 'END' }> };
 
+export type RelayClientErrorCode = 'TIMEOUT' | 'CLOSED' | 'RESPONSE';
+
 export class RelayClientError extends Error {
   override readonly name = 'RelayClientError';
-  constructor(readonly code: 'TIMEOUT' | 'CLOSED' | 'RESPONSE', message: string) {
+  constructor(readonly code: RelayClientErrorCode, message: string) {
     super(message);
   }
 }
