@@ -16,11 +16,11 @@ export type {
   ProfileRecord,
   ReceiveQueueRecord,
   SendQueueRecord,
-} from './store.js';
-export { MemoryStore } from './memory-store.js';
-export { decodeRecord, encodeRecord, RecordCodecError } from './record-codec.js';
+} from './store/records.js';
+export { MemoryStore } from './store/memory-store.js';
+export { decodeRecord, encodeRecord, RecordCodecError } from './store/record-codec.js';
 export { Agent } from './agent.js';
 export type { AgentOptions, NewProfile } from './agent.js';
-export type { ProofRange } from './proof-export.js';
-export { AgentError } from './agent-types.js';
-export type { AgentErrorCode, AgentEvent, ContactInfo, HistoryItem } from './agent-types.js';
+export type { ProofRange } from './conversation/proof-export.js';
+export { AgentError } from './events.js';
+export type { AgentErrorCode, AgentEvent, ContactInfo, HistoryItem } from './events.js';

@@ -4,11 +4,11 @@
  * connected contacts, and sends the outbox.
  */
 import { MAX_BATCHED_RECEIPTS } from '@graphchat/core';
-import { inboundContext, type AgentContext } from './agent-context.js';
-import { sealQueued, sealReceipts } from './inbound.js';
-import type { OutboxDispatcher } from './outbox-dispatch.js';
-import type { QueueSecurer } from './queue-securing.js';
-import { groupOf } from './sessions.js';
+import { stepContext, type AgentContext } from './context.js';
+import { sealQueued, sealReceipts } from './conversation/outbound.js';
+import type { OutboxDispatcher } from './outbox/dispatch.js';
+import type { QueueSecurer } from './transport/queue-securing.js';
+import { groupOf } from './transport/sessions.js';
 
 /** How long a receipt waits for others to share its envelope; well below what a person notices. */
 const RECEIPT_DELAY_MS = 20;
@@ -100,7 +100,7 @@ export class WorkLoop {
         continue;
       }
       this.receiptsDueSince.delete(connection.id);
-      const ctx = inboundContext(this.ctx, now);
+      const ctx = stepContext(this.ctx, now);
       store.transaction(() => store.putConnection(sealReceipts(ctx, store.getConnection(connection.id)!)));
     }
   }
@@ -110,7 +110,7 @@ export class WorkLoop {
     const { store } = this.ctx;
     for (const connection of store.listConnections()) {
       if (connection.status !== 'connected' || store.listUnencrypted(connection.id).length === 0) continue;
-      const ctx = inboundContext(this.ctx, this.ctx.now());
+      const ctx = stepContext(this.ctx, this.ctx.now());
       store.transaction(() => store.putConnection(sealQueued(ctx, store.getConnection(connection.id)!)));
     }
   }

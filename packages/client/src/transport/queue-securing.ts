@@ -4,10 +4,10 @@
  * connections still wait for that before they send.
  */
 import { equalBytes, toHex } from '@graphchat/core';
-import type { AgentContext } from './agent-context.js';
+import type { AgentContext } from '../context.js';
+import type { ConnectionRecord } from '../store/records.js';
 import type { PoolSession } from './relay-pool.js';
 import { groupOf } from './sessions.js';
-import type { ConnectionRecord } from './store.js';
 
 export class QueueSecurer {
   /** Receive queues (recipient id hex) with a KEY in flight, and those whose relay refused KEY (not retried until restart). */

@@ -4,9 +4,9 @@
  * per queue in order and stay until the relay accepts them.
  */
 import { encodeQueueBody, equalBytes } from '@graphchat/core';
-import type { Sealed } from './conversation.js';
-import { relayKey } from './relay-pool.js';
-import type { AgentStore, SendQueueRecord } from './store.js';
+import type { Sealed } from '../conversation/envelope-crypto.js';
+import type { AgentStore, SendQueueRecord } from '../store/records.js';
+import { relayKey } from '../transport/relay-pool.js';
 
 /**
  * Adds the sealed envelope as a ratchet message to the connection's send

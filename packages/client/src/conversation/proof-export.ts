@@ -5,8 +5,8 @@
  * that acknowledge its envelopes.
  */
 import { decodeUnsignedEnvelope, envelopeHash, isUnsignedEnvelope, makeProofBundle, openEnvelope, toHex, type ContentType, type Crypto, type Envelope, type ProofBundle } from '@graphchat/core';
-import { AgentError } from './agent-types.js';
-import type { ConnectionRecord, MessageRecord } from './store.js';
+import { AgentError } from '../events.js';
+import type { ConnectionRecord, MessageRecord } from '../store/records.js';
 
 /** Message ids bounding the range, both included; the first and the last exportable envelope by default. */
 export interface ProofRange {

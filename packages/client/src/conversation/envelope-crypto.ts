@@ -24,7 +24,7 @@ import {
   type Crypto,
   type Envelope,
 } from '@graphchat/core';
-import type { ConnectionRecord } from './store.js';
+import type { ConnectionRecord } from '../store/records.js';
 
 export interface Sealed {
   readonly connection: ConnectionRecord;

@@ -3,21 +3,13 @@
  * §8), in sequence order. Runs inside the caller's transaction: the message,
  * its receipt and the connection's new state are stored together.
  */
-import { equalBytes, isUnsignedEnvelope, MAX_BATCHED_RECEIPTS, ZERO_HASH, type Content, type Crypto, type Envelope, type Receipt } from '@graphchat/core';
-import type { AgentEvent } from './agent-types.js';
-import { sealEnvelope, type Sealed } from './conversation.js';
-import { profileContent } from './handshake.js';
+import { equalBytes, isUnsignedEnvelope, ZERO_HASH, type Envelope, type Receipt } from '@graphchat/core';
+import type { StepContext } from '../context.js';
+import { enqueueSealed, pruneReceived } from '../outbox/enqueue.js';
+import type { ConnectionRecord, MessageKind, ProfileData } from '../store/records.js';
+import { sealEnvelope } from './envelope-crypto.js';
 import { peerModeChange } from './mode.js';
-import { enqueueSealed, pruneReceived } from './outbox.js';
-import type { AgentStore, ConnectionRecord, MessageKind, ProfileData } from './store.js';
-
-export interface InboundContext {
-  readonly store: AgentStore;
-  readonly crypto: Crypto;
-  readonly now: number;
-  readonly newId: () => string;
-  readonly events: AgentEvent[];
-}
+import { storeSentHandshake } from './outbound.js';
 
 function kindOf(envelope: Envelope): MessageKind {
   switch (envelope.content.type) {
@@ -40,7 +32,7 @@ function kindOf(envelope: Envelope): MessageKind {
  * this connection. Returns the connection's new state (not yet stored).
  */
 export function deliverEnvelope(
-  ctx: InboundContext,
+  ctx: StepContext,
   connection: ConnectionRecord,
   envelope: Envelope,
   signed: Uint8Array,
@@ -125,7 +117,7 @@ export function deliverEnvelope(
 }
 
 /** Marks the sent text a receipt names as delivered, if the hash is the one it was sent with. */
-function acknowledge(ctx: InboundContext, connectionId: string, receipt: Receipt): void {
+function acknowledge(ctx: StepContext, connectionId: string, receipt: Receipt): void {
   const sent = ctx.store.findMessageBySeq(connectionId, 'sent', receipt.seq);
   if (sent === null || sent.hash === null || !equalBytes(sent.hash, receipt.hash)) {
     ctx.events.push({ event: 'rejected', contact: connectionId, reason: `receipt for unknown envelope ${receipt.seq}` });
@@ -133,76 +125,4 @@ function acknowledge(ctx: InboundContext, connectionId: string, receipt: Receipt
     ctx.store.putMessage({ ...sent, status: 'delivered' });
     ctx.events.push({ event: 'receipt', contact: connectionId, message: sent.id });
   }
-}
-
-/**
- * Seals the receipts due on a connection into one envelope (`receipt` for
- * one, `receipts` for several) and queues it; returns the connection's new
- * state. Runs inside the caller's transaction.
- */
-export function sealReceipts(ctx: InboundContext, connection: ConnectionRecord): ConnectionRecord {
-  let current: ConnectionRecord = { ...connection, receiptsDue: [] };
-  // A signed receipt for an unsigned envelope would prove it was received: those go only in unsigned envelopes.
-  const due = connection.offTheRecord === true ? connection.receiptsDue : connection.receiptsDue.filter((r) => r.unsigned !== true);
-  for (let i = 0; i < due.length; i += MAX_BATCHED_RECEIPTS) {
-    const batch = due.slice(i, i + MAX_BATCHED_RECEIPTS).map(({ seq, hash }) => ({ seq, hash }));
-    const content: Content = batch.length === 1 ? { type: 'receipt', ...batch[0]! } : { type: 'receipts', receipts: batch };
-    const sealed = sealEnvelope(ctx.crypto, current, content, ctx.now);
-    current = sealed.connection;
-    sendSealed(ctx, 'receipt', sealed);
-  }
-  return current;
-}
-
-/**
- * Seals the messages the user wrote for this connection and has not sent
- * yet, in order, into the outbox; returns the connection's new state. Runs
- * inside the caller's transaction.
- */
-export function sealQueued(ctx: InboundContext, connection: ConnectionRecord): ConnectionRecord {
-  const { store, crypto } = ctx;
-  const profile = store.getProfile(connection.profileId);
-  let current = connection;
-  for (const message of store.listUnencrypted(connection.id)) {
-    const content = message.kind === 'profile' && profile !== null ? ({ type: 'profile', profile: profileContent(profile.profile) } as const) : ({ type: 'text', text: message.text } as const);
-    const sealed = sealEnvelope(crypto, current, content, message.timestamp);
-    current = sealed.connection;
-    store.putMessage({ ...message, seq: sealed.envelope.seq, envelope: sealed.signed, hash: sealed.hash });
-    enqueueSealed(store, sealed, message.id);
-  }
-  return current;
-}
-
-/** Stores an envelope this side sealed on its own (a receipt, a mode change: nothing the user wrote) as sent, and queues it. */
-export function sendSealed(ctx: InboundContext, kind: MessageKind, sealed: Sealed): void {
-  ctx.store.putMessage({
-    id: ctx.newId(),
-    connectionId: sealed.connection.id,
-    direction: 'sent',
-    kind,
-    seq: sealed.envelope.seq,
-    text: '',
-    timestamp: ctx.now,
-    localTime: ctx.now,
-    status: 'sent',
-    envelope: sealed.signed,
-    hash: sealed.hash,
-  });
-  enqueueSealed(ctx.store, sealed, null);
-}
-
-export function storeSentHandshake(ctx: InboundContext, connectionId: string, seq: number, signed: Uint8Array, hash: Uint8Array): void {
-  ctx.store.putMessage({
-    id: ctx.newId(),
-    connectionId,
-    direction: 'sent',
-    kind: 'handshake',
-    seq,
-    text: '',
-    timestamp: ctx.now,
-    localTime: ctx.now,
-    status: 'sent',
-    envelope: signed,
-    hash,
-  });
 }

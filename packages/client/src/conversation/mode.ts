@@ -12,24 +12,25 @@
  * answers, and unsigned envelopes are accepted only from a side that is
  * still entitled to send them.
  */
-import { sealEnvelope } from './conversation.js';
-import { sealQueued, sealReceipts, sendSealed, type InboundContext } from './inbound.js';
-import type { ConnectionRecord } from './store.js';
+import type { StepContext } from '../context.js';
+import type { ConnectionRecord } from '../store/records.js';
+import { sealEnvelope } from './envelope-crypto.js';
+import { sealQueued, sealReceipts, sendSealed } from './outbound.js';
 
 /** Seals what was written before the switch, in the connection's current mode. */
-function sealBefore(ctx: InboundContext, connection: ConnectionRecord): ConnectionRecord {
+function sealBefore(ctx: StepContext, connection: ConnectionRecord): ConnectionRecord {
   return sealReceipts(ctx, sealQueued(ctx, connection));
 }
 
 /** Seals and queues a `mode` envelope in the connection's current mode; returns the connection's new state. */
-function sealMode(ctx: InboundContext, connection: ConnectionRecord, offTheRecord: boolean, answer: boolean): ConnectionRecord {
+function sealMode(ctx: StepContext, connection: ConnectionRecord, offTheRecord: boolean, answer: boolean): ConnectionRecord {
   const sealed = sealEnvelope(ctx.crypto, connection, { type: 'mode', offTheRecord, answer }, ctx.now);
   sendSealed(ctx, 'mode', sealed);
   return sealed.connection;
 }
 
 /** This side proposes the switch. Runs inside the caller's transaction. */
-export function proposeMode(ctx: InboundContext, connection: ConnectionRecord, offTheRecord: boolean): ConnectionRecord {
+export function proposeMode(ctx: StepContext, connection: ConnectionRecord, offTheRecord: boolean): ConnectionRecord {
   const current = sealBefore(ctx, connection);
   if (offTheRecord) return { ...sealMode(ctx, current, true, false), modeProposal: { offTheRecord: true, byPeer: false } };
   // Back on: sign from the proposal on; the peer may send unsigned until it answers.
@@ -38,7 +39,7 @@ export function proposeMode(ctx: InboundContext, connection: ConnectionRecord, o
 }
 
 /** This side agrees to switch to `offTheRecord`: the answer goes in the old mode, everything after it in the new one. */
-export function acceptMode(ctx: InboundContext, connection: ConnectionRecord, offTheRecord: boolean): ConnectionRecord {
+export function acceptMode(ctx: StepContext, connection: ConnectionRecord, offTheRecord: boolean): ConnectionRecord {
   const answered = sealMode(ctx, sealBefore(ctx, connection), offTheRecord, true);
   ctx.events.push({ event: 'mode', contact: connection.id, offTheRecord });
   // Off: the peer stops signing once it has the answer. Back on: the peer has signed since its proposal.
@@ -51,7 +52,7 @@ export function acceptMode(ctx: InboundContext, connection: ConnectionRecord, of
  * this side's proposal switches. An answer for the mode already in force
  * (both proposed at once) changes nothing.
  */
-export function peerModeChange(ctx: InboundContext, connection: ConnectionRecord, offTheRecord: boolean, answer: boolean): ConnectionRecord {
+export function peerModeChange(ctx: StepContext, connection: ConnectionRecord, offTheRecord: boolean, answer: boolean): ConnectionRecord {
   const own = connection.modeProposal;
   const inForce = connection.offTheRecord === true && connection.peerMayOmitSignatures === true;
   if (!answer) {

@@ -1,5 +1,5 @@
 /** What the agent reports to its user interface, and its typed errors. */
-import type { InvitationChannel, MessageStatus, ProfileData } from './store.js';
+import type { InvitationChannel, MessageStatus, ProfileData } from './store/records.js';
 
 /** A contact as an interface shows it. `pending` covers every handshake state. */
 export interface ContactInfo {

@@ -3,11 +3,11 @@
  * their receive queues there, and creating new receive queues.
  */
 import { createQueue, parseRelayAddress, QueueError, type RecipientQueue, toHex } from '@graphchat/core';
-import type { AgentContext } from './agent-context.js';
-import { AgentError } from './agent-types.js';
+import type { AgentContext } from '../context.js';
+import { AgentError } from '../events.js';
 
 import { relayKey, type PoolSession } from './relay-pool.js';
-import type { AgentStore, ConnectionRecord, ProfileRecord, ReceiveQueueRecord } from './store.js';
+import type { AgentStore, ConnectionRecord, ProfileRecord, ReceiveQueueRecord } from '../store/records.js';
 
 /** The session group of a connection: its profile's, or its own when the profile asks for a session per connection. */
 export function groupOf(store: AgentStore, connection: ConnectionRecord): string {

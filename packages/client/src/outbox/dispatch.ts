@@ -5,13 +5,13 @@
  * together.
  */
 import { BATCH_OVERHEAD, batchQueueBodies, limits, QUEUE_BODY_TAGS, QUEUE_BODY_VERSION, RelayClientError, toHex } from '@graphchat/core';
-import type { AgentContext } from './agent-context.js';
-import type { AgentEvent } from './agent-types.js';
-import { backoffMs } from './outbox.js';
+import type { AgentContext } from '../context.js';
+import type { AgentEvent } from '../events.js';
+import { backoffMs } from './enqueue.js';
 
-import { relayKey } from './relay-pool.js';
-import { groupOf } from './sessions.js';
-import type { ConnectionRecord, OutboxRecord } from './store.js';
+import { relayKey } from '../transport/relay-pool.js';
+import { groupOf } from '../transport/sessions.js';
+import type { ConnectionRecord, OutboxRecord } from '../store/records.js';
 
 /** SENDs in flight per queue: the relay keeps their order (EMP §5.3), so pipelining is safe. */
 const MAX_IN_FLIGHT_PER_QUEUE = 16;

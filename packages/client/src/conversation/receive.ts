@@ -18,16 +18,17 @@ import {
   toHex,
   ZERO_HASH,
 } from '@graphchat/core';
-import { inboundContext, newId, type AgentContext } from './agent-context.js';
-import type { AgentEvent } from './agent-types.js';
-import { decryptEnvelope, verifyEnvelope } from './conversation.js';
-import { acceptConfirmation, HandshakeRejected, openRequest } from './handshake.js';
-import { deliverEnvelope, storeSentHandshake, type InboundContext } from './inbound.js';
-import { enqueueSealed } from './outbox.js';
+import { acceptConfirmation, HandshakeRejected, openRequest } from '../connection/handshake.js';
+import { newId, stepContext, type AgentContext, type StepContext } from '../context.js';
+import type { AgentEvent } from '../events.js';
+import { enqueueSealed } from '../outbox/enqueue.js';
+import { decryptEnvelope, verifyEnvelope } from './envelope-crypto.js';
+import { deliverEnvelope } from './inbound.js';
+import { storeSentHandshake } from './outbound.js';
 
-import type { PoolSession } from './relay-pool.js';
-import { asRecipientQueue } from './sessions.js';
-import type { ConnectionRecord, ReceiveQueueRecord } from './store.js';
+import type { PoolSession } from '../transport/relay-pool.js';
+import { asRecipientQueue } from '../transport/sessions.js';
+import type { ConnectionRecord, ReceiveQueueRecord } from '../store/records.js';
 
 /** Requests at a contact address waiting for the user's answer, at most (per profile). */
 const MAX_PENDING_REQUESTS = 100;
@@ -97,7 +98,7 @@ function receive(ctx: AgentContext, connection: ConnectionRecord, queue: Receive
   if (connection.ratchet === null) return reject('message before the handshake');
   // A batch is a burst the sender had waiting for this queue (§3): its messages are stored in one transaction.
   const messages = body.type === 'batch' ? body.messages : [body];
-  const inbound = inboundContext(ctx, ctx.now());
+  const inbound = stepContext(ctx, ctx.now());
   store.transaction(() => {
     for (const message of messages) receiveRatchetMessage(inbound, store.getConnection(connection.id) ?? connection, message);
   });
@@ -109,7 +110,7 @@ function receive(ctx: AgentContext, connection: ConnectionRecord, queue: Receive
  * already received, rejected, held for a gap, or delivered together with
  * the held envelopes it was the gap for.
  */
-function receiveRatchetMessage(inbound: InboundContext, connection: ConnectionRecord, message: RatchetMessage): void {
+function receiveRatchetMessage(inbound: StepContext, connection: ConnectionRecord, message: RatchetMessage): void {
   const { store, crypto, events } = inbound;
   const reject = (reason: string): void => void events.push({ event: 'rejected', contact: connection.id, reason });
   let decrypted;
@@ -245,7 +246,7 @@ function receiveConfirmation(ctx: AgentContext, connection: ConnectionRecord, bo
     if (error instanceof HandshakeRejected) return [{ event: 'rejected', contact: connection.id, reason: error.message }];
     throw error;
   }
-  const inbound = inboundContext(ctx, now);
+  const inbound = stepContext(ctx, now);
   store.transaction(() => {
     store.putMessage({
       id: newId(crypto),

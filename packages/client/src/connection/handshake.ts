@@ -22,9 +22,9 @@ import {
   type ProfileContent,
   type QueueBody,
 } from '@graphchat/core';
-import { decryptEnvelope, sealEnvelope, verifyEnvelope, type Sealed } from './conversation.js';
-import { relayKey } from './relay-pool.js';
-import type { ConnectionRecord, InvitationChannel, ProfileData, ReceiveQueueRecord, SendQueueRecord } from './store.js';
+import { decryptEnvelope, sealEnvelope, verifyEnvelope, type Sealed } from '../conversation/envelope-crypto.js';
+import type { ConnectionRecord, InvitationChannel, ProfileData, ReceiveQueueRecord, SendQueueRecord } from '../store/records.js';
+import { relayKey } from '../transport/relay-pool.js';
 
 /** Why a confirmation was not accepted; the connection stays as it was. */
 export class HandshakeRejected extends Error {

@@ -1,0 +1,64 @@
+/**
+ * A profile's contacts as the user sees them, finding one by id or name,
+ * and comparing a connection's security code (graph-chat §6).
+ */
+import { securityCode as codeOf, securityCodeMatches, type Crypto } from '@graphchat/core';
+import { AgentError, type ContactInfo } from '../events.js';
+import { activeProfile } from '../profile/profiles.js';
+import type { AgentStore, ConnectionRecord } from '../store/records.js';
+
+/** The connection with this id; throws AgentError NO_CONTACT. */
+export function connectionOf(store: AgentStore, contactId: string): ConnectionRecord {
+  const connection = store.getConnection(contactId);
+  if (connection === null) throw new AgentError('NO_CONTACT', `no contact ${contactId}`);
+  return connection;
+}
+
+function contactInfo(c: ConnectionRecord): ContactInfo {
+  return {
+    id: c.id,
+    profileId: c.profileId,
+    name: c.peerProfile?.displayName ?? '',
+    profile: c.peerProfile,
+    status: c.status === 'connected' ? 'connected' : c.status === 'failed' ? 'failed' : 'pending',
+    verified: c.codeVerified,
+    channel: c.channel,
+    codeVerified: c.codeVerified,
+    failure: c.failure,
+    request: c.status === 'request',
+    offTheRecord: c.offTheRecord === true,
+    modeRequest: c.modeProposal?.byPeer === true ? { offTheRecord: c.modeProposal.offTheRecord } : null,
+  };
+}
+
+/** The active profile's contacts, pending ones included; its own open invitations and address are not contacts. */
+export function contacts(store: AgentStore): ContactInfo[] {
+  const profile = activeProfile(store);
+  return store
+    .listConnections(profile.id)
+    .filter((c) => c.status !== 'invited' && c.status !== 'address')
+    .map(contactInfo);
+}
+
+export function findContact(store: AgentStore, idOrName: string): ContactInfo {
+  const byId = store.getConnection(idOrName);
+  if (byId !== null && byId.profileId === activeProfile(store).id) return contactInfo(byId);
+  const byName = contacts(store).filter((c) => c.name === idOrName);
+  if (byName.length === 1) return byName[0]!;
+  if (byName.length > 1) throw new AgentError('AMBIGUOUS_CONTACT', `${byName.length} contacts are named "${idOrName}": use the contact id`);
+  throw new AgentError('NO_CONTACT', `no contact "${idOrName}"`);
+}
+
+/** The connection's security code (graph-chat §6); both sides see the same one. */
+export function securityCode(store: AgentStore, crypto: Crypto, contactId: string): string {
+  const connection = connectionOf(store, contactId);
+  if (connection.associatedData === null) throw new AgentError('NOT_CONNECTED', 'no security code before the contact has joined');
+  return codeOf(crypto, connection.associatedData);
+}
+
+/** Marks the contact verified when `code` is its security code; returns whether it was. */
+export function verifyCode(store: AgentStore, crypto: Crypto, contactId: string, code: string): boolean {
+  if (!securityCodeMatches(securityCode(store, crypto, contactId), code)) return false;
+  store.transaction(() => store.putConnection({ ...connectionOf(store, contactId), codeVerified: true }));
+  return true;
+}
