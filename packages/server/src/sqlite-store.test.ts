@@ -346,4 +346,19 @@ describe('SQLite store file', () => {
     check.close();
     await openSqliteStore(path).close();
   });
+
+  it('has a table for queues and one for messages, with no column for profiles, contacts or who talks to whom', async () => {
+    const path = join(tempDir(), 'relay.db');
+    await openSqliteStore(path).close();
+    const db = new Database(path, { readonly: true });
+    try {
+      const tables = db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all().map((r) => r.name);
+      assert.deepEqual(tables, ['messages', 'queues']);
+      const columns = (table: string) => db.prepare<[], { name: string }>(`SELECT name FROM pragma_table_info('${table}')`).all().map((r) => r.name);
+      assert.deepEqual(columns('queues'), ['id', 'recipient_id', 'sender_id', 'recipient_key', 'sender_key', 'dh_secret', 'suspended']);
+      assert.deepEqual(columns('messages'), ['seq', 'queue_id', 'msg_id', 'created_at', 'body']);
+    } finally {
+      db.close();
+    }
+  });
 });

@@ -1,16 +1,17 @@
 // What a relay keeps after real use (issue 3; edge-messaging §1.2, §14.4):
 // alice talks to bob and to carol over two relays, then the relays' database
-// files are read byte by byte and table by table. They hold no profile, name,
-// contact list or plaintext, and the queues of alice's two contacts share no
-// id or key on any relay.
+// files are read byte by byte, and their stores through the relay's public
+// QueueStore interface (the relay's own tests check its schema). They hold
+// no profile, name, contact list or plaintext, and the queues of alice's two
+// contacts share no id or key on any relay.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import Database from 'better-sqlite3-multiple-ciphers';
 import type { ProfileData } from '@graphchat/client';
 import { concatBytes, toHex, utf8 } from '@graphchat/core';
 import { sodiumCrypto as crypto } from '@graphchat/core/crypto-sodium';
+import { openSqliteStore, type QueueRecord } from 'graphchat-server';
 import { startTestRelay, tempDir } from 'graphchat-server/test-support';
 import { connectPair, makeAgent, syncAll, type TestAgent } from './agent-fixtures.js';
 
@@ -24,15 +25,6 @@ function contains(haystack: Uint8Array, needle: Uint8Array): boolean {
 function databaseBytes(dataDir: string): Uint8Array {
   const files = ['relay.db', 'relay.db-wal'].map((name) => join(dataDir, name)).filter((path) => existsSync(path));
   return concatBytes(...files.map((path) => new Uint8Array(readFileSync(path))));
-}
-
-interface QueueRow {
-  recipient_id: Uint8Array;
-  sender_id: Uint8Array;
-  recipient_key: Uint8Array;
-  sender_key: Uint8Array | null;
-  dh_secret: Uint8Array;
-  suspended: number;
 }
 
 describe('what a relay keeps', () => {
@@ -104,22 +96,22 @@ describe('what a relay keeps', () => {
 
     for (const relay of relays) await relay.close();
     open = false;
-    const rows: QueueRow[][] = [];
+    // Every queue of the four connections' sides, by recipient id: what each relay could hold.
+    const recipientIds = [alice, bob, carol].flatMap(({ store }) => store.listConnections().flatMap((c) => c.receiveQueues.map((q) => q.recipientId)));
+    const rows: QueueRecord[][] = [];
     for (const [i, dataDir] of dataDirs.entries()) {
       check(`relay ${i} database (closed)`, databaseBytes(dataDir));
-      const db = new Database(join(dataDir, 'relay.db'), { readonly: true, fileMustExist: true });
+      const store = openSqliteStore(join(dataDir, 'relay.db'));
       try {
-        const tables = db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all().map((r) => r.name);
-        assert.deepEqual(tables, ['messages', 'queues'], 'no table for profiles or contacts');
-        const columns = (table: string) => db.prepare<[], { name: string }>(`SELECT name FROM pragma_table_info('${table}')`).all().map((r) => r.name);
-        assert.deepEqual(columns('queues'), ['id', 'recipient_id', 'sender_id', 'recipient_key', 'sender_key', 'dh_secret', 'suspended']);
-        assert.deepEqual(columns('messages'), ['seq', 'queue_id', 'msg_id', 'created_at', 'body']);
-        const messages = db.prepare<[], { body: Uint8Array }>('SELECT body FROM messages').all();
+        const held = (await Promise.all(recipientIds.map((id) => store.queueByRecipientId(id)))).filter((q): q is QueueRecord => q !== null);
+        const stats = await store.stats();
+        assert.equal(stats.queues, held.length, `relay ${i} holds no queue but those of the four connections' sides`);
+        const messages = (await Promise.all(held.map((q) => store.firstMessage(q.recipientId)))).filter((m) => m !== null);
         assert.ok(messages.length >= 2, `relay ${i} holds undelivered messages`);
         for (const message of messages) check(`relay ${i} message`, message.body);
-        rows.push(db.prepare<[], QueueRow>('SELECT recipient_id, sender_id, recipient_key, sender_key, dh_secret, suspended FROM queues').all());
+        rows.push(held);
       } finally {
-        db.close();
+        await store.close();
       }
     }
 
@@ -140,18 +132,18 @@ describe('what a relay keeps', () => {
       assert.equal(relayRows.length, 4, `relay ${i}: one queue per direction of each connection, nothing else`);
       const byContact = { bob: 0, carol: 0 };
       for (const row of relayRows) {
-        const contact = connectionOf.get(toHex(row.recipient_id));
+        const contact = connectionOf.get(toHex(row.recipientId));
         assert.ok(contact !== undefined, `relay ${i}: a queue of neither connection`);
         byContact[contact]++;
-        assert.ok(row.sender_key !== null, 'every queue is secured');
-        assert.equal(toHex(row.sender_key), expectedSenderKey.get(toHex(row.recipient_id)), "the sender key is the peer's for this queue");
-        assert.equal(row.suspended, 0);
+        assert.ok(row.senderKey !== null, 'every queue is secured');
+        assert.equal(toHex(row.senderKey), expectedSenderKey.get(toHex(row.recipientId)), "the sender key is the peer's for this queue");
+        assert.equal(row.suspended, false);
         for (const [field, value] of [
-          ['recipient id', row.recipient_id],
-          ['sender id', row.sender_id],
-          ['recipient key', row.recipient_key],
-          ['sender key', row.sender_key],
-          ['queue secret', row.dh_secret],
+          ['recipient id', row.recipientId],
+          ['sender id', row.senderId],
+          ['recipient key', row.recipientKey],
+          ['sender key', row.senderKey],
+          ['queue secret', row.dhSecret],
         ] as const) {
           const owner: string = `relay ${i} ${contact} ${field}`;
           const previous = owners.get(toHex(value));
