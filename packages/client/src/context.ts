@@ -4,7 +4,8 @@
  */
 import { toHex, type Crypto } from '@graphchat/core';
 import type { AgentEvent } from './events.js';
-import type { AgentStore, ConnectionRecord } from './store/records.js';
+import type { AgentStore } from './store/agent-store.js';
+import type { ConnectionRecord } from './store/records.js';
 import type { RelayPool } from './transport/relay-pool.js';
 
 export interface AgentContext {

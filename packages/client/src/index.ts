@@ -1,12 +1,18 @@
 // What an Agent's options take to open relay sessions (the EMP client itself is in core).
 export type { WebSocketFactory, WebSocketLike } from '@graphchat/core';
+export type { AgentStore } from './store/agent-store.js';
 export type {
-  AgentStore,
+  AcceptedConnection,
+  AddressConnection,
+  AgreedConnection,
+  ConnectedConnection,
   ConnectionRecord,
   ConnectionRole,
   ConnectionStatus,
+  FailedConnection,
   InvitationChannel,
-  KeyPairRecord,
+  InvitedConnection,
+  JoiningConnection,
   MessageDirection,
   MessageKind,
   MessageRecord,
@@ -15,8 +21,21 @@ export type {
   ProfileData,
   ProfileRecord,
   ReceiveQueueRecord,
+  RequestConnection,
+  RequestedConnection,
   SendQueueRecord,
 } from './store/records.js';
+export type {
+  AgreementSecrets,
+  EnvelopeSigningKey,
+  EnvelopeSigningSecret,
+  KeyPairRecord,
+  QueueSecret,
+  RecipientKey,
+  RecipientSecret,
+  SenderKey,
+  SenderSecret,
+} from './store/keys.js';
 export { MemoryStore } from './store/memory-store.js';
 export { decodeRecord, encodeRecord, RecordCodecError } from './store/record-codec.js';
 export { Agent } from './agent.js';

@@ -7,6 +7,7 @@ import { MAX_BATCHED_RECEIPTS } from '@graphchat/core';
 import { stepContext, type AgentContext } from './context.js';
 import { sealQueued, sealReceipts } from './conversation/outbound.js';
 import type { OutboxDispatcher } from './outbox/dispatch.js';
+import { isAgreed } from './store/records.js';
 import type { QueueSecurer } from './transport/queue-securing.js';
 import { groupOf } from './transport/sessions.js';
 
@@ -89,7 +90,8 @@ export class WorkLoop {
     const { store } = this.ctx;
     const now = this.ctx.now();
     for (const connection of store.listConnections()) {
-      if (connection.receiptsDue.length === 0) {
+      // Only an agreed connection delivers envelopes, and so owes receipts.
+      if (connection.receiptsDue.length === 0 || !isAgreed(connection)) {
         this.receiptsDueSince.delete(connection.id);
         continue;
       }
@@ -101,7 +103,7 @@ export class WorkLoop {
       }
       this.receiptsDueSince.delete(connection.id);
       const ctx = stepContext(this.ctx, now);
-      store.transaction(() => store.putConnection(sealReceipts(ctx, store.getConnection(connection.id)!)));
+      store.transaction(() => store.putConnection(sealReceipts(ctx, connection)));
     }
   }
 
@@ -111,7 +113,7 @@ export class WorkLoop {
     for (const connection of store.listConnections()) {
       if (connection.status !== 'connected' || store.listUnencrypted(connection.id).length === 0) continue;
       const ctx = stepContext(this.ctx, this.ctx.now());
-      store.transaction(() => store.putConnection(sealQueued(ctx, store.getConnection(connection.id)!)));
+      store.transaction(() => store.putConnection(sealQueued(ctx, connection)));
     }
   }
 

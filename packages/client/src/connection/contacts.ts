@@ -5,7 +5,8 @@
 import { securityCode as codeOf, securityCodeMatches, type Crypto } from '@graphchat/core';
 import { AgentError, type ContactInfo } from '../events.js';
 import { activeProfile } from '../profile/profiles.js';
-import type { AgentStore, ConnectionRecord } from '../store/records.js';
+import type { AgentStore } from '../store/agent-store.js';
+import type { ConnectionRecord } from '../store/records.js';
 
 /** The connection with this id; throws AgentError NO_CONTACT. */
 export function connectionOf(store: AgentStore, contactId: string): ConnectionRecord {

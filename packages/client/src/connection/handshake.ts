@@ -23,7 +23,21 @@ import {
   type QueueBody,
 } from '@graphchat/core';
 import { decryptEnvelope, sealEnvelope, verifyEnvelope, type Sealed } from '../conversation/envelope-crypto.js';
-import type { ConnectionRecord, InvitationChannel, ProfileData, ReceiveQueueRecord, SendQueueRecord } from '../store/records.js';
+import { asEnvelopeSigningKey, asSenderKey, envelopeSigningKeys, senderKeys, type EnvelopeSigningKey, type EnvelopeSigningSecret } from '../store/keys.js';
+import type {
+  AcceptedConnection,
+  AddressConnection,
+  AgreedConnection,
+  ConnectionBase,
+  ConnectionRecord,
+  InvitationChannel,
+  InvitedConnection,
+  InvitingConnection,
+  JoiningConnection,
+  ProfileData,
+  ReceiveQueueRecord,
+  SendQueueRecord,
+} from '../store/records.js';
 import { relayKey } from '../transport/relay-pool.js';
 
 /** Why a confirmation was not accepted; the connection stays as it was. */
@@ -42,7 +56,7 @@ export function profileContent(profile: ProfileData): ProfileContent {
 
 function newSendQueues(crypto: Crypto, queues: readonly { relay: string; senderId: Uint8Array }[]): SendQueueRecord[] {
   return queues.map((queue) => {
-    const key = crypto.ed25519KeyPair();
+    const key = senderKeys(crypto.ed25519KeyPair());
     return { relay: queue.relay, senderId: queue.senderId, senderPublicKey: key.publicKey, senderSecretKey: key.secretKey };
   });
 }
@@ -59,19 +73,18 @@ interface NewConnection {
   readonly now: number;
 }
 
-function blankConnection(base: NewConnection, signing: { publicKey: Uint8Array; secretKey: Uint8Array }): Omit<ConnectionRecord, 'role' | 'status' | 'channel'> {
+/** What every new connection starts with; each state adds its own fields. */
+function blankConnection(
+  base: NewConnection,
+  signing: { publicKey: EnvelopeSigningKey; secretKey: EnvelopeSigningSecret },
+): Omit<ConnectionBase, 'role' | 'channel'> {
   return {
     id: base.id,
     profileId: base.profileId,
     peerProfile: null,
     codeVerified: false,
-    invitationLink: null,
-    agreementSecrets: null,
-    associatedData: null,
-    ratchet: null,
     signingPublicKey: signing.publicKey,
     signingSecretKey: signing.secretKey,
-    peerSigningKey: null,
     receiveQueues: base.receiveQueues,
     sendQueues: [],
     lastSentSeq: 0,
@@ -79,13 +92,12 @@ function blankConnection(base: NewConnection, signing: { publicKey: Uint8Array; 
     lastReceivedSeq: 0,
     lastReceivedHash: ZERO_HASH,
     createdAt: base.now,
-    failure: null,
     receiptsDue: [],
   };
 }
 
 /** An off-the-record invitation makes both sides send, and accept, unsigned envelopes from the first one on (§4.7). */
-function offTheRecordFrom(kind: InvitationKind): Partial<ConnectionRecord> {
+function offTheRecordFrom(kind: InvitationKind): Pick<ConnectionBase, 'offTheRecord' | 'peerMayOmitSignatures'> {
   return kind === 'off-the-record' ? { offTheRecord: true, peerMayOmitSignatures: true } : {};
 }
 
@@ -98,7 +110,7 @@ export function createInvitation(
   crypto: Crypto,
   base: NewConnection,
   kind: InvitationKind = 'one-time',
-): { connection: ConnectionRecord; link: string; invitation: Invitation } {
+): { connection: InvitedConnection | AddressConnection; link: string; invitation: Invitation } {
   const keys = createInvitationKeys(crypto);
   const invitation: Invitation = {
     versions: CHAT_VERSIONS,
@@ -107,16 +119,20 @@ export function createInvitation(
     queues: replyAddresses(base.receiveQueues),
   };
   const link = formatInvitationLink(invitation);
-  const connection: ConnectionRecord = {
-    ...blankConnection(base, keys.secretKeys.sig),
+  const inviting: Omit<InvitedConnection, 'status'> = {
+    ...blankConnection(base, envelopeSigningKeys(keys.secretKeys.sig)),
     role: 'inviter',
-    status: kind === 'contact-address' ? 'address' : 'invited',
     // The inviter can't know how its link travelled; only comparing the security code verifies the contact.
     channel: 'link',
     invitationLink: link,
     agreementSecrets: { dh: keys.secretKeys.dh, kem: keys.secretKeys.kem },
+    associatedData: null,
+    ratchet: null,
+    peerSigningKey: null,
+    failure: null,
     ...offTheRecordFrom(kind),
   };
+  const connection: InvitedConnection | AddressConnection = kind === 'contact-address' ? { ...inviting, status: 'address' } : { ...inviting, status: 'invited' };
   return { connection, link, invitation };
 }
 
@@ -127,20 +143,23 @@ export function joinInvitation(
   invitation: Invitation,
   profile: ProfileData,
   channel: InvitationChannel,
-): { sealed: Sealed; body: Uint8Array } {
+): { sealed: Sealed<JoiningConnection>; body: Uint8Array } {
   const join = joinAgreement(crypto, invitation.keys);
   const ratchet = initSender(crypto, join.sharedKey, invitation.keys.dh);
   crypto.wipe(join.sharedKey);
   const sendQueues = newSendQueues(crypto, invitation.queues);
-  const connection: ConnectionRecord = {
-    ...blankConnection(base, join.secretKeys.sig),
+  const connection: JoiningConnection = {
+    ...blankConnection(base, envelopeSigningKeys(join.secretKeys.sig)),
     role: 'joiner',
     status: 'joining',
     channel,
     ...offTheRecordFrom(invitation.kind),
+    invitationLink: null,
+    agreementSecrets: null,
     associatedData: join.associatedData,
     ratchet: encodeRatchetState(ratchet),
-    peerSigningKey: invitation.keys.sig,
+    peerSigningKey: asEnvelopeSigningKey(invitation.keys.sig),
+    failure: null,
     sendQueues,
   };
   const sealed = sealEnvelope(
@@ -162,24 +181,31 @@ export interface AcceptedConfirmation {
   /** The joiner's confirmation as received (signed envelope, hash). */
   readonly received: { readonly signed: Uint8Array; readonly hash: Uint8Array; readonly timestamp: number };
   /** The reply, sealed; its connection is the inviter's new state. */
-  readonly reply: Sealed;
+  readonly reply: Sealed<AcceptedConnection>;
   readonly body: Uint8Array;
 }
+
+/** An inviting connection with the keys a confirmation just agreed, while the confirmation is checked. */
+type Agreeing = Omit<InvitingConnection, 'ratchet' | 'associatedData' | 'peerSigningKey'> & Pick<AgreedConnection, 'ratchet' | 'associatedData' | 'peerSigningKey'>;
 
 /** Agrees on the keys of a confirmation body and opens the envelope inside; throws HandshakeRejected. */
 function openConfirmation(
   crypto: Crypto,
-  connection: ConnectionRecord,
+  connection: InvitingConnection,
   confirmation: Extract<QueueBody, { type: 'confirmation' }>,
-): { agreed: ConnectionRecord; envelope: Envelope; signed: Uint8Array; hash: Uint8Array } {
+): { agreed: Agreeing; envelope: Envelope; signed: Uint8Array; hash: Uint8Array } {
   const secrets = connection.agreementSecrets;
-  if (secrets === null) throw new HandshakeRejected('the invitation was already used');
   try {
     const sig = { publicKey: connection.signingPublicKey, secretKey: connection.signingSecretKey };
     const agreement = acceptAgreement(crypto, { dh: secrets.dh, kem: secrets.kem, sig }, confirmation.keys);
     const ratchet = initReceiver(crypto, agreement.sharedKey, secrets.dh);
     crypto.wipe(agreement.sharedKey);
-    const withKeys = { ...connection, ratchet: encodeRatchetState(ratchet), associatedData: agreement.associatedData, peerSigningKey: confirmation.keys.sig };
+    const withKeys: Agreeing = {
+      ...connection,
+      ratchet: encodeRatchetState(ratchet),
+      associatedData: agreement.associatedData,
+      peerSigningKey: asEnvelopeSigningKey(confirmation.keys.sig),
+    };
     const { connection: agreed, signed } = decryptEnvelope(crypto, withKeys, confirmation.header, confirmation.ciphertext);
     const { envelope, hash } = verifyEnvelope(crypto, agreed, signed);
     if (envelope.seq !== 1) throw new Error('not the first envelope');
@@ -213,14 +239,16 @@ export function acceptConfirmation(
     throw new HandshakeRejected('confirmation rejected: one sender key per invitation queue expected');
   }
   const sendQueues = newSendQueues(crypto, content.replyQueues);
-  const accepted: ConnectionRecord = {
+  const accepted: AcceptedConnection = {
     ...agreed,
     status: 'accepted',
+    role: 'inviter',
     agreementSecrets: null,
     invitationLink: null,
+    failure: null,
     peerProfile: content.profile,
     sendQueues,
-    receiveQueues: connection.receiveQueues.map((queue, i) => ({ ...queue, peerSenderKey: content.senderKeys[i]! })),
+    receiveQueues: connection.receiveQueues.map((queue, i) => ({ ...queue, peerSenderKey: asSenderKey(content.senderKeys[i]!) })),
     lastReceivedSeq: envelope.seq,
     lastReceivedHash: hash,
   };
@@ -250,8 +278,18 @@ export function requestContact(
   const join = joinAgreement(crypto, address.keys);
   const ratchet = initSender(crypto, join.sharedKey, address.keys.dh);
   crypto.wipe(join.sharedKey);
-  const base = blankConnection({ id: '', profileId: '', receiveQueues: [], now }, join.secretKeys.sig);
-  const once: ConnectionRecord = { ...base, role: 'joiner', status: 'joining', channel: 'link', associatedData: join.associatedData, ratchet: encodeRatchetState(ratchet) };
+  const once: JoiningConnection = {
+    ...blankConnection({ id: '', profileId: '', receiveQueues: [], now }, envelopeSigningKeys(join.secretKeys.sig)),
+    role: 'joiner',
+    status: 'joining',
+    channel: 'link',
+    invitationLink: null,
+    agreementSecrets: null,
+    associatedData: join.associatedData,
+    ratchet: encodeRatchetState(ratchet),
+    peerSigningKey: asEnvelopeSigningKey(address.keys.sig),
+    failure: null,
+  };
   const sealed = sealEnvelope(crypto, once, { type: 'request', invitation: ownInvitation, profile: profileContent(profile) }, now);
   const body = encodeQueueBody({ type: 'confirmation', keys: join.confirmation, header: sealed.header, ciphertext: sealed.ciphertext });
   return { body, seq: sealed.envelope.seq, hash: sealed.hash };

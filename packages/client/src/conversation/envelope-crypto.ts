@@ -24,10 +24,11 @@ import {
   type Crypto,
   type Envelope,
 } from '@graphchat/core';
-import type { ConnectionRecord } from '../store/records.js';
+import type { AgreedConnection } from '../store/records.js';
 
-export interface Sealed {
-  readonly connection: ConnectionRecord;
+export interface Sealed<C extends AgreedConnection = AgreedConnection> {
+  /** The connection's next state. */
+  readonly connection: C;
   readonly envelope: Envelope;
   /** The signed envelope (kept for proofs). */
   readonly signed: Uint8Array;
@@ -36,14 +37,12 @@ export interface Sealed {
   readonly ciphertext: Uint8Array;
 }
 
-function requireAgreed(connection: ConnectionRecord): { ratchet: Uint8Array; ad: Uint8Array } {
-  if (connection.ratchet === null || connection.associatedData === null) throw new TypeError('connection has no ratchet yet');
-  return { ratchet: connection.ratchet, ad: connection.associatedData };
-}
+/** What opening an envelope takes: an agreed connection, or an inviter's while it checks a confirmation with freshly agreed keys. */
+type WithRatchet = Pick<AgreedConnection, 'ratchet' | 'associatedData'>;
 
 /** Signs and encrypts the connection's next envelope. */
-export function sealEnvelope(crypto: Crypto, connection: ConnectionRecord, content: Content, timestamp: number): Sealed {
-  const { ratchet, ad } = requireAgreed(connection);
+export function sealEnvelope<C extends AgreedConnection>(crypto: Crypto, connection: C, content: Content, timestamp: number): Sealed<C> {
+  const { ratchet, associatedData: ad } = connection;
   const unsigned = connection.offTheRecord === true;
   const envelope: Envelope = {
     seq: connection.lastSentSeq + 1,
@@ -78,13 +77,13 @@ export function sealEnvelope(crypto: Crypto, connection: ConnectionRecord, conte
  * connection's advanced ratchet. Throws RatchetError for a duplicate, an old
  * or a forged message (the connection is then unchanged), DecodeError for bad padding.
  */
-export function decryptEnvelope(
+export function decryptEnvelope<C extends WithRatchet>(
   crypto: Crypto,
-  connection: ConnectionRecord,
+  connection: C,
   header: Uint8Array,
   ciphertext: Uint8Array,
-): { connection: ConnectionRecord; signed: Uint8Array } {
-  const { ratchet, ad } = requireAgreed(connection);
+): { connection: C; signed: Uint8Array } {
+  const { ratchet, associatedData: ad } = connection;
   const decrypted = ratchetDecrypt(crypto, decodeRatchetState(ratchet), header, ciphertext, ad);
   return {
     connection: { ...connection, ratchet: encodeRatchetState(decrypted.state) },
@@ -98,11 +97,14 @@ export function decryptEnvelope(
  * accepts it (`peerMayOmitSignatures`): otherwise a peer could slip a
  * deniable message into a conversation both agreed to keep on the record.
  */
-export function verifyEnvelope(crypto: Crypto, connection: ConnectionRecord, signed: Uint8Array): { envelope: Envelope; hash: Uint8Array } {
+export function verifyEnvelope(
+  crypto: Crypto,
+  connection: Pick<AgreedConnection, 'peerSigningKey' | 'peerMayOmitSignatures'>,
+  signed: Uint8Array,
+): { envelope: Envelope; hash: Uint8Array } {
   if (isUnsignedEnvelope(signed)) {
     if (connection.peerMayOmitSignatures !== true) throw new ChatError('BAD_SIGNATURE', 'an unsigned envelope on a connection kept on the record');
     return { envelope: decodeUnsignedEnvelope(signed), hash: envelopeHash(crypto, signed) };
   }
-  if (connection.peerSigningKey === null) throw new TypeError('connection has no peer signing key yet');
   return { envelope: openEnvelope(crypto, connection.peerSigningKey, signed), hash: envelopeHash(crypto, signed) };
 }

@@ -6,7 +6,8 @@
 import { equalBytes, isUnsignedEnvelope, ZERO_HASH, type Envelope, type Receipt } from '@graphchat/core';
 import type { StepContext } from '../context.js';
 import { enqueueSealed, pruneReceived } from '../outbox/enqueue.js';
-import type { ConnectionRecord, MessageKind, ProfileData } from '../store/records.js';
+import { asSenderKey } from '../store/keys.js';
+import type { AgreedConnection, MessageKind, ProfileData } from '../store/records.js';
 import { sealEnvelope } from './envelope-crypto.js';
 import { peerModeChange } from './mode.js';
 import { storeSentHandshake } from './outbound.js';
@@ -33,11 +34,11 @@ function kindOf(envelope: Envelope): MessageKind {
  */
 export function deliverEnvelope(
   ctx: StepContext,
-  connection: ConnectionRecord,
+  connection: AgreedConnection,
   envelope: Envelope,
   signed: Uint8Array,
   hash: Uint8Array,
-): ConnectionRecord {
+): AgreedConnection {
   const { store, crypto, now, events } = ctx;
   const unsigned = isUnsignedEnvelope(signed);
   // After unsigned envelopes, the peer's next signed one restarts its chain at ZERO_HASH (§4.7).
@@ -47,7 +48,7 @@ export function deliverEnvelope(
     events.push({ event: 'rejected', contact: connection.id, reason: `envelope ${envelope.seq} does not chain to the previous one` });
   }
   pruneReceived(store, connection.id, envelope.lastReceivedHash);
-  let next: ConnectionRecord = { ...connection, lastReceivedSeq: envelope.seq, lastReceivedHash: hash, lastReceivedUnsigned: unsigned };
+  let next: AgreedConnection = { ...connection, lastReceivedSeq: envelope.seq, lastReceivedHash: hash, lastReceivedUnsigned: unsigned };
   const content = envelope.content;
   const messageId = ctx.newId();
   store.putMessage({
@@ -84,7 +85,7 @@ export function deliverEnvelope(
         ...next,
         status: 'connected',
         peerProfile: content.profile,
-        receiveQueues: connection.receiveQueues.map((queue, i) => ({ ...queue, peerSenderKey: content.senderKeys[i]! })),
+        receiveQueues: connection.receiveQueues.map((queue, i) => ({ ...queue, peerSenderKey: asSenderKey(content.senderKeys[i]!) })),
       };
       const hello = sealEnvelope(crypto, next, { type: 'hello' }, now);
       next = hello.connection;

@@ -6,7 +6,8 @@ import { utf8, type ProofBundle } from '@graphchat/core';
 import { connectionOf } from '../connection/contacts.js';
 import { newId, stepContext, type AgentCore } from '../context.js';
 import { AgentError, type HistoryItem } from '../events.js';
-import type { AgentStore } from '../store/records.js';
+import type { AgentStore } from '../store/agent-store.js';
+import { isAgreed } from '../store/records.js';
 import { acceptMode as acceptModeStep, proposeMode as proposeModeStep } from './mode.js';
 import { queuedMessage } from './outbound.js';
 import { exportProof as proofOf, type ProofRange } from './proof-export.js';
@@ -35,16 +36,18 @@ export function proposeMode(core: AgentCore, contactId: string, offTheRecord: bo
   if (connection.status !== 'connected') throw new AgentError('NOT_CONNECTED', 'the mode of a conversation changes once it is connected');
   if ((connection.offTheRecord === true) === offTheRecord && connection.modeProposal == null) return; // already so
   const ctx = stepContext(core, core.now());
-  core.store.transaction(() => core.store.putConnection(proposeModeStep(ctx, connectionOf(core.store, contactId), offTheRecord)));
+  core.store.transaction(() => core.store.putConnection(proposeModeStep(ctx, connection, offTheRecord)));
   core.kick();
 }
 
 /** Agrees to the contact's pending proposal (a `mode-request` event); throws AgentError NO_MODE_REQUEST if there is none. */
 export function acceptMode(core: AgentCore, contactId: string): void {
-  const proposal = connectionOf(core.store, contactId).modeProposal;
-  if (proposal == null || !proposal.byPeer) throw new AgentError('NO_MODE_REQUEST', 'this contact has not proposed a change of mode');
+  const connection = connectionOf(core.store, contactId);
+  const proposal = connection.modeProposal;
+  // Only an agreed connection receives a proposal (peerModeChange).
+  if (!isAgreed(connection) || proposal == null || !proposal.byPeer) throw new AgentError('NO_MODE_REQUEST', 'this contact has not proposed a change of mode');
   const ctx = stepContext(core, core.now());
-  core.store.transaction(() => core.store.putConnection(acceptModeStep(ctx, connectionOf(core.store, contactId), proposal.offTheRecord)));
+  core.store.transaction(() => core.store.putConnection(acceptModeStep(ctx, connection, proposal.offTheRecord)));
   core.emit(ctx.events);
   core.kick();
 }

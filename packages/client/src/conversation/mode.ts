@@ -13,33 +13,33 @@
  * still entitled to send them.
  */
 import type { StepContext } from '../context.js';
-import type { ConnectionRecord } from '../store/records.js';
+import type { AgreedConnection } from '../store/records.js';
 import { sealEnvelope } from './envelope-crypto.js';
 import { sealQueued, sealReceipts, sendSealed } from './outbound.js';
 
 /** Seals what was written before the switch, in the connection's current mode. */
-function sealBefore(ctx: StepContext, connection: ConnectionRecord): ConnectionRecord {
+function sealBefore(ctx: StepContext, connection: AgreedConnection): AgreedConnection {
   return sealReceipts(ctx, sealQueued(ctx, connection));
 }
 
 /** Seals and queues a `mode` envelope in the connection's current mode; returns the connection's new state. */
-function sealMode(ctx: StepContext, connection: ConnectionRecord, offTheRecord: boolean, answer: boolean): ConnectionRecord {
+function sealMode(ctx: StepContext, connection: AgreedConnection, offTheRecord: boolean, answer: boolean): AgreedConnection {
   const sealed = sealEnvelope(ctx.crypto, connection, { type: 'mode', offTheRecord, answer }, ctx.now);
   sendSealed(ctx, 'mode', sealed);
   return sealed.connection;
 }
 
 /** This side proposes the switch. Runs inside the caller's transaction. */
-export function proposeMode(ctx: StepContext, connection: ConnectionRecord, offTheRecord: boolean): ConnectionRecord {
+export function proposeMode(ctx: StepContext, connection: AgreedConnection, offTheRecord: boolean): AgreedConnection {
   const current = sealBefore(ctx, connection);
   if (offTheRecord) return { ...sealMode(ctx, current, true, false), modeProposal: { offTheRecord: true, byPeer: false } };
   // Back on: sign from the proposal on; the peer may send unsigned until it answers.
-  const signing: ConnectionRecord = { ...current, offTheRecord: false };
+  const signing: AgreedConnection = { ...current, offTheRecord: false };
   return { ...sealMode(ctx, signing, false, false), peerMayOmitSignatures: current.peerMayOmitSignatures === true, modeProposal: { offTheRecord: false, byPeer: false } };
 }
 
 /** This side agrees to switch to `offTheRecord`: the answer goes in the old mode, everything after it in the new one. */
-export function acceptMode(ctx: StepContext, connection: ConnectionRecord, offTheRecord: boolean): ConnectionRecord {
+export function acceptMode(ctx: StepContext, connection: AgreedConnection, offTheRecord: boolean): AgreedConnection {
   const answered = sealMode(ctx, sealBefore(ctx, connection), offTheRecord, true);
   ctx.events.push({ event: 'mode', contact: connection.id, offTheRecord });
   // Off: the peer stops signing once it has the answer. Back on: the peer has signed since its proposal.
@@ -52,7 +52,7 @@ export function acceptMode(ctx: StepContext, connection: ConnectionRecord, offTh
  * this side's proposal switches. An answer for the mode already in force
  * (both proposed at once) changes nothing.
  */
-export function peerModeChange(ctx: StepContext, connection: ConnectionRecord, offTheRecord: boolean, answer: boolean): ConnectionRecord {
+export function peerModeChange(ctx: StepContext, connection: AgreedConnection, offTheRecord: boolean, answer: boolean): AgreedConnection {
   const own = connection.modeProposal;
   const inForce = connection.offTheRecord === true && connection.peerMayOmitSignatures === true;
   if (!answer) {

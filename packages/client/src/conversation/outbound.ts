@@ -9,7 +9,7 @@ import { MAX_BATCHED_RECEIPTS, type Content } from '@graphchat/core';
 import { profileContent } from '../connection/handshake.js';
 import type { StepContext } from '../context.js';
 import { enqueueSealed } from '../outbox/enqueue.js';
-import type { ConnectionRecord, MessageKind, MessageRecord } from '../store/records.js';
+import type { AgreedConnection, MessageKind, MessageRecord } from '../store/records.js';
 import { sealEnvelope, type Sealed } from './envelope-crypto.js';
 
 /** A message written on this side, to be sealed once the connection is connected (sealQueued). */
@@ -22,8 +22,8 @@ export function queuedMessage(id: string, connectionId: string, kind: 'text' | '
  * one, `receipts` for several) and queues it; returns the connection's new
  * state. Runs inside the caller's transaction.
  */
-export function sealReceipts(ctx: StepContext, connection: ConnectionRecord): ConnectionRecord {
-  let current: ConnectionRecord = { ...connection, receiptsDue: [] };
+export function sealReceipts(ctx: StepContext, connection: AgreedConnection): AgreedConnection {
+  let current: AgreedConnection = { ...connection, receiptsDue: [] };
   // A signed receipt for an unsigned envelope would prove it was received: those go only in unsigned envelopes.
   const due = connection.offTheRecord === true ? connection.receiptsDue : connection.receiptsDue.filter((r) => r.unsigned !== true);
   for (let i = 0; i < due.length; i += MAX_BATCHED_RECEIPTS) {
@@ -41,7 +41,7 @@ export function sealReceipts(ctx: StepContext, connection: ConnectionRecord): Co
  * yet, in order, into the outbox; returns the connection's new state. Runs
  * inside the caller's transaction.
  */
-export function sealQueued(ctx: StepContext, connection: ConnectionRecord): ConnectionRecord {
+export function sealQueued(ctx: StepContext, connection: AgreedConnection): AgreedConnection {
   const { store, crypto } = ctx;
   const profile = store.getProfile(connection.profileId);
   let current = connection;

@@ -28,7 +28,8 @@ import { storeSentHandshake } from './outbound.js';
 
 import type { PoolSession } from '../transport/relay-pool.js';
 import { asRecipientQueue } from '../transport/sessions.js';
-import type { ConnectionRecord, ReceiveQueueRecord } from '../store/records.js';
+import { envelopeSigningKeys } from '../store/keys.js';
+import { isAgreed, type AgreedConnection, type ConnectionRecord, type ReceiveQueueRecord } from '../store/records.js';
 
 /** Requests at a contact address waiting for the user's answer, at most (per profile). */
 const MAX_PENDING_REQUESTS = 100;
@@ -95,12 +96,15 @@ function receive(ctx: AgentContext, connection: ConnectionRecord, queue: Receive
     return reject(`unreadable message: ${(error as Error).message}`);
   }
   if (body.type === 'confirmation') return receiveConfirmation(ctx, connection, body);
-  if (connection.ratchet === null) return reject('message before the handshake');
+  if (!isAgreed(connection)) return reject('message before the handshake');
   // A batch is a burst the sender had waiting for this queue (§3): its messages are stored in one transaction.
   const messages = body.type === 'batch' ? body.messages : [body];
   const inbound = stepContext(ctx, ctx.now());
   store.transaction(() => {
-    for (const message of messages) receiveRatchetMessage(inbound, store.getConnection(connection.id) ?? connection, message);
+    for (const message of messages) {
+      const current = store.getConnection(connection.id) ?? connection;
+      if (isAgreed(current)) receiveRatchetMessage(inbound, current, message);
+    }
   });
   return inbound.events;
 }
@@ -110,7 +114,7 @@ function receive(ctx: AgentContext, connection: ConnectionRecord, queue: Receive
  * already received, rejected, held for a gap, or delivered together with
  * the held envelopes it was the gap for.
  */
-function receiveRatchetMessage(inbound: StepContext, connection: ConnectionRecord, message: RatchetMessage): void {
+function receiveRatchetMessage(inbound: StepContext, connection: AgreedConnection, message: RatchetMessage): void {
   const { store, crypto, events } = inbound;
   const reject = (reason: string): void => void events.push({ event: 'rejected', contact: connection.id, reason });
   let decrypted;
@@ -198,7 +202,7 @@ function receiveRequest(ctx: AgentContext, address: ConnectionRecord, body: Para
   }
   const id = newId(crypto);
   const now = ctx.now();
-  const noKey = new Uint8Array(0);
+  const noKey = envelopeSigningKeys({ publicKey: new Uint8Array(0), secretKey: new Uint8Array(0) });
   store.transaction(() => {
     store.setMeta(seen, id);
     store.putConnection({
@@ -214,8 +218,8 @@ function receiveRequest(ctx: AgentContext, address: ConnectionRecord, body: Para
       associatedData: null,
       ratchet: null,
       // Keys are drawn when the request is accepted and its invitation joined.
-      signingPublicKey: noKey,
-      signingSecretKey: noKey,
+      signingPublicKey: noKey.publicKey,
+      signingSecretKey: noKey.secretKey,
       peerSigningKey: null,
       receiveQueues: [],
       sendQueues: [],

@@ -5,7 +5,8 @@
  */
 import { encodeQueueBody, equalBytes } from '@graphchat/core';
 import type { Sealed } from '../conversation/envelope-crypto.js';
-import type { AgentStore, SendQueueRecord } from '../store/records.js';
+import type { AgentStore } from '../store/agent-store.js';
+import type { SendQueueRecord } from '../store/records.js';
 import { relayKey } from '../transport/relay-pool.js';
 
 /**

@@ -6,7 +6,8 @@ import { parseRelayAddress, RelayClient } from '@graphchat/core';
 import { newId, type AgentCore } from '../context.js';
 import { queuedMessage } from '../conversation/outbound.js';
 import { AgentError } from '../events.js';
-import type { AgentStore, ProfileData, ProfileRecord } from '../store/records.js';
+import type { AgentStore } from '../store/agent-store.js';
+import type { ProfileData, ProfileRecord } from '../store/records.js';
 
 export interface NewProfile extends ProfileData {
   readonly relays: readonly string[];

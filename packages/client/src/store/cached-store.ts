@@ -9,7 +9,8 @@
  * Records are immutable values, so cached objects are shared, not copied.
  * The wrapped store must not be written to by anyone else meanwhile.
  */
-import type { AgentStore, ConnectionRecord, MessageDirection, MessageRecord, OutboxRecord, ProfileRecord } from './records.js';
+import type { AgentStore } from './agent-store.js';
+import type { ConnectionRecord, MessageDirection, MessageRecord, OutboxRecord, ProfileRecord } from './records.js';
 
 interface Overlay {
   readonly profiles: Map<string, ProfileRecord>;

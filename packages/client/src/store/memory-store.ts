@@ -3,7 +3,8 @@
  * nothing. A transaction works on a copy and swaps it in on success, so a
  * throwing transaction leaves nothing behind, as a database would.
  */
-import type { AgentStore, ConnectionRecord, MessageDirection, MessageRecord, OutboxRecord, ProfileRecord } from './records.js';
+import type { AgentStore } from './agent-store.js';
+import type { ConnectionRecord, MessageDirection, MessageRecord, OutboxRecord, ProfileRecord } from './records.js';
 
 interface Tables {
   meta: Map<string, string>;

@@ -1,13 +1,10 @@
 /**
- * What the agent keeps, and the storage interface it keeps it through.
- * Backends: SQLite encrypted with the user's passphrase (terminal client),
- * encrypted IndexedDB (web client), and MemoryStore (tests).
- *
- * Every state change the agent makes happens inside one `transaction`, so a
- * crash leaves either all of it or none of it: a ratchet step is never
- * stored without the message it decrypted, and an encrypted message is
- * never stored without the ratchet state that produced it.
+ * What the agent keeps: profiles, connections, messages and the outbox
+ * (stored through AgentStore, agent-store.ts). Records are plain data; the
+ * stores encode them as they are (record-codec.ts), so the types below
+ * describe the stored format without changing it.
  */
+import type { AgreementSecrets, EnvelopeSigningKey, EnvelopeSigningSecret, RecipientKey, RecipientSecret, SenderKey, SenderSecret, QueueSecret } from './keys.js';
 
 export interface ProfileData {
   readonly displayName: string;
@@ -41,12 +38,12 @@ export interface ReceiveQueueRecord {
   readonly recipientId: Uint8Array;
   readonly senderId: Uint8Array;
   /** Ed25519 key pair (64-byte secret) that signs this queue's recipient commands. */
-  readonly recipientPublicKey: Uint8Array;
-  readonly recipientSecretKey: Uint8Array;
+  readonly recipientPublicKey: RecipientKey;
+  readonly recipientSecretKey: RecipientSecret;
   /** Shared with the relay; opens delivered messages (EMP §8). */
-  readonly secret: Uint8Array;
+  readonly secret: QueueSecret;
   /** The peer's Ed25519 sender public key for this queue, once the handshake carried it; KEY registers it on the relay. */
-  readonly peerSenderKey: Uint8Array | null;
+  readonly peerSenderKey: SenderKey | null;
   /** Whether KEY has registered `peerSenderKey` on the relay. */
   readonly secured: boolean;
 }
@@ -57,57 +54,28 @@ export interface SendQueueRecord {
   readonly relay: string;
   readonly senderId: Uint8Array;
   /** Ed25519 key pair this side signs SENDs with; the peer registers the public key with KEY. */
-  readonly senderPublicKey: Uint8Array;
-  readonly senderSecretKey: Uint8Array;
-}
-
-export interface KeyPairRecord {
-  readonly publicKey: Uint8Array;
-  readonly secretKey: Uint8Array;
+  readonly senderPublicKey: SenderKey;
+  readonly senderSecretKey: SenderSecret;
 }
 
 export type ConnectionRole = 'inviter' | 'joiner';
 
-/**
- * invited: invitation made, no confirmation yet (inviter).
- * joining: confirmation sent, waiting for the reply (joiner).
- * accepted: confirmation accepted and reply sent, waiting for the joiner's hello (inviter).
- * connected: both directions secured; messages flow.
- * failed: the handshake failed or was declined; nothing more is sent.
- * address: a contact address this side owns; it receives requests, never messages.
- * request: a request that arrived at a contact address, waiting for the user to accept or decline;
- *   `invitationLink` holds the requester's one-time invitation.
- * requested: this side asked through someone's contact address and waits for them to join its
- *   invitation (like invited).
- */
-export type ConnectionStatus = 'invited' | 'joining' | 'accepted' | 'connected' | 'failed' | 'address' | 'request' | 'requested';
-
 export type InvitationChannel = 'link' | 'scanned';
 
-export interface ConnectionRecord {
+/** What every connection has, whatever its state. */
+export interface ConnectionBase {
   readonly id: string;
   readonly profileId: string;
   readonly role: ConnectionRole;
-  readonly status: ConnectionStatus;
   /** The peer's profile as last received; null until the handshake carries it. */
   readonly peerProfile: ProfileData | null;
   /** How the invitation travelled. */
   readonly channel: InvitationChannel;
   /** Whether the user compared the security code (or scanned it) and it matched. */
   readonly codeVerified: boolean;
-  /** The invitation link this side made (inviter, until used) — null otherwise. */
-  readonly invitationLink: string | null;
-  /** The inviter's agreement key pairs A_dh and A_kem (graph-chat §1.1), kept only until a confirmation is accepted. */
-  readonly agreementSecrets: { readonly dh: KeyPairRecord; readonly kem: KeyPairRecord } | null;
-  /** AD of the agreement (graph-chat §1.4): the associated data of every ratchet message; null before the agreement. */
-  readonly associatedData: Uint8Array | null;
-  /** Encoded Double Ratchet state (encodeRatchetState); null before the agreement. */
-  readonly ratchet: Uint8Array | null;
-  /** This side's per-connection Ed25519 signing key pair (64-byte secret). */
-  readonly signingPublicKey: Uint8Array;
-  readonly signingSecretKey: Uint8Array;
-  /** The peer's per-connection Ed25519 signing public key; null before the agreement. */
-  readonly peerSigningKey: Uint8Array | null;
+  /** This side's per-connection Ed25519 key pair that signs its envelopes (64-byte secret). */
+  readonly signingPublicKey: EnvelopeSigningKey;
+  readonly signingSecretKey: EnvelopeSigningSecret;
   readonly receiveQueues: readonly ReceiveQueueRecord[];
   readonly sendQueues: readonly SendQueueRecord[];
   /** Sequence number of the last envelope this side sent (0: none yet). */
@@ -118,8 +86,6 @@ export interface ConnectionRecord {
   readonly lastReceivedSeq: number;
   readonly lastReceivedHash: Uint8Array;
   readonly createdAt: number;
-  /** Why the connection failed, when status is 'failed'. */
-  readonly failure: string | null;
   /**
    * Received texts not yet answered with a receipt. They are answered
    * together a moment later (graph-chat §8.3), and kept here so that a crash
@@ -147,6 +113,124 @@ export interface ConnectionRecord {
   readonly lastReceivedUnsigned?: boolean;
   /** A switch of mode proposed and not yet agreed: by this side (`byPeer` false) or by the peer. */
   readonly modeProposal?: { readonly offTheRecord: boolean; readonly byPeer: boolean } | null;
+}
+
+/** Before the agreement (graph-chat §1): no ratchet, associated data or peer signing key yet. */
+interface BeforeAgreement {
+  readonly associatedData: null;
+  readonly ratchet: null;
+  readonly peerSigningKey: null;
+  readonly failure: null;
+}
+
+/** After the agreement (graph-chat §1.4): the ratchet, its associated data and the peer's signing key; the agreement secrets are gone. */
+interface Agreed {
+  readonly agreementSecrets: null;
+  /** AD of the agreement: the associated data of every ratchet message. */
+  readonly associatedData: Uint8Array;
+  /** Encoded Double Ratchet state (encodeRatchetState). */
+  readonly ratchet: Uint8Array;
+  /** The peer's per-connection Ed25519 key that signs its envelopes. */
+  readonly peerSigningKey: EnvelopeSigningKey;
+  readonly failure: null;
+}
+
+/** Invitation made, no confirmation yet (inviter); the link is kept until a confirmation is accepted. */
+export interface InvitedConnection extends ConnectionBase, BeforeAgreement {
+  readonly status: 'invited';
+  readonly role: 'inviter';
+  readonly invitationLink: string;
+  readonly agreementSecrets: AgreementSecrets;
+}
+
+/**
+ * This side asked through someone's contact address and waits for them to
+ * join its own invitation (`invitationLink`), like invited.
+ */
+export interface RequestedConnection extends ConnectionBase, BeforeAgreement {
+  readonly status: 'requested';
+  readonly role: 'inviter';
+  readonly invitationLink: string;
+  readonly agreementSecrets: AgreementSecrets;
+}
+
+/** A contact address this side owns: it keeps its agreement secrets for every request, and never carries messages. */
+export interface AddressConnection extends ConnectionBase, BeforeAgreement {
+  readonly status: 'address';
+  readonly role: 'inviter';
+  readonly invitationLink: string;
+  readonly agreementSecrets: AgreementSecrets;
+}
+
+/**
+ * A request that arrived at a contact address, waiting for the user to
+ * accept or decline; `invitationLink` is the requester's one-time
+ * invitation, joined on accepting. Its keys and queues are made then (the
+ * signing keys are empty until then).
+ */
+export interface RequestConnection extends ConnectionBase, BeforeAgreement {
+  readonly status: 'request';
+  readonly invitationLink: string;
+  readonly agreementSecrets: null;
+}
+
+/** Confirmation sent, waiting for the reply (joiner). */
+export interface JoiningConnection extends ConnectionBase, Agreed {
+  readonly status: 'joining';
+  readonly role: 'joiner';
+  readonly invitationLink: null;
+}
+
+/** Confirmation accepted and reply sent, waiting for the joiner's hello (inviter). */
+export interface AcceptedConnection extends ConnectionBase, Agreed {
+  readonly status: 'accepted';
+  readonly role: 'inviter';
+  readonly invitationLink: null;
+}
+
+/** Both directions secured; messages flow. */
+export interface ConnectedConnection extends ConnectionBase, Agreed {
+  readonly status: 'connected';
+  readonly invitationLink: null;
+}
+
+/** The handshake failed or was declined; nothing more is sent. It keeps what it had when it failed. */
+export interface FailedConnection extends ConnectionBase {
+  readonly status: 'failed';
+  /** Why it failed. */
+  readonly failure: string;
+  readonly invitationLink: string | null;
+  readonly agreementSecrets: AgreementSecrets | null;
+  readonly associatedData: Uint8Array | null;
+  readonly ratchet: Uint8Array | null;
+  readonly peerSigningKey: EnvelopeSigningKey | null;
+}
+
+/**
+ * A connection, typed by its state (simplexmq's per-stage connection types):
+ * the agreement secrets, the ratchet, its associated data and the peer's
+ * signing key are there exactly in the states where they are valid.
+ */
+export type ConnectionRecord =
+  | InvitedConnection
+  | RequestedConnection
+  | AddressConnection
+  | RequestConnection
+  | JoiningConnection
+  | AcceptedConnection
+  | ConnectedConnection
+  | FailedConnection;
+
+export type ConnectionStatus = ConnectionRecord['status'];
+
+/** A connection with a ratchet: it can seal and open envelopes. */
+export type AgreedConnection = JoiningConnection | AcceptedConnection | ConnectedConnection;
+
+/** A connection that still holds its invitation's agreement secrets, waiting for a confirmation or a request. */
+export type InvitingConnection = InvitedConnection | RequestedConnection | AddressConnection;
+
+export function isAgreed(connection: ConnectionRecord): connection is AgreedConnection {
+  return connection.status === 'joining' || connection.status === 'accepted' || connection.status === 'connected';
 }
 
 export type MessageDirection = 'sent' | 'received';
@@ -185,60 +269,11 @@ export interface OutboxRecord {
   readonly relay: string;
   readonly senderId: Uint8Array;
   /** Null for the unsigned first message to a queue not yet secured. */
-  readonly senderSecretKey: Uint8Array | null;
+  readonly senderSecretKey: SenderSecret | null;
   readonly body: Uint8Array;
   /** The history message this body carries, if any (its status moves to 'sent' on the first relay OK). */
   readonly messageId: string | null;
   /** Sequence number and hash of the envelope the body carries: once the peer has it, the other copies can go. */
   readonly seq: number;
   readonly hash: Uint8Array;
-}
-
-export interface AgentStore {
-  /** Runs `fn` atomically: all its writes are kept or none. Not re-entrant. */
-  transaction<T>(fn: () => T): T;
-
-  getMeta(key: string): string | null;
-  setMeta(key: string, value: string): void;
-
-  listProfiles(): ProfileRecord[];
-  getProfile(id: string): ProfileRecord | null;
-  putProfile(profile: ProfileRecord): void;
-
-  listConnections(profileId?: string): ConnectionRecord[];
-  getConnection(id: string): ConnectionRecord | null;
-  putConnection(connection: ConnectionRecord): void;
-
-  putMessage(message: MessageRecord): void;
-  getMessage(id: string): MessageRecord | null;
-  /** A connection's messages of every kind, sent and received, in the order they were first stored. */
-  listMessages(connectionId: string): MessageRecord[];
-  /** Sent messages still waiting to be encrypted (status 'queued', seq 0), oldest first. */
-  listUnencrypted(connectionId: string): MessageRecord[];
-  /** The message with this envelope sequence number in this direction, if stored. */
-  findMessageBySeq(connectionId: string, direction: MessageDirection, seq: number): MessageRecord | null;
-
-  /** Adds an outbox item; returns it with its id. */
-  addOutbox(item: Omit<OutboxRecord, 'id'>): OutboxRecord;
-  updateOutbox(item: OutboxRecord): void;
-  deleteOutbox(id: number): void;
-  /** All outbox items, in id order. */
-  listOutbox(): OutboxRecord[];
-
-  /** Received envelopes held until the sequence gap before them fills, keyed by connection and seq. */
-  putHeld(connectionId: string, seq: number, plaintext: Uint8Array): void;
-  takeHeld(connectionId: string, seq: number): Uint8Array | null;
-  countHeld(connectionId: string): number;
-
-  /**
-   * Resolves once every transaction committed before the call is durable.
-   * For stores that commit in memory and write behind (IndexedDB, whose API
-   * is asynchronous while `transaction` is not): the agent awaits it before
-   * anything that tells a relay a transaction happened (a SEND of what it
-   * sealed, an ACK of what it stored). Stores whose commit is durable
-   * (SQLite) leave it out.
-   */
-  flush?(): Promise<void>;
-
-  close(): void;
 }

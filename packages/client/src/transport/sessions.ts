@@ -7,7 +7,9 @@ import type { AgentContext } from '../context.js';
 import { AgentError } from '../events.js';
 
 import { relayKey, type PoolSession } from './relay-pool.js';
-import type { AgentStore, ConnectionRecord, ProfileRecord, ReceiveQueueRecord } from '../store/records.js';
+import type { AgentStore } from '../store/agent-store.js';
+import { asQueueSecret, recipientKeys } from '../store/keys.js';
+import type { ConnectionRecord, ProfileRecord, ReceiveQueueRecord } from '../store/records.js';
 
 /** The session group of a connection: its profile's, or its own when the profile asks for a session per connection. */
 export function groupOf(store: AgentStore, connection: ConnectionRecord): string {
@@ -91,9 +93,9 @@ async function newQueue(ctx: AgentContext, relay: string, group: string): Promis
     relay,
     recipientId: queue.recipientId,
     senderId: queue.senderId,
-    recipientPublicKey: queue.recipientKey.publicKey,
-    recipientSecretKey: queue.recipientKey.secretKey,
-    secret: queue.secret,
+    recipientPublicKey: recipientKeys(queue.recipientKey).publicKey,
+    recipientSecretKey: recipientKeys(queue.recipientKey).secretKey,
+    secret: asQueueSecret(queue.secret),
     peerSenderKey: null,
     secured: false,
   };
