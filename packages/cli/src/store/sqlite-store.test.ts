@@ -1,3 +1,6 @@
+// The encrypted SQLite store: the file (reopen, passphrase, existence and
+// corruption errors, nothing readable at rest, crash and exclusive use), and
+// the AgentStore contract.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -8,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { toBase64url, toHex } from '@graphchat/core';
 import { sodiumCrypto } from '@graphchat/core/crypto-sodium';
-import { connection, FAST_KDF, message, outboxItem, profile } from '../test-support/store-fixtures.js';
+import type { Argon2idParams } from '@graphchat/core';
+import { connection, describeStoreContract, message, outboxItem, profile } from '@graphchat/client/test-support';
 import { createStoreKey, DEFAULT_KDF_PARAMS, kdfPath } from './store-key.js';
 import { openSqliteStore, StoreError } from './sqlite-store.js';
 import type { StoreErrorCode } from './sqlite-store.js';
@@ -25,6 +29,9 @@ function tempPath(): { dir: string; path: string } {
 }
 
 const PASS = 'the right passphrase';
+
+/** A cheap key derivation, so tests do not pay the production Argon2id cost. */
+const FAST_KDF: Argon2idParams = { iterations: 1, memoryKiB: 8 };
 
 const storeError = (code: StoreErrorCode) => (error: unknown) => {
   assert.ok(error instanceof StoreError, String(error));
@@ -310,4 +317,14 @@ describe('SqliteAgentStore file', () => {
     writeFileSync(kdfPath(path), JSON.stringify({ ...kdf, cipher: 'rot13' }));
     assert.throws(() => openSqliteStore(path, PASS, { create: false }), storeError('CORRUPT'));
   });
+});
+
+// The AgentStore contract; each store in a file of its own, reopened from that file.
+let contractPath = '';
+describeStoreContract('SqliteAgentStore', {
+  open: () => {
+    contractPath = tempPath().path;
+    return openSqliteStore(contractPath, 'contract passphrase', { create: true, kdf: FAST_KDF });
+  },
+  reopen: () => openSqliteStore(contractPath, 'contract passphrase', { create: false }),
 });

@@ -7,7 +7,7 @@
  * Usage: node store-writer.js <database path> <passphrase>
  */
 import { openSqliteStore } from '../store/sqlite-store.js';
-import { message } from './store-fixtures.js';
+import { message } from '@graphchat/client/test-support';
 
 const [path, passphrase] = process.argv.slice(2);
 if (path === undefined || passphrase === undefined) throw new Error('usage: store-writer <path> <passphrase>');

@@ -1,11 +1,10 @@
 // The encrypted IndexedDB store (over fake-indexeddb): create, reopen,
 // passphrase and existence errors, rollback, write failures, nothing
-// readable at rest, and the AgentStore contract against MemoryStore.
+// readable at rest, and the AgentStore contract.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { IDBDatabase as FakeIDBDatabase, IDBFactory } from 'fake-indexeddb';
-import { MemoryStore } from '@graphchat/client';
-import type { AgentStore, ConnectionRecord, MessageRecord, OutboxRecord, ProfileRecord } from '@graphchat/client';
+import { connection, describeStoreContract, message, outboxItem, profile, queued, snapshot } from '@graphchat/client/test-support';
 import { nobleCrypto, toBase64url, utf8 } from '@graphchat/core';
 import type { Argon2idParams } from '@graphchat/core';
 import { browserStoreExists, BrowserStore, BrowserStoreError, openBrowserStore } from './idb-store.js';
@@ -18,92 +17,7 @@ function open(indexedDB: IDBFactory, create: boolean, passphrase = PASSPHRASE): 
   return openBrowserStore({ name: NAME, passphrase, create, crypto: nobleCrypto, kdf: FAST_KDF, indexedDB });
 }
 
-// ---- records ----
-
-const bytes = (length: number, fill: number): Uint8Array => new Uint8Array(length).fill(fill);
-
-function profile(id: string, displayName = `name of ${id}`): ProfileRecord {
-  return { id, profile: { displayName, image: bytes(40, 7) }, relays: ['emp://fp:pw@relay.example'], sessionPerConnection: false, createdAt: 1_700_000_000_000 };
-}
-
-function connection(id: string, profileId: string, overrides: Partial<ConnectionRecord> = {}): ConnectionRecord {
-  return {
-    id,
-    profileId,
-    role: 'inviter',
-    status: 'connected',
-    peerProfile: { displayName: `peer of ${id}` },
-    channel: 'link',
-    codeVerified: false,
-    invitationLink: null,
-    agreementSecrets: null,
-    associatedData: bytes(64, 1),
-    ratchet: bytes(300, 2),
-    signingPublicKey: bytes(32, 3),
-    signingSecretKey: bytes(64, 4),
-    peerSigningKey: bytes(32, 5),
-    receiveQueues: [],
-    sendQueues: [{ relay: 'emp://fp@relay.example', senderId: bytes(24, 11), senderPublicKey: bytes(32, 12), senderSecretKey: bytes(64, 13) }],
-    lastSentSeq: 3,
-    lastSentHash: bytes(32, 14),
-    lastReceivedSeq: 2,
-    lastReceivedHash: bytes(32, 15),
-    createdAt: 1_700_000_000_001,
-    failure: null,
-    receiptsDue: [{ seq: 2, hash: bytes(32, 16) }],
-    ...overrides,
-  };
-}
-
-function message(id: string, connectionId: string, overrides: Partial<MessageRecord> = {}): MessageRecord {
-  return {
-    id,
-    connectionId,
-    direction: 'sent',
-    kind: 'text',
-    seq: 1,
-    text: `text of ${id}`,
-    timestamp: 1_700_000_000_100,
-    localTime: 1_700_000_000_200,
-    status: 'sent',
-    envelope: bytes(100, 16),
-    hash: bytes(32, 17),
-    ...overrides,
-  };
-}
-
-const queued = (id: string, connectionId: string): MessageRecord => message(id, connectionId, { seq: 0, status: 'queued', envelope: null, hash: null });
-
-function outboxItem(connectionId: string, overrides: Partial<Omit<OutboxRecord, 'id'>> = {}): Omit<OutboxRecord, 'id'> {
-  return {
-    connectionId,
-    relay: 'emp://fp:pw@relay.example',
-    senderId: bytes(24, 18),
-    senderSecretKey: bytes(64, 19),
-    body: bytes(200, 20),
-    messageId: null,
-    seq: 1,
-    hash: bytes(32, 21),
-    ...overrides,
-  };
-}
-
-// ---- what a store shows, and what IndexedDB holds ----
-
-/** Everything a store answers about connections c1..c3 and profiles p1..p2. */
-function snapshot(store: AgentStore): unknown {
-  const connections = ['c1', 'c2', 'c3'];
-  return {
-    meta: ['k', 'other', 'web/read/c1'].map((key) => store.getMeta(key)),
-    profiles: store.listProfiles(),
-    connections: [store.listConnections(), store.listConnections('p1'), store.listConnections('p2')],
-    messages: connections.map((c) => store.listMessages(c)),
-    unencrypted: connections.map((c) => store.listUnencrypted(c)),
-    bySeq: connections.flatMap((c) => [0, 1, 2, 3].flatMap((seq) => [store.findMessageBySeq(c, 'sent', seq), store.findMessageBySeq(c, 'received', seq)])),
-    outbox: store.listOutbox(),
-    held: connections.map((c) => store.countHeld(c)),
-  };
-}
+// ---- what IndexedDB holds ----
 
 /** Every key and value in the database, through a connection of its own. */
 async function rawRecords(indexedDB: IDBFactory): Promise<{ keys: string[]; values: unknown[] }> {
@@ -352,91 +266,10 @@ describe('BrowserStore', () => {
   });
 });
 
-// ---- the same operations on MemoryStore and BrowserStore ----
+// ---- the AgentStore contract ----
 
-/** A small deterministic generator (mulberry32), so a failure can be replayed. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/**
- * One step of a random sequence: a write, or a transaction of several that
- * sometimes throws. Returns what the operations returned. Both stores get
- * the same steps from the same seed.
- */
-function step(store: AgentStore, next: () => number): unknown {
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
-  const connections = ['c1', 'c2', 'c3'];
-  const one = (): unknown => {
-    switch (pick(['meta', 'profile', 'connection', 'message', 'message', 'message', 'status', 'add', 'update', 'delete', 'hold', 'take'] as const)) {
-      case 'meta':
-        return store.setMeta(pick(['k', 'other', 'web/read/c1']), String(next()));
-      case 'profile':
-        return store.putProfile(profile(pick(['p1', 'p2']), String(next())));
-      case 'connection':
-        return store.putConnection(connection(pick(connections), pick(['p1', 'p2']), { lastSentSeq: Math.floor(next() * 9) }));
-      case 'message': {
-        // Now and then an existing message moves to another connection: the agent never does, the stores must agree anyway.
-        const id = `m${Math.floor(next() * 30)}`;
-        const seq = Math.floor(next() * 4);
-        const direction = pick(['sent', 'received'] as const);
-        return store.putMessage(seq === 0 && direction === 'sent' ? queued(id, pick(connections)) : message(id, pick(connections), { seq, direction }));
-      }
-      case 'status': {
-        const existing = store.listMessages(pick(connections));
-        if (existing.length === 0) return null;
-        return store.putMessage({ ...pick(existing), status: pick(['sent', 'delivered', 'queued'] as const), seq: Math.floor(next() * 4) });
-      }
-      case 'add':
-        return store.addOutbox(outboxItem(pick(connections), { seq: Math.floor(next() * 9) }));
-      case 'update': {
-        const items = store.listOutbox();
-        return items.length === 0 ? null : store.updateOutbox({ ...pick(items), seq: 99 });
-      }
-      case 'delete':
-        return store.deleteOutbox(Math.floor(next() * 12));
-      case 'hold':
-        return store.putHeld(pick(connections), Math.floor(next() * 5), new Uint8Array([Math.floor(next() * 256)]));
-      case 'take':
-        return store.takeHeld(pick(connections), Math.floor(next() * 5));
-    }
-  };
-  if (next() < 0.3) return one();
-  const fails = next() < 0.3;
-  const count = 1 + Math.floor(next() * 6);
-  try {
-    return store.transaction(() => {
-      const results = Array.from({ length: count }, one);
-      if (fails) throw new Error('rolled back');
-      return results;
-    });
-  } catch (error) {
-    return (error as Error).message;
-  }
-}
-
-describe('AgentStore contract: BrowserStore answers as MemoryStore does', () => {
-  for (const seed of [1, 2, 3]) {
-    it(`for 400 random steps (seed ${seed}), and again after reopening`, async () => {
-      const indexedDB = new IDBFactory();
-      const memory = new MemoryStore();
-      const browser = await open(indexedDB, true);
-      const [nextA, nextB] = [random(seed), random(seed)];
-      for (let i = 0; i < 400; i++) {
-        assert.deepEqual(step(browser, nextB), step(memory, nextA), `step ${i}`);
-        assert.deepEqual(snapshot(browser), snapshot(memory), `after step ${i}`);
-      }
-      await browser.flush();
-      browser.close();
-      const reopened = await open(indexedDB, false);
-      assert.deepEqual(snapshot(reopened), snapshot(memory));
-      reopened.close();
-    });
-  }
+let contractDatabases = new IDBFactory();
+describeStoreContract('BrowserStore', {
+  open: () => open((contractDatabases = new IDBFactory()), true),
+  reopen: () => open(contractDatabases, false),
 });

@@ -1,10 +1,9 @@
-// The record codec lives in @graphchat/client (it is isomorphic, for the web
-// store too); its tests run here because the client package compiles no tests.
+// The record codec: store records as JSON text and back, bytes included.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { decodeRecord, encodeRecord, RecordCodecError } from '@graphchat/client';
-import { connection, message, profile } from '../test-support/store-fixtures.js';
+import { connection, message, profile } from '../test-support/sample-records.js';
+import { decodeRecord, encodeRecord, RecordCodecError } from './record-codec.js';
 
 describe('record codec', () => {
   it('round-trips store records, byte arrays included, as Uint8Array', () => {

@@ -1,8 +1,9 @@
-/** Records for store tests, and a fast key derivation so tests do not pay the production Argon2id cost. */
-import type { Argon2idParams } from '@graphchat/core';
-import type { ConnectionRecord, MessageRecord, OutboxRecord, ProfileRecord } from '@graphchat/client';
-
-export const FAST_KDF: Argon2idParams = { iterations: 1, memoryKiB: 8 };
+/**
+ * Sample records for AgentStore tests: every field set, byte fields of
+ * distinct lengths and fills, so a backend that drops, truncates or swaps a
+ * field shows it. Overrides replace fields of the sample.
+ */
+import type { ConnectionRecord, MessageRecord, OutboxRecord, ProfileRecord } from '../store/records.js';
 
 export const bytes = (length: number, fill: number): Uint8Array => new Uint8Array(length).fill(fill);
 
@@ -51,7 +52,7 @@ export function connection(id: string, profileId: string, overrides: Partial<Con
     lastReceivedHash: bytes(32, 15),
     createdAt: 1_700_000_000_001,
     failure: null,
-    receiptsDue: [],
+    receiptsDue: [{ seq: 2, hash: bytes(32, 16) }],
     ...overrides,
   };
 }
@@ -72,6 +73,10 @@ export function message(id: string, connectionId: string, overrides: Partial<Mes
     ...overrides,
   };
 }
+
+/** A sent message not yet encrypted: queued, seq 0, no envelope. */
+export const queued = (id: string, connectionId: string): MessageRecord =>
+  message(id, connectionId, { seq: 0, status: 'queued', envelope: null, hash: null });
 
 export function outboxItem(connectionId: string, overrides: Partial<Omit<OutboxRecord, 'id'>> = {}): Omit<OutboxRecord, 'id'> {
   return {

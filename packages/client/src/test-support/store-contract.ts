@@ -1,50 +1,50 @@
-// The AgentStore contract, run against MemoryStore and SqliteAgentStore: both
-// must behave the same, since the agent is tested on the first and runs on the second.
+/**
+ * The AgentStore contract, one suite for every backend (MemoryStore, the
+ * terminal client's SQLite store, the web client's IndexedDB store): the
+ * agent is tested on MemoryStore and runs on the others, so they must all
+ * answer alike. Explicit cases first, then random sequences of operations
+ * compared answer by answer against MemoryStore.
+ */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, beforeEach, describe, it } from 'node:test';
-import { MemoryStore } from '@graphchat/client';
-import type { AgentStore } from '@graphchat/client';
-import { connection, FAST_KDF, message, outboxItem, profile } from '../test-support/store-fixtures.js';
-import { openSqliteStore } from './sqlite-store.js';
+import { after, describe, it } from 'node:test';
+import { MemoryStore } from '../store/memory-store.js';
+import type { AgentStore } from '../store/records.js';
+import { connection, message, outboxItem, profile, queued } from './sample-records.js';
+import { random, snapshot, step } from './store-steps.js';
 
-interface Backend {
-  readonly name: string;
-  open(): AgentStore;
-  cleanup(): void;
+export interface StoreBackend {
+  /** A new, empty store. */
+  open(): AgentStore | Promise<AgentStore>;
+  /**
+   * The store last opened, opened again after the suite flushed and closed
+   * it. Backends that keep nothing beyond the process leave it out.
+   */
+  reopen?(): AgentStore | Promise<AgentStore>;
+  /** Called once the suite is done, e.g. to remove temporary files. */
+  cleanup?(): void | Promise<void>;
 }
 
-const dirs: string[] = [];
-const backends: Backend[] = [
-  { name: 'MemoryStore', open: () => new MemoryStore(), cleanup: () => {} },
-  {
-    name: 'SqliteAgentStore',
-    open: () => {
-      const dir = mkdtempSync(join(tmpdir(), 'graphchat-store-'));
-      dirs.push(dir);
-      return openSqliteStore(join(dir, 'store.db'), 'contract passphrase', { create: true, kdf: FAST_KDF });
-    },
-    cleanup: () => {
-      for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-    },
-  },
-];
+/** Steps per random sequence, and the seeds of the sequences. */
+const STEPS = 400;
+const SEEDS = [1, 2, 3];
 
-for (const backend of backends) {
-  describe(`AgentStore contract: ${backend.name}`, () => {
-    let store!: AgentStore;
-    beforeEach(() => {
-      store?.close();
-      store = backend.open();
-    });
-    after(() => {
-      store?.close();
-      backend.cleanup();
+/** Declares the contract's node:test cases for the backend called `name`. */
+export function describeStoreContract(name: string, backend: StoreBackend): void {
+  /** A case run on a new store, closed afterwards. */
+  const itOnNewStore = (title: string, body: (store: AgentStore) => void) =>
+    it(title, async () => {
+      const store = await backend.open();
+      try {
+        body(store);
+      } finally {
+        store.close();
+      }
     });
 
-    it('keeps meta values, overwriting by key', () => {
+  describe(`AgentStore contract: ${name}`, () => {
+    after(() => backend.cleanup?.());
+
+    itOnNewStore('keeps meta values, overwriting by key', (store) => {
       assert.equal(store.getMeta('k'), null);
       store.setMeta('k', 'one');
       store.setMeta('other', '');
@@ -53,7 +53,7 @@ for (const backend of backends) {
       assert.equal(store.getMeta('other'), '');
     });
 
-    it('keeps profiles in first-stored order; a put replaces in place', () => {
+    itOnNewStore('keeps profiles in first-stored order; a put replaces in place', (store) => {
       assert.deepEqual(store.listProfiles(), []);
       assert.equal(store.getProfile('p1'), null);
       store.putProfile(profile('p2'));
@@ -73,10 +73,14 @@ for (const backend of backends) {
       );
     });
 
-    it('keeps connections with every byte field, listed per profile or all', () => {
+    itOnNewStore('keeps connections with every byte field, listed per profile or all', (store) => {
       const c1 = connection('c1', 'p1');
       const c2 = connection('c2', 'p2', { status: 'invited', peerProfile: null, ratchet: null, peerSigningKey: null, invitationLink: 'https://x/#inv' });
-      const c3 = connection('c3', 'p1', { agreementSecrets: { dh: { publicKey: new Uint8Array([1]), secretKey: new Uint8Array([2]) }, kem: { publicKey: new Uint8Array(1184).fill(3), secretKey: new Uint8Array([4]) } }, failure: 'keys substituted', status: 'failed' });
+      const c3 = connection('c3', 'p1', {
+        agreementSecrets: { dh: { publicKey: new Uint8Array([1]), secretKey: new Uint8Array([2]) }, kem: { publicKey: new Uint8Array(1184).fill(3), secretKey: new Uint8Array([4]) } },
+        failure: 'keys substituted',
+        status: 'failed',
+      });
       store.putConnection(c1);
       store.putConnection(c2);
       store.putConnection(c3);
@@ -93,7 +97,7 @@ for (const backend of backends) {
       assert.deepEqual(store.listConnections('p1'), [c3]);
     });
 
-    it('lists messages in the order first stored, not by id, and updates in place', () => {
+    itOnNewStore('lists messages in the order first stored, not by id, and updates in place', (store) => {
       const ids = ['m3', 'm1', 'b', 'm2', 'a'];
       for (const [i, id] of ids.entries()) store.putMessage(message(id, 'c1', { seq: i + 1 }));
       store.putMessage(message('x', 'c2'));
@@ -112,12 +116,10 @@ for (const backend of backends) {
       assert.deepEqual(store.listMessages('c3'), []);
     });
 
-    it('lists unencrypted sent messages (queued, seq 0) oldest first', () => {
-      const queued = (id: string, connectionId = 'c1') =>
-        message(id, connectionId, { seq: 0, status: 'queued', envelope: null, hash: null });
-      store.putMessage(queued('q2'));
+    itOnNewStore('lists unencrypted sent messages (queued, seq 0) oldest first', (store) => {
+      store.putMessage(queued('q2', 'c1'));
       store.putMessage(message('s1', 'c1', { seq: 1 }));
-      store.putMessage(queued('q1'));
+      store.putMessage(queued('q1', 'c1'));
       store.putMessage(message('r0', 'c1', { direction: 'received', status: 'received', seq: 0 }));
       store.putMessage(message('q-sent', 'c1', { seq: 2, status: 'queued' }));
       store.putMessage(queued('other', 'c2'));
@@ -125,7 +127,7 @@ for (const backend of backends) {
         store.listUnencrypted('c1').map((m) => m.id),
         ['q2', 'q1'],
       );
-      assert.deepEqual(store.listUnencrypted('c1')[0], queued('q2'));
+      assert.deepEqual(store.listUnencrypted('c1')[0], queued('q2', 'c1'));
       store.putMessage(message('q2', 'c1', { seq: 3, status: 'sent' }));
       assert.deepEqual(
         store.listUnencrypted('c1').map((m) => m.id),
@@ -133,7 +135,7 @@ for (const backend of backends) {
       );
     });
 
-    it('finds a message by connection, direction and seq', () => {
+    itOnNewStore('finds a message by connection, direction and seq', (store) => {
       store.putMessage(message('s5', 'c1', { seq: 5 }));
       store.putMessage(message('r5', 'c1', { seq: 5, direction: 'received', status: 'received' }));
       store.putMessage(message('o5', 'c2', { seq: 5 }));
@@ -145,7 +147,7 @@ for (const backend of backends) {
       assert.deepEqual(store.findMessageBySeq('c1', 'sent', 5), message('s5', 'c1', { seq: 5 }));
     });
 
-    it('numbers outbox items increasingly, lists them in id order, updates and deletes them', () => {
+    itOnNewStore('numbers outbox items increasingly, lists them in id order, updates and deletes them', (store) => {
       const a = store.addOutbox(outboxItem('c1'));
       const b = store.addOutbox(outboxItem('c2', { senderSecretKey: null, messageId: 'm1' }));
       const c = store.addOutbox(outboxItem('c1', { body: new Uint8Array([9]) }));
@@ -168,7 +170,7 @@ for (const backend of backends) {
       );
     });
 
-    it('holds out-of-order plaintexts per connection; take removes, count counts', () => {
+    itOnNewStore('holds out-of-order plaintexts per connection; take removes, count counts', (store) => {
       store.putHeld('c1', 5, new Uint8Array([5]));
       store.putHeld('c1', 7, new Uint8Array([7, 7]));
       store.putHeld('c10', 5, new Uint8Array([10]));
@@ -186,7 +188,7 @@ for (const backend of backends) {
       assert.equal(store.countHeld('c10'), 0);
     });
 
-    it('commits a transaction and returns its value; reads inside see its writes', () => {
+    itOnNewStore('commits a transaction and returns its value; reads inside see its writes', (store) => {
       const result = store.transaction(() => {
         store.setMeta('k', 'v');
         store.putMessage(message('m1', 'c1'));
@@ -199,7 +201,7 @@ for (const backend of backends) {
       assert.equal(store.getMessage('m1')?.id, 'm1');
     });
 
-    it('rolls back every kind of write when the transaction throws', () => {
+    itOnNewStore('rolls back every kind of write when the transaction throws', (store) => {
       store.setMeta('k', 'before');
       store.putProfile(profile('p1'));
       const kept = store.addOutbox(outboxItem('c1'));
@@ -235,10 +237,37 @@ for (const backend of backends) {
       assert.equal(store.getMeta('k'), 'later');
     });
 
-    it('refuses a nested transaction', () => {
+    itOnNewStore('refuses a nested transaction', (store) => {
       assert.throws(() => store.transaction(() => store.transaction(() => 1)));
       store.transaction(() => store.setMeta('still', 'works'));
       assert.equal(store.getMeta('still'), 'works');
+    });
+
+    describe('answers as MemoryStore does', () => {
+      for (const seed of SEEDS) {
+        const title = `for ${STEPS} random steps (seed ${seed})${backend.reopen === undefined ? '' : ', and again after reopening'}`;
+        it(title, async () => {
+          const memory = new MemoryStore();
+          const store = await backend.open();
+          const [nextMemory, nextStore] = [random(seed), random(seed)];
+          try {
+            for (let i = 0; i < STEPS; i++) {
+              assert.deepEqual(step(store, nextStore), step(memory, nextMemory), `step ${i}`);
+              assert.deepEqual(snapshot(store), snapshot(memory), `after step ${i}`);
+            }
+            await store.flush?.();
+          } finally {
+            store.close();
+          }
+          if (backend.reopen === undefined) return;
+          const reopened = await backend.reopen();
+          try {
+            assert.deepEqual(snapshot(reopened), snapshot(memory));
+          } finally {
+            reopened.close();
+          }
+        });
+      }
     });
   });
 }
