@@ -8,14 +8,15 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3-multiple-ciphers';
-import { toBase64url, toHex } from '@graphchat/core';
-import { sodiumCrypto } from '@graphchat/core/crypto-sodium';
-import type { Argon2idParams } from '@graphchat/core';
+import type { EnvelopeSigningSecret } from '@graphchat/client';
 import { connection, describeStoreContract, message, outboxItem, profile } from '@graphchat/client/test-support';
-import { createStoreKey, DEFAULT_KDF_PARAMS, kdfPath } from './store-key.js';
+import { toBase64url, toHex } from '@graphchat/core';
+import type { Argon2idParams } from '@graphchat/core';
+import { sodiumCrypto } from '@graphchat/core/crypto-sodium';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { openSqliteStore, StoreError } from './sqlite-store.js';
 import type { StoreErrorCode } from './sqlite-store.js';
+import { createStoreKey, DEFAULT_KDF_PARAMS, kdfPath } from './store-key.js';
 
 const dirs: string[] = [];
 after(() => {
@@ -144,7 +145,7 @@ describe('SqliteAgentStore file', () => {
     const keyBytes = new Uint8Array(64).fill(0xab);
     const store = openSqliteStore(path, PASS, { create: true, kdf: FAST_KDF });
     store.putProfile(profile('p-zebulon', 'Zebulon Quartermaine'));
-    store.putConnection(connection('c1', 'p-zebulon', { signingSecretKey: keyBytes }));
+    store.putConnection(connection('c1', 'p-zebulon', { signingSecretKey: keyBytes as EnvelopeSigningSecret }));
     for (let i = 0; i < 50; i++) store.putMessage(message(`m${i}`, 'c1', { text: 'rendezvous at the lighthouse 4471' }));
     store.putHeld('c1', 3, keyBytes);
 

@@ -3,9 +3,13 @@
  * distinct lengths and fills, so a backend that drops, truncates or swaps a
  * field shows it. Overrides replace fields of the sample.
  */
-import type { ConnectionRecord, MessageRecord, OutboxRecord, ProfileRecord } from '../store/records.js';
+import type { SenderKey, SenderSecret } from '../store/keys.js';
+import type { ConnectedConnection, ConnectionRecord, MessageRecord, OutboxRecord, ProfileRecord } from '../store/records.js';
 
 export const bytes = (length: number, fill: number): Uint8Array => new Uint8Array(length).fill(fill);
+
+/** Bytes typed as the key a field holds (keys.ts): stores keep them as plain bytes. */
+export const key = <K extends Uint8Array>(length: number, fill: number): K => bytes(length, fill) as K;
 
 export function profile(id: string, displayName = `name of ${id}`): ProfileRecord {
   return {
@@ -17,8 +21,12 @@ export function profile(id: string, displayName = `name of ${id}`): ProfileRecor
   };
 }
 
+/**
+ * A connected connection. Overrides may mix fields of different states
+ * (a store keeps a record as given, whatever its state says).
+ */
 export function connection(id: string, profileId: string, overrides: Partial<ConnectionRecord> = {}): ConnectionRecord {
-  return {
+  const sample: ConnectedConnection = {
     id,
     profileId,
     role: 'inviter',
@@ -30,22 +38,22 @@ export function connection(id: string, profileId: string, overrides: Partial<Con
     agreementSecrets: null,
     associatedData: bytes(64, 1),
     ratchet: bytes(300, 2),
-    signingPublicKey: bytes(32, 3),
-    signingSecretKey: bytes(64, 4),
-    peerSigningKey: bytes(32, 5),
+    signingPublicKey: key(32, 3),
+    signingSecretKey: key(64, 4),
+    peerSigningKey: key(32, 5),
     receiveQueues: [
       {
         relay: 'emp://fp:pw@relay.example',
         recipientId: bytes(24, 6),
         senderId: bytes(24, 7),
-        recipientPublicKey: bytes(32, 8),
-        recipientSecretKey: bytes(64, 9),
-        secret: bytes(32, 10),
-        peerSenderKey: bytes(32, 21),
+        recipientPublicKey: key(32, 8),
+        recipientSecretKey: key(64, 9),
+        secret: key(32, 10),
+        peerSenderKey: key<SenderKey>(32, 21),
         secured: true,
       },
     ],
-    sendQueues: [{ relay: 'emp://fp@relay.example', senderId: bytes(24, 11), senderPublicKey: bytes(32, 12), senderSecretKey: bytes(64, 13) }],
+    sendQueues: [{ relay: 'emp://fp@relay.example', senderId: bytes(24, 11), senderPublicKey: key(32, 12), senderSecretKey: key(64, 13) }],
     lastSentSeq: 3,
     lastSentHash: bytes(32, 14),
     lastReceivedSeq: 2,
@@ -53,8 +61,8 @@ export function connection(id: string, profileId: string, overrides: Partial<Con
     createdAt: 1_700_000_000_001,
     failure: null,
     receiptsDue: [{ seq: 2, hash: bytes(32, 16) }],
-    ...overrides,
   };
+  return { ...sample, ...overrides } as ConnectionRecord;
 }
 
 export function message(id: string, connectionId: string, overrides: Partial<MessageRecord> = {}): MessageRecord {
@@ -83,7 +91,7 @@ export function outboxItem(connectionId: string, overrides: Partial<Omit<OutboxR
     connectionId,
     relay: 'emp://fp:pw@relay.example',
     senderId: bytes(24, 18),
-    senderSecretKey: bytes(64, 19),
+    senderSecretKey: key<SenderSecret>(64, 19),
     body: bytes(200, 20),
     messageId: null,
     seq: 1,

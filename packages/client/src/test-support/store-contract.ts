@@ -7,9 +7,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import type { AgentStore } from '../store/agent-store.js';
+import type { SenderSecret } from '../store/keys.js';
 import { MemoryStore } from '../store/memory-store.js';
-import type { AgentStore } from '../store/records.js';
-import { connection, message, outboxItem, profile, queued } from './sample-records.js';
+import { connection, key, message, outboxItem, profile, queued } from './sample-records.js';
 import { random, snapshot, step } from './store-steps.js';
 
 export interface StoreBackend {
@@ -154,7 +155,7 @@ export function describeStoreContract(name: string, backend: StoreBackend): void
       assert.ok(a.id < b.id && b.id < c.id);
       assert.deepEqual(b, { ...outboxItem('c2', { senderSecretKey: null, messageId: 'm1' }), id: b.id });
       assert.deepEqual(store.listOutbox(), [a, b, c]);
-      const retried = { ...a, relay: 'emp://fp@other.example', senderSecretKey: new Uint8Array([1, 2]) };
+      const retried = { ...a, relay: 'emp://fp@other.example', senderSecretKey: key<SenderSecret>(2, 1) };
       store.updateOutbox(retried);
       store.updateOutbox({ ...a, id: 9999 });
       assert.deepEqual(store.listOutbox(), [retried, b, c]);

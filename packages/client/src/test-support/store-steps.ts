@@ -2,7 +2,7 @@
  * Random sequences of AgentStore operations, and what a store shows, so that
  * two stores given the same steps can be compared answer by answer.
  */
-import type { AgentStore } from '../store/records.js';
+import type { AgentStore } from '../store/agent-store.js';
 import { connection, message, outboxItem, profile, queued } from './sample-records.js';
 
 const CONNECTIONS = ['c1', 'c2', 'c3'] as const;

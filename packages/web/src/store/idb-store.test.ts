@@ -3,10 +3,11 @@
 // readable at rest, and the AgentStore contract.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { IDBDatabase as FakeIDBDatabase, IDBFactory } from 'fake-indexeddb';
+import type { EnvelopeSigningSecret } from '@graphchat/client';
 import { connection, describeStoreContract, message, outboxItem, profile, queued, snapshot } from '@graphchat/client/test-support';
 import { nobleCrypto, toBase64url, utf8 } from '@graphchat/core';
 import type { Argon2idParams } from '@graphchat/core';
+import { IDBDatabase as FakeIDBDatabase, IDBFactory } from 'fake-indexeddb';
 import { browserStoreExists, BrowserStore, BrowserStoreError, openBrowserStore } from './idb-store.js';
 
 const FAST_KDF: Argon2idParams = { iterations: 1, memoryKiB: 8 };
@@ -244,7 +245,7 @@ describe('BrowserStore', () => {
     const heldPlaintext = utf8('held envelope plaintext, sealed');
     store.transaction(() => {
       store.putProfile(profile('p1', 'Zebediah Quux'));
-      store.putConnection(connection('c1', 'p1', { peerProfile: { displayName: 'Peer Xylophone' }, signingSecretKey: secretKey }));
+      store.putConnection(connection('c1', 'p1', { peerProfile: { displayName: 'Peer Xylophone' }, signingSecretKey: secretKey as EnvelopeSigningSecret }));
       store.putMessage(message('m1', 'c1', { text: 'meet me at the old mill at midnight' }));
       store.setMeta('k', 'meta value that is private');
       store.setMeta('joined 6c696e6b2068617368', 'c1'); // The agent names meta keys after invitations it used.
