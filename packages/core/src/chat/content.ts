@@ -21,7 +21,6 @@
  */
 import { ByteReader, ByteWriter, fromUtf8, utf8 } from '../bytes.js';
 import { DecodeError } from '../errors.js';
-import { readU32, writeU32 } from '../ratchet/header.js';
 import { ChatError } from './errors.js';
 import { decodeInvitation, encodeInvitation, type Invitation } from './invitation.js';
 import { MAX_QUEUES, readCount, readQueueList, writeQueueList, type QueueAddress } from './queue-address.js';
@@ -201,7 +200,7 @@ function readKeys(reader: ByteReader): Uint8Array[] {
 function writeReceipt(writer: ByteWriter, receipt: Receipt): void {
   if (receipt.seq < 1) throw new RangeError(`receipt seq must be at least 1, got ${receipt.seq}`);
   if (receipt.hash.length !== HASH_LENGTH) throw new RangeError(`receipt hash must be ${HASH_LENGTH} bytes`);
-  writeU32(writer, receipt.seq).bytes(receipt.hash);
+  writer.u32(receipt.seq).bytes(receipt.hash);
 }
 
 function readFlag(reader: ByteReader): boolean {
@@ -211,7 +210,7 @@ function readFlag(reader: ByteReader): boolean {
 }
 
 function readReceipt(reader: ByteReader): Receipt {
-  const seq = readU32(reader);
+  const seq = reader.u32();
   if (seq < 1) throw new DecodeError('INVALID', 'receipt seq 0');
   return { seq, hash: reader.bytes(HASH_LENGTH) };
 }

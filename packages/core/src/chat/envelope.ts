@@ -12,12 +12,12 @@
  * The signing keys are A_sig and B_sig of §1.1, which both sides hold through
  * the invitation and the confirmation and which are bound into AD (§1.4).
  */
-import { ByteReader, ByteWriter, concatBytes, utf8 } from '../bytes.js';
+import { ByteReader, ByteWriter, checkU32, concatBytes, getU32, putU32, utf8 } from '../bytes.js';
 import { ED25519_SIGNATURE_LENGTH, type Crypto } from '../crypto/crypto.js';
 import { MAX_MESSAGE_BODY } from '../emp/limits.js';
 import { DecodeError } from '../errors.js';
 import { CONFIRMATION_KEYS_LENGTH } from '../agreement/codec.js';
-import { checkU32, getU32, HEADER_LENGTH, putU32, readU32, writeU32 } from '../ratchet/header.js';
+import { HEADER_LENGTH } from '../ratchet/header.js';
 import { HASH_LENGTH, readContent, writeContent, type Content } from './content.js';
 import { ChatError } from './errors.js';
 
@@ -77,7 +77,7 @@ export function signEnvelope(crypto: Crypto, signingSecretKey: Uint8Array, envel
   // One buffer holds CONTEXT || unsigned, the signature input, and then the
   // signature: the signed envelope is a copy of all but CONTEXT.
   const writer = new ByteWriter(CONTEXT.length + 512).bytes(CONTEXT).u8(ENVELOPE_VERSION);
-  writeU32(writer, envelope.seq)
+  writer.u32(envelope.seq)
     .u64(envelope.timestamp)
     .bytes(envelope.prevSentHash)
     .bytes(envelope.lastReceivedHash);
@@ -127,7 +127,7 @@ export function openEnvelope(crypto: Crypto, signingPublicKey: Uint8Array, signe
   const reader = new ByteReader(unsigned);
   const version = reader.u8();
   if (version !== ENVELOPE_VERSION) throw new DecodeError('INVALID', `unknown envelope version ${version}`);
-  const seq = readU32(reader);
+  const seq = reader.u32();
   if (seq < 1) throw new DecodeError('INVALID', 'envelope seq 0');
   const timestamp = reader.u64();
   const prevSentHash = reader.bytes(HASH_LENGTH);
@@ -147,7 +147,7 @@ export function encodeUnsignedEnvelope(envelope: Envelope): Uint8Array {
   checkHash('prevSentHash', envelope.prevSentHash);
   checkHash('lastReceivedHash', envelope.lastReceivedHash);
   const writer = new ByteWriter(512).u8(UNSIGNED_ENVELOPE_VERSION);
-  writeU32(writer, envelope.seq).u64(envelope.timestamp).bytes(envelope.prevSentHash).bytes(envelope.lastReceivedHash);
+  writer.u32(envelope.seq).u64(envelope.timestamp).bytes(envelope.prevSentHash).bytes(envelope.lastReceivedHash);
   writeContent(writer, envelope.content);
   const inConfirmation = envelope.content.type === 'confirm' || envelope.content.type === 'request';
   const limit = inConfirmation ? MAX_CONFIRMATION_PLAINTEXT : MAX_MESSAGE_PLAINTEXT;
@@ -166,7 +166,7 @@ export function decodeUnsignedEnvelope(bytes: Uint8Array): Envelope {
   const reader = new ByteReader(bytes);
   const version = reader.u8();
   if (version !== UNSIGNED_ENVELOPE_VERSION) throw new DecodeError('INVALID', `not an unsigned envelope (version ${version})`);
-  const seq = readU32(reader);
+  const seq = reader.u32();
   if (seq < 1) throw new DecodeError('INVALID', 'envelope seq 0');
   const timestamp = reader.u64();
   const prevSentHash = reader.bytes(HASH_LENGTH);

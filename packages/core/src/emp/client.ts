@@ -4,7 +4,7 @@
  * to responses by correlation id, and pushed MSG/END delivered to a handler.
  * Works with the browser's WebSocket and with the `ws` package in Node.
  */
-import { toHex } from '../bytes.js';
+import { putU32, toHex } from '../bytes.js';
 import type { Crypto } from '../crypto/crypto.js';
 import { SessionError } from '../errors.js';
 import { parseRelayAddress, relayUrl, type RelayAddress } from './address.js';
@@ -128,7 +128,7 @@ export class RelayClient {
     // Encode everything first: a command that can't be encoded fails the call before anything is sent.
     const encoded = requests.map((request) => {
       const corrId = new Uint8Array(4);
-      new DataView(corrId.buffer).setUint32(0, this.nextCorrId++);
+      putU32(corrId, 0, this.nextCorrId++);
       const signed = encodeSigned(corrId, request.entityId, encodeCommand(request.command));
       const signature = request.signingKey ? this.crypto.ed25519Sign(request.signingKey, signatureInput(this.session.id, signed)) : EMPTY;
       return { corrId, transmission: encodeTransmission(signature, signed) };
