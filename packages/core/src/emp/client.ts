@@ -6,7 +6,7 @@
  */
 import { putU32, toHex } from '../bytes.js';
 import type { Crypto } from '../crypto/crypto.js';
-import { SessionError } from '../errors.js';
+import { CodedError, SessionError } from '../errors.js';
 import { parseRelayAddress, relayUrl, type RelayAddress } from './address.js';
 import { decodeBlock, packBlocks } from './block.js';
 import { decodeResponse, decodeTransmission, encodeCommand, encodeSigned, encodeTransmission, signatureInput, type Command, type Response } from './commands.js';
@@ -45,11 +45,8 @@ export type Push = { readonly recipientId: Uint8Array; readonly response: Extrac
 
 export type RelayClientErrorCode = 'TIMEOUT' | 'CLOSED' | 'RESPONSE';
 
-export class RelayClientError extends Error {
+export class RelayClientError extends CodedError<RelayClientErrorCode> {
   override readonly name = 'RelayClientError';
-  constructor(readonly code: RelayClientErrorCode, message: string) {
-    super(message);
-  }
 }
 
 const EMPTY = new Uint8Array(0);
