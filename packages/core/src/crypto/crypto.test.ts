@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { bytesToNumberLE, numberToBytesLE } from '@noble/curves/utils.js';
+import { sha512 } from '@noble/hashes/sha2.js';
 import { shake256 } from '@noble/hashes/sha3.js';
 import fc from 'fast-check';
 import { concatBytes, fromHex, toHex, utf8 } from '../bytes.js';
@@ -572,6 +575,34 @@ describe('noble and sodium agree on arbitrary inputs', () => {
       fc.property(bytes(32), message, bytes(64), (publicKey, data, signature) => {
         assert.equal(noble.ed25519Verify(publicKey, data, signature), sodium.ed25519Verify(publicKey, data, signature));
       }),
+    );
+  });
+
+  it('refuse every signature whose R has a small-order part, though it satisfies the cofactored equation (EMP §3)', () => {
+    // The 8 points of order 1, 2, 4 and 8, the identity first.
+    const smallOrder = [
+      '0100000000000000000000000000000000000000000000000000000000000000',
+      'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+      '0000000000000000000000000000000000000000000000000000000000000000',
+      '0000000000000000000000000000000000000000000000000000000000000080',
+      'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a',
+      'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa',
+      '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05',
+      '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85',
+    ].map((encoding) => ed25519.Point.fromBytes(fromHex(encoding)));
+    const { Point } = ed25519;
+    fc.assert(
+      fc.property(bytes(32), message, fc.bigInt({ min: 0n, max: Point.Fn.ORDER - 1n }), fc.nat(7), (seed, data, r, t) => {
+        // R = [r]B + T and S = r + k * a: [8][S]B = [8]R + [8][k]A holds, [S]B = R + [k]A only if T is the identity.
+        const { scalar, pointBytes: publicKey } = ed25519.utils.getExtendedPublicKey(seed);
+        const encodedR = (r === 0n ? Point.ZERO : Point.BASE.multiply(r)).add(smallOrder[t]!).toBytes();
+        const k = Point.Fn.create(bytesToNumberLE(sha512(concatBytes(encodedR, publicKey, data))));
+        const signature = concatBytes(encodedR, numberToBytesLE(Point.Fn.create(r + k * scalar), 32));
+        const genuine = t === 0 && r !== 0n;
+        assert.equal(noble.ed25519Verify(publicKey, data, signature), genuine, 'noble');
+        assert.equal(sodium.ed25519Verify(publicKey, data, signature), genuine, 'sodium');
+      }),
+      { numRuns: 50 },
     );
   });
 
