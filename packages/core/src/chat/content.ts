@@ -6,17 +6,17 @@
  *   str      = len:u16 || UTF-8
  *   bin      = len:u16 || bytes
  *   opt(x)   = 00 | 01 || x
- *   profile  = displayName:str || opt(fullName:str) || opt(image:bin) || opt(status:str)
+ *   profileFields = displayName:str || opt(fullName:str) || opt(image:bin) || opt(status:str)
  *   queues   = count:u8 (1..8) || (len:u8 || relay || senderId:24) * count
  *   keys     = count:u8 (1..8) || key:32 * count
  *
- *   1 confirm  queues (replyQueues) || keys (senderKeys) || profile
- *   2 reply    keys (senderKeys) || profile
+ *   1 confirm  queues (replyQueues) || keys (senderKeys) || profileFields
+ *   2 reply    keys (senderKeys) || profileFields
  *   3 hello    (empty)
  *   4 text     str (0..15,000 bytes)
  *   5 receipt  seq:u32 (>= 1) || hash:32
- *   6 profile  profile
- *   7 request  bin (a one-time invitation, §2.2) || profile
+ *   6 profile  profileFields
+ *   7 request  bin (a one-time invitation, §2.2) || profileFields
  *   8 receipts count:u8 (2..128) || (seq:u32 (>= 1) || hash:32) * count
  */
 import { ByteReader, ByteWriter, fromUtf8, utf8 } from '../bytes.js';
