@@ -1,4 +1,5 @@
 /** Errors of the terminal client itself (as opposed to the agent's and the store's). */
+import { CodedError } from '@graphchat/core';
 
 export type CliErrorCode =
   /** Bad command line: unknown command or flag, missing or extra argument. Exit code 2. */
@@ -12,14 +13,8 @@ export type CliErrorCode =
   /** `proof verify` was given a file it cannot read or that is not JSON. */
   | 'BAD_PROOF_FILE';
 
-export class CliError extends Error {
+export class CliError extends CodedError<CliErrorCode> {
   override readonly name = 'CliError';
-  constructor(
-    readonly code: CliErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /** Exit codes: 0 success, 1 an expected error, 2 bad usage, 70 an internal error (EX_SOFTWARE). */

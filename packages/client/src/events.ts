@@ -1,4 +1,5 @@
 /** What the agent reports to its user interface, and its typed errors. */
+import { CodedError } from '@graphchat/core';
 import type { InvitationChannel, MessageStatus, ProfileData } from './store/records.js';
 
 /** A contact as an interface shows it. `pending` covers every handshake state. */
@@ -82,12 +83,6 @@ export type AgentErrorCode =
   /** acceptMode without a pending proposal from the contact. */
   | 'NO_MODE_REQUEST';
 
-export class AgentError extends Error {
+export class AgentError extends CodedError<AgentErrorCode> {
   override readonly name = 'AgentError';
-  constructor(
-    readonly code: AgentErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }

@@ -4,11 +4,14 @@ import fc from 'fast-check';
 import {
   ByteReader,
   ByteWriter,
+  checkU32,
   concatBytes,
   equalBytes,
   fromBase64url,
   fromHex,
   fromUtf8,
+  getU32,
+  putU32,
   toBase64url,
   toHex,
   utf8,
@@ -100,6 +103,21 @@ describe('ByteWriter', () => {
       assert.throws(() => write(writer), RangeError, name);
       assert.equal(writer.length, 0, `${name} wrote nothing`);
     }
+  });
+});
+
+describe('u32 helpers', () => {
+  it('putU32 and getU32 write and read big-endian at an offset', () => {
+    const out = new Uint8Array(6);
+    putU32(out, 1, 0xdeadbeef);
+    assert.deepEqual(out, new Uint8Array([0, 0xde, 0xad, 0xbe, 0xef, 0]));
+    assert.equal(getU32(out, 1), 0xdeadbeef);
+  });
+
+  it('checkU32 throws RangeError outside 0..2^32-1 and for non-integers', () => {
+    checkU32(0);
+    checkU32(0xffffffff);
+    for (const bad of [-1, 2 ** 32, 1.5, Number.NaN]) assert.throws(() => checkU32(bad), RangeError, String(bad));
   });
 });
 

@@ -4,23 +4,35 @@
  * that is also what appears on the wire or in logs; programmer misuse throws
  * the built-in TypeError/RangeError instead.
  */
+/**
+ * The base of every typed error: a stable `code` from the closed set of its
+ * layer, and a message for people. Each subclass names itself in `name` with
+ * a string literal rather than `new.target.name`, because the web client's
+ * bundle is minified (packages/web/build.mjs), which renames classes.
+ */
+export abstract class CodedError<Code extends string> extends Error {
+  abstract override readonly name: string;
+
+  constructor(
+    readonly code: Code,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
 export type DecodeErrorCode = 'TRUNCATED' | 'TRAILING' | 'INVALID';
 
 /** Bytes that do not match the layout they were decoded as. */
-export class DecodeError extends Error {
+export class DecodeError extends CodedError<DecodeErrorCode> {
   override readonly name = 'DecodeError';
-  constructor(readonly code: DecodeErrorCode, message: string) {
-    super(message);
-  }
 }
 
 export type CryptoErrorCode = 'BAD_KEY' | 'DECRYPT';
 
-export class CryptoError extends Error {
+export class CryptoError extends CodedError<CryptoErrorCode> {
   override readonly name = 'CryptoError';
-  constructor(readonly code: CryptoErrorCode, message: string) {
-    super(message);
-  }
 }
 
 export type SessionErrorCode =
@@ -34,9 +46,6 @@ export type SessionErrorCode =
   | 'FRAME';
 
 /** Failure of the transport session with a relay; the connection is unusable after it. */
-export class SessionError extends Error {
+export class SessionError extends CodedError<SessionErrorCode> {
   override readonly name = 'SessionError';
-  constructor(readonly code: SessionErrorCode, message: string) {
-    super(message);
-  }
 }

@@ -3,7 +3,7 @@
 export { ByteReader, ByteWriter, concatBytes, equalBytes, fromBase64url, fromHex, fromUtf8, toBase64url, toHex, utf8 } from './bytes.js';
 export type { Argon2idParams, Crypto, KeyPair, MlKemEncapsulation } from './crypto/crypto.js';
 export { nobleCrypto } from './crypto/noble.js';
-export { CryptoError, DecodeError, SessionError } from './errors.js';
+export { CodedError, CryptoError, DecodeError, SessionError } from './errors.js';
 export type { CryptoErrorCode, DecodeErrorCode, SessionErrorCode } from './errors.js';
 
 export { formatRelayAddress, parseRelayAddress, relayFingerprint, relayUrl } from './emp/address.js';
@@ -31,7 +31,7 @@ export { acceptClientHandshake, EmpSession, startClientHandshake, SUPPORTED_VERS
 export { RelayClient, RelayClientError } from './emp/client.js';
 export type { CommandRequest, Push, RelayClientErrorCode, RelayClientOptions, WebSocketFactory, WebSocketLike } from './emp/client.js';
 export { ackMessage, createQueue, openMessage, QueueError, secureQueue, sendMessage, subscribeQueue } from './emp/queue.js';
-export type { RecipientQueue } from './emp/queue.js';
+export type { QueueErrorCode, RecipientQueue } from './emp/queue.js';
 
 export { RatchetError } from './ratchet/errors.js';
 export type { RatchetErrorCode } from './ratchet/errors.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { fromHex, toHex } from './bytes.js';
+import { concatBytes, fromHex, toHex } from './bytes.js';
 import type { Crypto, KeyPair } from './crypto/crypto.js';
 import { nobleCrypto } from './crypto/noble.js';
 import { sodiumCrypto } from './crypto/sodium.js';
@@ -189,6 +189,20 @@ for (const crypto of backends) {
       const { initiator, responder } = vectorParties(crypto);
       responder.readMessage1(initiator.writeMessage1(EMPTY));
       assert.deepEqual(initiator.readMessage2(responder.writeMessage2(EMPTY).message).payload, EMPTY);
+    });
+
+    test('with a payload length, a message 2 of any other length is a DecodeError, and one of that length reads', () => {
+      const payload = new Uint8Array(6).fill(7);
+      for (const [delta, code] of [[-1, 'TRUNCATED'], [1, 'TRAILING']] as const) {
+        const { initiator, responder } = vectorParties(crypto);
+        responder.readMessage1(initiator.writeMessage1(EMPTY));
+        const { message } = responder.writeMessage2(payload);
+        const bad = delta < 0 ? message.subarray(0, message.length - 1) : concatBytes(message, new Uint8Array(1));
+        assert.throws(() => initiator.readMessage2(bad, payload.length), isDecodeError(code), `delta ${delta}`);
+      }
+      const { initiator, responder } = vectorParties(crypto);
+      responder.readMessage1(initiator.writeMessage1(EMPTY));
+      assert.deepEqual(initiator.readMessage2(responder.writeMessage2(payload).message, payload.length).payload, payload);
     });
 
     test('two handshakes with the same static key give different hashes and transport keys', () => {

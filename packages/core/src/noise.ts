@@ -131,10 +131,17 @@ export class NxInitiator {
     return concatBytes(this.ephemeral.publicKey, this.state.encryptAndHash(payload));
   }
 
-  /** <- e, ee, s, es. Returns the responder's static key, the payload and the session. */
-  readMessage2(message: Uint8Array): { remoteStatic: Uint8Array; payload: Uint8Array; session: NoiseSession } {
+  /**
+   * <- e, ee, s, es. Returns the responder's static key, the payload and the
+   * session. A protocol whose payload has a fixed length passes it as
+   * `payloadLength`: a message of any other length then fails with
+   * DecodeError before any DH.
+   */
+  readMessage2(message: Uint8Array, payloadLength?: number): { remoteStatic: Uint8Array; payload: Uint8Array; session: NoiseSession } {
     try {
-      if (message.length < DH_LENGTH * 2 + AEAD_TAG_LENGTH * 2) throw new DecodeError('TRUNCATED', 'Noise message 2 too short');
+      const minimum = DH_LENGTH * 2 + AEAD_TAG_LENGTH * 2;
+      if (message.length < minimum + (payloadLength ?? 0)) throw new DecodeError('TRUNCATED', 'Noise message 2 too short');
+      if (payloadLength !== undefined && message.length > minimum + payloadLength) throw new DecodeError('TRAILING', 'Noise message 2 too long');
       const remoteEphemeral = message.slice(0, DH_LENGTH);
       this.state.mixHash(remoteEphemeral);
       this.state.mixKey(this.crypto.x25519(this.ephemeral.secretKey, remoteEphemeral));

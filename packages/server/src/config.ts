@@ -7,7 +7,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatRelayAddress, limits, parseRelayAddress } from '@graphchat/core';
+import { CodedError, formatRelayAddress, limits, parseRelayAddress } from '@graphchat/core';
 import { LOG_LEVELS, type LogLevel } from './log.js';
 import type { SyncMode } from './sqlite-store.js';
 
@@ -97,8 +97,12 @@ On start the relay prints its address on standard output, on a line of its own;
 with --web, a second line gives the web client's URL.
 `;
 
-export class ConfigError extends Error {
+/** An option or environment variable the relay cannot start with; the message names it. */
+export class ConfigError extends CodedError<'BAD_CONFIG'> {
   override readonly name = 'ConfigError';
+  constructor(message: string) {
+    super('BAD_CONFIG', message);
+  }
 }
 
 function integer(name: string, text: string, min: number, max: number): number {

@@ -6,6 +6,7 @@
  */
 import {
   decodeCommand,
+  DecodeError,
   decodeTransmission,
   encodeResponse,
   encryptQueueMessage,
@@ -173,7 +174,7 @@ export class RelayConnection {
     try {
       return [t.corrId, t.entityId, await this.execute(t, decodeCommand(t.message))];
     } catch (error) {
-      if (error instanceof Error && error.name === 'DecodeError') return [t.corrId, t.entityId, err('SYNTAX')];
+      if (error instanceof DecodeError) return [t.corrId, t.entityId, err('SYNTAX')];
       this.relay.options.log.error(`relay: command failed: ${String(error)}`);
       return [t.corrId, t.entityId, err('INTERNAL')];
     }

@@ -1,3 +1,5 @@
+import { CodedError } from '@graphchat/core';
+
 /** Why a store could not be opened or created; `code` is stable, the message is for people. */
 export type StoreErrorCode =
   /** The database exists but the passphrase does not open it. */
@@ -11,13 +13,6 @@ export type StoreErrorCode =
   /** Any other failure to open: unreadable or damaged files, a newer schema. */
   | 'CORRUPT';
 
-export class StoreError extends Error {
+export class StoreError extends CodedError<StoreErrorCode> {
   override readonly name = 'StoreError';
-  constructor(
-    readonly code: StoreErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }

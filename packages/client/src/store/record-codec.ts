@@ -12,12 +12,15 @@
  *
  * Pure and isomorphic: no Node or DOM APIs.
  */
-import { fromBase64url, toBase64url } from '@graphchat/core';
+import { CodedError, fromBase64url, toBase64url } from '@graphchat/core';
 
 const BYTES_KEY = '$b';
 
-export class RecordCodecError extends Error {
+export class RecordCodecError extends CodedError<'BAD_RECORD'> {
   override readonly name = 'RecordCodecError';
+  constructor(message: string) {
+    super('BAD_RECORD', message);
+  }
 }
 
 /**

@@ -1,3 +1,5 @@
+import { CodedError } from '../errors.js';
+
 /**
  * The closed set of failures of joinAgreement and acceptAgreement. Each means
  * the peer's (or a relay's) keys are unusable; the connection attempt is
@@ -13,9 +15,6 @@ export type AgreementErrorCode =
   /** The ML-KEM-768 ciphertext is not 1088 bytes (FIPS 203 §7.3 input check). */
   | 'BAD_CIPHERTEXT';
 
-export class AgreementError extends Error {
+export class AgreementError extends CodedError<AgreementErrorCode> {
   override readonly name = 'AgreementError';
-  constructor(readonly code: AgreementErrorCode, message: string) {
-    super(message);
-  }
 }

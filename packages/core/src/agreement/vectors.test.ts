@@ -20,11 +20,15 @@ interface AgreementCase {
   readonly kem_randomness: string;
   readonly inviter_dh_public: string;
   readonly inviter_kem_public: string;
+  /** The 2400-byte ML-KEM-768 decapsulation key dk from inviter_kem_seed. */
+  readonly inviter_kem_secret: string;
   readonly inviter_sig_public: string;
   readonly joiner_dh_public: string;
   readonly joiner_ephemeral_public: string;
   readonly joiner_sig_public: string;
   readonly kem_ciphertext: string;
+  /** SS of §1: what encapsulation with kem_randomness gives, and decapsulation of kem_ciphertext. */
+  readonly kem_shared_secret: string;
   readonly invitation_keys: string;
   readonly confirmation_keys: string;
   readonly shared_key: string;
@@ -71,11 +75,21 @@ for (const crypto of [nobleCrypto, sodiumCrypto]) {
         assert.equal(toHex(accepted.associatedData), v.associated_data);
       });
 
+      test(`the ML-KEM step checks from both sides: the seed gives dk, encapsulation with m and decapsulation with dk give SS: ${v.comment}`, () => {
+        const kem = crypto.mlKem768KeyPair(fromHex(v.inviter_kem_seed));
+        assert.equal(toHex(kem.publicKey), v.inviter_kem_public);
+        assert.equal(toHex(kem.secretKey), v.inviter_kem_secret);
+        const encapsulated = crypto.mlKem768Encapsulate(fromHex(v.inviter_kem_public), fromHex(v.kem_randomness));
+        assert.equal(toHex(encapsulated.ciphertext), v.kem_ciphertext);
+        assert.equal(toHex(encapsulated.sharedSecret), v.kem_shared_secret);
+        assert.equal(toHex(crypto.mlKem768Decapsulate(fromHex(v.kem_ciphertext), fromHex(v.inviter_kem_secret))), v.kem_shared_secret);
+      });
+
       test(`SK and AD follow the formulas of graph-chat.md §1 computed from primitives: ${v.comment}`, () => {
         const dh1 = crypto.x25519(fromHex(v.joiner_dh_secret), fromHex(v.inviter_dh_public));
         const dh2 = crypto.x25519(fromHex(v.joiner_ephemeral_secret), fromHex(v.inviter_dh_public));
-        const kem = crypto.mlKem768KeyPair(fromHex(v.inviter_kem_seed));
-        const ss = crypto.mlKem768Decapsulate(fromHex(v.kem_ciphertext), kem.secretKey);
+        const ss = crypto.mlKem768Decapsulate(fromHex(v.kem_ciphertext), fromHex(v.inviter_kem_secret));
+        assert.equal(toHex(ss), v.kem_shared_secret);
         const ikm = concatBytes(new Uint8Array(32).fill(0xff), dh1, dh2, ss);
         const sk = crypto.hkdfSha256(ikm, new Uint8Array(32), utf8('graphchat agreement v1 X25519 ML-KEM-768'), 32);
         assert.equal(toHex(sk), v.shared_key);

@@ -233,6 +233,7 @@ describe('invitation links', () => {
       `HTTPS://example.org/invite#${payload}`,
       `GraphChat:/invite#${payload}`,
       `\n  graphchat:/invite#${payload} \t`,
+      `\r\n\t graphchat:/invite#${payload}\r\n`,
     ]) {
       assert.deepEqual(parseInvitationLink(link), invitation, link);
     }
@@ -263,6 +264,12 @@ describe('invitation links', () => {
       `graphchat:/invite#${payload}!`,
       `graphchat:/contact#${payload}`,
       `https://example.org/invite#${contactPayload}`,
+      // Only space, tab, LF and CR are ignored around a link (§2.3).
+      `\u00a0graphchat:/invite#${payload}`,
+      `graphchat:/invite#${payload}\ufeff`,
+      `\u000bgraphchat:/invite#${payload}\u000c`,
+      `graphchat:/invite#${payload}\u2028`,
+      `https://exa mple.org/invite#${payload}`,
     ]) {
       assert.throws(() => parseInvitationLink(link), isChatError('BAD_LINK'), link);
     }

@@ -6,22 +6,21 @@
  *   str      = len:u16 || UTF-8
  *   bin      = len:u16 || bytes
  *   opt(x)   = 00 | 01 || x
- *   profile  = displayName:str || opt(fullName:str) || opt(image:bin) || opt(status:str)
+ *   profileFields = displayName:str || opt(fullName:str) || opt(image:bin) || opt(status:str)
  *   queues   = count:u8 (1..8) || (len:u8 || relay || senderId:24) * count
  *   keys     = count:u8 (1..8) || key:32 * count
  *
- *   1 confirm  queues (replyQueues) || keys (senderKeys) || profile
- *   2 reply    keys (senderKeys) || profile
+ *   1 confirm  queues (replyQueues) || keys (senderKeys) || profileFields
+ *   2 reply    keys (senderKeys) || profileFields
  *   3 hello    (empty)
  *   4 text     str (0..15,000 bytes)
  *   5 receipt  seq:u32 (>= 1) || hash:32
- *   6 profile  profile
- *   7 request  bin (a one-time invitation, §2.2) || profile
+ *   6 profile  profileFields
+ *   7 request  bin (a one-time invitation, §2.2) || profileFields
  *   8 receipts count:u8 (2..128) || (seq:u32 (>= 1) || hash:32) * count
  */
 import { ByteReader, ByteWriter, fromUtf8, utf8 } from '../bytes.js';
 import { DecodeError } from '../errors.js';
-import { readU32, writeU32 } from '../ratchet/header.js';
 import { ChatError } from './errors.js';
 import { decodeInvitation, encodeInvitation, type Invitation } from './invitation.js';
 import { MAX_QUEUES, readCount, readQueueList, writeQueueList, type QueueAddress } from './queue-address.js';
@@ -201,7 +200,7 @@ function readKeys(reader: ByteReader): Uint8Array[] {
 function writeReceipt(writer: ByteWriter, receipt: Receipt): void {
   if (receipt.seq < 1) throw new RangeError(`receipt seq must be at least 1, got ${receipt.seq}`);
   if (receipt.hash.length !== HASH_LENGTH) throw new RangeError(`receipt hash must be ${HASH_LENGTH} bytes`);
-  writeU32(writer, receipt.seq).bytes(receipt.hash);
+  writer.u32(receipt.seq).bytes(receipt.hash);
 }
 
 function readFlag(reader: ByteReader): boolean {
@@ -211,7 +210,7 @@ function readFlag(reader: ByteReader): boolean {
 }
 
 function readReceipt(reader: ByteReader): Receipt {
-  const seq = readU32(reader);
+  const seq = reader.u32();
   if (seq < 1) throw new DecodeError('INVALID', 'receipt seq 0');
   return { seq, hash: reader.bytes(HASH_LENGTH) };
 }

@@ -1,23 +1,24 @@
 /**
- * Signed envelopes (docs/protocol/graph-chat.md §4) and their padding (§5).
- * Every ratchet message of a connection carries exactly one padded, signed
- * envelope:
+ * Envelopes (docs/protocol/graph-chat.md §4) and their padding (§5). Every
+ * ratchet message of a connection carries exactly one padded envelope, signed
+ * or, off the record (§4.7), unsigned:
  *
- *   signed    = version:u8 (= 1) || seq:u32 || timestamp:u64 || prevSentHash:32 || lastReceivedHash:32
- *               || type:u8 || body || signature:64
+ *   fields    = version:u8 || seq:u32 || timestamp:u64 || prevSentHash:32 || lastReceivedHash:32 || type:u8 || body
+ *   signed    = fields (version 1) || signature:64
+ *   unsigned  = fields (version 2)
  *   signature = Ed25519(sender's per-connection signing key, "graphchat envelope v1" || signed without signature)
- *   hash      = SHA-256(signed)
- *   padded    = len(signed):u32 || signed || zero bytes up to the next multiple of 256
+ *   hash      = SHA-256(signed or unsigned)
+ *   padded    = len(signed or unsigned):u32 || signed or unsigned || zero bytes up to the next multiple of 256
  *
  * The signing keys are A_sig and B_sig of §1.1, which both sides hold through
  * the invitation and the confirmation and which are bound into AD (§1.4).
  */
-import { ByteReader, ByteWriter, concatBytes, utf8 } from '../bytes.js';
+import { ByteReader, ByteWriter, checkU32, concatBytes, getU32, putU32, utf8 } from '../bytes.js';
 import { ED25519_SIGNATURE_LENGTH, type Crypto } from '../crypto/crypto.js';
 import { MAX_MESSAGE_BODY } from '../emp/limits.js';
 import { DecodeError } from '../errors.js';
 import { CONFIRMATION_KEYS_LENGTH } from '../agreement/codec.js';
-import { checkU32, getU32, HEADER_LENGTH, putU32, readU32, writeU32 } from '../ratchet/header.js';
+import { HEADER_LENGTH } from '../ratchet/header.js';
 import { HASH_LENGTH, readContent, writeContent, type Content } from './content.js';
 import { ChatError } from './errors.js';
 
@@ -63,6 +64,43 @@ function checkHash(what: string, hash: Uint8Array): void {
   if (hash.length !== HASH_LENGTH) throw new RangeError(`${what} must be ${HASH_LENGTH} bytes`);
 }
 
+/*
+ * The fields both envelope versions share, in this order (§4.1, §4.7):
+ * version:u8 || seq:u32 || timestamp:u64 || prevSentHash:32 ||
+ * lastReceivedHash:32 || type:u8 || body. A signed envelope appends its
+ * signature; an unsigned one ends there.
+ */
+
+/** Appends the shared fields; throws ChatError TOO_LARGE past a content limit of §4.3, RangeError for other invalid fields. */
+function writeEnvelopeFields(writer: ByteWriter, version: number, envelope: Envelope): void {
+  if (envelope.seq < 1) throw new RangeError(`seq must be at least 1, got ${envelope.seq}`);
+  checkHash('prevSentHash', envelope.prevSentHash);
+  checkHash('lastReceivedHash', envelope.lastReceivedHash);
+  writer.u8(version).u32(envelope.seq).u64(envelope.timestamp).bytes(envelope.prevSentHash).bytes(envelope.lastReceivedHash);
+  writeContent(writer, envelope.content);
+}
+
+/** Reads the shared fields to the end of `fields`; throws DecodeError unless they are well formed and of `version`. */
+function readEnvelopeFields(fields: Uint8Array, version: number): Envelope {
+  const reader = new ByteReader(fields);
+  const found = reader.u8();
+  if (found !== version) throw new DecodeError('INVALID', `envelope version ${found}, expected ${version}`);
+  const seq = reader.u32();
+  if (seq < 1) throw new DecodeError('INVALID', 'envelope seq 0');
+  const timestamp = reader.u64();
+  const prevSentHash = reader.bytes(HASH_LENGTH);
+  const lastReceivedHash = reader.bytes(HASH_LENGTH);
+  return { seq, timestamp, prevSentHash, lastReceivedHash, content: readContent(reader) };
+}
+
+/** Throws ChatError TOO_LARGE unless an envelope of `length` bytes, padded, fits the queue body its content goes in (§3). */
+function checkFitsQueueBody(content: Content, length: number): void {
+  const inConfirmation = content.type === 'confirm' || content.type === 'request';
+  const limit = inConfirmation ? MAX_CONFIRMATION_PLAINTEXT : MAX_MESSAGE_PLAINTEXT;
+  const padded = paddedLength(length);
+  if (padded > limit) throw new ChatError('TOO_LARGE', `padded ${content.type} envelope is ${padded} bytes, at most ${limit} fit a queue body`);
+}
+
 /**
  * The signed envelope bytes. Throws ChatError TOO_LARGE when the content
  * exceeds a limit of §4.3 or the padded envelope would not fit its queue body
@@ -71,22 +109,11 @@ function checkHash(what: string, hash: Uint8Array): void {
  */
 export function signEnvelope(crypto: Crypto, signingSecretKey: Uint8Array, envelope: Envelope): Uint8Array {
   if (signingSecretKey.length !== 64) throw new RangeError('Ed25519 secret key must be 64 bytes (seed || public key)');
-  if (envelope.seq < 1) throw new RangeError(`seq must be at least 1, got ${envelope.seq}`);
-  checkHash('prevSentHash', envelope.prevSentHash);
-  checkHash('lastReceivedHash', envelope.lastReceivedHash);
   // One buffer holds CONTEXT || unsigned, the signature input, and then the
   // signature: the signed envelope is a copy of all but CONTEXT.
-  const writer = new ByteWriter(CONTEXT.length + 512).bytes(CONTEXT).u8(ENVELOPE_VERSION);
-  writeU32(writer, envelope.seq)
-    .u64(envelope.timestamp)
-    .bytes(envelope.prevSentHash)
-    .bytes(envelope.lastReceivedHash);
-  writeContent(writer, envelope.content);
-  const unsignedLength = writer.length - CONTEXT.length;
-  const inConfirmation = envelope.content.type === 'confirm' || envelope.content.type === 'request';
-  const limit = inConfirmation ? MAX_CONFIRMATION_PLAINTEXT : MAX_MESSAGE_PLAINTEXT;
-  const padded = paddedLength(unsignedLength + ED25519_SIGNATURE_LENGTH);
-  if (padded > limit) throw new ChatError('TOO_LARGE', `padded ${envelope.content.type} envelope is ${padded} bytes, at most ${limit} fit a queue body`);
+  const writer = new ByteWriter(CONTEXT.length + 512).bytes(CONTEXT);
+  writeEnvelopeFields(writer, ENVELOPE_VERSION, envelope);
+  checkFitsQueueBody(envelope.content, writer.length - CONTEXT.length + ED25519_SIGNATURE_LENGTH);
   const signature = crypto.ed25519Sign(signingSecretKey, writer.written());
   return writer.bytes(signature).finish(CONTEXT.length);
 }
@@ -124,16 +151,7 @@ export function openEnvelope(crypto: Crypto, signingPublicKey: Uint8Array, signe
   if (!verifySignature(crypto, signingPublicKey, unsigned, signed.subarray(split))) {
     throw new ChatError('BAD_SIGNATURE', 'envelope signature does not verify');
   }
-  const reader = new ByteReader(unsigned);
-  const version = reader.u8();
-  if (version !== ENVELOPE_VERSION) throw new DecodeError('INVALID', `unknown envelope version ${version}`);
-  const seq = readU32(reader);
-  if (seq < 1) throw new DecodeError('INVALID', 'envelope seq 0');
-  const timestamp = reader.u64();
-  const prevSentHash = reader.bytes(HASH_LENGTH);
-  const lastReceivedHash = reader.bytes(HASH_LENGTH);
-  const content = readContent(reader);
-  return { seq, timestamp, prevSentHash, lastReceivedHash, content };
+  return readEnvelopeFields(unsigned, ENVELOPE_VERSION);
 }
 
 /**
@@ -143,16 +161,9 @@ export function openEnvelope(crypto: Crypto, signingPublicKey: Uint8Array, signe
  * third party. Throws as signEnvelope does for invalid fields and sizes.
  */
 export function encodeUnsignedEnvelope(envelope: Envelope): Uint8Array {
-  if (envelope.seq < 1) throw new RangeError(`seq must be at least 1, got ${envelope.seq}`);
-  checkHash('prevSentHash', envelope.prevSentHash);
-  checkHash('lastReceivedHash', envelope.lastReceivedHash);
-  const writer = new ByteWriter(512).u8(UNSIGNED_ENVELOPE_VERSION);
-  writeU32(writer, envelope.seq).u64(envelope.timestamp).bytes(envelope.prevSentHash).bytes(envelope.lastReceivedHash);
-  writeContent(writer, envelope.content);
-  const inConfirmation = envelope.content.type === 'confirm' || envelope.content.type === 'request';
-  const limit = inConfirmation ? MAX_CONFIRMATION_PLAINTEXT : MAX_MESSAGE_PLAINTEXT;
-  const padded = paddedLength(writer.length);
-  if (padded > limit) throw new ChatError('TOO_LARGE', `padded ${envelope.content.type} envelope is ${padded} bytes, at most ${limit} fit a queue body`);
+  const writer = new ByteWriter(512);
+  writeEnvelopeFields(writer, UNSIGNED_ENVELOPE_VERSION, envelope);
+  checkFitsQueueBody(envelope.content, writer.length);
   return writer.finish();
 }
 
@@ -163,15 +174,7 @@ export function isUnsignedEnvelope(bytes: Uint8Array): boolean {
 
 /** Decodes an unsigned envelope; throws DecodeError unless it is one, well formed. */
 export function decodeUnsignedEnvelope(bytes: Uint8Array): Envelope {
-  const reader = new ByteReader(bytes);
-  const version = reader.u8();
-  if (version !== UNSIGNED_ENVELOPE_VERSION) throw new DecodeError('INVALID', `not an unsigned envelope (version ${version})`);
-  const seq = readU32(reader);
-  if (seq < 1) throw new DecodeError('INVALID', 'envelope seq 0');
-  const timestamp = reader.u64();
-  const prevSentHash = reader.bytes(HASH_LENGTH);
-  const lastReceivedHash = reader.bytes(HASH_LENGTH);
-  return { seq, timestamp, prevSentHash, lastReceivedHash, content: readContent(reader) };
+  return readEnvelopeFields(bytes, UNSIGNED_ENVELOPE_VERSION);
 }
 
 /** SHA-256 of the signed envelope bytes, signature included: what prevSentHash, lastReceivedHash and receipts refer to. */

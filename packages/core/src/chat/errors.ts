@@ -1,3 +1,5 @@
+import { CodedError } from '../errors.js';
+
 /**
  * The closed set of failures of the graph-chat client protocol encodings
  * (docs/protocol/graph-chat.md). Bytes that do not match their layout throw
@@ -18,9 +20,6 @@ export type ChatErrorCode =
 /** Every ChatErrorCode, for tables and exhaustive checks. */
 export const CHAT_ERROR_CODES: readonly ChatErrorCode[] = ['BAD_LINK', 'BAD_SIGNATURE', 'UNSUPPORTED_VERSION', 'TOO_LARGE'] satisfies readonly ChatErrorCode[];
 
-export class ChatError extends Error {
+export class ChatError extends CodedError<ChatErrorCode> {
   override readonly name = 'ChatError';
-  constructor(readonly code: ChatErrorCode, message: string) {
-    super(message);
-  }
 }

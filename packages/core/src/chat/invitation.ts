@@ -13,6 +13,7 @@
 import { ByteReader, ByteWriter, fromBase64url, toBase64url } from '../bytes.js';
 import { decodeInvitationKeys, encodeInvitationKeys, INVITATION_KEYS_LENGTH, type InvitationPublicKeys } from '../agreement/codec.js';
 import { DecodeError } from '../errors.js';
+import { trimLinkWhitespace } from '../whitespace.js';
 import { ChatError } from './errors.js';
 import { readQueueList, writeQueueList, type QueueAddress } from './queue-address.js';
 
@@ -107,25 +108,27 @@ export function formatInvitationLink(invitation: Invitation): string {
  * server. Any host, any path ending in the kind's segment, an optional query.
  */
 export function formatInvitationWebLink(invitation: Invitation, base: string): string {
-  const match = /^https:\/\/[^/?#\s]+(?:\/[^?#\s]*)?$/.exec(base);
+  const match = /^https:\/\/[^/?# \t\n\r]+(?:\/[^?# \t\n\r]*)?$/.exec(base);
   if (!match) throw new RangeError(`not an https URL without query or fragment: ${base}`);
   const path = base.endsWith('/') ? base : base + '/';
   return `${path}${LINK_PATHS[invitation.kind]}#${toBase64url(encodeInvitation(invitation))}`;
 }
 
 const APP_LINK = /^graphchat:\/(invite|contact)#(.*)$/is;
-const WEB_LINK = /^https:\/\/[^/?#\s]+\/(?:[^?#\s]*\/)?(invite|contact)(?:\?[^#\s]*)?#(.*)$/is;
+// Host, path and query exclude the whitespace of ../whitespace.ts (space, tab, LF, CR), as §2.3 says.
+const WEB_LINK = /^https:\/\/[^/?# \t\n\r]+\/(?:[^?# \t\n\r]*\/)?(invite|contact)(?:\?[^# \t\n\r]*)?#(.*)$/is;
 
 /**
- * Parses either link form (surrounding whitespace ignored). Throws ChatError
- * BAD_LINK when the text is not an invitation link: another scheme, a path not
- * ending in `invite` or `contact`, no or an empty fragment, a fragment that is
- * not base64url, or a kind in the path that differs from the kind inside.
+ * Parses either link form (space, tab, LF and CR around it ignored). Throws
+ * ChatError BAD_LINK when the text is not an invitation link: another scheme,
+ * a path not ending in `invite` or `contact`, no or an empty fragment, a
+ * fragment that is not base64url, or a kind in the path that differs from
+ * the kind inside.
  * The payload itself fails as decodeInvitation does (DecodeError, ChatError
  * UNSUPPORTED_VERSION).
  */
 export function parseInvitationLink(link: string): Invitation {
-  const text = link.trim();
+  const text = trimLinkWhitespace(link);
   const match = APP_LINK.exec(text) ?? WEB_LINK.exec(text);
   // The scheme is case-insensitive (RFC 3986 §3.1); the path segment is not.
   const segment = match?.[1];

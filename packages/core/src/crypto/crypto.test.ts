@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { bytesToNumberLE, numberToBytesLE } from '@noble/curves/utils.js';
+import { sha512 } from '@noble/hashes/sha2.js';
 import { shake256 } from '@noble/hashes/sha3.js';
 import fc from 'fast-check';
 import { concatBytes, fromHex, toHex, utf8 } from '../bytes.js';
@@ -73,8 +76,8 @@ interface MlKemCase {
   /** d || z; absent when the source's key generation predates FIPS 203 final. */
   readonly seed?: string;
   readonly publicKey: string;
-  /** SHA-256 of the published 2400-byte decapsulation key. */
-  readonly secretKeySha256?: string;
+  /** The published 2400-byte decapsulation key dk = dkPKE || ek || H(ek) || z. */
+  readonly secretKey: string;
   readonly randomness: string;
   readonly ciphertext: string;
   readonly sharedSecret: string;
@@ -347,22 +350,22 @@ for (const backend of backends) {
           it(`derives the published public key and secret key from the seed: ${c.comment}`, () => {
             const pair = backend.mlKem768KeyPair(fromHex(seed));
             assert.equal(toHex(pair.publicKey), c.publicKey);
-            assert.equal(pair.secretKey.length, ML_KEM_768_SECRET_KEY_LENGTH);
-            assert.equal(toHex(backend.sha256(pair.secretKey)), c.secretKeySha256);
-          });
-          it(`decapsulates the published ciphertext to the published shared secret: ${c.comment}`, () => {
-            const { secretKey } = backend.mlKem768KeyPair(fromHex(seed));
-            assert.equal(toHex(backend.mlKem768Decapsulate(fromHex(c.ciphertext), secretKey)), c.sharedSecret);
-          });
-          it(`returns the FIPS 203 implicit-rejection secret J(z || c) for a one-bit-corrupted ciphertext: ${c.comment}`, () => {
-            const { secretKey } = backend.mlKem768KeyPair(fromHex(seed));
-            const tampered = fromHex(c.ciphertext);
-            tampered[0] = (tampered[0] ?? 0) ^ 1;
-            const z = fromHex(seed).subarray(32);
-            const expected = shake256(concatBytes(z, tampered), { dkLen: 32 });
-            assert.equal(toHex(backend.mlKem768Decapsulate(tampered, secretKey)), toHex(expected));
+            assert.equal(toHex(pair.secretKey), c.secretKey);
           });
         }
+        it(`decapsulates the published ciphertext with the published secret key to the published shared secret: ${c.comment}`, () => {
+          const secretKey = fromHex(c.secretKey);
+          assert.equal(secretKey.length, ML_KEM_768_SECRET_KEY_LENGTH);
+          assert.equal(toHex(backend.mlKem768Decapsulate(fromHex(c.ciphertext), secretKey)), c.sharedSecret);
+        });
+        it(`returns the FIPS 203 implicit-rejection secret J(z || c) for a one-bit-corrupted ciphertext: ${c.comment}`, () => {
+          const secretKey = fromHex(c.secretKey);
+          const tampered = fromHex(c.ciphertext);
+          tampered[0] = (tampered[0] ?? 0) ^ 1;
+          const z = secretKey.subarray(ML_KEM_768_SECRET_KEY_LENGTH - 32);
+          const expected = shake256(concatBytes(z, tampered), { dkLen: 32 });
+          assert.equal(toHex(backend.mlKem768Decapsulate(tampered, secretKey)), toHex(expected));
+        });
         it(`encapsulates with the published randomness to the published ciphertext and secret: ${c.comment}`, () => {
           const { ciphertext, sharedSecret } = backend.mlKem768Encapsulate(fromHex(c.publicKey), fromHex(c.randomness));
           assert.equal(toHex(ciphertext), c.ciphertext);
@@ -572,6 +575,34 @@ describe('noble and sodium agree on arbitrary inputs', () => {
       fc.property(bytes(32), message, bytes(64), (publicKey, data, signature) => {
         assert.equal(noble.ed25519Verify(publicKey, data, signature), sodium.ed25519Verify(publicKey, data, signature));
       }),
+    );
+  });
+
+  it('refuse every signature whose R has a small-order part, though it satisfies the cofactored equation (EMP §3)', () => {
+    // The 8 points of order 1, 2, 4 and 8, the identity first.
+    const smallOrder = [
+      '0100000000000000000000000000000000000000000000000000000000000000',
+      'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+      '0000000000000000000000000000000000000000000000000000000000000000',
+      '0000000000000000000000000000000000000000000000000000000000000080',
+      'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a',
+      'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa',
+      '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05',
+      '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85',
+    ].map((encoding) => ed25519.Point.fromBytes(fromHex(encoding)));
+    const { Point } = ed25519;
+    fc.assert(
+      fc.property(bytes(32), message, fc.bigInt({ min: 0n, max: Point.Fn.ORDER - 1n }), fc.nat(7), (seed, data, r, t) => {
+        // R = [r]B + T and S = r + k * a: [8][S]B = [8]R + [8][k]A holds, [S]B = R + [k]A only if T is the identity.
+        const { scalar, pointBytes: publicKey } = ed25519.utils.getExtendedPublicKey(seed);
+        const encodedR = (r === 0n ? Point.ZERO : Point.BASE.multiply(r)).add(smallOrder[t]!).toBytes();
+        const k = Point.Fn.create(bytesToNumberLE(sha512(concatBytes(encodedR, publicKey, data))));
+        const signature = concatBytes(encodedR, numberToBytesLE(Point.Fn.create(r + k * scalar), 32));
+        const genuine = t === 0 && r !== 0n;
+        assert.equal(noble.ed25519Verify(publicKey, data, signature), genuine, 'noble');
+        assert.equal(sodium.ed25519Verify(publicKey, data, signature), genuine, 'sodium');
+      }),
+      { numRuns: 50 },
     );
   });
 

@@ -5,13 +5,14 @@
  */
 import { chacha20poly1305, xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
+import { bytesToNumberLE } from '@noble/curves/utils.js';
 import { argon2id } from '@noble/hashes/argon2.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { randomBytes } from '@noble/hashes/utils.js';
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
-import { concatBytes } from '../bytes.js';
+import { concatBytes, equalBytes } from '../bytes.js';
 import { CryptoError } from '../errors.js';
 import {
   checkArgon2idArguments,
@@ -25,6 +26,31 @@ import {
 function signingKeyPair(seed: Uint8Array): KeyPair {
   const publicKey = ed25519.getPublicKey(seed);
   return { publicKey, secretKey: concatBytes(seed, publicKey) };
+}
+
+/*
+ * Ed25519 verification accepts exactly what libsodium's
+ * crypto_sign_verify_detached accepts (EMP §3), so that the two backends never
+ * disagree on a signature: a relay on one and a client on the other, or two
+ * peers, would otherwise judge the same command or envelope differently.
+ * noble's verify with zip215: false already refuses non-canonical A and R,
+ * S >= L and a small-order A, but it checks the cofactored equation
+ * [8][S]B = [8]R + [8][k]A, which RFC 8032 §5.1.7 allows, and accepts an R of
+ * small order. libsodium also refuses a small-order R, and checks the
+ * cofactorless equation by computing [S]B - [k]A and comparing its encoding
+ * with R's bytes. Both are stricter, so noble's verdict is followed by these two.
+ */
+const { Point } = ed25519;
+
+/** libsodium's rules beyond noble's; only for a signature noble's verify (zip215: false) has accepted. */
+function meetsLibsodiumRules(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  const encodedR = signature.subarray(0, 32);
+  if (Point.fromBytes(encodedR).isSmallOrder()) return false;
+  // k = SHA-512(R || A || M) mod L (RFC 8032 §5.1.7 step 2, pure Ed25519: no dom2 prefix).
+  const k = Point.Fn.create(bytesToNumberLE(sha512(concatBytes(encodedR, publicKey, message))));
+  const s = bytesToNumberLE(signature.subarray(32, 64));
+  const sBMinusKA = Point.BASE.multiplyUnsafe(s).subtract(Point.fromBytes(publicKey).multiplyUnsafe(k));
+  return equalBytes(sBMinusKA.toBytes(), encodedR);
 }
 
 function aeadOpen(open: () => Uint8Array): Uint8Array | null {
@@ -94,7 +120,7 @@ export const nobleCrypto: Crypto = {
       // zip215: false selects strict RFC 8032 decoding (canonical A and R) and
       // rejects small-order public keys, as libsodium does; noble's default
       // (ZIP 215) accepts e.g. any message under the identity key.
-      return ed25519.verify(signature, message, publicKey, { zip215: false });
+      return ed25519.verify(signature, message, publicKey, { zip215: false }) && meetsLibsodiumRules(publicKey, message, signature);
     } catch {
       return false;
     }

@@ -9,6 +9,7 @@
 import { fromBase64url, toBase64url } from '../bytes.js';
 import type { Crypto } from '../crypto/crypto.js';
 import { DecodeError } from '../errors.js';
+import { trimLinkWhitespace } from '../whitespace.js';
 
 export interface RelayAddress {
   readonly fingerprint: Uint8Array;
@@ -28,7 +29,7 @@ export function relayFingerprint(crypto: Crypto, staticPublicKey: Uint8Array): U
 }
 
 export function parseRelayAddress(text: string): RelayAddress {
-  const match = ADDRESS.exec(text.trim());
+  const match = ADDRESS.exec(trimLinkWhitespace(text));
   if (!match) throw new DecodeError('INVALID', `not a relay address: expected emp://<fingerprint>[:<password>]@<host>[:<port>]`);
   const [, fingerprint, password, host, port, tls] = match;
   const portNumber = port === undefined ? DEFAULT_PORT : Number(port);

@@ -4,9 +4,9 @@
  * to responses by correlation id, and pushed MSG/END delivered to a handler.
  * Works with the browser's WebSocket and with the `ws` package in Node.
  */
-import { toHex } from '../bytes.js';
+import { putU32, toHex } from '../bytes.js';
 import type { Crypto } from '../crypto/crypto.js';
-import { SessionError } from '../errors.js';
+import { CodedError, SessionError } from '../errors.js';
 import { parseRelayAddress, relayUrl, type RelayAddress } from './address.js';
 import { decodeBlock, packBlocks } from './block.js';
 import { decodeResponse, decodeTransmission, encodeCommand, encodeSigned, encodeTransmission, signatureInput, type Command, type Response } from './commands.js';
@@ -45,11 +45,8 @@ export type Push = { readonly recipientId: Uint8Array; readonly response: Extrac
 
 export type RelayClientErrorCode = 'TIMEOUT' | 'CLOSED' | 'RESPONSE';
 
-export class RelayClientError extends Error {
+export class RelayClientError extends CodedError<RelayClientErrorCode> {
   override readonly name = 'RelayClientError';
-  constructor(readonly code: RelayClientErrorCode, message: string) {
-    super(message);
-  }
 }
 
 const EMPTY = new Uint8Array(0);
@@ -128,7 +125,7 @@ export class RelayClient {
     // Encode everything first: a command that can't be encoded fails the call before anything is sent.
     const encoded = requests.map((request) => {
       const corrId = new Uint8Array(4);
-      new DataView(corrId.buffer).setUint32(0, this.nextCorrId++);
+      putU32(corrId, 0, this.nextCorrId++);
       const signed = encodeSigned(corrId, request.entityId, encodeCommand(request.command));
       const signature = request.signingKey ? this.crypto.ed25519Sign(request.signingKey, signatureInput(this.session.id, signed)) : EMPTY;
       return { corrId, transmission: encodeTransmission(signature, signed) };

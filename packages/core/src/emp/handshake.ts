@@ -19,8 +19,13 @@ export interface ServerHello extends VersionRange {
   readonly version: number;
 }
 
+/** min:u16 max:u16. */
+export const CLIENT_HELLO_LENGTH = 4;
+/** min:u16 max:u16 version:u16. */
+export const SERVER_HELLO_LENGTH = 6;
+
 export function encodeClientHello(range: VersionRange): Uint8Array {
-  return new ByteWriter(4).u16(range.min).u16(range.max).finish();
+  return new ByteWriter(CLIENT_HELLO_LENGTH).u16(range.min).u16(range.max).finish();
 }
 
 export function decodeClientHello(bytes: Uint8Array): VersionRange {
@@ -32,7 +37,7 @@ export function decodeClientHello(bytes: Uint8Array): VersionRange {
 }
 
 export function encodeServerHello(hello: ServerHello): Uint8Array {
-  return new ByteWriter(6).u16(hello.min).u16(hello.max).u16(hello.version).finish();
+  return new ByteWriter(SERVER_HELLO_LENGTH).u16(hello.min).u16(hello.max).u16(hello.version).finish();
 }
 
 export function decodeServerHello(bytes: Uint8Array): ServerHello {

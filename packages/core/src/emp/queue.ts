@@ -4,8 +4,10 @@
  * (docs/protocol/edge-messaging.md §Queue lifecycle).
  */
 import type { Crypto, KeyPair } from '../crypto/crypto.js';
+import { CodedError } from '../errors.js';
 import type { RelayClient } from './client.js';
 import type { Response } from './commands.js';
+import type { ErrorCode } from './error-codes.js';
 import { decryptQueueMessage, queueSecret, type QueueMessage } from './message-crypto.js';
 
 export interface RecipientQueue {
@@ -17,10 +19,17 @@ export interface RecipientQueue {
   readonly secret: Uint8Array;
 }
 
-export class QueueError extends Error {
+/** The relay's ERR code, or UNEXPECTED_RESPONSE for an answer of the wrong type (which a correct relay never sends). */
+export type QueueErrorCode = ErrorCode | 'UNEXPECTED_RESPONSE';
+
+/** The relay refused a queue command, or answered it with the wrong response; `response` is the answer as received. */
+export class QueueError extends CodedError<QueueErrorCode> {
   override readonly name = 'QueueError';
   constructor(readonly response: Response) {
-    super(response.type === 'ERR' ? `relay answered ERR ${response.code}` : `unexpected response ${response.type}`);
+    super(
+      response.type === 'ERR' ? response.code : 'UNEXPECTED_RESPONSE',
+      response.type === 'ERR' ? `relay answered ERR ${response.code}` : `unexpected response ${response.type}`,
+    );
   }
 }
 

@@ -9,7 +9,8 @@ import { SessionError } from '../errors.js';
 import { relayFingerprint } from './address.js';
 import { decodeBlock, encodeBlock, packBlocks } from './block.js';
 import { decodeCommand, decodeTransmission, encodeCommand, encodeSigned, encodeTransmission, signatureInput } from './commands.js';
-import { encodeClientHello } from './handshake.js';
+import { NxResponder } from '../noise.js';
+import { encodeClientHello, encodeServerHello, HANDSHAKE_PROLOGUE } from './handshake.js';
 import { BLOCK_PLAINTEXT_SIZE, BLOCK_SIZE } from './limits.js';
 import { acceptClientHandshake, EmpSession, startClientHandshake, SUPPORTED_VERSIONS } from './session.js';
 
@@ -205,6 +206,28 @@ for (const crypto of backends) {
         const { message2 } = acceptClientHandshake(crypto, relay.staticKey, handshake.message1);
         assert.throws(() => handshake.complete(damage(message2), relay.fingerprint), isSessionError('HANDSHAKE'));
       }
+    });
+
+    test('a message 2 of any length but 102 bytes gives SessionError HANDSHAKE before any DH, even when authentic', () => {
+      const relay = newRelay(crypto);
+      let dhCalls = 0;
+      const counting: Crypto = { ...crypto, x25519: (secretKey, publicKey) => (dhCalls++, crypto.x25519(secretKey, publicKey)) };
+      const handshake = startClientHandshake(counting);
+      const { message2 } = acceptClientHandshake(crypto, relay.staticKey, handshake.message1);
+      assert.equal(message2.length, 102);
+      for (const bad of [message2.subarray(0, 101), concatBytes(message2, new Uint8Array(1)), new Uint8Array(96), new Uint8Array(200)]) {
+        assert.throws(() => handshake.complete(bad, relay.fingerprint), isSessionError('HANDSHAKE'), `length ${bad.length}`);
+      }
+      assert.equal(dhCalls, 0);
+
+      // A relay holding the key that sends a longer (authentic) hello is refused the same way.
+      const longer = startClientHandshake(counting);
+      const responder = new NxResponder(crypto, HANDSHAKE_PROLOGUE, relay.staticKey);
+      responder.readMessage1(longer.message1);
+      const { message } = responder.writeMessage2(concatBytes(encodeServerHello({ ...SUPPORTED_VERSIONS, version: 1 }), new Uint8Array(1)));
+      assert.equal(message.length, 103);
+      assert.throws(() => longer.complete(message, relay.fingerprint), isSessionError('HANDSHAKE'));
+      assert.equal(dhCalls, 0);
     });
 
     test('a tampered client hello makes the handshake fail (the hello is covered by the handshake hash)', () => {

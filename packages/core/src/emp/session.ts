@@ -17,6 +17,7 @@ import {
   encodeServerHello,
   HANDSHAKE_PROLOGUE,
   negotiateVersion,
+  SERVER_HELLO_LENGTH,
   type VersionRange,
 } from './handshake.js';
 import { BLOCK_PLAINTEXT_SIZE, BLOCK_SIZE, MAX_VERSION, MIN_VERSION } from './limits.js';
@@ -62,19 +63,16 @@ export function startClientHandshake(crypto: Crypto, versions: VersionRange = SU
     complete(message2: Uint8Array, fingerprint: Uint8Array): EmpSession {
       let result: ReturnType<NxInitiator['readMessage2']>;
       try {
-        result = initiator.readMessage2(message2);
+        // Exactly 102 bytes (EMP §4.3): e (32), encrypted s (48), encrypted hello (22).
+        result = initiator.readMessage2(message2, SERVER_HELLO_LENGTH);
       } catch (error) {
         throw new SessionError('HANDSHAKE', `relay handshake failed: ${(error as Error).message}`);
       }
       if (!equalBytes(relayFingerprint(crypto, result.remoteStatic), fingerprint)) {
         throw new SessionError('IDENTITY', 'relay key does not match the fingerprint in its address');
       }
-      let hello;
-      try {
-        hello = decodeServerHello(result.payload);
-      } catch {
-        throw new SessionError('HANDSHAKE', 'malformed relay hello');
-      }
+      // Always decodes: readMessage2 checked the payload's length, and any 6 bytes are a hello.
+      const hello = decodeServerHello(result.payload);
       if (hello.version === 0 || hello.version < versions.min || hello.version > versions.max) {
         throw new SessionError('VERSION', `no common protocol version: relay speaks ${hello.min}-${hello.max}, client ${versions.min}-${versions.max}`);
       }

@@ -1,3 +1,5 @@
+import { CodedError } from '../errors.js';
+
 /**
  * The closed set of failures of ratchetDecrypt. Every one leaves the caller's
  * state untouched (Double Ratchet §3.5: "if an exception is raised ... discard
@@ -13,9 +15,6 @@ export type RatchetErrorCode =
   /** The header bytes are not a valid header, or carry an unusable ratchet public key. */
   | 'BAD_HEADER';
 
-export class RatchetError extends Error {
+export class RatchetError extends CodedError<RatchetErrorCode> {
   override readonly name = 'RatchetError';
-  constructor(readonly code: RatchetErrorCode, message: string) {
-    super(message);
-  }
 }

@@ -11,9 +11,8 @@
  * chain; integers are unsigned big-endian. The length prefix makes CONCAT
  * parseable as a unique pair, as §3.4 requires.
  */
-import { ByteReader, ByteWriter } from '../bytes.js';
+import { checkU32, getU32, putU32 } from '../bytes.js';
 import { DecodeError } from '../errors.js';
-import { MAX_COUNTER } from './limits.js';
 
 export const RATCHET_PUBLIC_KEY_LENGTH = 32;
 export const HEADER_LENGTH = RATCHET_PUBLIC_KEY_LENGTH + 4 + 4;
@@ -27,33 +26,9 @@ export interface RatchetHeader {
   readonly n: number;
 }
 
-export function writeU32(writer: ByteWriter, value: number): ByteWriter {
-  checkU32(value);
-  return writer.u32(value);
-}
-
-export function readU32(reader: ByteReader): number {
-  return reader.u32();
-}
-
 // The header and CONCAT are made and read on every message, so they are
 // written byte by byte: a ByteWriter or ByteReader would add a buffer copy and
 // a DataView per call.
-
-export function checkU32(value: number): void {
-  if (!Number.isInteger(value) || value < 0 || value > MAX_COUNTER) throw new RangeError(`u32 out of range: ${value}`);
-}
-
-export function putU32(out: Uint8Array, offset: number, value: number): void {
-  out[offset] = value >>> 24;
-  out[offset + 1] = value >>> 16;
-  out[offset + 2] = value >>> 8;
-  out[offset + 3] = value;
-}
-
-export function getU32(bytes: Uint8Array, offset: number): number {
-  return bytes[offset]! * 0x1000000 + ((bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!);
-}
 
 export function encodeHeader(header: RatchetHeader): Uint8Array {
   if (header.dh.length !== RATCHET_PUBLIC_KEY_LENGTH) throw new RangeError('ratchet public key must be 32 bytes');

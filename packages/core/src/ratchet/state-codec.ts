@@ -16,7 +16,6 @@
  */
 import { ByteReader, ByteWriter } from '../bytes.js';
 import { DecodeError } from '../errors.js';
-import { readU32, writeU32 } from './header.js';
 import { MAX_RETIRED_CHAINS, MAX_SKIPPED_KEYS } from './limits.js';
 import { makeState, skippedKeyId, type RatchetState, type SkippedKey } from './state.js';
 
@@ -34,11 +33,11 @@ export function encodeRatchetState(state: RatchetState): Uint8Array {
   w.bytes(state.rk);
   if (state.cks) w.bytes(state.cks);
   if (state.ckr) w.bytes(state.ckr);
-  writeU32(w, state.ns);
-  writeU32(w, state.nr);
-  writeU32(w, state.pn);
+  w.u32(state.ns);
+  w.u32(state.nr);
+  w.u32(state.pn);
   w.u16(state.skipped.size);
-  for (const { dh, n, mk } of state.skipped.values()) writeU32(w.bytes(dh), n).bytes(mk);
+  for (const { dh, n, mk } of state.skipped.values()) w.bytes(dh).u32(n).bytes(mk);
   w.u8(state.retired.length);
   for (const dh of state.retired) w.bytes(dh);
   return w.finish();
@@ -57,15 +56,15 @@ export function decodeRatchetState(bytes: Uint8Array): RatchetState {
   const rk = r.bytes(KEY);
   const cks = flags & HAS_CKS ? r.bytes(KEY) : null;
   const ckr = flags & HAS_CKR ? r.bytes(KEY) : null;
-  const ns = readU32(r);
-  const nr = readU32(r);
-  const pn = readU32(r);
+  const ns = r.u32();
+  const nr = r.u32();
+  const pn = r.u32();
   const skippedCount = r.u16();
   if (skippedCount > MAX_SKIPPED_KEYS) throw new DecodeError('INVALID', 'too many skipped keys');
   const skipped = new Map<string, SkippedKey>();
   for (let i = 0; i < skippedCount; i++) {
     const dh = r.bytes(KEY);
-    const n = readU32(r);
+    const n = r.u32();
     const id = skippedKeyId(dh, n);
     if (skipped.has(id)) throw new DecodeError('INVALID', 'duplicate skipped key');
     skipped.set(id, { dh, n, mk: r.bytes(KEY) });

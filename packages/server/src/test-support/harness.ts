@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import {
+  ByteWriter,
   type Command,
   type CommandRequest,
   decodeBlock,
@@ -283,8 +284,7 @@ export class HttpSession {
   async commands(requests: readonly CommandRequest[]): Promise<Response[]> {
     const corrIds: string[] = [];
     const transmissions = requests.map((request) => {
-      const corrId = new Uint8Array(4);
-      new DataView(corrId.buffer).setUint32(0, this.nextCorrId++);
+      const corrId = new ByteWriter(4).u32(this.nextCorrId++).finish();
       corrIds.push(toHex(corrId));
       const signed = encodeSigned(corrId, request.entityId, encodeCommand(request.command));
       const signature = request.signingKey ? crypto.ed25519Sign(request.signingKey, signatureInput(this.session.id, signed)) : new Uint8Array(0);

@@ -1,3 +1,5 @@
+import { CodedError } from '@graphchat/core';
+
 /** Why the browser store could not be opened or written; `code` is stable, the message is for people. */
 export type BrowserStoreErrorCode =
   /** The store exists but the passphrase does not open it. */
@@ -11,13 +13,6 @@ export type BrowserStoreErrorCode =
   /** The passphrase is right but a stored record does not decrypt or decode: damaged, or written by something else. */
   | 'CORRUPT';
 
-export class BrowserStoreError extends Error {
+export class BrowserStoreError extends CodedError<BrowserStoreErrorCode> {
   override readonly name = 'BrowserStoreError';
-  constructor(
-    readonly code: BrowserStoreErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }

@@ -14,6 +14,7 @@
  * held envelopes as bytes, the next outbox id as a number.
  */
 import type { ConnectionRecord, MessageDirection, MessageRecord, OutboxRecord, ProfileRecord } from '@graphchat/client';
+import { CodedError } from '@graphchat/core';
 import { MessageTable } from './message-table.js';
 import { OrderedTable, type OrderedRow } from './ordered-table.js';
 import { NEXT_OUTBOX_ID_KEY, parseRecordKey, recordKey } from './record-keys.js';
@@ -32,8 +33,11 @@ interface MetaRow {
 }
 
 /** Thrown while loading rows that this store did not write. */
-class BadRowError extends Error {
+class BadRowError extends CodedError<'BAD_ROW'> {
   override readonly name = 'BadRowError';
+  constructor(message: string) {
+    super('BAD_ROW', message);
+  }
 }
 
 function expectRow(ok: boolean, key: string): asserts ok {
