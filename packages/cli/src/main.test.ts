@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { jsonRequested, main } from './main.js';
+import { main } from './main.js';
 import type { MainDeps, MainIo } from './main.js';
 import { StoreError } from './store/errors.js';
 import { Capture, FakeAgent, FakeSessions, fakeContact } from './test-support/fake-agent.js';
@@ -91,11 +91,12 @@ describe('main: help, version, usage errors', () => {
     assertOneErrorLine(result, /chat needs a terminal/);
   });
 
-  it('jsonRequested looks only at the global options', () => {
-    assert.equal(jsonRequested(['--json', 'x']), true);
-    assert.equal(jsonRequested(['--dir', '--json', 'x']), false);
-    assert.equal(jsonRequested(['--dir', 'd', '--bogus', '--json', 'x']), true);
-    assert.equal(jsonRequested(['send', 'bob', '--json']), false);
+  it('a usage error is a JSON line too when --json is among the global options, even after the error', async () => {
+    const jsonError = async (...argv: string[]) => (await run(argv)).stdout.json() as { error: string }[];
+    assert.deepEqual((await jsonError('--json', 'x')).map((line) => line.error), ['USAGE']);
+    assert.deepEqual(await jsonError('--dir', '--json', 'x'), []);
+    assert.deepEqual((await jsonError('--dir', 'd', '--bogus', '--json', 'x')).map((line) => line.error), ['USAGE']);
+    assert.deepEqual(await jsonError('send', 'bob', '--json'), []);
   });
 });
 

@@ -1,35 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AgentEvent, HistoryItem, ProfileRecord } from '@graphchat/client';
-import {
-  acceptedJson,
-  addressJson,
-  codeJson,
-  contactIdJson,
-  contactJson,
-  contactLine,
-  declinedJson,
-  errorJson,
-  eventJson,
-  eventLine,
-  hideRelayPassword,
-  hideRelayPasswords,
-  historyJson,
-  historyLine,
-  isoTime,
-  jsonLine,
-  linkJson,
-  messageIdJson,
-  Printer,
-  printable,
-  profileJson,
-  profileListJson,
-  profileLines,
-  profileListLine,
-  proofFailureLine,
-  provenMessageLine,
-  verifiedJson,
-} from './output.js';
+import { acceptedJson, addressJson, declinedJson } from './commands/address.js';
+import { contactIdJson } from './commands/connect.js';
+import { contactJson, contactLine } from './commands/contacts.js';
+import { historyJson, historyLine } from './commands/history.js';
+import { linkJson } from './commands/invite.js';
+import { profileJson, profileLines } from './commands/profile.js';
+import { profileListJson, profileListLine } from './commands/profiles.js';
+import { isoTime, proofFailureLine, provenMessageLine } from './commands/proof.js';
+import { codeJson, verifiedJson } from './commands/security-code.js';
+import { messageIdJson } from './commands/send.js';
+import { eventJson, eventLine } from './commands/sync.js';
+import { errorJson, hideRelayPassword, hideRelayPasswords, jsonLine, Printer, printable } from './output.js';
 import { Capture, fakeContact } from './test-support/fake-agent.js';
 
 describe('JSON shapes', () => {
