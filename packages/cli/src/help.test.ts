@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { COMMANDS } from './args.js';
+import { COMMAND_WORDS } from './commands/table.js';
 import { helpText, USAGE } from './help.js';
 
 describe('help', () => {
   it('documents every command in the usage text and has a synopsis for each', () => {
-    for (const name of COMMANDS) {
+    for (const name of COMMAND_WORDS) {
       assert.match(USAGE, new RegExp(`\\n  ${name}\\b`), `${name} missing from the usage text`);
       assert.match(helpText(name), new RegExp(`^usage: graphchat ${name}\\b`), name);
     }

@@ -1,23 +1,21 @@
 /**
- * The terminal client as a function: parses the arguments, opens the
- * database, runs one command and reports errors, returning the exit code.
- * Streams, environment and the way the database is opened are injected, so
- * tests run it in-process.
+ * The terminal client as a function: parses the arguments, runs the command
+ * and reports errors, returning the exit code. Streams, environment and the
+ * way the database is opened are injected, so tests run it in-process.
  */
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { databasePath, needsDatabase, parseArgs, resolvePassphrase } from './args.js';
-import type { Command, GlobalOptions } from './args.js';
-import { runCommand, runInit } from './commands.js';
-import type { OneShotCommand } from './commands.js';
+import { parseArgs } from './command-line.js';
 import { asExpectedError, CliError, EXIT_ERROR, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, oneLine } from './errors.js';
+import type { GlobalOptions } from './global-options.js';
 import { helpText } from './help.js';
-import { runChat } from './interactive.js';
-import { errorJson, hideRelayPasswords, jsonLine, Printer } from './output.js';
+import { errorJson, hideRelayPasswords, jsonLine } from './output.js';
 import type { Writable } from './output.js';
-import { verifyProofFile } from './proof.js';
+import type { AskPassphrase } from './passphrase.js';
 import type { TerminalInput } from './prompt.js';
-import type { OpenSession, Session } from './session.js';
+import { runCommand } from './run.js';
+import { databasePath } from './session.js';
+import type { OpenSession } from './session.js';
 
 export interface MainIo {
   readonly stdout: Writable;
@@ -39,7 +37,7 @@ export interface MainDeps {
   /** Renders a QR code (default qr.ts). */
   readonly renderQr?: (text: string) => Promise<string>;
   /** Asks for the passphrase on the terminal (default prompt.ts, on io.stdin / io.stderr). */
-  readonly askPassphrase?: (create: boolean) => Promise<string>;
+  readonly askPassphrase?: AskPassphrase;
 }
 
 function packageVersion(): string {
@@ -52,8 +50,7 @@ function packageVersion(): string {
 }
 
 /** A store error's message made actionable for this client. */
-function describe(code: string, message: string, options: GlobalOptions | null): string {
-  if (options === null) return message;
+function describe(code: string, message: string, options: GlobalOptions): string {
   switch (code) {
     case 'NOT_INITIALIZED':
       return `no database in ${options.dir}: run "graphchat init --name NAME --server ADDR" first`;
@@ -69,7 +66,7 @@ function describe(code: string, message: string, options: GlobalOptions | null):
 }
 
 /** Reports an error (stderr line, and the JSON line on stdout with --json); returns the exit code. */
-function report(error: unknown, io: MainIo, options: GlobalOptions | null, json: boolean): number {
+function report(error: unknown, io: MainIo, options: GlobalOptions): number {
   const expected = asExpectedError(error);
   let code: string;
   let message: string;
@@ -84,99 +81,9 @@ function report(error: unknown, io: MainIo, options: GlobalOptions | null, json:
     exit = EXIT_INTERNAL;
     if (io.env['GRAPHCHAT_DEBUG'] && error instanceof Error && error.stack !== undefined) io.stderr.write(error.stack + '\n');
   }
-  if (json) io.stdout.write(jsonLine(errorJson(code, message)));
+  if (options.json) io.stdout.write(jsonLine(errorJson(code, message)));
   io.stderr.write(`graphchat: ${message}\n`);
   return exit;
-}
-
-/** Whether --json was given among the global options, for errors that come before parsing finished. */
-export function jsonRequested(argv: readonly string[]): boolean {
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--json') return true;
-    if (arg === '--dir' || arg === '--passphrase-file') i++;
-    else if (arg === '--' || !arg.startsWith('-')) return false;
-  }
-  return false;
-}
-
-async function obtainPassphrase(options: GlobalOptions, io: MainIo, deps: MainDeps, create: boolean): Promise<string> {
-  const readFile = io.readFile ?? ((path: string) => readFileSync(path, 'utf8'));
-  const given = resolvePassphrase(options, { env: io.env, readFile });
-  if (given !== null) return given;
-  if (io.isTTY === true) {
-    if (deps.askPassphrase !== undefined) return deps.askPassphrase(create);
-    if (io.stdin !== undefined) {
-      const { askPassphrase } = await import('./prompt.js');
-      return askPassphrase(io.stdin, io.stderr, create);
-    }
-  }
-  throw new CliError('NO_PASSPHRASE', 'no passphrase: set GRAPHCHAT_PASSPHRASE or use --passphrase-file F');
-}
-
-async function defaultOpenSession(): Promise<OpenSession> {
-  const runtime = await import('./runtime.js');
-  return runtime.openSession;
-}
-
-async function defaultRenderQr(text: string): Promise<string> {
-  const { renderQr } = await import('./qr.js');
-  return renderQr(text, process.stdout.columns ?? 80);
-}
-
-/** Verifies a proof file: exit 1 with one line on stderr if the proof is invalid. */
-async function proofVerify(command: Extract<Command, { name: 'proof-verify' }>, io: MainIo, printer: Printer): Promise<number> {
-  const { failures } = await verifyProofFile(command, printer);
-  if (failures.length === 0) return EXIT_OK;
-  io.stderr.write(`graphchat: proof invalid: ${failures.length} failure${failures.length === 1 ? '' : 's'}\n`);
-  return EXIT_ERROR;
-}
-
-/** Runs the command; returns the exit code of a command that finished (errors are thrown). */
-async function execute(command: Command, options: GlobalOptions, io: MainIo, deps: MainDeps): Promise<number> {
-  const printer = new Printer(io.stdout, options.json);
-  if (command.name === 'help') {
-    io.stdout.write(helpText(command.topic));
-    return EXIT_OK;
-  }
-  // Before anything asks for a passphrase or opens a store: a proof is checked with the file alone.
-  if (command.name === 'proof-verify') return proofVerify(command, io, printer);
-  if (!needsDatabase(command)) return EXIT_OK;
-  if (command.name === 'chat' && (io.stdin === undefined || io.isTTY !== true)) {
-    throw new CliError('USAGE', 'chat needs a terminal; scripts use the other commands');
-  }
-  const create = command.name === 'init';
-  const passphrase = await obtainPassphrase(options, io, deps, create);
-  const open = deps.openSession ?? (await defaultOpenSession());
-  const renderQr = deps.renderQr ?? defaultRenderQr;
-  const session: Session = await open({ dir: options.dir, passphrase, create });
-  if (command.name === 'init') {
-    try {
-      runInit(command, { agent: session.agent, printer });
-    } catch (error) {
-      session.discard();
-      throw error;
-    }
-    session.close();
-    return EXIT_OK;
-  }
-  const networked = command.name === 'chat' || command.name === 'sync';
-  try {
-    if (command.name === 'chat') {
-      await runChat(session.agent, { input: io.stdin!, output: io.stdout as NodeJS.WritableStream, terminal: true }, renderQr);
-    } else {
-      await runCommand(command as OneShotCommand, { agent: session.agent, printer, renderQr });
-    }
-  } finally {
-    if (networked) {
-      // Stopped already on success; make sure on failure too, and let callbacks already queued
-      // by closed sockets run while the store is still open.
-      await session.agent.stop().catch(() => {});
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
-    session.close();
-  }
-  return EXIT_OK;
 }
 
 /**
@@ -184,25 +91,20 @@ async function execute(command: Command, options: GlobalOptions, io: MainIo, dep
  * returns the exit code: 0 success, 1 error, 2 usage error, 70 internal error.
  */
 export async function main(argv: readonly string[], io: MainIo, deps: MainDeps = {}): Promise<number> {
-  let options: GlobalOptions | null = null;
+  const { options, command, error } = parseArgs(argv, { env: io.env, homeDir: io.homeDir ?? homedir() });
   try {
-    const parsed = parseArgs(argv, { env: io.env, homeDir: io.homeDir ?? homedir() });
-    options = parsed.options;
+    if (error !== null) throw error;
     if (options.version) {
       io.stdout.write(options.json ? jsonLine({ version: packageVersion() }) : `graphchat ${packageVersion()}\n`);
       return EXIT_OK;
     }
     if (options.help) {
-      io.stdout.write(helpText(parsed.command?.name === 'help' ? parsed.command.topic : (parsed.command?.name ?? null)));
+      io.stdout.write(helpText(command?.name === 'help' ? command.topic : null));
       return EXIT_OK;
     }
-    let command = parsed.command;
-    if (command === null) {
-      if (io.isTTY !== true) throw new CliError('USAGE', 'no command given (see graphchat --help)');
-      command = { name: 'chat' };
-    }
-    return await execute(command, options, io, deps);
-  } catch (error) {
-    return report(error, io, options, options?.json ?? jsonRequested(argv));
+    if (command === null && io.isTTY !== true) throw new CliError('USAGE', 'no command given (see graphchat --help)');
+    return await runCommand(command ?? { name: 'chat' }, options, io, deps);
+  } catch (caught) {
+    return report(caught, io, options);
   }
 }

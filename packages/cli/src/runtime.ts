@@ -8,7 +8,7 @@ import { Agent } from '@graphchat/client';
 import type { WebSocketLike } from '@graphchat/client';
 import type { Argon2idParams } from '@graphchat/core';
 import { sodiumCrypto } from '@graphchat/core/crypto-sodium';
-import { databasePath } from './args.js';
+import { databasePath } from './session.js';
 import type { OpenSession, OpenSessionOptions, Session } from './session.js';
 import { openSqliteStore } from './store/sqlite-store.js';
 import { kdfPath } from './store/store-key.js';

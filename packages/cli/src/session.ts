@@ -1,5 +1,12 @@
-/** What the commands need: an agent on an open store, and a way to close both. */
+/** What the commands need: an agent on an open store, a way to close both, and the terminal the chat runs on. */
 import type { Agent } from '@graphchat/client';
+
+const DB_FILE = 'graphchat.db';
+
+/** Where the database lives in the state directory. */
+export function databasePath(dir: string): string {
+  return dir.replace(/\/+$/, '') + '/' + DB_FILE;
+}
 
 /** The part of the agent the terminal client uses (tests pass a fake with the same shape). */
 export type ChatAgent = Pick<
@@ -47,3 +54,11 @@ export interface OpenSessionOptions {
 
 /** Opens the store in `dir` and builds an agent on it; throws StoreError. */
 export type OpenSession = (options: OpenSessionOptions) => Promise<Session>;
+
+/** The terminal the interactive chat reads and writes. */
+export interface ChatIo {
+  readonly input: NodeJS.ReadableStream;
+  readonly output: NodeJS.WritableStream;
+  /** Whether input and output are a terminal (prompt, line editing, redrawing the input line). */
+  readonly terminal: boolean;
+}

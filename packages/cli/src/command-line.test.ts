@@ -1,18 +1,22 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { databasePath, parseArgs, resolvePassphrase } from './args.js';
-import type { Command, GlobalOptions } from './args.js';
+import { parseArgs } from './command-line.js';
+import type { Command, ParsedArgs } from './command-line.js';
 import { CliError } from './errors.js';
 
 const environment = { env: {}, homeDir: '/home/u' };
-const parse = (...argv: string[]) => parseArgs(argv, environment);
+/** The parsed command line; throws its usage error, if any. */
+function parse(...argv: string[]): ParsedArgs {
+  const parsed = parseArgs(argv, environment);
+  if (parsed.error !== null) throw parsed.error;
+  return parsed;
+}
 const command = (...argv: string[]): Command | null => parse(...argv).command;
 
 function usageError(argv: string[], pattern: RegExp): void {
-  assert.throws(
-    () => parseArgs(argv, environment),
-    (error: unknown) => error instanceof CliError && error.code === 'USAGE' && pattern.test(error.message) && !error.message.includes('\n'),
-  );
+  const { command, error } = parseArgs(argv, environment);
+  assert.equal(command, null);
+  assert.ok(error instanceof CliError && error.code === 'USAGE' && pattern.test(error.message) && !error.message.includes('\n'), `${argv.join(' ')}: ${String(error)}`);
 }
 
 describe('global options', () => {
@@ -79,6 +83,14 @@ describe('global options', () => {
     assert.match(message('contacts', '--dir'), /\(graphchat --dir DIR contacts\)$/);
   });
 
+  it('are read past an error, so that --json still asks for the error as JSON', () => {
+    const json = (...argv: string[]) => parseArgs(argv, environment).options.json;
+    assert.equal(json('--json', 'x'), true);
+    assert.equal(json('--dir', '--json', 'x'), false);
+    assert.equal(json('--dir', 'd', '--bogus', '--json', 'x'), true);
+    assert.equal(json('send', 'bob', '--json'), false);
+  });
+
   it('unknown options, missing values', () => {
     usageError(['--verbose', 'contacts'], /unknown option --verbose/);
     usageError(['--dir'], /--dir needs a value/);
@@ -89,11 +101,6 @@ describe('global options', () => {
 
   it('unknown commands', () => {
     usageError(['frobnicate'], /unknown command "frobnicate"/);
-  });
-
-  it('databasePath', () => {
-    assert.equal(databasePath('/a/b'), '/a/b/graphchat.db');
-    assert.equal(databasePath('/a/b/'), '/a/b/graphchat.db');
   });
 });
 
@@ -277,40 +284,5 @@ describe('commands', () => {
     assert.deepEqual(command('send', '--help'), { name: 'help', topic: 'send' });
     assert.deepEqual(command('sync', '-h'), { name: 'help', topic: 'sync' });
     usageError(['help', 'nope'], /unknown command "nope"/);
-  });
-});
-
-describe('passphrase', () => {
-  const options = (passphraseFile: string | null): GlobalOptions => ({ dir: 'd', passphraseFile, json: false, help: false, version: false });
-  const files: Record<string, string> = { '/p': 'secret\nsecond line\n', '/crlf': 'win\r\n', '/empty': '\n', '/one': 'only' };
-  const readFile = (path: string): string => {
-    const content = files[path];
-    if (content === undefined) throw new Error(`ENOENT: no such file, open '${path}'`);
-    return content;
-  };
-
-  it('from the file: first line, without its line break', () => {
-    assert.equal(resolvePassphrase(options('/p'), { env: {}, readFile }), 'secret');
-    assert.equal(resolvePassphrase(options('/crlf'), { env: {}, readFile }), 'win');
-    assert.equal(resolvePassphrase(options('/one'), { env: {}, readFile }), 'only');
-  });
-
-  it('the file wins over the environment; else GRAPHCHAT_PASSPHRASE', () => {
-    assert.equal(resolvePassphrase(options('/p'), { env: { GRAPHCHAT_PASSPHRASE: 'env' }, readFile }), 'secret');
-    assert.equal(resolvePassphrase(options(null), { env: { GRAPHCHAT_PASSPHRASE: 'env' }, readFile }), 'env');
-  });
-
-  it('none: null (the caller asks or fails); an empty variable counts as none', () => {
-    assert.equal(resolvePassphrase(options(null), { env: {}, readFile }), null);
-    assert.equal(resolvePassphrase(options(null), { env: { GRAPHCHAT_PASSPHRASE: '' }, readFile }), null);
-  });
-
-  it('a missing or empty file is NO_PASSPHRASE', () => {
-    for (const path of ['/missing', '/empty']) {
-      assert.throws(
-        () => resolvePassphrase(options(path), { env: {}, readFile }),
-        (error: unknown) => error instanceof CliError && error.code === 'NO_PASSPHRASE' && error.message.includes(path),
-      );
-    }
   });
 });

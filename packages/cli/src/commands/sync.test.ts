@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { AgentEvent } from '@graphchat/client';
+import { jsonLine } from '../output.js';
+import { run, withContacts } from '../test-support/run-main.js';
+import { eventJson, eventLine } from './sync.js';
+
+describe('sync: JSON and lines', () => {
+  const names = (id: string): string => (id === 'c1' ? 'bob' : id);
+
+  it('sync: every event as it is', () => {
+    const events: AgentEvent[] = [
+      { event: 'connected', contact: 'c1', name: 'bob' },
+      { event: 'message', contact: 'c1', message: 'm1', text: 'hi', timestamp: 5 },
+      { event: 'sent', contact: 'c1', message: 'm2' },
+      { event: 'receipt', contact: 'c1', message: 'm2' },
+      { event: 'profile', contact: 'c1', name: 'robert' },
+      { event: 'request', contact: 'c2', name: 'dora' },
+      { event: 'relay-down', relay: 'emp://f@h:1', reason: 'refused' },
+      { event: 'relay-up', relay: 'emp://f@h:1' },
+      { event: 'rejected', contact: null, reason: 'bad signature' },
+      { event: 'failed', contact: 'c1', reason: 'key substituted' },
+    ];
+    for (const event of events) {
+      assert.deepEqual(JSON.parse(jsonLine(eventJson(event))), event);
+    }
+    assert.equal(jsonLine(eventJson(events[1]!)), '{"event":"message","contact":"c1","message":"m1","text":"hi","timestamp":5}\n');
+  });
+
+  it('events name the contact', () => {
+    assert.equal(eventLine({ event: 'message', contact: 'c1', message: 'm', text: 'hi', timestamp: 0 }, names), 'bob: hi');
+    assert.match(eventLine({ event: 'sent', contact: 'c1', message: 'm' }, names), /^✓ sent to bob/);
+    assert.match(eventLine({ event: 'receipt', contact: 'c1', message: 'm' }, names), /^✓✓ delivered to bob/);
+    assert.equal(eventLine({ event: 'connected', contact: 'c1', name: '' }, names), 'connected to bob');
+    assert.match(eventLine({ event: 'failed', contact: 'c1', reason: 'x' }, names), /connection with bob failed: x/);
+    assert.match(eventLine({ event: 'rejected', contact: null, reason: 'forged' }, names), /^rejected a message: forged$/);
+    assert.equal(eventLine({ event: 'request', contact: 'c7', name: 'dora' }, names), 'dora asks to connect: graphchat accept c7');
+    assert.equal(eventLine({ event: 'accepted', contact: 'c7', name: 'dora' }, names), 'dora joined through your invitation: connected once they sync');
+  });
+});
+
+describe('graphchat sync', () => {
+  it('sync prints every event as one JSON line and passes the timeout', async () => {
+    const sessions = withContacts();
+    sessions.agent.events = [
+      { event: 'connected', contact: 'c2', name: 'carol' },
+      { event: 'message', contact: 'c1', message: 'm9', text: 'hi', timestamp: 7 },
+      { event: 'receipt', contact: 'c1', message: 'm1' },
+    ];
+    const result = await run(['--json', 'sync', '--timeout', '5'], { sessions });
+    assert.equal(result.code, 0);
+    assert.deepEqual(result.stdout.json(), sessions.agent.events);
+    assert.deepEqual(sessions.agent.calls, ['sync 5000 1000', 'stop']);
+    const human = await run(['sync'], { sessions });
+    assert.deepEqual(human.stdout.lines(), ['connected to carol', 'bob: hi', '✓✓ delivered to bob (m1)']);
+  });
+});

@@ -1,0 +1,96 @@
+/**
+ * The table of commands: one entry each (its file says how it is typed, what
+ * it does and how it prints), in the order `graphchat --help` lists them. The
+ * command line, the help and the runner read it; the chat takes the entries
+ * it offers (chat-commands.ts).
+ */
+import { accept, address, decline } from './address.js';
+import type { AcceptCommand, AddressCommand, DeclineCommand } from './address.js';
+import { chat } from './chat.js';
+import type { ChatCommand } from './chat.js';
+import { connect } from './connect.js';
+import type { ConnectCommand } from './connect.js';
+import { contact, contacts } from './contacts.js';
+import type { ContactCommand, ContactsCommand } from './contacts.js';
+import type { CommandEntry } from './entry.js';
+import { history } from './history.js';
+import type { HistoryCommand } from './history.js';
+import { invite } from './invite.js';
+import type { InviteCommand } from './invite.js';
+import { init, profileNew } from './new-profile.js';
+import type { InitCommand, ProfileNewCommand } from './new-profile.js';
+import { otr } from './otr.js';
+import type { OtrCommand } from './otr.js';
+import { profile } from './profile.js';
+import type { ProfileCommand } from './profile.js';
+import { profileUse, profiles } from './profiles.js';
+import type { ProfilesCommand, ProfileUseCommand } from './profiles.js';
+import { proofExport, proofVerify } from './proof.js';
+import type { ProofExportCommand, ProofVerifyCommand } from './proof.js';
+import { code, verify } from './security-code.js';
+import type { CodeCommand, VerifyCommand } from './security-code.js';
+import { send } from './send.js';
+import type { SendCommand } from './send.js';
+import { sync } from './sync.js';
+import type { SyncCommand } from './sync.js';
+
+/** Every command of the table by its name. */
+export interface Commands {
+  init: InitCommand;
+  invite: InviteCommand;
+  address: AddressCommand;
+  connect: ConnectCommand;
+  accept: AcceptCommand;
+  decline: DeclineCommand;
+  contacts: ContactsCommand;
+  send: SendCommand;
+  sync: SyncCommand;
+  history: HistoryCommand;
+  contact: ContactCommand;
+  code: CodeCommand;
+  verify: VerifyCommand;
+  profile: ProfileCommand;
+  'profile-new': ProfileNewCommand;
+  'profile-use': ProfileUseCommand;
+  profiles: ProfilesCommand;
+  'proof-export': ProofExportCommand;
+  'proof-verify': ProofVerifyCommand;
+  otr: OtrCommand;
+  chat: ChatCommand;
+}
+
+export type CommandName = keyof Commands;
+export type TableCommand = Commands[CommandName];
+
+export const TABLE: { readonly [N in CommandName]: CommandEntry<Commands[N]> } = {
+  init,
+  invite,
+  address,
+  connect,
+  accept,
+  decline,
+  contacts,
+  send,
+  sync,
+  history,
+  contact,
+  code,
+  verify,
+  profile,
+  'profile-new': profileNew,
+  'profile-use': profileUse,
+  profiles,
+  'proof-export': proofExport,
+  'proof-verify': proofVerify,
+  otr,
+  chat,
+};
+
+export const ENTRIES = Object.values(TABLE);
+
+/** The words that start a command (`profile new` and `proof export` are subcommands): the help topics. */
+export const COMMAND_WORDS: readonly string[] = [...new Set(ENTRIES.map((entry) => entry.line.words[0]))];
+
+export function isCommandWord(word: string): boolean {
+  return COMMAND_WORDS.includes(word);
+}
