@@ -1,5 +1,7 @@
 /** Errors of the terminal client itself (as opposed to the agent's and the store's). */
+import { AgentError } from '@graphchat/client';
 import { CodedError } from '@graphchat/core';
+import { StoreError } from './store/errors.js';
 
 export type CliErrorCode =
   /** Bad command line: unknown command or flag, missing or extra argument. Exit code 2. */
@@ -29,18 +31,16 @@ export interface ExpectedError {
   readonly message: string;
 }
 
-const EXPECTED_NAMES = new Set(['CliError', 'AgentError', 'StoreError']);
-
 /**
- * Recognises the typed errors of the client, the agent and the store by their
- * `name` and string `code` (so that this module need not load the store), and
- * Node's system errors (ENOENT, EACCES, ...) as 'IO'. Anything else is internal.
+ * Recognises the typed errors of the terminal client, the agent and the
+ * store by their class, and Node's system errors (ENOENT, EACCES, ...) as
+ * 'IO'. Anything else is internal.
  */
 export function asExpectedError(error: unknown): ExpectedError | null {
+  if (error instanceof CliError || error instanceof AgentError || error instanceof StoreError) return { code: error.code, message: error.message };
   if (!(error instanceof Error)) return null;
   const code = (error as { code?: unknown }).code;
   if (typeof code !== 'string') return null;
-  if (EXPECTED_NAMES.has(error.name)) return { code, message: error.message };
   if (/^E[A-Z0-9]+$/.test(code) && typeof (error as { syscall?: unknown }).syscall === 'string') {
     return { code: 'IO', message: error.message };
   }
