@@ -9,7 +9,7 @@ import type { Interface } from 'node:readline';
 import type { AgentEvent, ContactInfo } from '@graphchat/client';
 import { CHAT_HELP, chatCommand } from './chat-commands.js';
 import { contactLine } from './commands/contacts.js';
-import type { SessionContext } from './commands/entry.js';
+import type { SessionContext } from './commands/context.js';
 import { conversationLines } from './commands/history.js';
 import { slashLine } from './commands/slash.js';
 import type { ChatView } from './commands/slash.js';

@@ -9,36 +9,11 @@ import { parseArgs } from './command-line.js';
 import { asExpectedError, CliError, EXIT_ERROR, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, oneLine } from './errors.js';
 import type { GlobalOptions } from './global-options.js';
 import { helpText } from './help.js';
+import type { MainDeps, MainIo } from './main-io.js';
 import { errorJson, hideRelayPasswords, jsonLine } from './output.js';
 import type { Writable } from './output.js';
-import type { AskPassphrase } from './passphrase.js';
-import type { TerminalInput } from './prompt.js';
 import { runCommand } from './run.js';
 import { databasePath } from './session.js';
-import type { OpenSession } from './session.js';
-
-export interface MainIo {
-  readonly stdout: Writable;
-  readonly stderr: Writable;
-  readonly env: Readonly<Record<string, string | undefined>>;
-  /** Standard input, for `chat` and for asking the passphrase (default: none). */
-  readonly stdin?: NodeJS.ReadableStream & TerminalInput;
-  /** Whether stdin and stdout are a terminal (default false): no command then means `chat`, and a missing passphrase is asked for. */
-  readonly isTTY?: boolean;
-  /** Home directory for the default state directory (default os.homedir()). */
-  readonly homeDir?: string;
-  /** Reads a file as UTF-8 (default fs.readFileSync); used for --passphrase-file. */
-  readonly readFile?: (path: string) => string;
-}
-
-export interface MainDeps {
-  /** Opens the store and builds the agent (default: runtime.ts, encrypted SQLite + sodium + ws). */
-  readonly openSession?: OpenSession;
-  /** Renders a QR code (default qr.ts). */
-  readonly renderQr?: (text: string) => Promise<string>;
-  /** Asks for the passphrase on the terminal (default prompt.ts, on io.stdin / io.stderr). */
-  readonly askPassphrase?: AskPassphrase;
-}
 
 function packageVersion(): string {
   try {

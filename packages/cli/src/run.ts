@@ -4,13 +4,13 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from './command-line.js';
-import type { SessionContext } from './commands/entry.js';
+import type { SessionContext } from './commands/context.js';
 import { TABLE } from './commands/table.js';
 import type { CommandName, Commands } from './commands/table.js';
 import { CliError, EXIT_ERROR, EXIT_OK } from './errors.js';
 import type { GlobalOptions } from './global-options.js';
 import { helpText } from './help.js';
-import type { MainDeps, MainIo } from './main.js';
+import type { MainDeps, MainIo } from './main-io.js';
 import { Printer } from './output.js';
 import { obtainPassphrase } from './passphrase.js';
 import type { AskPassphrase } from './passphrase.js';

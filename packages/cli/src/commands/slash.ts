@@ -5,7 +5,7 @@
  */
 import type { ContactInfo } from '@graphchat/client';
 import { CliError } from '../errors.js';
-import type { SessionContext } from './entry.js';
+import type { SessionContext } from './context.js';
 
 /** What a slash command can do in the chat. */
 export interface ChatView {

@@ -1,7 +1,7 @@
 /** `main` run in-process on a fake agent, as the tests of the commands run it. */
 import assert from 'node:assert/strict';
 import { main } from '../main.js';
-import type { MainDeps, MainIo } from '../main.js';
+import type { MainDeps, MainIo } from '../main-io.js';
 import { Capture, FakeAgent, FakeSessions, fakeContact } from './fake-agent.js';
 
 export interface Run {
