@@ -1,0 +1,105 @@
+// Queue bodies (graph-chat §3): encodeQueueBody/decodeQueueBody round trips
+// and layouts of confirmations, messages and batches, DecodeError for
+// anything malformed, and TOO_LARGE past 16,000 bytes.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import fc from 'fast-check';
+import { concatBytes } from '../bytes.js';
+import { assertPrefixesFail, bytes, isChatError, isDecodeError } from '../test-support/chat-codec.js';
+import { MAX_CONFIRMATION_PLAINTEXT, MAX_MESSAGE_PLAINTEXT } from './envelope.js';
+import { BATCH_OVERHEAD, batchQueueBodies, decodeQueueBody, encodeQueueBody, type QueueBody } from './queue-body.js';
+
+describe('queue bodies', () => {
+  const header = new Uint8Array(40).fill(4);
+  const ciphertext = new Uint8Array(16 + 256).fill(5);
+  const keys = { dh: new Uint8Array(32).fill(1), ephemeral: new Uint8Array(32).fill(2), sig: new Uint8Array(32).fill(3), ciphertext: new Uint8Array(1088).fill(6) };
+  const confirmation: QueueBody = { type: 'confirmation', keys, header, ciphertext };
+  const message: QueueBody = { type: 'message', header, ciphertext };
+  const ciphertextArb = fc.integer({ min: 1, max: 56 }).chain((blocks) => bytes(16 + 256 * blocks));
+
+  test('decodeQueueBody() inverts encodeQueueBody()', () => {
+    fc.assert(
+      fc.property(bytes(40), ciphertextArb, (h, c) => assert.deepEqual(decodeQueueBody(encodeQueueBody({ type: 'message', header: h, ciphertext: c })), { type: 'message', header: h, ciphertext: c })),
+      { numRuns: 50 },
+    );
+    assert.deepEqual(decodeQueueBody(encodeQueueBody(confirmation)), confirmation);
+  });
+
+  test('layouts: version 1, tag, [confirmation keys], header, ciphertext', () => {
+    const m = encodeQueueBody(message);
+    assert.deepEqual([...m.subarray(0, 3)], [1, 2, 4]);
+    assert.equal(m.length, 2 + 40 + 272);
+    const c = encodeQueueBody(confirmation);
+    assert.deepEqual([...c.subarray(0, 4)], [1, 1, 1, 1]);
+    assert.equal(c.length, 2 + 1185 + 40 + 272);
+  });
+
+  test('unknown version or tag, truncation, bad confirmation keys and bad ciphertext lengths are DecodeError', () => {
+    const c = encodeQueueBody(confirmation);
+    const m = encodeQueueBody(message);
+    assertPrefixesFail(c, decodeQueueBody);
+    assertPrefixesFail(m, decodeQueueBody);
+    for (const [version, tag] of [[0, 1], [2, 2], [1, 0], [1, 4]] as const) {
+      assert.throws(() => decodeQueueBody(concatBytes(Uint8Array.of(version, tag), m.subarray(2))), isDecodeError);
+    }
+    const badKeys = c.slice();
+    badKeys[2] = 2;
+    assert.throws(() => decodeQueueBody(badKeys), isDecodeError);
+    assert.throws(() => decodeQueueBody(concatBytes(m, Uint8Array.of(0))), isDecodeError, 'trailing byte');
+    assert.throws(() => decodeQueueBody(concatBytes(m, new Uint8Array(256 * 62))), isDecodeError, 'over 16,000 bytes');
+    assert.throws(() => encodeQueueBody({ ...message, ciphertext: new Uint8Array(271) }), RangeError);
+    assert.throws(() => encodeQueueBody({ ...message, ciphertext: new Uint8Array(16) }), RangeError);
+    assert.throws(() => encodeQueueBody({ ...message, header: new Uint8Array(39) }), RangeError);
+    assert.throws(() => encodeQueueBody({ ...message, ciphertext: new Uint8Array(16 + 256 * 63) }), isChatError('TOO_LARGE'));
+  });
+
+  test('a batch decodes to its messages, in order, and is the batch of their encoded bodies', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(bytes(40), fc.integer({ min: 1, max: 4 }).chain((blocks) => bytes(16 + 256 * blocks))), { minLength: 2, maxLength: 10 }), (pairs) => {
+        const messages = pairs.map(([h, c]) => ({ header: h, ciphertext: c }));
+        const encoded = encodeQueueBody({ type: 'batch', messages });
+        assert.deepEqual(decodeQueueBody(encoded), { type: 'batch', messages });
+        const bodies = messages.map((m) => encodeQueueBody({ type: 'message', ...m }));
+        assert.deepEqual(batchQueueBodies(bodies), encoded);
+        assert.equal(encoded.length, BATCH_OVERHEAD + bodies.reduce((sum, body) => sum + body.length, 0));
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  test('batch layout: version 1, tag 3, then length:u16 || header || ciphertext per message', () => {
+    const other = { header: new Uint8Array(40).fill(7), ciphertext: new Uint8Array(16 + 512).fill(8) };
+    const b = encodeQueueBody({ type: 'batch', messages: [{ header, ciphertext }, other] });
+    assert.deepEqual([...b.subarray(0, 5)], [1, 3, 0x01, 0x38, 4]); // 0x0138 = 40 + 272
+    assert.equal(b[2 + 2 + 312], 0x02); // 40 + 528 = 0x0238
+    assert.equal(b[2 + 2 + 312 + 1], 0x38);
+    assert.equal(b.length, 2 + (2 + 312) + (2 + 568));
+  });
+
+  test('a batch of fewer than 2, of other bodies, or with a bad item or length is refused', () => {
+    const m = encodeQueueBody(message);
+    const b = batchQueueBodies([m, m]);
+    assertPrefixesFail(b, decodeQueueBody);
+    assert.throws(() => decodeQueueBody(b.subarray(0, 2 + 2 + 312)), isDecodeError, 'one message');
+    assert.throws(() => decodeQueueBody(Uint8Array.of(1, 3)), isDecodeError, 'no message');
+    assert.throws(() => decodeQueueBody(concatBytes(b, Uint8Array.of(0))), isDecodeError, 'trailing byte');
+    const longer = b.slice();
+    longer[3]! += 1;
+    assert.throws(() => decodeQueueBody(longer), isDecodeError, 'item length off by one');
+    const shortItem = concatBytes(b, Uint8Array.of(0, 39), new Uint8Array(39));
+    assert.throws(() => decodeQueueBody(shortItem), isDecodeError, 'item shorter than a header');
+    assert.throws(() => batchQueueBodies([m]), RangeError);
+    assert.throws(() => encodeQueueBody({ type: 'batch', messages: [{ header, ciphertext }] }), RangeError);
+    assert.throws(() => batchQueueBodies([m, encodeQueueBody(confirmation)]), RangeError);
+    assert.throws(() => batchQueueBodies([m, b]), RangeError);
+    const large = encodeQueueBody({ ...message, ciphertext: new Uint8Array(16 + 256 * 32) });
+    assert.throws(() => batchQueueBodies([large, large]), isChatError('TOO_LARGE'));
+  });
+
+  test('the largest padded plaintexts fit their queue bodies', () => {
+    encodeQueueBody({ ...message, ciphertext: new Uint8Array(16 + MAX_MESSAGE_PLAINTEXT) });
+    encodeQueueBody({ ...confirmation, ciphertext: new Uint8Array(16 + MAX_CONFIRMATION_PLAINTEXT) });
+    assert.throws(() => encodeQueueBody({ ...message, ciphertext: new Uint8Array(16 + MAX_MESSAGE_PLAINTEXT + 256) }), isChatError('TOO_LARGE'));
+    assert.throws(() => encodeQueueBody({ ...confirmation, ciphertext: new Uint8Array(16 + MAX_CONFIRMATION_PLAINTEXT + 256) }), isChatError('TOO_LARGE'));
+  });
+});
