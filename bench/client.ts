@@ -11,7 +11,7 @@
  * Levels, per message (the message is a text content of --body-size ASCII bytes):
  * 1. ratchet:   ratchetEncrypt (A) + ratchetDecrypt (B) of the text's bytes alone.
  * 2. signed:    the client's own code from @graphchat/core, called as
- *               packages/client/src/conversation.ts, outbox.ts, receive.ts and
+ *               packages/client/src/conversation/envelope-crypto.ts, outbox/enqueue.ts, conversation/receive.ts and
  *               inbound.ts call it, with the ratchet state kept in memory.
  *               A (sealEnvelope): signEnvelope (the envelope of graph-chat §4,
  *               Ed25519 over "graphchat envelope v1" || envelope), envelopeHash
@@ -24,7 +24,7 @@
  *               hash of the last envelope received.
  * 3. persisted: level 2 with the ratchet state encoded as the client stores it:
  *               decodeRatchetState before and encodeRatchetState after every
- *               message on both sides, as conversation.ts does (the storage
+ *               message on both sides, as conversation/envelope-crypto.ts does (the storage
  *               write itself is not included).
  *
  * Patterns:
@@ -195,7 +195,7 @@ setTimeout(() => {
 
 /**
  * One side of the connection: the fields of the client's ConnectionRecord
- * that packages/client/src/conversation.ts and inbound.ts read and write.
+ * that packages/client/src/conversation/envelope-crypto.ts and inbound.ts read and write.
  */
 interface Party {
   readonly name: string;
@@ -252,7 +252,7 @@ function messageText(crypto: Crypto, length: number): string {
   return text;
 }
 
-/** The ratchet state before a message: level 3 decodes the stored one, as conversation.ts does. */
+/** The ratchet state before a message: level 3 decodes the stored one, as conversation/envelope-crypto.ts does. */
 function loadState(level: Level, p: Party): RatchetState {
   return level === 'persisted' ? decodeRatchetState(p.stored) : p.state;
 }
@@ -273,7 +273,7 @@ interface Message {
   readonly bytes: Uint8Array;
 }
 
-/** Levels 2 and 3: sealEnvelope of conversation.ts, then the queue body the outbox sends. */
+/** Levels 2 and 3: sealEnvelope of conversation/envelope-crypto.ts, then the queue body the outbox sends. */
 function send(crypto: Crypto, level: Level, from: Party, message: Message, ad: Uint8Array): Wire {
   if (level === 'ratchet') {
     const { state, header, ciphertext } = ratchetEncrypt(crypto, from.state, message.bytes, ad);
@@ -299,7 +299,7 @@ function send(crypto: Crypto, level: Level, from: Party, message: Message, ad: U
 
 /**
  * Levels 2 and 3: the agent's receive (decodeQueueBody), decryptEnvelope and
- * verifyEnvelope of conversation.ts, and the checks of receive.ts and
+ * verifyEnvelope of conversation/envelope-crypto.ts, and the checks of receive.ts and
  * inbound.ts: the next seq, chained to the previous envelope.
  */
 function receive(crypto: Crypto, level: Level, to: Party, wire: Wire, ad: Uint8Array, bodySize: number): void {

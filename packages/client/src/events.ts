@@ -1,4 +1,4 @@
-/** What the agent reports to its user interface, and its typed errors. */
+/** What the agent tells its user interface: contacts and history as shown, the events it reports, and its typed errors. */
 import { CodedError } from '@graphchat/core';
 import type { InvitationChannel, MessageStatus, ProfileData } from './store/records.js';
 

@@ -4,6 +4,7 @@
  * connected contacts, and sends the outbox.
  */
 import { MAX_BATCHED_RECEIPTS } from '@graphchat/core';
+import { agreedConnectionOf } from './connection/contacts.js';
 import { stepContext, type AgentContext } from './context.js';
 import { sealQueued, sealReceipts } from './conversation/outbound.js';
 import type { OutboxDispatcher } from './outbox/dispatch.js';
@@ -103,7 +104,7 @@ export class WorkLoop {
       }
       this.receiptsDueSince.delete(connection.id);
       const ctx = stepContext(this.ctx, now);
-      store.transaction(() => store.putConnection(sealReceipts(ctx, connection)));
+      store.transaction(() => store.putConnection(sealReceipts(ctx, agreedConnectionOf(store, connection.id))));
     }
   }
 
@@ -113,7 +114,7 @@ export class WorkLoop {
     for (const connection of store.listConnections()) {
       if (connection.status !== 'connected' || store.listUnencrypted(connection.id).length === 0) continue;
       const ctx = stepContext(this.ctx, this.ctx.now());
-      store.transaction(() => store.putConnection(sealQueued(ctx, connection)));
+      store.transaction(() => store.putConnection(sealQueued(ctx, agreedConnectionOf(store, connection.id))));
     }
   }
 

@@ -10,7 +10,7 @@
  */
 
 /** Whether `code` (a UTF-16 code unit) is one of the four characters above. */
-export function isLinkWhitespace(code: number): boolean {
+function isLinkWhitespace(code: number): boolean {
   return code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d;
 }
 

@@ -9,8 +9,8 @@ import { cyclesOf, importsOf, layeringViolations, packageOf, readWorkspaces, typ
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const rootDevDependencies = new Set(Object.keys((JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { devDependencies: Record<string, string> }).devDependencies));
 
-function workspace(folder: string, name: string, declared: string[], files: Record<string, string[]>): Workspace {
-  return { folder, name, declared: new Set(declared), files: Object.entries(files).map(([path, imports]) => ({ path, imports })) };
+function workspace(folder: string, name: string, declared: string[], files: Record<string, string[]>, declaredForTests: string[] = []): Workspace {
+  return { folder, name, declared: new Set(declared), declaredForTests: new Set(declaredForTests), files: Object.entries(files).map(([path, imports]) => ({ path, imports })) };
 }
 
 describe('layering', () => {
@@ -41,7 +41,13 @@ describe('layering', () => {
     const client = workspace('client', '@graphchat/client', ['@graphchat/core'], { 'src/b.ts': ['graphchat-server', '@graphchat/core'] });
     const server = workspace('server', 'graphchat-server', ['@graphchat/core'], { 'src/c.ts': ['@graphchat/core', '../../client/src/x.js'] });
     const cli = workspace('cli', '@graphchat/cli', ['@graphchat/web'], { 'src/d.ts': ['@graphchat/web', 'ws'] });
-    const web = workspace('web', '@graphchat/web', [], { 'src/e.test.ts': ['fast-check', 'node:test', 'fs'] });
+    const web = workspace(
+      'web',
+      '@graphchat/web',
+      [],
+      { 'src/e.test.ts': ['fast-check', 'node:test', 'fs', 'esbuild'], 'src/test-support/f.ts': ['esbuild'], 'src/g.ts': ['esbuild'], 'src/latest.ts': ['fast-check'] },
+      ['esbuild'],
+    );
     const problems = layeringViolations([core, client, server, cli, web], new Set(['fast-check']));
     assert.deepEqual(problems, [
       'packages/core/src/a.ts: core imports no other workspace, but imports @graphchat/client',
@@ -51,6 +57,8 @@ describe('layering', () => {
       'packages/server/src/c.ts reaches outside its package: ../../client/src/x.js',
       'packages/cli/src/d.ts: cli must not import web',
       'packages/cli/src/d.ts imports ws, which packages/cli/package.json does not declare',
+      'packages/web/src/g.ts imports esbuild, which packages/web/package.json does not declare among its dependencies (only as a devDependency)',
+      'packages/web/src/latest.ts imports fast-check, which packages/web/package.json does not declare',
     ]);
   });
 

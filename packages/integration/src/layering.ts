@@ -8,7 +8,8 @@
  * - a package declares in its package.json every package it imports
  *   (workspaces included: npm workspaces share one node_modules, so an
  *   undeclared import would work here and break for anyone installing the
- *   package alone);
+ *   package alone), its code among its dependencies, its tests possibly
+ *   among its devDependencies;
  * - a relative import stays inside its own package;
  * - a package's modules import each other without cycles.
  */
@@ -27,8 +28,10 @@ export interface Workspace {
   readonly folder: string;
   /** Its package.json name. */
   readonly name: string;
-  /** Every package named in its dependencies, devDependencies and peerDependencies. */
+  /** Packages its published code may import: its dependencies and peerDependencies. */
   readonly declared: ReadonlySet<string>;
+  /** Packages only its tests may import: its devDependencies. */
+  readonly declaredForTests: ReadonlySet<string>;
   readonly files: readonly SourceFile[];
 }
 
@@ -58,6 +61,9 @@ export function packageOf(specifier: string): string {
   return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
 }
 
+/** A test, or code only tests use: `*.test.ts` and anything under a `test-support/` folder. */
+const isTestFile = (path: string): boolean => path.endsWith('.test.ts') || /(^|\/)test-support\//.test(path);
+
 const isBuiltin = (specifier: string): boolean => specifier.startsWith('node:') || builtinModules.includes(specifier);
 
 function sourceFiles(dir: string): string[] {
@@ -78,16 +84,16 @@ export function readWorkspaces(root: string): Workspace[] {
     .map((folder) => {
       const dir = join(packagesDir, folder);
       const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Record<string, Record<string, string> | string | undefined>;
-      const declared = new Set<string>();
-      for (const field of ['dependencies', 'devDependencies', 'peerDependencies']) {
-        const deps = manifest[field];
-        if (typeof deps === 'object') for (const name of Object.keys(deps)) declared.add(name);
-      }
+      const names = (...fields: string[]): Set<string> =>
+        new Set(fields.flatMap((field) => {
+          const deps = manifest[field];
+          return typeof deps === 'object' ? Object.keys(deps) : [];
+        }));
       const files = sourceFiles(join(dir, 'src')).map((path) => ({
         path: relative(dir, path).split(sep).join('/'),
         imports: importsOf(readFileSync(path, 'utf8')),
       }));
-      return { folder, name: String(manifest['name']), declared, files };
+      return { folder, name: String(manifest['name']), declared: names('dependencies', 'peerDependencies'), declaredForTests: names('devDependencies'), files };
     });
 }
 
@@ -145,9 +151,13 @@ export function layeringViolations(workspaces: readonly Workspace[], rootDevDepe
             problems.push(`${where}: ${workspace.folder} must not import ${target.folder}`);
           }
         }
-        // Test-only tools of the whole repository (the compiler, type packages, fast-check) are the root's.
-        const declared = workspace.declared.has(name) || target === workspace || (file.path.includes('test') && rootDevDependencies.has(name));
-        if (!declared) problems.push(`${where} imports ${name}, which packages/${workspace.folder}/package.json does not declare`);
+        // Tests may also use the package's devDependencies and the whole repository's (fast-check, type packages).
+        const forTests = isTestFile(file.path) && (workspace.declaredForTests.has(name) || rootDevDependencies.has(name));
+        const declared = workspace.declared.has(name) || target === workspace || forTests;
+        if (!declared) {
+          const kind = workspace.declaredForTests.has(name) ? ' among its dependencies (only as a devDependency)' : '';
+          problems.push(`${where} imports ${name}, which packages/${workspace.folder}/package.json does not declare${kind}`);
+        }
       }
     }
     for (const cycle of cyclesOf(workspace)) problems.push(`packages/${workspace.folder}: import cycle ${cycle.join(' -> ')}`);

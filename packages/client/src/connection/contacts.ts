@@ -6,12 +6,24 @@ import { securityCode as codeOf, securityCodeMatches, type Crypto } from '@graph
 import { AgentError, type ContactInfo } from '../events.js';
 import { activeProfile } from '../profile/profiles.js';
 import type { AgentStore } from '../store/agent-store.js';
-import type { ConnectionRecord } from '../store/records.js';
+import { isAgreed, type AgreedConnection, type ConnectionRecord } from '../store/records.js';
 
 /** The connection with this id; throws AgentError NO_CONTACT. */
 export function connectionOf(store: AgentStore, contactId: string): ConnectionRecord {
   const connection = store.getConnection(contactId);
   if (connection === null) throw new AgentError('NO_CONTACT', `no contact ${contactId}`);
+  return connection;
+}
+
+/**
+ * The agreed connection with this id, for a step that seals or opens with
+ * its ratchet: read inside the transaction that stores the next state, so
+ * no other step's state is overwritten. The caller has checked the state
+ * already; a connection without a ratchet here is a bug (TypeError).
+ */
+export function agreedConnectionOf(store: AgentStore, contactId: string): AgreedConnection {
+  const connection = connectionOf(store, contactId);
+  if (!isAgreed(connection)) throw new TypeError(`connection ${contactId} is ${connection.status}, not agreed`);
   return connection;
 }
 

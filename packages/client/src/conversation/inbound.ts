@@ -5,12 +5,11 @@
  */
 import { equalBytes, isUnsignedEnvelope, ZERO_HASH, type Envelope, type Receipt } from '@graphchat/core';
 import type { StepContext } from '../context.js';
-import { enqueueSealed, pruneReceived } from '../outbox/enqueue.js';
+import { pruneReceived } from '../outbox/enqueue.js';
 import { asSenderKey } from '../store/keys.js';
 import type { AgreedConnection, MessageKind, ProfileData } from '../store/records.js';
-import { sealEnvelope } from './envelope-crypto.js';
 import { peerModeChange } from './mode.js';
-import { storeSentHandshake } from './outbound.js';
+import { sealHello } from './outbound.js';
 
 function kindOf(envelope: Envelope): MessageKind {
   switch (envelope.content.type) {
@@ -39,7 +38,7 @@ export function deliverEnvelope(
   signed: Uint8Array,
   hash: Uint8Array,
 ): AgreedConnection {
-  const { store, crypto, now, events } = ctx;
+  const { store, now, events } = ctx;
   const unsigned = isUnsignedEnvelope(signed);
   // After unsigned envelopes, the peer's next signed one restarts its chain at ZERO_HASH (§4.7).
   const expectedPrev = !unsigned && connection.lastReceivedUnsigned === true ? ZERO_HASH : connection.lastReceivedHash;
@@ -87,10 +86,7 @@ export function deliverEnvelope(
         peerProfile: content.profile,
         receiveQueues: connection.receiveQueues.map((queue, i) => ({ ...queue, peerSenderKey: asSenderKey(content.senderKeys[i]!) })),
       };
-      const hello = sealEnvelope(crypto, next, { type: 'hello' }, now);
-      next = hello.connection;
-      storeSentHandshake(ctx, hello.connection.id, hello.envelope.seq, hello.signed, hello.hash);
-      enqueueSealed(store, hello, null);
+      next = sealHello(ctx, next);
       events.push({ event: 'connected', contact: connection.id, name: content.profile.displayName });
       break;
     }

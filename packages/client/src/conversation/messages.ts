@@ -3,7 +3,7 @@
  * switch the mode (off the record or on it), export a proof.
  */
 import { utf8, type ProofBundle } from '@graphchat/core';
-import { connectionOf } from '../connection/contacts.js';
+import { agreedConnectionOf, connectionOf } from '../connection/contacts.js';
 import { newId, stepContext, type AgentCore } from '../context.js';
 import { AgentError, type HistoryItem } from '../events.js';
 import type { AgentStore } from '../store/agent-store.js';
@@ -36,7 +36,7 @@ export function proposeMode(core: AgentCore, contactId: string, offTheRecord: bo
   if (connection.status !== 'connected') throw new AgentError('NOT_CONNECTED', 'the mode of a conversation changes once it is connected');
   if ((connection.offTheRecord === true) === offTheRecord && connection.modeProposal == null) return; // already so
   const ctx = stepContext(core, core.now());
-  core.store.transaction(() => core.store.putConnection(proposeModeStep(ctx, connection, offTheRecord)));
+  core.store.transaction(() => core.store.putConnection(proposeModeStep(ctx, agreedConnectionOf(core.store, contactId), offTheRecord)));
   core.kick();
 }
 
@@ -47,7 +47,7 @@ export function acceptMode(core: AgentCore, contactId: string): void {
   // Only an agreed connection receives a proposal (peerModeChange).
   if (!isAgreed(connection) || proposal == null || !proposal.byPeer) throw new AgentError('NO_MODE_REQUEST', 'this contact has not proposed a change of mode');
   const ctx = stepContext(core, core.now());
-  core.store.transaction(() => core.store.putConnection(acceptModeStep(ctx, connection, proposal.offTheRecord)));
+  core.store.transaction(() => core.store.putConnection(acceptModeStep(ctx, agreedConnectionOf(core.store, contactId), proposal.offTheRecord)));
   core.emit(ctx.events);
   core.kick();
 }

@@ -88,3 +88,11 @@ export function storeSentHandshake(ctx: StepContext, connectionId: string, seq: 
     hash,
   });
 }
+
+/** The joiner's `hello` (graph-chat §7.4), once the reply has made it connected: stored as sent and queued. */
+export function sealHello(ctx: StepContext, connection: AgreedConnection): AgreedConnection {
+  const hello = sealEnvelope(ctx.crypto, connection, { type: 'hello' }, ctx.now);
+  storeSentHandshake(ctx, hello.connection.id, hello.envelope.seq, hello.signed, hello.hash);
+  enqueueSealed(ctx.store, hello, null);
+  return hello.connection;
+}

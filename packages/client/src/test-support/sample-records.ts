@@ -17,6 +17,7 @@ export function profile(id: string, displayName = `name of ${id}`): ProfileRecor
     profile: { displayName, fullName: `${displayName} Fullname`, image: bytes(40, 7), status: 'around' },
     relays: ['emp://fingerprint:password@relay.example:5223'],
     sessionPerConnection: false,
+    queuesPerRelay: 2,
     createdAt: 1_700_000_000_000,
   };
 }
@@ -60,7 +61,12 @@ export function connection(id: string, profileId: string, overrides: Partial<Con
     lastReceivedHash: bytes(32, 15),
     createdAt: 1_700_000_000_001,
     failure: null,
-    receiptsDue: [{ seq: 2, hash: bytes(32, 16) }],
+    receiptsDue: [{ seq: 2, hash: bytes(32, 16) }, { seq: 3, hash: bytes(32, 22), unsigned: true }],
+    offTheRecord: false,
+    peerMayOmitSignatures: true,
+    lastSentUnsigned: false,
+    lastReceivedUnsigned: true,
+    modeProposal: { offTheRecord: false, byPeer: true },
   };
   return { ...sample, ...overrides } as ConnectionRecord;
 }

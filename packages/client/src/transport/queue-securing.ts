@@ -5,6 +5,7 @@
  */
 import { equalBytes, toHex } from '@graphchat/core';
 import type { AgentContext } from '../context.js';
+import type { SenderKey } from '../store/keys.js';
 import type { ConnectionRecord } from '../store/records.js';
 import type { PoolSession } from './relay-pool.js';
 import { groupOf } from './sessions.js';
@@ -38,7 +39,7 @@ export class QueueSecurer {
     }
   }
 
-  private async secureQueue(session: PoolSession, connectionId: string, index: number, senderKey: Uint8Array): Promise<void> {
+  private async secureQueue(session: PoolSession, connectionId: string, index: number, senderKey: SenderKey): Promise<void> {
     const { store } = this.ctx;
     const client = await session.open();
     if (client === null) return;

@@ -20,7 +20,7 @@ export interface ServerHello extends VersionRange {
 }
 
 /** min:u16 max:u16. */
-export const CLIENT_HELLO_LENGTH = 4;
+const CLIENT_HELLO_LENGTH = 4;
 /** min:u16 max:u16 version:u16. */
 export const SERVER_HELLO_LENGTH = 6;
 

@@ -25,10 +25,10 @@ import type { QueueRecord, QueueStore, StoredMessage } from 'graphchat-server';
 import { startTestRelay } from 'graphchat-server/test-support';
 import { connectPair, makeAgent, syncAll, type TestAgent } from './agent-fixtures.js';
 
-export type RunningRelay = Awaited<ReturnType<typeof startTestRelay>>;
+type RunningRelay = Awaited<ReturnType<typeof startTestRelay>>;
 
 /** One SEND as the relay sees it once it has removed its own queue encryption. */
-export interface Intercepted {
+interface Intercepted {
   readonly queue: QueueRecord;
   readonly message: QueueMessage;
   /** The graph-chat queue body, or null when it does not decode. */
@@ -45,7 +45,7 @@ export interface Intercepted {
  * framing and can re-frame it, and the attacks below act on one message at
  * a time.
  */
-export class MaliciousStore implements QueueStore {
+class MaliciousStore implements QueueStore {
   /** Everything the relay learns: queue records (ids, keys, secrets), registered sender keys, and every SEND body in clear. */
   readonly queues: QueueRecord[] = [];
   readonly senderKeys: Uint8Array[] = [];
@@ -215,19 +215,19 @@ export const status = (a: TestAgent, contactId: string) => a.store.getConnection
 
 // ---- alterations of a queue body (graph-chat §3: version, tag, [keys], header:40, ciphertext) ----
 
-export const headerOffset = (body: Uint8Array) => (body[1] === 1 ? 2 + 1185 : 2);
+const headerOffset = (body: Uint8Array) => (body[1] === 1 ? 2 + 1185 : 2);
 export function flipCiphertextBit(body: Uint8Array): Uint8Array {
   const altered = body.slice();
   altered[altered.length - 20]! ^= 0x04;
   return altered;
 }
-export function flipHeaderBit(body: Uint8Array): Uint8Array {
+function flipHeaderBit(body: Uint8Array): Uint8Array {
   const altered = body.slice();
   altered[headerOffset(body) + 5]! ^= 0x10; // inside the ratchet public key
   return altered;
 }
-export const truncate = (body: Uint8Array) => body.slice(0, body.length - 1);
-export function replaceCiphertext(body: Uint8Array): Uint8Array {
+const truncate = (body: Uint8Array) => body.slice(0, body.length - 1);
+function replaceCiphertext(body: Uint8Array): Uint8Array {
   const start = headerOffset(body) + 40;
   return concatBytes(body.subarray(0, start), crypto.randomBytes(body.length - start));
 }
