@@ -4,38 +4,15 @@
 // invitation open, and a text sealed on one side is delivered on the other.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeQueueBody, formatRelayAddress, type QueueBody } from '@graphchat/core';
+import { decodeQueueBody, type QueueBody } from '@graphchat/core';
 import { sodiumCrypto as crypto } from '@graphchat/core/crypto-sodium';
-import type { StepContext } from '../context.js';
 import { decryptEnvelope, verifyEnvelope } from '../conversation/envelope-crypto.js';
 import { deliverEnvelope } from '../conversation/inbound.js';
 import { queuedMessage, sealQueued } from '../conversation/outbound.js';
-import { asQueueSecret, recipientKeys } from '../store/keys.js';
 import { MemoryStore } from '../store/memory-store.js';
-import type { AgreedConnection, ReceiveQueueRecord } from '../store/records.js';
+import type { AgreedConnection } from '../store/records.js';
+import { NOW, receiveQueue, stepContext } from '../test-support/memory-pair.js';
 import { acceptConfirmation, createInvitation, HandshakeRejected, joinInvitation } from './handshake.js';
-
-const NOW = 1_700_000_000_000;
-const relay = formatRelayAddress({ fingerprint: new Uint8Array(32).fill(1), password: '', host: 'relay.example', port: 5223, tls: true });
-
-function receiveQueue(): ReceiveQueueRecord {
-  const keys = recipientKeys(crypto.ed25519KeyPair());
-  return {
-    relay,
-    recipientId: crypto.randomBytes(24),
-    senderId: crypto.randomBytes(24),
-    recipientPublicKey: keys.publicKey,
-    recipientSecretKey: keys.secretKey,
-    secret: asQueueSecret(crypto.randomBytes(32)),
-    peerSenderKey: null,
-    secured: false,
-  };
-}
-
-function stepContext(store: MemoryStore): StepContext {
-  let n = 0;
-  return { store, crypto, now: NOW, newId: () => `id${++n}`, events: [] };
-}
 
 type Confirmation = Extract<QueueBody, { type: 'confirmation' }>;
 
