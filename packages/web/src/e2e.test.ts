@@ -165,7 +165,7 @@ describe('web client in Chromium', () => {
     // Issue 12: the spliced bundles of docs/protocol/vectors/proof.json verify, and the real "Yes!" says what it answers.
     const cases = (JSON.parse(readFileSync(VECTORS, 'utf8')) as { cases: { envelopes: string[]; bundle: ProofBundle }[] }).cases;
     for (const [names, note] of [
-      ['FJ4 I5', 'Answers a message not in this proof'],
+      ['FJ4 I5', 'Answers a message not in this proof, not message 1'],
       ['J4 FJ5 I5', 'Answers message 1, not message 2'],
     ] as const) {
       const splicedFile = join(temp, `spliced-${names.replaceAll(' ', '-')}.json`);

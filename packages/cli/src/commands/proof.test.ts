@@ -47,7 +47,7 @@ describe('proof: lines', () => {
       lastReceivedHash: '11'.repeat(32),
       unprovenAfter: 1,
     };
-    assert.match(provenMessageLine(message), /text "Yes!"; no receipt in the bundle \(answers a message not in this proof\)$/);
+    assert.match(provenMessageLine(message), /text "Yes!"; no receipt in the bundle \(answers a message not in this proof, not message 1\)$/);
     assert.equal(contextNote({ ...message, unprovenAfter: null }), 'answers a message not in this proof');
     assert.equal(contextNote({ ...message, position: 3, context: 'in-bundle', answers: 1, unprovenAfter: 2 }), 'answers message 1, not message 2');
     assert.equal(contextNote({ ...message, context: 'none', lastReceivedHash: '00'.repeat(32) }), 'answers no message in this proof, not message 1');
@@ -116,7 +116,7 @@ describe('graphchat proof export and verify', () => {
     const dir = mkdtempSync(join(tmpdir(), 'graphchat-main-proof-'));
     try {
       for (const [names, flags] of [
-        [['FJ4', 'I5'], ['answers a message not in this proof', 'answers a message not in this proof']],
+        [['FJ4', 'I5'], ['answers a message not in this proof', 'answers a message not in this proof, not message 1']],
         [['J4', 'FJ5', 'I5'], ['answers a message not in this proof', 'answers a message not in this proof', 'answers message 1, not message 2']],
       ] as const) {
         const file = join(dir, `${names.join('-')}.json`);

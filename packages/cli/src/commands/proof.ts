@@ -68,10 +68,10 @@ function proofHeaderLines(report: ProofReport): string[] {
  * listed last before it. Null when the listed order before it is proven.
  */
 export function contextNote(message: ProvenMessage): string | null {
-  if (message.context === 'outside') return 'answers a message not in this proof';
-  if (message.unprovenAfter === null) return null;
-  const answers = message.answers === null ? 'answers no message in this proof' : `answers message ${message.answers}`;
-  return `${answers}, not message ${message.unprovenAfter}`;
+  const answers =
+    message.context === 'outside' ? 'answers a message not in this proof' : message.answers === null ? 'answers no message in this proof' : `answers message ${message.answers}`;
+  if (message.unprovenAfter !== null) return `${answers}, not message ${message.unprovenAfter}`;
+  return message.context === 'outside' ? answers : null;
 }
 
 /** One message of a verified bundle on one line (a text's line breaks shown as \n). */

@@ -27,10 +27,10 @@ function receiptText(receipt: ProvenMessage['receipt']): string {
  * Null when the order above it is proven.
  */
 export function contextNote(message: ProvenMessage): string | null {
-  if (message.context === 'outside') return 'Answers a message not in this proof';
-  if (message.unprovenAfter === null) return null;
-  const answers = message.answers === null ? 'Answers no message in this proof' : `Answers message ${message.answers}`;
-  return `${answers}, not message ${message.unprovenAfter}`;
+  const answers =
+    message.context === 'outside' ? 'Answers a message not in this proof' : message.answers === null ? 'Answers no message in this proof' : `Answers message ${message.answers}`;
+  if (message.unprovenAfter !== null) return `${answers}, not message ${message.unprovenAfter}`;
+  return message.context === 'outside' ? answers : null;
 }
 
 function messageItem(message: ProvenMessage): HTMLElement {
