@@ -175,6 +175,22 @@ for (const crypto of [sodiumCrypto, nobleCrypto]) {
       }
     });
 
+    test("a receipt that names as last received an envelope before the one it acknowledges: CONTEXT", () => {
+      const honest = vectors.cases.find((c) => c.envelopes.join(' ') === 'J4 I4 I5 J5')!.bundle;
+      assert.deepEqual(verifyProofBundle(crypto, honest).failures, []);
+      const [j4, i4, i5] = honest.envelopes.slice(0, 3).map((e) => crypto.sha256(fromBase64url(e))) as [Uint8Array, Uint8Array, Uint8Array];
+      const j5 = signEnvelope(crypto, keysOf().joiner.secretKey, {
+        seq: 5,
+        timestamp: 1767225841000,
+        prevSentHash: j4,
+        lastReceivedHash: i4, // the real J5 names I5, which it acknowledges
+        content: { type: 'receipt', seq: 5, hash: i5 },
+      });
+      const report = verifyProofBundle(crypto, { ...honest, envelopes: [...honest.envelopes.slice(0, 3), toBase64url(j5)] });
+      assert.deepEqual(codes(report), ['CONTEXT']);
+      assert.equal(report.failures[0]!.where, 'envelopes[3]');
+    });
+
     test('an honest export keeps verifying, with what each message answers', () => {
       const report = verifyProofBundle(crypto, vectors.bundle);
       // The joiner's hello and text answer the inviter's reply, which exporters leave out; the inviter's answer the joiner's text.

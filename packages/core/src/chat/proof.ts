@@ -269,7 +269,7 @@ function checkRange(range: readonly Opened[], fail: (code: ProofFailureCode, whe
     if (named !== undefined && named > i) fail('ORDER', o.where, `listed before envelopes[${named}], which it says it had received`);
   });
   // What a sender has received only moves forward: it names the last envelope it received, and receives the
-  // other side's envelopes in seq order (graph-chat §4). Per sender, in seq order, `received` is the other side's
+  // other side's envelopes in seq order (graph-chat §4.1, §8.2). Per sender, in seq order, `received` is the other side's
   // latest envelope of the range it has named or acknowledged so far. A later envelope naming an earlier one
   // contradicts it (CONTEXT); one naming a hash that is not in the range names an envelope received after
   // `received`, so inside the range: it was left out (GAP).
