@@ -8,8 +8,11 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fromBase64url, toBase64url, type ProofBundle } from '@graphchat/core';
+import { fromBase64url, fromHex, openEnvelope, signEnvelope, toBase64url, type ProofBundle } from '@graphchat/core';
+import { sodiumCrypto } from '@graphchat/core/crypto-sodium';
 import { killSpawnedRelays, spawnRelay } from 'graphchat-server/test-support';
+import { databasePath } from './session.js';
+import { openSqliteStore } from './store/sqlite-store.js';
 import { cliProcess, graphchat, GRAPHCHAT_BIN, type Json } from './test-support/cli-process.js';
 
 const PASSPHRASE = 'proof test passphrase';
@@ -251,6 +254,72 @@ describe('proof export and verify: two terminal clients, a stranger checks', () 
       tampered.associatedData = flip(whole.associatedData, offset + 2 + 10);
       const failures = refused(tampered, { code: 'CODE_MISMATCH' }, ['KEY_MISMATCH', 'BAD_SIGNATURE']);
       assert.ok(failures.some((f) => f.code === 'BAD_SIGNATURE'));
+    });
+
+    it("issue 12: Bob signs a question Alice never saw, timed before her real answer to another; the proof never shows her answer as answering it", async () => {
+      const EUR = 'Will you transfer me 10,000 EUR?';
+      run(bob, 'send', 'Alice', 'Shall we get pizza tonight?');
+      await syncUntilDelivered();
+      run(alice, 'send', 'Bob', 'Yes!');
+      await syncUntilDelivered();
+      run(alice, 'proof', 'export', 'Bob', '--out', join(root, 'pizza.json'));
+      const honest = JSON.parse(readFileSync(join(root, 'pizza.json'), 'utf8')) as BundleJson;
+      const listed = verifyFresh(JSON.stringify(honest)).lines.slice(0, -1);
+      const yes = listed.find((m) => m.text === 'Yes!')!;
+      const question = listed.find((m) => m.text === 'Shall we get pizza tonight?')!;
+      const envelopeAt = (m: Json): string => honest.envelopes[(m.position as number) - 1]!;
+
+      // Bob holds his own signing key: from his store (no process has it open now), he signs the forgery, either
+      // in place of his question (its seq, chain and context) or as his next envelope, both timed before "Yes!".
+      const store = openSqliteStore(databasePath(bob), PASSPHRASE, { create: false });
+      let inPlace: string;
+      let next: string;
+      try {
+        const connection = store.listConnections()[0]!;
+        const real = openEnvelope(sodiumCrypto, connection.signingPublicKey, fromBase64url(envelopeAt(question)));
+        const forged = { ...real, timestamp: (yes.timestamp as number) - 1000, content: { type: 'text' as const, text: EUR } };
+        inPlace = toBase64url(signEnvelope(sodiumCrypto, connection.signingSecretKey, forged));
+        next = toBase64url(signEnvelope(sodiumCrypto, connection.signingSecretKey, { ...forged, seq: real.seq + 1, prevSentHash: fromHex(question.hash as string) }));
+      } finally {
+        store.close();
+      }
+
+      // Just the two, as in the issue: VALID, but "Yes!" answers a message not in the proof, and is not shown after the forgery.
+      const spliced = { ...honest, envelopes: [inPlace, envelopeAt(yes)], receipts: [] };
+      const json = verifyFresh(JSON.stringify(spliced));
+      assert.equal(json.code, 0, json.stderr);
+      assert.equal(json.lines.at(-1)!.valid, true);
+      assert.deepEqual(
+        json.lines.slice(0, -1).map((m) => [m.text, m.context, m.answers, m.unprovenAfter]),
+        [
+          [EUR, 'outside', null, null],
+          ['Yes!', 'outside', null, 1],
+        ],
+      );
+      const human = verifyFresh(JSON.stringify(spliced), false).stdout.split('\n');
+      assert.ok(human.some((line) => /^2\. inviter .* text "Yes!"; .*\(answers a message not in this proof, not message 1\)$/.test(line)), human.join('\n'));
+      assert.ok(human.includes('VALID'));
+
+      // Keeping his real question and signing the forgery after it: "Yes!" answers the question, not the forgery.
+      const kept = verifyFresh(JSON.stringify({ ...honest, envelopes: [envelopeAt(question), next, envelopeAt(yes)], receipts: [] }));
+      assert.equal(kept.code, 0, kept.stderr);
+      assert.deepEqual(
+        kept.lines.slice(0, -1).map((m) => [m.text, m.answers, m.unprovenAfter]),
+        [
+          ['Shall we get pizza tonight?', null, null],
+          [EUR, null, null],
+          ['Yes!', 1, 2],
+        ],
+      );
+      const keptHuman = verifyFresh(JSON.stringify({ ...honest, envelopes: [envelopeAt(question), next, envelopeAt(yes)], receipts: [] }), false).stdout;
+      assert.match(keptHuman, /^3\. inviter .* text "Yes!"; .*\(answers message 1, not message 2\)$/m);
+
+      // With Alice's receipt for the real question, or in place of it in the whole conversation: refused.
+      const receipt = listed.find((m) => m.sender === 'inviter' && m.seq === (question.receipt as { seq: number }).seq)!;
+      refused({ ...honest, envelopes: [inPlace, envelopeAt(yes)], receipts: [envelopeAt(receipt)] }, { code: 'RECEIPT_MISMATCH', where: 'receipts[0]' });
+      const whole = copyOf(honest as unknown as ProofBundle);
+      whole.envelopes[(question.position as number) - 1] = inPlace;
+      refused(whole, { code: 'RECEIPT_MISMATCH' }, ['GAP', 'CHAIN_BROKEN']);
     });
 
     it('a truncated file: BAD_PROOF_FILE', () => {

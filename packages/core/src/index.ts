@@ -109,4 +109,4 @@ export { BATCH_OVERHEAD, batchQueueBodies, decodeQueueBody, encodeQueueBody, QUE
 export type { QueueBody, RatchetMessage } from './chat/queue-body.js';
 export { SECURITY_CODE_CONTEXT, securityCode, securityCodeMatches } from './chat/security-code.js';
 export { makeProofBundle, PROOF_TYPE, PROOF_VERSION, signingKeysOfAssociatedData, verifyProofBundle } from './chat/proof.js';
-export type { ProofBundle, ProofFailure, ProofFailureCode, ProofReport, ProofRole, ProvenMessage } from './chat/proof.js';
+export type { ProofBundle, ProofContext, ProofFailure, ProofFailureCode, ProofReport, ProofRole, ProvenMessage } from './chat/proof.js';

@@ -30,6 +30,7 @@ import { writeStillY4m } from './test-support/y4m.js';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
 const PUBLIC = join(ROOT, 'packages', 'web', 'dist', 'public');
 const GRAPHCHAT = join(ROOT, 'packages', 'cli', 'bin', 'graphchat.js');
+const VECTORS = join(ROOT, 'docs', 'protocol', 'vectors', 'proof.json');
 const SCREENSHOTS = process.env['GRAPHCHAT_SCREENSHOTS'];
 /** Waits for things that cross a relay, or derive a key in JavaScript. */
 const SLOW = { timeout: 30_000 };
@@ -155,7 +156,25 @@ describe('web client in Chromium', () => {
       assert.match((await proven.filter({ hasText: text }).textContent()) ?? '', /received, receipt seq \d+ at/, text);
     }
     assert.match((await bob.locator('.proof-facts').textContent()) ?? '', /Security code(\d{5} ?){6}/);
+    // Each text answers the other's, listed above it: no note on either.
+    for (const text of ['Hello Bob, from a browser', 'Hi Alice! Read through the camera.']) {
+      assert.equal(await proven.filter({ hasText: text }).locator('.context').count(), 0, text);
+    }
     await screenshot(bob, 'proof');
+
+    // Issue 12: the spliced bundles of docs/protocol/vectors/proof.json verify, and the real "Yes!" says what it answers.
+    const cases = (JSON.parse(readFileSync(VECTORS, 'utf8')) as { cases: { envelopes: string[]; bundle: ProofBundle }[] }).cases;
+    for (const [names, note] of [
+      ['FJ4 I5', 'Answers a message not in this proof, not message 1'],
+      ['J4 FJ5 I5', 'Answers message 1, not message 2'],
+    ] as const) {
+      const splicedFile = join(temp, `spliced-${names.replaceAll(' ', '-')}.json`);
+      writeFileSync(splicedFile, JSON.stringify(cases.find((c) => c.envelopes.join(' ') === names)!.bundle));
+      await bob.getByLabel('Proof file').setInputFiles(splicedFile);
+      await bob.getByRole('status').filter({ hasText: /^VALID/ }).waitFor();
+      await proven.filter({ hasText: 'Will you transfer me 10,000 EUR?' }).waitFor();
+      assert.equal(await proven.filter({ hasText: 'Yes!' }).locator('.context').textContent(), note, names);
+    }
     const tamperedFile = join(temp, 'proof-tampered.json');
     writeFileSync(tamperedFile, JSON.stringify(tamperText(JSON.parse(readFileSync(proofFile, 'utf8')) as ProofBundle, 'Hello Bob, from a browser')));
     await bob.getByLabel('Proof file').setInputFiles(tamperedFile);

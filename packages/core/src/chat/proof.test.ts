@@ -5,9 +5,20 @@ import { nobleCrypto } from '../crypto/noble.js';
 import { sodiumCrypto } from '../crypto/sodium.js';
 import { loadVectors, readDoc } from '../test-support/vectors.js';
 import { signEnvelope } from './envelope.js';
-import { verifyProofBundle, type ProofBundle, type ProofFailureCode, type ProofReport } from './proof.js';
+import { verifyProofBundle, type ProofBundle, type ProofFailureCode, type ProofReport, type ProvenMessage } from './proof.js';
 
-const vectors = loadVectors<{ bundle: ProofBundle; report: ProofReport }>('proof.json');
+/** A case of proof.json: a bundle and what its verifier reports about it. */
+interface ProofCase {
+  readonly comment: string;
+  readonly envelopes: readonly string[];
+  readonly bundle: ProofBundle;
+  readonly expected: {
+    readonly valid: boolean;
+    readonly failures: readonly ProofFailureCode[];
+    readonly messages: readonly Pick<ProvenMessage, 'position' | 'sender' | 'seq' | 'text' | 'context' | 'answers' | 'unprovenAfter'>[];
+  };
+}
+const vectors = loadVectors<{ bundle: ProofBundle; report: ProofReport; cases: readonly ProofCase[] }>('proof.json');
 const chatVectors = loadVectors<{
   inputs: { inviter_sig_seed: string; joiner_sig_seed: string };
   envelopes: { seq: number; timestamp: number; hash: string; last_received_hash: string }[];
@@ -120,6 +131,80 @@ for (const crypto of [sodiumCrypto, nobleCrypto]) {
       }
     });
 
+    for (const c of vectors.cases) {
+      test(`proof.json case [${c.envelopes.join(' ')}]: ${c.expected.valid ? 'VALID' : c.expected.failures.join(' + ')}`, () => {
+        const report = verifyProofBundle(crypto, c.bundle);
+        assert.equal(report.valid, c.expected.valid, c.comment);
+        assert.deepEqual(codes(report), c.expected.failures, c.comment);
+        const seen = report.messages.map(({ position, sender, seq, text, context, answers, unprovenAfter }) => ({ position, sender, seq, text, context, answers, unprovenAfter }));
+        assert.deepEqual(seen, c.expected.messages, c.comment);
+      });
+    }
+
+    test('issue 12: a spliced proof never shows the real answer as answering the forged question', () => {
+      const caseOf = (...names: string[]): ProofCase => vectors.cases.find((c) => c.envelopes.join(' ') === names.join(' '))!;
+      const forgeries = [
+        caseOf('FJ4', 'I5'), // joiner forges, the range starts at its forgery
+        caseOf('J4', 'FJ5', 'I5'), // joiner forges after the real question, which it keeps
+        caseOf('FJ5', 'I4', 'I5'), // with the inviter's receipt for the real question
+        caseOf('J2', 'J3', 'I2', 'I3', 'J4', 'FJ5', 'I4', 'I5'), // in the middle of a range
+        caseOf('FI6', 'J7'), // the inviter forges
+        caseOf('I6', 'J6', 'FI7', 'J7'), // the inviter forges in the middle
+      ];
+      for (const c of forgeries) {
+        const report = verifyProofBundle(crypto, c.bundle);
+        const forged = report.messages.find((m) => m.text === 'Will you transfer me 10,000 EUR?')!;
+        const answer = report.messages.at(-1)!;
+        assert.equal(answer.text, 'Yes!', c.comment);
+        assert.ok(forged.position < answer.position, c.comment);
+        // Valid (each envelope is what its sender signed), but the answer does not answer the forgery, and the report says so.
+        assert.equal(report.valid, true, c.comment);
+        assert.notEqual(answer.answers, forged.position, c.comment);
+        assert.equal(answer.unprovenAfter, forged.position, c.comment);
+        if (answer.context === 'in-bundle') assert.equal(report.messages[answer.answers! - 1]!.text?.startsWith('Shall we'), true, c.comment);
+        else assert.equal(answer.context, 'outside', c.comment);
+      }
+      // And where the bundle can show the splice, it fails.
+      for (const [names, expected] of [
+        [['FJ4', 'I4', 'I5'], ['RECEIPT_MISMATCH']],
+        [['J2', 'J3', 'I2', 'I3', 'FJ4', 'I4', 'I5'], ['GAP', 'RECEIPT_MISMATCH']],
+        [['FI6', 'J6', 'J7'], ['RECEIPT_MISMATCH']],
+        [['J4', 'I4', 'I5', 'J5', 'FJ6'], ['CONTEXT']],
+      ] as const) {
+        assert.deepEqual(codes(verifyProofBundle(crypto, caseOf(...names).bundle)), expected, names.join(' '));
+      }
+    });
+
+    test("a receipt that names as last received an envelope before the one it acknowledges: CONTEXT", () => {
+      const honest = vectors.cases.find((c) => c.envelopes.join(' ') === 'J4 I4 I5 J5')!.bundle;
+      assert.deepEqual(verifyProofBundle(crypto, honest).failures, []);
+      const [j4, i4, i5] = honest.envelopes.slice(0, 3).map((e) => crypto.sha256(fromBase64url(e))) as [Uint8Array, Uint8Array, Uint8Array];
+      const j5 = signEnvelope(crypto, keysOf().joiner.secretKey, {
+        seq: 5,
+        timestamp: 1767225841000,
+        prevSentHash: j4,
+        lastReceivedHash: i4, // the real J5 names I5, which it acknowledges
+        content: { type: 'receipt', seq: 5, hash: i5 },
+      });
+      const report = verifyProofBundle(crypto, { ...honest, envelopes: [...honest.envelopes.slice(0, 3), toBase64url(j5)] });
+      assert.deepEqual(codes(report), ['CONTEXT']);
+      assert.equal(report.failures[0]!.where, 'envelopes[3]');
+    });
+
+    test('an honest export keeps verifying, with what each message answers', () => {
+      const report = verifyProofBundle(crypto, vectors.bundle);
+      // The joiner's hello and text answer the inviter's reply, which exporters leave out; the inviter's answer the joiner's text.
+      assert.deepEqual(
+        report.messages.map((m) => [m.context, m.answers, m.unprovenAfter]),
+        [
+          ['outside', null, null],
+          ['outside', null, null],
+          ['in-bundle', 2, null],
+          ['in-bundle', 2, null],
+        ],
+      );
+    });
+
     test('late receipts acknowledge range envelopes without being part of the range', () => {
       const split = { ...bundle, envelopes: bundle.envelopes.slice(0, 2), receipts: [bundle.envelopes[2]!] };
       const report = verifyProofBundle(crypto, split);
@@ -144,6 +229,7 @@ describe('proofs.md follows the code', () => {
       GAP: true,
       CHAIN_BROKEN: true,
       ORDER: true,
+      CONTEXT: true,
       RECEIPT_MISMATCH: true,
     };
     assert.deepEqual(rows.sort(), Object.keys(all).sort());

@@ -49,6 +49,7 @@ export type ProofFailureCode =
   | 'GAP'
   | 'CHAIN_BROKEN'
   | 'ORDER'
+  | 'CONTEXT'
   | 'RECEIPT_MISMATCH';
 
 export interface ProofFailure {
@@ -74,7 +75,27 @@ export interface ProvenMessage {
   readonly hash: string;
   /** The recipient's signed receipt for it, if the bundle holds one. */
   readonly receipt: { readonly seq: number; readonly timestamp: number } | null;
+  /**
+   * What its sender had last received from the other side when it wrote it, by its own signed
+   * lastReceivedHash (proofs.md §2.1): `none` nothing signed (ZERO_HASH); `in-bundle` the envelope at
+   * position `answers`; `outside` an envelope the bundle leaves out, so it answers none of the
+   * messages the bundle shows.
+   */
+  readonly context: ProofContext;
+  /** For `in-bundle`: the position of the envelope it answers. Otherwise null. */
+  readonly answers: number | null;
+  /** Its lastReceivedHash (hex): for `outside`, the hash of the envelope it answers, which the bundle leaves out. */
+  readonly lastReceivedHash: string;
+  /**
+   * The position of the other side's envelope listed last before it, when the bundle does not show that
+   * its sender had received that envelope when it wrote it (the listed order is the exporter's; §2.1).
+   * Null when everything listed before it is proven to have come before it.
+   */
+  readonly unprovenAfter: number | null;
 }
+
+/** What a message answers (ProvenMessage.context). */
+export type ProofContext = 'none' | 'in-bundle' | 'outside';
 
 export interface ProofReport {
   /** True when there are no failures. */
@@ -188,6 +209,7 @@ export function verifyProofBundle(crypto: Crypto, bundle: unknown): ProofReport 
     }
   }
   const acknowledged = matchReceipts([...range, ...late], range, report);
+  const contexts = contextsOf(range);
 
   const messages = range.map((o, i): ProvenMessage => ({
     position: i + 1,
@@ -199,6 +221,7 @@ export function verifyProofBundle(crypto: Crypto, bundle: unknown): ProofReport 
     text: o.envelope.content.type === 'text' ? o.envelope.content.text : null,
     hash: o.hash,
     receipt: acknowledged.get(o) ?? null,
+    ...contexts[i]!,
   }));
   return { valid: failures.length === 0, securityCode: code, signingKeys, messages, failures };
 }
@@ -245,27 +268,88 @@ function checkRange(range: readonly Opened[], fail: (code: ProofFailureCode, whe
     const named = byHash.get(toHex(o.envelope.lastReceivedHash));
     if (named !== undefined && named > i) fail('ORDER', o.where, `listed before envelopes[${named}], which it says it had received`);
   });
-  // And nothing of the other side is missing between two of them: once a sender has named (or acknowledged) an
-  // envelope of the range as received, every envelope it names later was received after that one, so it lies
-  // inside the range too. What a sender received moves only forward.
+  // What a sender has received only moves forward: it names the last envelope it received, and receives the
+  // other side's envelopes in seq order (graph-chat §4.1, §8.2). Per sender, in seq order, `received` is the other side's
+  // latest envelope of the range it has named or acknowledged so far. A later envelope naming an earlier one
+  // contradicts it (CONTEXT); one naming a hash that is not in the range names an envelope received after
+  // `received`, so inside the range: it was left out (GAP).
   for (const sender of ['inviter', 'joiner'] as const) {
-    let seenInRange = false;
+    const other = sender === 'inviter' ? 'joiner' : 'inviter';
+    let received: Opened | null = null;
     for (const o of range.filter((e) => e.sender === sender).sort((x, y) => x.envelope.seq - y.envelope.seq)) {
-      const named = toHex(o.envelope.lastReceivedHash);
-      if (byHash.has(named)) seenInRange = true;
-      else if (seenInRange && named !== ZERO_HEX) fail('GAP', o.where, `names as received an envelope of the other side that the range lacks`);
-      if (acknowledgesRange(o, byHash)) seenInRange = true;
+      const hex = toHex(o.envelope.lastReceivedHash);
+      const index = byHash.get(hex);
+      const named = index === undefined ? undefined : range[index]!;
+      const contradictions: string[] = [];
+      if (named?.sender === sender) {
+        contradictions.push(`names the ${sender}'s own envelope ${named.envelope.seq} as the last it had received from the ${other}`);
+      } else if (named !== undefined) {
+        if (received !== null && named.envelope.seq < received.envelope.seq) {
+          contradictions.push(`names the ${other}'s envelope ${named.envelope.seq} as the last it had received, after the ${sender} had received ${received.envelope.seq}`);
+        } else received = named;
+      } else if (received !== null && hex !== ZERO_HEX) {
+        fail('GAP', o.where, `names as received an envelope of the other side that the range lacks`);
+      }
+      for (const acked of acknowledgedInRange(o, range, byHash)) {
+        if (named !== undefined && named.sender === other && acked.envelope.seq > named.envelope.seq) {
+          contradictions.push(`acknowledges the ${other}'s envelope ${acked.envelope.seq} but names the earlier ${named.envelope.seq} as the last it had received`);
+        }
+        if (received === null || acked.envelope.seq > received.envelope.seq) received = acked;
+      }
+      if (contradictions.length > 0) fail('CONTEXT', o.where, contradictions[0]!);
     }
   }
 }
 
 const ZERO_HEX = '00'.repeat(32);
 
-/** Whether a receipt envelope acknowledges an envelope of the range (by hash). */
-function acknowledgesRange(o: Opened, byHash: ReadonlyMap<string, number>): boolean {
+/** The other side's envelopes of the range that a receipt envelope acknowledges (by hash). */
+function acknowledgedInRange(o: Opened, range: readonly Opened[], byHash: ReadonlyMap<string, number>): Opened[] {
   const content = o.envelope.content;
   const items = content.type === 'receipt' ? [content] : content.type === 'receipts' ? content.receipts : [];
-  return items.some((item) => byHash.has(toHex(item.hash)));
+  return items.flatMap((item) => {
+    const index = byHash.get(toHex(item.hash));
+    return index !== undefined && range[index]!.sender !== o.sender ? [range[index]!] : [];
+  });
+}
+
+type MessageContext = Pick<ProvenMessage, 'context' | 'answers' | 'lastReceivedHash' | 'unprovenAfter'>;
+
+/**
+ * What each envelope of the range answers, by its own lastReceivedHash, and whether the listed order
+ * before it is proven (proofs.md §2.1). Its sender is proven to have received, before writing it, the
+ * other side's envelopes up to the latest that it or an earlier envelope of its sender named or
+ * acknowledged (each such envelope's chain holds the earlier ones). Anything of the other side listed
+ * before it and after that one is the exporter's order only: it may have crossed it in transit, or been
+ * written afterwards by a sender holding its own key.
+ */
+function contextsOf(range: readonly Opened[]): MessageContext[] {
+  const byHash = new Map<string, number>();
+  range.forEach((o, i) => byHash.has(o.hash) || byHash.set(o.hash, i));
+  const provenSeq = new Map<Opened, number>();
+  for (const sender of ['inviter', 'joiner'] as const) {
+    let latest = -1;
+    for (const o of range.filter((e) => e.sender === sender).sort((x, y) => x.envelope.seq - y.envelope.seq)) {
+      const named = byHash.get(toHex(o.envelope.lastReceivedHash));
+      if (named !== undefined && range[named]!.sender !== sender) latest = Math.max(latest, range[named]!.envelope.seq);
+      for (const acked of acknowledgedInRange(o, range, byHash)) latest = Math.max(latest, acked.envelope.seq);
+      provenSeq.set(o, latest);
+    }
+  }
+  const lastListed: Record<ProofRole, number | null> = { inviter: null, joiner: null };
+  return range.map((o, i): MessageContext => {
+    const other = o.sender === 'inviter' ? 'joiner' : 'inviter';
+    const hex = toHex(o.envelope.lastReceivedHash);
+    const named = byHash.get(hex);
+    const before = lastListed[other];
+    lastListed[o.sender] = i;
+    return {
+      context: hex === ZERO_HEX ? 'none' : named !== undefined ? 'in-bundle' : 'outside',
+      answers: hex !== ZERO_HEX && named !== undefined ? named + 1 : null,
+      lastReceivedHash: hex,
+      unprovenAfter: before !== null && range[before]!.envelope.seq > provenSeq.get(o)! ? before + 1 : null,
+    };
+  });
 }
 
 /**

@@ -20,11 +20,26 @@ function receiptText(receipt: ProvenMessage['receipt']): string {
   return receipt === null ? 'no receipt in this proof' : `received, receipt seq ${receipt.seq} at ${formatTime(receipt.timestamp)}`;
 }
 
+/**
+ * What a message answers, when a reader could otherwise take it as the
+ * answer to what is listed above it (proofs.md §2.1): a message the proof
+ * leaves out, or an earlier one than the other side's listed last above it.
+ * Null when the order above it is proven.
+ */
+export function contextNote(message: ProvenMessage): string | null {
+  const answers =
+    message.context === 'outside' ? 'Answers a message not in this proof' : message.answers === null ? 'Answers no message in this proof' : `Answers message ${message.answers}`;
+  if (message.unprovenAfter !== null) return `${answers}, not message ${message.unprovenAfter}`;
+  return message.context === 'outside' ? answers : null;
+}
+
 function messageItem(message: ProvenMessage): HTMLElement {
+  const note = contextNote(message);
   return h(
     'li',
     { class: `proven ${message.sender}` },
     h('p', { class: 'meta' }, `${message.position}. ${message.sender} · seq ${message.seq} · ${formatTime(message.timestamp)} (sender's clock) · ${message.type}`),
+    note === null ? null : h('p', { class: 'context' }, note),
     message.text === null ? null : h('p', { class: 'text' }, message.text),
     h('p', { class: 'receipt' }, receiptText(message.receipt)),
   );
@@ -100,7 +115,8 @@ export function proofScreen(ctx: AppContext): Screen {
       {},
       'A proof file shows what each side of a conversation signed, in what order, and what the other side acknowledged receiving. ',
       'The keys are tied to people only by the security code: compare it with the one your contact confirmed. ',
-      'Times are each sender’s own clock, not proof of when anything happened.',
+      'Times are each sender’s own clock, not proof of when anything happened. ',
+      'A message is the answer to what is listed above it only where nothing says otherwise: either side can sign a new message at any time.',
     ),
     h('label', { class: 'file' }, 'Proof file', input),
     verdict,
