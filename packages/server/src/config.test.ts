@@ -13,7 +13,7 @@ import { crypto, tempDir, webSocket } from './test-support/harness.js';
 const BIN = fileURLToPath(new URL('./bin.js', import.meta.url));
 
 /** Every variable the relay reads, so the environment this test runs in can't leak into it. */
-const VARIABLES = ['PORT', 'BIND', 'HOST', 'PUBLIC_PORT', 'TLS', 'DATA_DIR', 'PASSWORD', 'MESSAGE_TTL_DAYS', 'QUEUE_QUOTA', 'MAX_SUBSCRIPTIONS', 'SYNC', 'LOG_LEVEL', 'WEB_DIR'];
+const VARIABLES = ['PORT', 'BIND', 'HOST', 'PUBLIC_PORT', 'TLS', 'DATA_DIR', 'PASSWORD', 'MESSAGE_TTL_DAYS', 'QUEUE_QUOTA', 'MAX_SUBSCRIPTIONS', 'SYNC', 'LOG_LEVEL', 'WEB_DIR', 'ALLOW_OPEN_DATA_DIR'];
 function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env = { ...process.env };
   for (const name of VARIABLES) delete env[name];
@@ -71,6 +71,7 @@ describe('parseConfig', () => {
       SYNC: 'full',
       LOG_LEVEL: 'debug',
       WEB_DIR: 'packages/web/dist/public',
+      ALLOW_OPEN_DATA_DIR: '1',
     };
     assert.deepEqual(config([], env), {
       ...DEFAULT_CONFIG,
@@ -87,13 +88,14 @@ describe('parseConfig', () => {
       sync: 'full',
       logLevel: 'debug',
       webRoot: 'packages/web/dist/public',
+      allowOpenDataDir: true,
     });
   });
 
   it('lets flags override variables', () => {
     const env = { PORT: '8080', HOST: 'env.example', TLS: '1', PASSWORD: 'from-env', QUEUE_QUOTA: '10', SYNC: 'full', LOG_LEVEL: 'debug', MESSAGE_TTL_DAYS: '7', WEB_DIR: '/env/web' };
     const c = config(
-      ['--port', '9090', '--host', 'flag.example', '--tls', '0', '--password', 'from-flag', '--queue-quota', '20', '--sync', 'normal', '--log-level', 'warn', '--message-ttl-days', '1', '--max-subscriptions', '3', '--public-port', '8443', '--bind', '::1', '--data-dir', '/tmp/x', '--web', '/flag/web'],
+      ['--allow-open-data-dir', '--port', '9090', '--host', 'flag.example', '--tls', '0', '--password', 'from-flag', '--queue-quota', '20', '--sync', 'normal', '--log-level', 'warn', '--message-ttl-days', '1', '--max-subscriptions', '3', '--public-port', '8443', '--bind', '::1', '--data-dir', '/tmp/x', '--web', '/flag/web'],
       env,
     );
     assert.deepEqual(c, {
@@ -111,7 +113,10 @@ describe('parseConfig', () => {
       bind: '::1',
       dataDir: '/tmp/x',
       webRoot: '/flag/web',
+      allowOpenDataDir: true,
     });
+    assert.equal(config([], { ALLOW_OPEN_DATA_DIR: '0' }).allowOpenDataDir, false);
+    refuses([], { ALLOW_OPEN_DATA_DIR: 'yes' }, /ALLOW_OPEN_DATA_DIR/);
     assert.equal(config(['--port=7000'], { PORT: '8080' }).port, 7000, '--flag=value form');
   });
 

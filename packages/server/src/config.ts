@@ -23,6 +23,11 @@ export interface RelayConfig {
   /** Whether clients reach the relay over TLS (wss); default: only when the public port is 443. */
   readonly tls: boolean | null;
   readonly dataDir: string;
+  /**
+   * Start even when group or others can write the data directory (the relay
+   * refuses by default: they could replace its key or store). See data-dir.ts.
+   */
+  readonly allowOpenDataDir: boolean;
   /** Access password; empty for a public relay. */
   readonly password: string;
   readonly messageTtlMs: number;
@@ -57,6 +62,7 @@ export const DEFAULT_CONFIG: RelayConfig = {
   publicPort: null,
   tls: null,
   dataDir: join(homedir(), '.local', 'share', 'graphchat-server'),
+  allowOpenDataDir: false,
   password: '',
   messageTtlMs: 21 * 24 * 3600 * 1000,
   queueQuota: 128,
@@ -84,6 +90,8 @@ Options (environment variable in brackets):
   --public-port N        public port in the address, if a proxy listens elsewhere [PUBLIC_PORT]
   --tls 0|1              clients connect with TLS (wss) [TLS] (default: 1 when the public port is 443)
   --data-dir DIR         identity key and message store [DATA_DIR] (default ~/.local/share/graphchat-server)
+  --allow-open-data-dir  start even if group or others can write the data directory [ALLOW_OPEN_DATA_DIR=1]
+                         (default: refuse; a directory they can only read gets a warning)
   --password TEXT        make the relay private: creating queues needs this password [PASSWORD]
   --message-ttl-days N   undelivered messages expire after N days [MESSAGE_TTL_DAYS] (default 21)
   --queue-quota N        undelivered messages a queue may hold [QUEUE_QUOTA] (default 128)
@@ -132,6 +140,7 @@ function parseFlags(argv: readonly string[]) {
       'public-port': { type: 'string' },
       tls: { type: 'string' },
       'data-dir': { type: 'string' },
+      'allow-open-data-dir': { type: 'boolean' },
       password: { type: 'string' },
       'message-ttl-days': { type: 'string' },
       'queue-quota': { type: 'string' },
@@ -166,6 +175,8 @@ function fromFlags(values: ReturnType<typeof parseFlags>['values'], env: NodeJS.
   const host = pick('host', 'HOST') ?? d.host;
   if (!isAddressHost(host)) throw new ConfigError(`host must be a DNS name, an IPv4 address or a bracketed IPv6 address such as [::1], got "${host}"`);
   if (tls !== undefined && tls !== '0' && tls !== '1') throw new ConfigError(`tls must be 0 or 1, got "${tls}"`);
+  const allowOpen = values['allow-open-data-dir'] ? '1' : env.ALLOW_OPEN_DATA_DIR || undefined;
+  if (allowOpen !== undefined && allowOpen !== '0' && allowOpen !== '1') throw new ConfigError(`ALLOW_OPEN_DATA_DIR must be 0 or 1, got "${allowOpen}"`);
   return {
     ...d,
     port: port === undefined ? d.port : integer('port', port, 0, 65535),
@@ -174,6 +185,7 @@ function fromFlags(values: ReturnType<typeof parseFlags>['values'], env: NodeJS.
     publicPort: publicPort === undefined ? null : integer('public port', publicPort, 1, 65535),
     tls: tls === undefined ? null : tls === '1',
     dataDir: pick('data-dir', 'DATA_DIR') ?? d.dataDir,
+    allowOpenDataDir: allowOpen === undefined ? d.allowOpenDataDir : allowOpen === '1',
     password,
     messageTtlMs: ttl === undefined ? d.messageTtlMs : integer('message TTL days', ttl, 1, 3650) * 24 * 3600 * 1000,
     queueQuota: quota === undefined ? d.queueQuota : integer('queue quota', quota, 1, 100_000),

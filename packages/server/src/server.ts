@@ -8,9 +8,10 @@ import { formatRelayAddress, limits, relayFingerprint } from '@graphchat/core';
 import { sodiumCrypto } from '@graphchat/core/crypto-sodium';
 import { WebSocketServer } from 'ws';
 import type { RelayConfig } from './config.js';
+import { createPrivateFile, prepareDataDir, restrictFiles, STORE_FILE, STORE_FILES } from './data-dir.js';
 import { HttpApi } from './http-api.js';
-import { loadOrCreateIdentity } from './identity.js';
-import { createLogger } from './log.js';
+import { IDENTITY_FILE, loadOrCreateIdentity } from './identity.js';
+import { createLogger, type Logger } from './log.js';
 import { Relay } from './relay.js';
 import { openSqliteStore } from './sqlite-store.js';
 import type { QueueStore } from './store.js';
@@ -32,15 +33,22 @@ const EXPIRY_INTERVAL_MS = 3600 * 1000;
 /** Test hook: `wrapStore` sees (and may change) everything the relay stores, as a malicious relay could. */
 export interface RelayHooks {
   readonly wrapStore?: (store: QueueStore) => QueueStore;
+  /** Test hook: where the relay logs, instead of standard error at `config.logLevel`. */
+  readonly log?: Logger;
 }
 
 export async function startRelay(config: RelayConfig, hooks: RelayHooks = {}): Promise<RunningRelay> {
   const crypto = sodiumCrypto;
-  const log = createLogger(config.logLevel);
+  const log = hooks.log ?? createLogger(config.logLevel);
   // Checked first: a missing web root stops the start before anything is opened.
   const web = config.webRoot === null ? null : await WebRoot.open(config.webRoot);
+  prepareDataDir(config.dataDir, config.allowOpenDataDir, log);
+  // Files of a relay that did not set modes yet become 0600 before anything reads them.
+  restrictFiles(config.dataDir, [IDENTITY_FILE, ...STORE_FILES], log);
   const staticKey = loadOrCreateIdentity(crypto, config.dataDir);
-  const opened = openSqliteStore(join(config.dataDir, 'relay.db'), config.sync);
+  const storePath = join(config.dataDir, STORE_FILE);
+  createPrivateFile(storePath);
+  const opened = openSqliteStore(storePath, config.sync);
   const store = hooks.wrapStore?.(opened) ?? opened;
   const relay = new Relay({
     crypto,
