@@ -23,6 +23,7 @@ import {
   type Response,
   type Transmission,
 } from '@graphchat/core';
+import { AddressBuckets, TokenBucket, type RateLimit } from './admission.js';
 import type { Logger } from './log.js';
 import type { QueueRecord, QueueStore } from './store.js';
 
@@ -35,6 +36,11 @@ export interface RelayOptions {
   readonly queueQuota: number;
   /** Subscriptions one connection may hold. */
   readonly maxSubscriptions: number;
+  /** Queues one session may create; 0: no limit. */
+  readonly maxQueuesPerSession: number;
+  /** NEW per session, and per client address over all its sessions (token buckets). */
+  readonly sessionQueueRate: RateLimit;
+  readonly addressQueueRate: RateLimit;
   readonly log: Logger;
   readonly now?: () => number;
 }
@@ -68,14 +74,29 @@ export class Relay {
   readonly now: () => number;
   /** Verified when a queue does not exist, so timing does not reveal which ids exist. */
   private readonly dummyKey: Uint8Array;
+  private readonly addressQueueBuckets: AddressBuckets;
+  private readonly sweeper: NodeJS.Timeout;
 
   constructor(readonly options: RelayOptions) {
     this.now = options.now ?? Date.now;
     this.dummyKey = options.crypto.ed25519KeyPair().publicKey;
+    this.addressQueueBuckets = new AddressBuckets(options.addressQueueRate);
+    this.sweeper = setInterval(() => this.addressQueueBuckets.sweep(this.now()), 60_000);
+    this.sweeper.unref();
   }
 
-  connect(sessionId: Uint8Array, push: (transmission: Uint8Array) => void, canSubscribe: boolean): RelayConnection {
-    return new RelayConnection(this, sessionId, push, canSubscribe);
+  /** `address` is the client's (admission.ts clientAddress): NEW is rate-limited per address. */
+  connect(sessionId: Uint8Array, push: (transmission: Uint8Array) => void, canSubscribe: boolean, address: string): RelayConnection {
+    return new RelayConnection(this, sessionId, push, canSubscribe, address);
+  }
+
+  /** Takes a NEW token from the address's bucket. */
+  takeAddressQueueToken(address: string): boolean {
+    return this.addressQueueBuckets.take(address, this.now());
+  }
+
+  close(): void {
+    clearInterval(this.sweeper);
   }
 
   /** Verifies `signature` with `key`, or with a dummy key when there is none, in comparable time. */
@@ -138,14 +159,18 @@ export class RelayConnection {
   /** Queues whose recipient key this session proved with a signed SUB or GET. */
   private readonly authorized = new Set<string>();
   private closed = false;
+  private queuesCreated = 0;
+  private readonly queueBucket: TokenBucket;
 
   constructor(
     private readonly relay: Relay,
     private readonly sessionId: Uint8Array,
     private readonly push: (transmission: Uint8Array) => void,
     private readonly canSubscribe: boolean,
+    private readonly address: string,
   ) {
     relay.counters.connections++;
+    this.queueBucket = new TokenBucket(relay.options.sessionQueueRate, relay.now());
   }
 
   /**
@@ -201,8 +226,11 @@ export class RelayConnection {
   }
 
   private async createQueue(t: Transmission, command: Extract<Command, { type: 'NEW' }>): Promise<Response> {
-    const { crypto, store, password } = this.relay.options;
+    const { crypto, store, password, maxQueuesPerSession } = this.relay.options;
     if (t.entityId.length !== 0) return err('PROHIBITED');
+    // Limits first: a refused NEW costs no signature check (§7.3 NEW).
+    if (maxQueuesPerSession !== 0 && this.queuesCreated >= maxQueuesPerSession) return err('LIMIT');
+    if (!this.queueBucket.take(this.relay.now()) || !this.relay.takeAddressQueueToken(this.address)) return err('RATE');
     // The signature proves the client holds the recipient key it registers.
     if (!this.relay.verify(command.recipientAuthKey, t, this.sessionId)) return err('AUTH');
     if (!passwordMatches(crypto, password, command.password)) return err('AUTH');
@@ -223,7 +251,8 @@ export class RelayConnection {
       dhSecret,
       suspended: false,
     };
-    await store.createQueue(queue);
+    if ((await store.createQueue(queue)) === 'full') return err('FULL');
+    this.queuesCreated++;
     return { type: 'IDS', recipientId: queue.recipientId, senderId: queue.senderId, serverDhKey: dh.publicKey };
   }
 
@@ -243,7 +272,7 @@ export class RelayConnection {
     const encrypted = encryptQueueMessage(crypto, queue.dhSecret, msgId, { timestamp: createdAt, authorized, body });
     const added = await store.addMessage(queue.recipientId, { msgId, createdAt, body: encrypted }, queueQuota);
     // The queue can be deleted between the lookup above and this write (a DEL from another connection).
-    if (added !== 'ok') return err(added === 'quota' ? 'QUOTA' : 'AUTH');
+    if (added !== 'ok') return err(added === 'quota' ? 'QUOTA' : added === 'full' ? 'FULL' : 'AUTH');
     this.relay.counters.messagesSent++;
     this.relay.deliverSoon(queue.recipientId);
     return { type: 'OK' };

@@ -8,6 +8,7 @@ import { formatRelayAddress, limits, relayFingerprint } from '@graphchat/core';
 import { sodiumCrypto } from '@graphchat/core/crypto-sodium';
 import { WebSocketServer } from 'ws';
 import type { RelayConfig } from './config.js';
+import { AddressCounter, clientAddress } from './admission.js';
 import { createPrivateFile, prepareDataDir, restrictFiles, STORE_FILE, STORE_FILES } from './data-dir.js';
 import { HttpApi } from './http-api.js';
 import { IDENTITY_FILE, loadOrCreateIdentity } from './identity.js';
@@ -48,7 +49,7 @@ export async function startRelay(config: RelayConfig, hooks: RelayHooks = {}): P
   const staticKey = loadOrCreateIdentity(crypto, config.dataDir);
   const storePath = join(config.dataDir, STORE_FILE);
   createPrivateFile(storePath);
-  const opened = openSqliteStore(storePath, config.sync);
+  const opened = openSqliteStore(storePath, { sync: config.sync, maxBytes: config.maxStoreBytes });
   const store = hooks.wrapStore?.(opened) ?? opened;
   const relay = new Relay({
     crypto,
@@ -56,6 +57,9 @@ export async function startRelay(config: RelayConfig, hooks: RelayHooks = {}): P
     password: config.password,
     queueQuota: config.queueQuota,
     maxSubscriptions: config.maxSubscriptions,
+    maxQueuesPerSession: config.maxQueuesPerSession,
+    sessionQueueRate: config.sessionQueueRate,
+    addressQueueRate: config.addressQueueRate,
     log,
   });
 
@@ -98,7 +102,11 @@ export async function startRelay(config: RelayConfig, hooks: RelayHooks = {}): P
     publicAddress: addressOf(''),
     isPrivate: config.password !== '',
     maxSessions: config.maxHttpSessions,
+    maxSessionsPerAddress: config.maxHttpSessionsPerAddress,
     sessionIdleMs: config.httpSessionIdleMs,
+    unusedSessionMs: config.httpUnusedSessionMs,
+    trustProxy: config.trustProxy,
+    maxStoreBytes: config.maxStoreBytes,
     stats: () => store.stats(),
     infoRefreshMs: config.infoRefreshMs,
     web,
@@ -116,13 +124,23 @@ export async function startRelay(config: RelayConfig, hooks: RelayHooks = {}): P
   }, config.heartbeatMs);
   heartbeat.unref();
 
+  const sockets = new AddressCounter(config.maxConnections, config.maxConnectionsPerAddress);
   server.on('request', (req, res) => void http.handle(req, res));
   server.on('upgrade', (req, socket, head) => {
     socket.on('error', () => socket.destroy());
+    const address = clientAddress(req, config.trustProxy);
+    // Refused before the WebSocket and the handshake cost anything (EMP §9.3).
+    if (!sockets.tryAdd(address)) {
+      log.debug(`ws: connection limit reached (${sockets.total} in all, ${sockets.of(address)} from this address)`);
+      const body = '{"error":"BUSY"}';
+      socket.end(`HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`);
+      return;
+    }
+    socket.once('close', () => sockets.remove(address));
     wss.handleUpgrade(req, socket, head, (ws) => {
       alive.add(ws);
       ws.on('pong', () => alive.add(ws));
-      serveWebSocket(ws, {
+      serveWebSocket(ws, address, {
         crypto,
         staticKey,
         relay,
@@ -143,6 +161,7 @@ export async function startRelay(config: RelayConfig, hooks: RelayHooks = {}): P
       clearInterval(expiryTimer);
       clearInterval(heartbeat);
       http.close();
+      relay.close();
       for (const ws of wss.clients) ws.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       server.closeAllConnections();
