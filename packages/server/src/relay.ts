@@ -161,6 +161,8 @@ export class RelayConnection {
   private closed = false;
   private queuesCreated = 0;
   private readonly queueBucket: TokenBucket;
+  /** Whether the last block handled wrote to the store, and so waited for a commit. */
+  lastBlockWrote = false;
 
   constructor(
     private readonly relay: Relay,
@@ -179,6 +181,7 @@ export class RelayConnection {
    */
   async handle(transmissions: readonly Uint8Array[]): Promise<Uint8Array[]> {
     const results: [corrId: Uint8Array, entityId: Uint8Array, response: Response][] = [];
+    this.lastBlockWrote = false;
     for (const bytes of transmissions) results.push(await this.handleOne(bytes));
     try {
       await this.relay.options.store.flush();
@@ -251,7 +254,7 @@ export class RelayConnection {
       dhSecret,
       suspended: false,
     };
-    if ((await store.createQueue(queue)) === 'full') return err('FULL');
+    if ((await this.write().createQueue(queue)) === 'full') return err('FULL');
     this.queuesCreated++;
     return { type: 'IDS', recipientId: queue.recipientId, senderId: queue.senderId, serverDhKey: dh.publicKey };
   }
@@ -270,7 +273,7 @@ export class RelayConnection {
     const msgId = crypto.randomBytes(limits.ID_LENGTH);
     const createdAt = this.relay.now();
     const encrypted = encryptQueueMessage(crypto, queue.dhSecret, msgId, { timestamp: createdAt, authorized, body });
-    const added = await store.addMessage(queue.recipientId, { msgId, createdAt, body: encrypted }, queueQuota);
+    const added = await this.write().addMessage(queue.recipientId, { msgId, createdAt, body: encrypted }, queueQuota);
     // The queue can be deleted between the lookup above and this write (a DEL from another connection).
     if (added !== 'ok') return err(added === 'quota' ? 'QUOTA' : added === 'full' ? 'FULL' : 'AUTH');
     this.relay.counters.messagesSent++;
@@ -291,11 +294,11 @@ export class RelayConnection {
         return { type: 'OK' };
       }
       case 'KEY':
-        if (await store.secureQueue(id, command.senderAuthKey)) return { type: 'OK' };
+        if (await this.write().secureQueue(id, command.senderAuthKey)) return { type: 'OK' };
         // Repeating the same key is a retry, not a conflict.
         return queue.senderKey !== null && equalBytes(queue.senderKey, command.senderAuthKey) ? { type: 'OK' } : err('DUPLICATE');
       case 'ACK': {
-        const acknowledged = await store.ackMessage(id, command.msgId);
+        const acknowledged = await this.write().ackMessage(id, command.msgId);
         const sub = this.relay.subscription(id);
         // Also when the delivered message is gone (expired): otherwise delivery would stall.
         if (sub !== undefined && (acknowledged || (sub.delivered !== null && equalBytes(sub.delivered, command.msgId)))) {
@@ -309,10 +312,10 @@ export class RelayConnection {
         return message === null ? err('NO_MSG') : { type: 'MSG', msgId: message.msgId, encryptedBody: message.body };
       }
       case 'OFF':
-        await store.suspendQueue(id);
+        await this.write().suspendQueue(id);
         return { type: 'OK' };
       case 'DEL': {
-        await store.deleteQueue(id);
+        await this.write().deleteQueue(id);
         const sub = this.relay.subscription(id);
         if (sub !== undefined && sub.connection !== this) sub.connection.ended(id);
         if (sub !== undefined) this.relay.unsubscribe(sub.connection, id);
@@ -323,6 +326,12 @@ export class RelayConnection {
       default:
         return err('PROHIBITED');
     }
+  }
+
+  /** The store, for a write: notes that this block writes. */
+  private write(): QueueStore {
+    this.lastBlockWrote = true;
+    return this.relay.options.store;
   }
 
   pushMessage(recipientId: Uint8Array, msgId: Uint8Array, body: Uint8Array): void {

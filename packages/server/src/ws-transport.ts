@@ -104,14 +104,12 @@ export function serveWebSocket(ws: WebSocket, address: string, options: WsTransp
         return;
       }
       try {
-        let turned = false;
-        setImmediate(() => (turned = true));
         send(await answerBlock(current, plaintext));
         // At most one block per connection in each turn of the event loop, so
         // that a pipelining client can't run ahead of the others: a block that
         // wrote waited for the turn's commit; one that did not (a PING, a
         // refused NEW) waits for the next turn here (EMP §5.3).
-        if (!turned) await new Promise<void>((resolve) => setImmediate(resolve));
+        if (!current.lastBlockWrote) await new Promise<void>((resolve) => setImmediate(resolve));
       } catch (error) {
         options.log.error(`ws: ${String(error)}`);
         close(1011, 'internal error');
