@@ -29,9 +29,9 @@ export interface SqliteStoreOptions {
 /**
  * Past this fraction of the cap the store is filling: only queues whose
  * recipient keeps up (fewer than KEEPING_UP_MESSAGES waiting) take messages.
- * Whoever filled the store did so with queues nobody drains, so honest
- * conversations go on in the last eighth while the filler's queues are
- * refused (EMP §10 `maxStoreBytes`).
+ * That refuses queues nobody drains before conversations that go on; it
+ * does not stop someone spreading messages over many queues, who fills
+ * the last eighth too (EMP §10 `maxStoreBytes`).
  */
 export const FILLING_FRACTION = 7 / 8;
 export const KEEPING_UP_MESSAGES = 8;
