@@ -45,8 +45,9 @@ COPY --from=build /app/packages/server/package.json packages/server/
 COPY --from=build /app/packages/server/dist packages/server/dist
 
 # The identity key and the message store. A named volume starts with this
-# directory's owner; a bind-mounted host directory must be writable by uid 1000.
-RUN mkdir -p /data && chown node:node /data
+# directory's owner and mode (0700: the relay refuses a directory others can
+# write); a bind-mounted host directory must be writable by uid 1000.
+RUN mkdir -p -m 0700 /data && chown node:node /data
 ENV DATA_DIR=/data \
     PORT=5223
 USER node

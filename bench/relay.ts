@@ -185,8 +185,15 @@ function tempDir(): string {
   return dir;
 }
 
-function startRelayChild(dataDir: string, nodeArgs: string[] = []): Promise<Child> {
-  const flags = ['--port', '0', '--bind', HOST, '--host', HOST, '--data-dir', dataDir, '--log-level', 'warn'];
+/**
+ * The relay's limits on strangers off: the memory phase creates 100,000
+ * queues over 4 connections from one address, far past the default NEW
+ * limits (EMP §10), which would otherwise answer LIMIT and RATE.
+ */
+const NO_QUEUE_LIMITS = ['--max-queues-per-session', '0', '--session-queue-burst', '0', '--address-queue-burst', '0', '--max-store-mb', '0'];
+
+function startRelayChild(dataDir: string, nodeArgs: string[] = [], relayFlags: string[] = []): Promise<Child> {
+  const flags = ['--port', '0', '--bind', HOST, '--host', HOST, '--data-dir', dataDir, '--log-level', 'warn', ...relayFlags];
   const extra = args['relay-node-args'].split(/\s+/).filter((arg) => arg !== '');
   return startChild('relay', RELAY_BIN, flags, [...extra, ...nodeArgs], 'emp://');
 }
@@ -686,7 +693,7 @@ async function createQueues(clients: readonly RelayClient[], count: number, batc
 
 async function memoryPhase(queues: number): Promise<MemoryReport> {
   const dataDir = tempDir();
-  const relay = await startRelayChild(dataDir);
+  const relay = await startRelayChild(dataDir, [], NO_QUEUE_LIMITS);
   try {
     const clients = await Promise.all(range(4).map(() => connect(relay.address)));
     const warmUp = 2000;

@@ -14,6 +14,7 @@ export async function answerBlock(connection: RelayConnection, plaintext: Uint8A
   try {
     transmissions = decodeBlock(plaintext);
   } catch {
+    connection.lastBlockWrote = false;
     return [BLOCK_ERROR];
   }
   return connection.handle(transmissions);

@@ -13,7 +13,9 @@ import { crypto, tempDir, webSocket } from './test-support/harness.js';
 const BIN = fileURLToPath(new URL('./bin.js', import.meta.url));
 
 /** Every variable the relay reads, so the environment this test runs in can't leak into it. */
-const VARIABLES = ['PORT', 'BIND', 'HOST', 'PUBLIC_PORT', 'TLS', 'DATA_DIR', 'PASSWORD', 'MESSAGE_TTL_DAYS', 'QUEUE_QUOTA', 'MAX_SUBSCRIPTIONS', 'SYNC', 'LOG_LEVEL', 'WEB_DIR'];
+const VARIABLES = ['PORT', 'BIND', 'HOST', 'PUBLIC_PORT', 'TLS', 'DATA_DIR', 'PASSWORD', 'MESSAGE_TTL_DAYS', 'QUEUE_QUOTA', 'MAX_SUBSCRIPTIONS', 'SYNC', 'LOG_LEVEL', 'WEB_DIR', 'ALLOW_OPEN_DATA_DIR',
+  'MAX_STORE_MB', 'MAX_QUEUES_PER_SESSION', 'SESSION_QUEUE_BURST', 'SESSION_QUEUE_RATE', 'ADDRESS_QUEUE_BURST', 'ADDRESS_QUEUE_RATE',
+  'MAX_CONNECTIONS', 'MAX_CONNECTIONS_PER_ADDRESS', 'MAX_HTTP_SESSIONS', 'MAX_HTTP_SESSIONS_PER_ADDRESS', 'HTTP_UNUSED_SESSION_SECONDS', 'TRUST_PROXY'];
 function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env = { ...process.env };
   for (const name of VARIABLES) delete env[name];
@@ -71,6 +73,7 @@ describe('parseConfig', () => {
       SYNC: 'full',
       LOG_LEVEL: 'debug',
       WEB_DIR: 'packages/web/dist/public',
+      ALLOW_OPEN_DATA_DIR: '1',
     };
     assert.deepEqual(config([], env), {
       ...DEFAULT_CONFIG,
@@ -87,13 +90,14 @@ describe('parseConfig', () => {
       sync: 'full',
       logLevel: 'debug',
       webRoot: 'packages/web/dist/public',
+      allowOpenDataDir: true,
     });
   });
 
   it('lets flags override variables', () => {
     const env = { PORT: '8080', HOST: 'env.example', TLS: '1', PASSWORD: 'from-env', QUEUE_QUOTA: '10', SYNC: 'full', LOG_LEVEL: 'debug', MESSAGE_TTL_DAYS: '7', WEB_DIR: '/env/web' };
     const c = config(
-      ['--port', '9090', '--host', 'flag.example', '--tls', '0', '--password', 'from-flag', '--queue-quota', '20', '--sync', 'normal', '--log-level', 'warn', '--message-ttl-days', '1', '--max-subscriptions', '3', '--public-port', '8443', '--bind', '::1', '--data-dir', '/tmp/x', '--web', '/flag/web'],
+      ['--allow-open-data-dir', '--port', '9090', '--host', 'flag.example', '--tls', '0', '--password', 'from-flag', '--queue-quota', '20', '--sync', 'normal', '--log-level', 'warn', '--message-ttl-days', '1', '--max-subscriptions', '3', '--public-port', '8443', '--bind', '::1', '--data-dir', '/tmp/x', '--web', '/flag/web'],
       env,
     );
     assert.deepEqual(c, {
@@ -111,8 +115,55 @@ describe('parseConfig', () => {
       bind: '::1',
       dataDir: '/tmp/x',
       webRoot: '/flag/web',
+      allowOpenDataDir: true,
     });
+    assert.equal(config([], { ALLOW_OPEN_DATA_DIR: '0' }).allowOpenDataDir, false);
+    refuses([], { ALLOW_OPEN_DATA_DIR: 'yes' }, /ALLOW_OPEN_DATA_DIR/);
     assert.equal(config(['--port=7000'], { PORT: '8080' }).port, 7000, '--flag=value form');
+  });
+
+  it('reads the limits on strangers from flags and variables; 0 turns a limit off', () => {
+    const MIB = 1024 * 1024;
+    const env = {
+      MAX_STORE_MB: '64',
+      MAX_QUEUES_PER_SESSION: '5',
+      SESSION_QUEUE_BURST: '6',
+      SESSION_QUEUE_RATE: '7',
+      ADDRESS_QUEUE_BURST: '8',
+      ADDRESS_QUEUE_RATE: '9',
+      MAX_CONNECTIONS: '10',
+      MAX_CONNECTIONS_PER_ADDRESS: '11',
+      MAX_HTTP_SESSIONS: '12',
+      MAX_HTTP_SESSIONS_PER_ADDRESS: '13',
+      HTTP_UNUSED_SESSION_SECONDS: '14',
+      TRUST_PROXY: '1',
+    };
+    assert.deepEqual(config([], env), {
+      ...DEFAULT_CONFIG,
+      maxStoreBytes: 64 * MIB,
+      maxQueuesPerSession: 5,
+      sessionQueueRate: { burst: 6, perMinute: 7 },
+      addressQueueRate: { burst: 8, perMinute: 9 },
+      maxConnections: 10,
+      maxConnectionsPerAddress: 11,
+      maxHttpSessions: 12,
+      maxHttpSessionsPerAddress: 13,
+      httpUnusedSessionMs: 14_000,
+      trustProxy: true,
+    });
+    const flags = config(['--max-store-mb', '0', '--max-queues-per-session', '0', '--session-queue-burst', '0', '--address-queue-burst', '0', '--max-connections', '0', '--max-connections-per-address', '0', '--max-http-sessions-per-address', '0', '--trust-proxy', '0'], env);
+    assert.equal(flags.maxStoreBytes, 0);
+    assert.equal(flags.maxQueuesPerSession, 0);
+    assert.equal(flags.sessionQueueRate.burst, 0);
+    assert.equal(flags.addressQueueRate.burst, 0);
+    assert.equal(flags.maxConnections, 0);
+    assert.equal(flags.maxConnectionsPerAddress, 0);
+    assert.equal(flags.maxHttpSessionsPerAddress, 0);
+    assert.equal(flags.trustProxy, false);
+    refuses(['--max-http-sessions', '0'], {}, /max HTTP sessions/);
+    refuses(['--http-unused-session-seconds', '0'], {}, /HTTP unused session seconds/);
+    refuses(['--trust-proxy', 'yes'], {}, /trust proxy/);
+    refuses([], { MAX_STORE_MB: '-1' }, /max store MiB/);
   });
 
   it('treats an empty variable as unset', () => {

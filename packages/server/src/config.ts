@@ -2,12 +2,13 @@
  * Relay configuration from command-line flags and environment variables
  * (flags win). Every option an operator sets, its variable and its default
  * are listed in HELP and in docs/deploy.md; the per-connection protection
- * limits (pending blocks, HTTP sessions) are fixed defaults.
+ * limits (pending blocks, buffered bytes, timeouts) are fixed defaults.
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CodedError, formatRelayAddress, limits, parseRelayAddress } from '@graphchat/core';
+import type { RateLimit } from './admission.js';
 import { LOG_LEVELS, type LogLevel } from './log.js';
 import type { SyncMode } from './sqlite-store.js';
 
@@ -23,13 +24,35 @@ export interface RelayConfig {
   /** Whether clients reach the relay over TLS (wss); default: only when the public port is 443. */
   readonly tls: boolean | null;
   readonly dataDir: string;
+  /**
+   * Start even when group or others can write the data directory (the relay
+   * refuses by default: they could replace its key or store). See data-dir.ts.
+   */
+  readonly allowOpenDataDir: boolean;
   /** Access password; empty for a public relay. */
   readonly password: string;
   readonly messageTtlMs: number;
   readonly queueQuota: number;
   readonly maxSubscriptions: number;
   readonly maxPendingBlocks: number;
+  /** Queues one session may create; 0: no limit. Past it: LIMIT. */
+  readonly maxQueuesPerSession: number;
+  /** NEW per session (token bucket); burst 0: no limit. Past it: RATE. */
+  readonly sessionQueueRate: RateLimit;
+  /** NEW per client address, over all its sessions; burst 0: no limit. Past it: RATE. */
+  readonly addressQueueRate: RateLimit;
+  /** Bytes the store may use (queues and messages); 0: no cap. Past it: FULL. */
+  readonly maxStoreBytes: number;
+  /** WebSocket connections in all, and per client address; 0: no limit. Past them: 503 to the upgrade. */
+  readonly maxConnections: number;
+  readonly maxConnectionsPerAddress: number;
+  /** HTTP sessions in all, and per client address; 0: no limit (per address only). Past them: 503. */
   readonly maxHttpSessions: number;
+  readonly maxHttpSessionsPerAddress: number;
+  /** An HTTP session that has not sent a frame this long after its handshake is forgotten. */
+  readonly httpUnusedSessionMs: number;
+  /** Count limits per address under the last X-Forwarded-For address (behind a proxy), not the TCP peer. */
+  readonly trustProxy: boolean;
   /**
    * WebSocket ping interval. Pings keep idle connections open through proxies
    * that drop silent ones (nginx and PaaS routers after about a minute); a
@@ -50,6 +73,8 @@ export interface RelayConfig {
   readonly webRoot: string | null;
 }
 
+const MIB = 1024 * 1024;
+
 export const DEFAULT_CONFIG: RelayConfig = {
   port: 5223,
   bind: '0.0.0.0',
@@ -57,12 +82,22 @@ export const DEFAULT_CONFIG: RelayConfig = {
   publicPort: null,
   tls: null,
   dataDir: join(homedir(), '.local', 'share', 'graphchat-server'),
+  allowOpenDataDir: false,
   password: '',
   messageTtlMs: 21 * 24 * 3600 * 1000,
   queueQuota: 128,
   maxSubscriptions: 100_000,
   maxPendingBlocks: 64,
+  maxQueuesPerSession: 1000,
+  sessionQueueRate: { burst: 100, perMinute: 60 },
+  addressQueueRate: { burst: 1000, perMinute: 600 },
+  maxStoreBytes: 1024 * MIB,
+  maxConnections: 10_000,
+  maxConnectionsPerAddress: 100,
   maxHttpSessions: 10_000,
+  maxHttpSessionsPerAddress: 100,
+  httpUnusedSessionMs: 10_000,
+  trustProxy: false,
   infoRefreshMs: 5 * 60 * 1000,
   handshakeTimeoutMs: 10_000,
   heartbeatMs: 30_000,
@@ -84,10 +119,25 @@ Options (environment variable in brackets):
   --public-port N        public port in the address, if a proxy listens elsewhere [PUBLIC_PORT]
   --tls 0|1              clients connect with TLS (wss) [TLS] (default: 1 when the public port is 443)
   --data-dir DIR         identity key and message store [DATA_DIR] (default ~/.local/share/graphchat-server)
+  --allow-open-data-dir  start even if group or others can write the data directory [ALLOW_OPEN_DATA_DIR=1]
+                         (default: refuse; a directory they can only read gets a warning)
   --password TEXT        make the relay private: creating queues needs this password [PASSWORD]
   --message-ttl-days N   undelivered messages expire after N days [MESSAGE_TTL_DAYS] (default 21)
   --queue-quota N        undelivered messages a queue may hold [QUEUE_QUOTA] (default 128)
   --max-subscriptions N  subscriptions per connection [MAX_SUBSCRIPTIONS] (default 100000)
+Limits on what strangers may take (0 = no limit):
+  --max-store-mb N       store size cap in MiB; past it NEW and SEND get FULL [MAX_STORE_MB] (default 1024)
+  --max-queues-per-session N   queues one session may create [MAX_QUEUES_PER_SESSION] (default 1000)
+  --session-queue-burst N      NEW at once per session [SESSION_QUEUE_BURST] (default 100)
+  --session-queue-rate N       NEW per minute per session, after the burst [SESSION_QUEUE_RATE] (default 60)
+  --address-queue-burst N      NEW at once per client address [ADDRESS_QUEUE_BURST] (default 1000)
+  --address-queue-rate N       NEW per minute per client address [ADDRESS_QUEUE_RATE] (default 600)
+  --max-connections N          WebSocket connections in all [MAX_CONNECTIONS] (default 10000)
+  --max-connections-per-address N   ... per client address [MAX_CONNECTIONS_PER_ADDRESS] (default 100)
+  --max-http-sessions N        HTTP sessions in all, 1 or more [MAX_HTTP_SESSIONS] (default 10000)
+  --max-http-sessions-per-address N ... per client address [MAX_HTTP_SESSIONS_PER_ADDRESS] (default 100)
+  --http-unused-session-seconds N   an HTTP session that sends no frame is dropped after N s [HTTP_UNUSED_SESSION_SECONDS] (default 10)
+  --trust-proxy 0|1      client address = last X-Forwarded-For entry (set behind a proxy) [TRUST_PROXY] (default 0)
   --sync normal|full     full: fsync every commit, survives power loss [SYNC] (default normal: survives process crashes)
   --log-level LEVEL      error, warn, info or debug [LOG_LEVEL] (default info)
   --web DIR              also serve the web client's files from DIR on the same port [WEB_DIR] (default: none)
@@ -132,10 +182,23 @@ function parseFlags(argv: readonly string[]) {
       'public-port': { type: 'string' },
       tls: { type: 'string' },
       'data-dir': { type: 'string' },
+      'allow-open-data-dir': { type: 'boolean' },
       password: { type: 'string' },
       'message-ttl-days': { type: 'string' },
       'queue-quota': { type: 'string' },
       'max-subscriptions': { type: 'string' },
+      'max-store-mb': { type: 'string' },
+      'max-queues-per-session': { type: 'string' },
+      'session-queue-burst': { type: 'string' },
+      'session-queue-rate': { type: 'string' },
+      'address-queue-burst': { type: 'string' },
+      'address-queue-rate': { type: 'string' },
+      'max-connections': { type: 'string' },
+      'max-connections-per-address': { type: 'string' },
+      'max-http-sessions': { type: 'string' },
+      'max-http-sessions-per-address': { type: 'string' },
+      'http-unused-session-seconds': { type: 'string' },
+      'trust-proxy': { type: 'string' },
       sync: { type: 'string' },
       'log-level': { type: 'string' },
       web: { type: 'string' },
@@ -166,6 +229,15 @@ function fromFlags(values: ReturnType<typeof parseFlags>['values'], env: NodeJS.
   const host = pick('host', 'HOST') ?? d.host;
   if (!isAddressHost(host)) throw new ConfigError(`host must be a DNS name, an IPv4 address or a bracketed IPv6 address such as [::1], got "${host}"`);
   if (tls !== undefined && tls !== '0' && tls !== '1') throw new ConfigError(`tls must be 0 or 1, got "${tls}"`);
+  const trustProxy = pick('trust-proxy', 'TRUST_PROXY');
+  if (trustProxy !== undefined && trustProxy !== '0' && trustProxy !== '1') throw new ConfigError(`trust proxy must be 0 or 1, got "${trustProxy}"`);
+  /** An integer option: its flag or variable, else the default. */
+  const option = (flag: keyof typeof values, variable: string, name: string, fallback: number, min: number, max: number): number => {
+    const text = pick(flag, variable);
+    return text === undefined ? fallback : integer(name, text, min, max);
+  };
+  const allowOpen = values['allow-open-data-dir'] ? '1' : env.ALLOW_OPEN_DATA_DIR || undefined;
+  if (allowOpen !== undefined && allowOpen !== '0' && allowOpen !== '1') throw new ConfigError(`ALLOW_OPEN_DATA_DIR must be 0 or 1, got "${allowOpen}"`);
   return {
     ...d,
     port: port === undefined ? d.port : integer('port', port, 0, 65535),
@@ -174,10 +246,27 @@ function fromFlags(values: ReturnType<typeof parseFlags>['values'], env: NodeJS.
     publicPort: publicPort === undefined ? null : integer('public port', publicPort, 1, 65535),
     tls: tls === undefined ? null : tls === '1',
     dataDir: pick('data-dir', 'DATA_DIR') ?? d.dataDir,
+    allowOpenDataDir: allowOpen === undefined ? d.allowOpenDataDir : allowOpen === '1',
     password,
     messageTtlMs: ttl === undefined ? d.messageTtlMs : integer('message TTL days', ttl, 1, 3650) * 24 * 3600 * 1000,
     queueQuota: quota === undefined ? d.queueQuota : integer('queue quota', quota, 1, 100_000),
     maxSubscriptions: subs === undefined ? d.maxSubscriptions : integer('max subscriptions', subs, 1, 10_000_000),
+    maxStoreBytes: option('max-store-mb', 'MAX_STORE_MB', 'max store MiB', d.maxStoreBytes / MIB, 0, 1 << 30) * MIB,
+    maxQueuesPerSession: option('max-queues-per-session', 'MAX_QUEUES_PER_SESSION', 'max queues per session', d.maxQueuesPerSession, 0, 10_000_000),
+    sessionQueueRate: {
+      burst: option('session-queue-burst', 'SESSION_QUEUE_BURST', 'session queue burst', d.sessionQueueRate.burst, 0, 10_000_000),
+      perMinute: option('session-queue-rate', 'SESSION_QUEUE_RATE', 'session queue rate', d.sessionQueueRate.perMinute, 0, 10_000_000),
+    },
+    addressQueueRate: {
+      burst: option('address-queue-burst', 'ADDRESS_QUEUE_BURST', 'address queue burst', d.addressQueueRate.burst, 0, 10_000_000),
+      perMinute: option('address-queue-rate', 'ADDRESS_QUEUE_RATE', 'address queue rate', d.addressQueueRate.perMinute, 0, 10_000_000),
+    },
+    maxConnections: option('max-connections', 'MAX_CONNECTIONS', 'max connections', d.maxConnections, 0, 10_000_000),
+    maxConnectionsPerAddress: option('max-connections-per-address', 'MAX_CONNECTIONS_PER_ADDRESS', 'max connections per address', d.maxConnectionsPerAddress, 0, 10_000_000),
+    maxHttpSessions: option('max-http-sessions', 'MAX_HTTP_SESSIONS', 'max HTTP sessions', d.maxHttpSessions, 1, 10_000_000),
+    maxHttpSessionsPerAddress: option('max-http-sessions-per-address', 'MAX_HTTP_SESSIONS_PER_ADDRESS', 'max HTTP sessions per address', d.maxHttpSessionsPerAddress, 0, 10_000_000),
+    httpUnusedSessionMs: option('http-unused-session-seconds', 'HTTP_UNUSED_SESSION_SECONDS', 'HTTP unused session seconds', d.httpUnusedSessionMs / 1000, 1, 3600) * 1000,
+    trustProxy: trustProxy === undefined ? d.trustProxy : trustProxy === '1',
     sync,
     logLevel: logLevel as LogLevel,
     webRoot: pick('web', 'WEB_DIR') ?? d.webRoot,

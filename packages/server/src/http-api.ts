@@ -9,6 +9,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { acceptClientHandshake, fromBase64url, limits, toHex, type Crypto, type EmpSession, type KeyPair } from '@graphchat/core';
+import { clientAddress } from './admission.js';
 import { answerBlock, sealTransmissions } from './block-io.js';
 import type { Logger } from './log.js';
 import type { Relay, RelayConnection } from './relay.js';
@@ -22,9 +23,16 @@ export interface HttpApiOptions {
   /** The public address, without the password. */
   readonly publicAddress: string;
   readonly isPrivate: boolean;
+  /** Sessions in all, and per client address (0: no limit). */
   readonly maxSessions: number;
+  readonly maxSessionsPerAddress: number;
   readonly sessionIdleMs: number;
-  readonly stats: () => Promise<{ queues: number; messages: number }>;
+  /** A session that has not sent a frame this long after its handshake is forgotten. */
+  readonly unusedSessionMs: number;
+  readonly trustProxy: boolean;
+  /** Shown on the info page beside the bytes used; 0: no cap. */
+  readonly maxStoreBytes: number;
+  readonly stats: () => Promise<{ queues: number; messages: number; bytes: number }>;
   /**
    * How long the info page's figures are reused. Live counters would let
    * anyone who polls the page see when messages are sent and delivered, which
@@ -36,40 +44,103 @@ export interface HttpApiOptions {
 }
 
 interface HttpSession {
+  readonly token: string;
   readonly session: EmpSession;
   readonly connection: RelayConnection;
+  readonly address: string;
   lastUsed: number;
   busy: boolean;
+  /** A frame has been opened in it: the client completed the handshake. */
+  used: boolean;
 }
 
 const TOKEN_LENGTH = 16;
 const MAX_HANDSHAKE_BODY = 1024;
 
+/**
+ * The session pool. A message 1 costs nothing to replay and every replay
+ * makes a session, so a session that has not yet sent a frame is a
+ * candidate for eviction: when the pool (or an address's share of it) is
+ * full, the oldest such session makes room, and one is forgotten after
+ * `unusedSessionMs` anyway. Only sessions whose client sent a valid frame
+ * (and so holds the session keys) can fill the pool and get `503 BUSY`.
+ */
 export class HttpApi {
   private readonly sessions = new Map<string, HttpSession>();
+  /** Sessions that sent no frame yet, oldest first (Map keeps insertion order): in all, and per address. */
+  private readonly unused = new Map<string, HttpSession>();
+  private readonly unusedByAddress = new Map<string, Map<string, HttpSession>>();
+  private readonly perAddress = new Map<string, number>();
   private readonly sweeper: NodeJS.Timeout;
   private readonly startedAt = Date.now();
   private infoRows: { at: number; rows: Promise<[string, string | number][]> } | null = null;
 
   constructor(private readonly options: HttpApiOptions) {
-    this.sweeper = setInterval(() => this.sweep(), Math.min(options.sessionIdleMs, 60_000));
+    this.sweeper = setInterval(() => this.sweep(), Math.min(options.sessionIdleMs, options.unusedSessionMs, 60_000) / 2);
     this.sweeper.unref();
   }
 
   close(): void {
     clearInterval(this.sweeper);
-    for (const s of this.sessions.values()) s.connection.close();
-    this.sessions.clear();
+    for (const s of [...this.sessions.values()]) this.end(s);
   }
 
   private sweep(): void {
-    const cutoff = Date.now() - this.options.sessionIdleMs;
-    for (const [token, s] of this.sessions) {
-      if (s.lastUsed < cutoff && !s.busy) {
-        s.connection.close();
-        this.sessions.delete(token);
-      }
+    const now = Date.now();
+    const idle = now - this.options.sessionIdleMs;
+    const unused = now - this.options.unusedSessionMs;
+    for (const s of [...this.sessions.values()]) {
+      if (!s.busy && (s.lastUsed < idle || (!s.used && s.lastUsed < unused))) this.end(s);
     }
+  }
+
+  private add(s: HttpSession): void {
+    this.sessions.set(s.token, s);
+    this.perAddress.set(s.address, (this.perAddress.get(s.address) ?? 0) + 1);
+    this.unused.set(s.token, s);
+    let mine = this.unusedByAddress.get(s.address);
+    if (mine === undefined) this.unusedByAddress.set(s.address, (mine = new Map()));
+    mine.set(s.token, s);
+  }
+
+  /** The session sent a valid frame: it is no longer evictable. */
+  private markUsed(s: HttpSession): void {
+    if (s.used) return;
+    s.used = true;
+    this.forgetUnused(s);
+  }
+
+  private forgetUnused(s: HttpSession): void {
+    this.unused.delete(s.token);
+    const mine = this.unusedByAddress.get(s.address);
+    mine?.delete(s.token);
+    if (mine?.size === 0) this.unusedByAddress.delete(s.address);
+  }
+
+  private end(s: HttpSession): void {
+    if (this.sessions.get(s.token) !== s) return;
+    this.sessions.delete(s.token);
+    this.forgetUnused(s);
+    const n = (this.perAddress.get(s.address) ?? 1) - 1;
+    if (n === 0) this.perAddress.delete(s.address);
+    else this.perAddress.set(s.address, n);
+    s.connection.close();
+  }
+
+  /** Makes room for one more session from `address`, evicting unused sessions if need be; false when only used ones fill the pool. */
+  private makeRoom(address: string): boolean {
+    const perAddress = this.options.maxSessionsPerAddress;
+    if (perAddress !== 0 && (this.perAddress.get(address) ?? 0) >= perAddress) {
+      const oldest = this.unusedByAddress.get(address)?.values().next().value;
+      if (oldest === undefined) return false;
+      this.end(oldest);
+    }
+    if (this.sessions.size >= this.options.maxSessions) {
+      const oldest = this.unused.values().next().value;
+      if (oldest === undefined) return false;
+      this.end(oldest);
+    }
+    return true;
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -115,7 +186,7 @@ export class HttpApi {
   private async handshake(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req, MAX_HANDSHAKE_BODY);
     if (body === null) return json(res, 413, { error: 'TOO_LARGE' });
-    if (this.sessions.size >= this.options.maxSessions) return json(res, 503, { error: 'BUSY' });
+    const address = clientAddress(req, this.options.trustProxy);
     let result;
     try {
       result = acceptClientHandshake(this.options.crypto, this.options.staticKey, body);
@@ -124,8 +195,9 @@ export class HttpApi {
     }
     const token = this.options.crypto.randomBytes(TOKEN_LENGTH);
     if (result.session !== null) {
-      const connection = this.options.relay.connect(result.session.id, () => {}, false);
-      this.sessions.set(toHex(token), { session: result.session, connection, lastUsed: Date.now(), busy: false });
+      if (!this.makeRoom(address)) return json(res, 503, { error: 'BUSY' });
+      const connection = this.options.relay.connect(result.session.id, () => {}, false, address);
+      this.add({ token: toHex(token), session: result.session, connection, address, lastUsed: Date.now(), busy: false, used: false });
     }
     binary(res, Buffer.concat([token, result.message2]));
   }
@@ -149,11 +221,11 @@ export class HttpApi {
         plaintext = s.session.open(frame);
       } catch {
         // A forged or replayed frame: the session is no longer trustworthy.
-        this.sessions.delete(key);
-        s.connection.close();
+        this.end(s);
         return json(res, 400, { error: 'DECRYPT' });
       }
       s.lastUsed = Date.now();
+      this.markUsed(s);
       binary(res, Buffer.concat(sealTransmissions(s.session, await answerBlock(s.connection, plaintext))));
     } finally {
       s.busy = false;
@@ -175,12 +247,15 @@ export class HttpApi {
 
   private async infoFigures(now: number): Promise<[string, string | number][]> {
     const c = this.options.relay.counters;
-    const { queues, messages } = await this.options.stats();
+    const { queues, messages, bytes } = await this.options.stats();
+    const cap = this.options.maxStoreBytes;
+    const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
     return [
       ['Address', this.options.publicAddress + (this.options.isPrivate ? ' (private: the password is given out separately)' : '')],
       ['Protocol versions', `${limits.MIN_VERSION}-${limits.MAX_VERSION}`],
       ['Queues', queues],
       ['Undelivered messages', messages],
+      ['Store size', cap === 0 ? `${mib(bytes)} (no cap)` : `${mib(bytes)} of ${mib(cap)} (${Math.min(100, Math.round((bytes / cap) * 100))}%)${bytes >= cap ? ': full, new queues and messages are refused' : ''}`],
       ['Messages accepted since start', c.messagesSent],
       ['Messages delivered since start', c.messagesDelivered],
       ['Open connections', c.connections],

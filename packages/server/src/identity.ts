@@ -3,14 +3,15 @@
  * handshake, created on first start and kept in the data directory. Its
  * fingerprint is in the relay address; losing the file changes the address.
  */
-import { existsSync, mkdirSync, openSync, readFileSync, renameSync, writeSync, fsyncSync, closeSync } from 'node:fs';
+import { closeSync, existsSync, fchmodSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Crypto, KeyPair } from '@graphchat/core';
+import { FILE_MODE } from './data-dir.js';
 
 export const IDENTITY_FILE = 'relay-identity.key';
 
+/** `dataDir` must exist (prepareDataDir). */
 export function loadOrCreateIdentity(crypto: Crypto, dataDir: string): KeyPair {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const path = join(dataDir, IDENTITY_FILE);
   if (existsSync(path)) {
     const secretKey = new Uint8Array(readFileSync(path));
@@ -20,7 +21,9 @@ export function loadOrCreateIdentity(crypto: Crypto, dataDir: string): KeyPair {
   const key = crypto.x25519KeyPair();
   // Written to a temporary file, synced, then renamed: a crash never leaves a half-written key.
   const temporary = `${path}.tmp`;
-  const fd = openSync(temporary, 'w', 0o600);
+  const fd = openSync(temporary, 'w', FILE_MODE);
+  // A stale temporary file from a crash keeps its mode through open(): set it.
+  fchmodSync(fd, FILE_MODE);
   writeSync(fd, key.secretKey);
   fsyncSync(fd);
   closeSync(fd);

@@ -142,7 +142,9 @@ describe('subscriptions per connection', () => {
 
 describe('pending blocks per connection', () => {
   it('a client that sends more than 64 blocks without waiting is closed with 4004', async () => {
-    const relay = await startTestRelay();
+    // Without the NEW limits: a refused NEW costs the relay nothing, so blocks of them would not pile up.
+    const unlimited = { burst: 0, perMinute: 0 };
+    const relay = await startTestRelay({ maxQueuesPerSession: 0, sessionQueueRate: unlimited, addressQueueRate: unlimited });
     try {
       const raw = await RawSession.open(relay.address);
       // PING blocks are answered within one turn of the relay's event loop, faster

@@ -25,7 +25,18 @@ const SESSION = new Uint8Array(32).fill(7);
 const EMPTY = new Uint8Array(0);
 
 function newRelay(store: QueueStore, relayCrypto: Crypto = crypto): Relay {
-  return new Relay({ crypto: relayCrypto, store, password: '', queueQuota: 128, maxSubscriptions: 10, log: createLogger('error') });
+  const noLimit = { burst: 0, perMinute: 0 };
+  return new Relay({
+    crypto: relayCrypto,
+    store,
+    password: '',
+    queueQuota: 128,
+    maxSubscriptions: 10,
+    maxQueuesPerSession: 0,
+    sessionQueueRate: noLimit,
+    addressQueueRate: noLimit,
+    log: createLogger('error'),
+  });
 }
 
 function transmission(entityId: Uint8Array, command: Command, signingKey: Uint8Array | null): Uint8Array {
@@ -37,7 +48,7 @@ const decode = (bytes: Uint8Array): Response => decodeResponse(decodeTransmissio
 
 async function newQueue(relay: Relay) {
   const key = crypto.ed25519KeyPair();
-  const connection = relay.connect(SESSION, () => {}, true);
+  const connection = relay.connect(SESSION, () => {}, true, '127.0.0.1');
   const [ids] = await connection.handle([transmission(EMPTY, { type: 'NEW', recipientAuthKey: key.publicKey, recipientDhKey: crypto.x25519KeyPair().publicKey, password: '' }, key.secretKey)]);
   const response = decode(ids!);
   assert.ok(response.type === 'IDS');
@@ -122,7 +133,7 @@ describe('relay', () => {
     const relay = newRelay(failing);
     const queue = await newQueue(relay);
     const pushes: Response[] = [];
-    const subscriber = relay.connect(SESSION, (t) => pushes.push(decode(t)), true);
+    const subscriber = relay.connect(SESSION, (t) => pushes.push(decode(t)), true, '127.0.0.1');
     fail = true;
     assert.deepEqual((await subscriber.handle([transmission(queue.recipientId, { type: 'SUB' }, queue.key.secretKey)])).map(decode), [{ type: 'OK' }]);
     await queue.connection.handle([transmission(queue.senderId, { type: 'SEND', body: utf8('later') }, null)]);

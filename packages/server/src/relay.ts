@@ -23,6 +23,7 @@ import {
   type Response,
   type Transmission,
 } from '@graphchat/core';
+import { AddressBuckets, TokenBucket, type RateLimit } from './admission.js';
 import type { Logger } from './log.js';
 import type { QueueRecord, QueueStore } from './store.js';
 
@@ -35,6 +36,11 @@ export interface RelayOptions {
   readonly queueQuota: number;
   /** Subscriptions one connection may hold. */
   readonly maxSubscriptions: number;
+  /** Queues one session may create; 0: no limit. */
+  readonly maxQueuesPerSession: number;
+  /** NEW per session, and per client address over all its sessions (token buckets). */
+  readonly sessionQueueRate: RateLimit;
+  readonly addressQueueRate: RateLimit;
   readonly log: Logger;
   readonly now?: () => number;
 }
@@ -68,14 +74,29 @@ export class Relay {
   readonly now: () => number;
   /** Verified when a queue does not exist, so timing does not reveal which ids exist. */
   private readonly dummyKey: Uint8Array;
+  private readonly addressQueueBuckets: AddressBuckets;
+  private readonly sweeper: NodeJS.Timeout;
 
   constructor(readonly options: RelayOptions) {
     this.now = options.now ?? Date.now;
     this.dummyKey = options.crypto.ed25519KeyPair().publicKey;
+    this.addressQueueBuckets = new AddressBuckets(options.addressQueueRate);
+    this.sweeper = setInterval(() => this.addressQueueBuckets.sweep(this.now()), 60_000);
+    this.sweeper.unref();
   }
 
-  connect(sessionId: Uint8Array, push: (transmission: Uint8Array) => void, canSubscribe: boolean): RelayConnection {
-    return new RelayConnection(this, sessionId, push, canSubscribe);
+  /** `address` is the client's (admission.ts clientAddress): NEW is rate-limited per address. */
+  connect(sessionId: Uint8Array, push: (transmission: Uint8Array) => void, canSubscribe: boolean, address: string): RelayConnection {
+    return new RelayConnection(this, sessionId, push, canSubscribe, address);
+  }
+
+  /** Takes a NEW token from the address's bucket. */
+  takeAddressQueueToken(address: string): boolean {
+    return this.addressQueueBuckets.take(address, this.now());
+  }
+
+  close(): void {
+    clearInterval(this.sweeper);
   }
 
   /** Verifies `signature` with `key`, or with a dummy key when there is none, in comparable time. */
@@ -138,14 +159,20 @@ export class RelayConnection {
   /** Queues whose recipient key this session proved with a signed SUB or GET. */
   private readonly authorized = new Set<string>();
   private closed = false;
+  private queuesCreated = 0;
+  private readonly queueBucket: TokenBucket;
+  /** Whether the last block handled wrote to the store, and so waited for a commit. */
+  lastBlockWrote = false;
 
   constructor(
     private readonly relay: Relay,
     private readonly sessionId: Uint8Array,
     private readonly push: (transmission: Uint8Array) => void,
     private readonly canSubscribe: boolean,
+    private readonly address: string,
   ) {
     relay.counters.connections++;
+    this.queueBucket = new TokenBucket(relay.options.sessionQueueRate, relay.now());
   }
 
   /**
@@ -154,6 +181,7 @@ export class RelayConnection {
    */
   async handle(transmissions: readonly Uint8Array[]): Promise<Uint8Array[]> {
     const results: [corrId: Uint8Array, entityId: Uint8Array, response: Response][] = [];
+    this.lastBlockWrote = false;
     for (const bytes of transmissions) results.push(await this.handleOne(bytes));
     try {
       await this.relay.options.store.flush();
@@ -201,8 +229,11 @@ export class RelayConnection {
   }
 
   private async createQueue(t: Transmission, command: Extract<Command, { type: 'NEW' }>): Promise<Response> {
-    const { crypto, store, password } = this.relay.options;
+    const { crypto, store, password, maxQueuesPerSession } = this.relay.options;
     if (t.entityId.length !== 0) return err('PROHIBITED');
+    // Limits first: a refused NEW costs no signature check (§7.3 NEW).
+    if (maxQueuesPerSession !== 0 && this.queuesCreated >= maxQueuesPerSession) return err('LIMIT');
+    if (!this.queueBucket.take(this.relay.now()) || !this.relay.takeAddressQueueToken(this.address)) return err('RATE');
     // The signature proves the client holds the recipient key it registers.
     if (!this.relay.verify(command.recipientAuthKey, t, this.sessionId)) return err('AUTH');
     if (!passwordMatches(crypto, password, command.password)) return err('AUTH');
@@ -223,7 +254,8 @@ export class RelayConnection {
       dhSecret,
       suspended: false,
     };
-    await store.createQueue(queue);
+    if ((await this.write().createQueue(queue)) === 'full') return err('FULL');
+    this.queuesCreated++;
     return { type: 'IDS', recipientId: queue.recipientId, senderId: queue.senderId, serverDhKey: dh.publicKey };
   }
 
@@ -241,9 +273,9 @@ export class RelayConnection {
     const msgId = crypto.randomBytes(limits.ID_LENGTH);
     const createdAt = this.relay.now();
     const encrypted = encryptQueueMessage(crypto, queue.dhSecret, msgId, { timestamp: createdAt, authorized, body });
-    const added = await store.addMessage(queue.recipientId, { msgId, createdAt, body: encrypted }, queueQuota);
+    const added = await this.write().addMessage(queue.recipientId, { msgId, createdAt, body: encrypted }, queueQuota);
     // The queue can be deleted between the lookup above and this write (a DEL from another connection).
-    if (added !== 'ok') return err(added === 'quota' ? 'QUOTA' : 'AUTH');
+    if (added !== 'ok') return err(added === 'quota' ? 'QUOTA' : added === 'full' ? 'FULL' : 'AUTH');
     this.relay.counters.messagesSent++;
     this.relay.deliverSoon(queue.recipientId);
     return { type: 'OK' };
@@ -262,11 +294,11 @@ export class RelayConnection {
         return { type: 'OK' };
       }
       case 'KEY':
-        if (await store.secureQueue(id, command.senderAuthKey)) return { type: 'OK' };
+        if (await this.write().secureQueue(id, command.senderAuthKey)) return { type: 'OK' };
         // Repeating the same key is a retry, not a conflict.
         return queue.senderKey !== null && equalBytes(queue.senderKey, command.senderAuthKey) ? { type: 'OK' } : err('DUPLICATE');
       case 'ACK': {
-        const acknowledged = await store.ackMessage(id, command.msgId);
+        const acknowledged = await this.write().ackMessage(id, command.msgId);
         const sub = this.relay.subscription(id);
         // Also when the delivered message is gone (expired): otherwise delivery would stall.
         if (sub !== undefined && (acknowledged || (sub.delivered !== null && equalBytes(sub.delivered, command.msgId)))) {
@@ -280,10 +312,10 @@ export class RelayConnection {
         return message === null ? err('NO_MSG') : { type: 'MSG', msgId: message.msgId, encryptedBody: message.body };
       }
       case 'OFF':
-        await store.suspendQueue(id);
+        await this.write().suspendQueue(id);
         return { type: 'OK' };
       case 'DEL': {
-        await store.deleteQueue(id);
+        await this.write().deleteQueue(id);
         const sub = this.relay.subscription(id);
         if (sub !== undefined && sub.connection !== this) sub.connection.ended(id);
         if (sub !== undefined) this.relay.unsubscribe(sub.connection, id);
@@ -294,6 +326,12 @@ export class RelayConnection {
       default:
         return err('PROHIBITED');
     }
+  }
+
+  /** The store, for a write: notes that this block writes. */
+  private write(): QueueStore {
+    this.lastBlockWrote = true;
+    return this.relay.options.store;
   }
 
   pushMessage(recipientId: Uint8Array, msgId: Uint8Array, body: Uint8Array): void {

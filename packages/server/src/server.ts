@@ -8,9 +8,11 @@ import { formatRelayAddress, limits, relayFingerprint } from '@graphchat/core';
 import { sodiumCrypto } from '@graphchat/core/crypto-sodium';
 import { WebSocketServer } from 'ws';
 import type { RelayConfig } from './config.js';
+import { AddressCounter, clientAddress } from './admission.js';
+import { createPrivateFile, prepareDataDir, restrictFiles, STORE_FILE, STORE_FILES } from './data-dir.js';
 import { HttpApi } from './http-api.js';
-import { loadOrCreateIdentity } from './identity.js';
-import { createLogger } from './log.js';
+import { IDENTITY_FILE, loadOrCreateIdentity } from './identity.js';
+import { createLogger, type Logger } from './log.js';
 import { Relay } from './relay.js';
 import { openSqliteStore } from './sqlite-store.js';
 import type { QueueStore } from './store.js';
@@ -32,15 +34,22 @@ const EXPIRY_INTERVAL_MS = 3600 * 1000;
 /** Test hook: `wrapStore` sees (and may change) everything the relay stores, as a malicious relay could. */
 export interface RelayHooks {
   readonly wrapStore?: (store: QueueStore) => QueueStore;
+  /** Test hook: where the relay logs, instead of standard error at `config.logLevel`. */
+  readonly log?: Logger;
 }
 
 export async function startRelay(config: RelayConfig, hooks: RelayHooks = {}): Promise<RunningRelay> {
   const crypto = sodiumCrypto;
-  const log = createLogger(config.logLevel);
+  const log = hooks.log ?? createLogger(config.logLevel);
   // Checked first: a missing web root stops the start before anything is opened.
   const web = config.webRoot === null ? null : await WebRoot.open(config.webRoot);
+  prepareDataDir(config.dataDir, config.allowOpenDataDir, log);
+  // Files of a relay that did not set modes yet become 0600 before anything reads them.
+  restrictFiles(config.dataDir, [IDENTITY_FILE, ...STORE_FILES], log);
   const staticKey = loadOrCreateIdentity(crypto, config.dataDir);
-  const opened = openSqliteStore(join(config.dataDir, 'relay.db'), config.sync);
+  const storePath = join(config.dataDir, STORE_FILE);
+  createPrivateFile(storePath);
+  const opened = openSqliteStore(storePath, { sync: config.sync, maxBytes: config.maxStoreBytes });
   const store = hooks.wrapStore?.(opened) ?? opened;
   const relay = new Relay({
     crypto,
@@ -48,6 +57,9 @@ export async function startRelay(config: RelayConfig, hooks: RelayHooks = {}): P
     password: config.password,
     queueQuota: config.queueQuota,
     maxSubscriptions: config.maxSubscriptions,
+    maxQueuesPerSession: config.maxQueuesPerSession,
+    sessionQueueRate: config.sessionQueueRate,
+    addressQueueRate: config.addressQueueRate,
     log,
   });
 
@@ -90,7 +102,11 @@ export async function startRelay(config: RelayConfig, hooks: RelayHooks = {}): P
     publicAddress: addressOf(''),
     isPrivate: config.password !== '',
     maxSessions: config.maxHttpSessions,
+    maxSessionsPerAddress: config.maxHttpSessionsPerAddress,
     sessionIdleMs: config.httpSessionIdleMs,
+    unusedSessionMs: config.httpUnusedSessionMs,
+    trustProxy: config.trustProxy,
+    maxStoreBytes: config.maxStoreBytes,
     stats: () => store.stats(),
     infoRefreshMs: config.infoRefreshMs,
     web,
@@ -108,13 +124,23 @@ export async function startRelay(config: RelayConfig, hooks: RelayHooks = {}): P
   }, config.heartbeatMs);
   heartbeat.unref();
 
+  const sockets = new AddressCounter(config.maxConnections, config.maxConnectionsPerAddress);
   server.on('request', (req, res) => void http.handle(req, res));
   server.on('upgrade', (req, socket, head) => {
     socket.on('error', () => socket.destroy());
+    const address = clientAddress(req, config.trustProxy);
+    // Refused before the WebSocket and the handshake cost anything (EMP §9.3).
+    if (!sockets.tryAdd(address)) {
+      log.debug(`ws: connection limit reached (${sockets.total} in all, ${sockets.of(address)} from this address)`);
+      const body = '{"error":"BUSY"}';
+      socket.end(`HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`);
+      return;
+    }
+    socket.once('close', () => sockets.remove(address));
     wss.handleUpgrade(req, socket, head, (ws) => {
       alive.add(ws);
       ws.on('pong', () => alive.add(ws));
-      serveWebSocket(ws, {
+      serveWebSocket(ws, address, {
         crypto,
         staticKey,
         relay,
@@ -135,6 +161,7 @@ export async function startRelay(config: RelayConfig, hooks: RelayHooks = {}): P
       clearInterval(expiryTimer);
       clearInterval(heartbeat);
       http.close();
+      relay.close();
       for (const ws of wss.clients) ws.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       server.closeAllConnections();

@@ -9,9 +9,39 @@
  * one commit (one fsync) instead of one each. Reads see uncommitted writes.
  */
 import Database from 'better-sqlite3-multiple-ciphers';
-import type { QueueRecord, QueueStore, StoredMessage, StoreStats } from './store.js';
+import { limits } from '@graphchat/core';
+import type { AddResult, CreateResult, QueueRecord, QueueStore, StoredMessage, StoreStats } from './store.js';
 
 export type SyncMode = 'normal' | 'full';
+
+export interface SqliteStoreOptions {
+  readonly sync?: SyncMode;
+  /**
+   * Cap on the pages in use ((page_count − freelist_count) × page_size). Past
+   * FILLING_FRACTION of it, createQueue answers `full` and addMessage takes
+   * messages only into queues holding fewer than KEEPING_UP_MESSAGES; at the
+   * cap, it answers `full` to everything. Pages freed by ACK, DEL and expiry
+   * are reused, so the file grows to about the cap and no further. 0: no cap.
+   */
+  readonly maxBytes?: number;
+}
+
+/**
+ * Past this fraction of the cap the store is filling: only queues whose
+ * recipient keeps up (fewer than KEEPING_UP_MESSAGES waiting) take messages.
+ * That refuses queues nobody drains before conversations that go on; it
+ * does not stop someone spreading messages over many queues, who fills
+ * the last eighth too (EMP §10 `maxStoreBytes`).
+ */
+export const FILLING_FRACTION = 7 / 8;
+export const KEEPING_UP_MESSAGES = 8;
+
+/**
+ * The WAL is truncated to this size after a checkpoint. SQLite checkpoints
+ * after 1,000 pages (4 MiB), so the WAL passes this only during one
+ * unusually large transaction.
+ */
+export const WAL_SIZE_LIMIT = 16 * 1024 * 1024;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS queues (
@@ -66,7 +96,9 @@ const toQueue = (row: QueueRow | undefined): QueueRecord | null =>
 const toMessage = (row: MessageRow | undefined): StoredMessage | null =>
   row === undefined ? null : { msgId: row.msg_id, createdAt: row.created_at, body: row.body };
 
-export function openSqliteStore(path: string, sync: SyncMode = 'normal'): QueueStore {
+export function openSqliteStore(path: string, options: SqliteStoreOptions = {}): QueueStore {
+  const sync = options.sync ?? 'normal';
+  const maxBytes = options.maxBytes ?? 0;
   const db = new Database(path);
   // Checked before anything else touches the file: a newer relay's store is left as it is.
   const version = db.pragma('user_version', { simple: true }) as number;
@@ -77,6 +109,7 @@ export function openSqliteStore(path: string, sync: SyncMode = 'normal'): QueueS
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${sync === 'full' ? 'FULL' : 'NORMAL'}`);
   db.pragma('foreign_keys = ON');
+  db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
   db.exec(SCHEMA);
   db.pragma(`user_version = ${SCHEMA_VERSION}`);
 
@@ -99,11 +132,37 @@ export function openSqliteStore(path: string, sync: SyncMode = 'normal'): QueueS
   const expire = db.prepare('DELETE FROM messages WHERE created_at < ?');
   const queueCount = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM queues');
   const messageCount = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM messages');
+  const pageSize = db.pragma('page_size', { simple: true }) as number;
+  const pageCount = db.prepare('PRAGMA page_count').pluck();
+  const freePages = db.prepare('PRAGMA freelist_count').pluck();
+  /** Bytes in use, this transaction's writes included. */
+  const usedBytes = () => ((pageCount.get() as number) - (freePages.get() as number)) * pageSize;
+  const filling = maxBytes * FILLING_FRACTION;
+  // The page counts cost two statements per write, so far below the cap an
+  // upper bound serves: the last count plus twice what was added since (a
+  // row and its index entries take less than its body twice over, plus 1 KiB).
+  let counted = maxBytes === 0 ? 0 : usedBytes();
+  let addedSince = 0;
+  /** Whether a queue holding `held` messages may take `more` bytes. */
+  const fits = (held: number, more: number) => {
+    if (maxBytes === 0) return true;
+    const bound = 2 * more + 1024;
+    if (counted + addedSince + bound <= filling) {
+      addedSince += bound;
+      return true;
+    }
+    counted = usedBytes();
+    addedSince = 0;
+    const after = counted + more;
+    return after <= filling || (after <= maxBytes && held < KEEPING_UP_MESSAGES);
+  };
 
-  const addMessage = db.transaction((recipientId: Uint8Array, message: StoredMessage, quota: number): 'ok' | 'quota' | 'no_queue' => {
+  const addMessage = db.transaction((recipientId: Uint8Array, message: StoredMessage, quota: number): AddResult => {
     const queue = queueId.get(recipientId);
     if (queue === undefined) return 'no_queue';
-    if (countMessages.get(queue.id)!.n >= quota) return 'quota';
+    const held = countMessages.get(queue.id)!.n;
+    if (held >= quota) return 'quota';
+    if (!fits(held, message.body.length)) return 'full';
     insertMessage.run(queue.id, message.msgId, message.createdAt, message.body);
     return 'ok';
   });
@@ -164,8 +223,11 @@ export function openSqliteStore(path: string, sync: SyncMode = 'normal'): QueueS
 
   return {
     createQueue: (q) =>
-      write(() => {
+      write((): CreateResult => {
+        // A new queue only while it could take a message of the largest size before the store is filling.
+        if (!fits(Number.POSITIVE_INFINITY, limits.MAX_MESSAGE_BODY)) return 'full';
         insertQueue.run(q.recipientId, q.senderId, q.recipientKey, q.senderKey, q.dhSecret, q.suspended ? 1 : 0);
+        return 'ok';
       }),
     queueByRecipientId: async (id) => toQueue(byRecipient.get(id)),
     queueBySenderId: async (id) => toQueue(bySender.get(id)),
@@ -183,7 +245,7 @@ export function openSqliteStore(path: string, sync: SyncMode = 'normal'): QueueS
     ackMessage: (id, msgId) => write(() => ackMessage(id, msgId)),
     deleteExpired: (time) => write(() => expire.run(time).changes),
     async stats(): Promise<StoreStats> {
-      return { queues: queueCount.get()!.n, messages: messageCount.get()!.n };
+      return { queues: queueCount.get()!.n, messages: messageCount.get()!.n, bytes: usedBytes() };
     },
     flush: () => turn?.committed ?? Promise.resolve(),
     async close() {

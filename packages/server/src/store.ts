@@ -32,10 +32,17 @@ export interface StoredMessage {
 export interface StoreStats {
   readonly queues: number;
   readonly messages: number;
+  /** Bytes the store uses (for SQLite: its pages in use, not counting free pages and the WAL). */
+  readonly bytes: number;
 }
 
+/** `full`: the store holds its byte cap (the relay answers FULL). */
+export type CreateResult = 'ok' | 'full';
+export type AddResult = 'ok' | 'quota' | 'full' | 'no_queue';
+
 export interface QueueStore {
-  createQueue(queue: QueueRecord): Promise<void>;
+  /** Stores a new queue unless the store already holds its byte cap. */
+  createQueue(queue: QueueRecord): Promise<CreateResult>;
   queueByRecipientId(recipientId: Uint8Array): Promise<QueueRecord | null>;
   queueBySenderId(senderId: Uint8Array): Promise<QueueRecord | null>;
   /** Sets the sender key; false when the queue already has one. */
@@ -43,8 +50,8 @@ export interface QueueStore {
   suspendQueue(recipientId: Uint8Array): Promise<void>;
   /** Deletes the queue and its messages. */
   deleteQueue(recipientId: Uint8Array): Promise<void>;
-  /** Appends a message unless the queue already holds `quota` messages or no longer exists. */
-  addMessage(recipientId: Uint8Array, message: StoredMessage, quota: number): Promise<'ok' | 'quota' | 'no_queue'>;
+  /** Appends a message unless the queue no longer exists, already holds `quota` messages, or the message would take the store past its byte cap. */
+  addMessage(recipientId: Uint8Array, message: StoredMessage, quota: number): Promise<AddResult>;
   /** The oldest undelivered message. */
   firstMessage(recipientId: Uint8Array): Promise<StoredMessage | null>;
   /** Deletes the oldest message if it has this id; false otherwise. */

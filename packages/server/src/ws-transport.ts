@@ -39,7 +39,8 @@ function toBytes(data: RawData): Uint8Array {
   return data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
-export function serveWebSocket(ws: WebSocket, options: WsTransportOptions): void {
+/** `address` is the client's (admission.ts clientAddress). */
+export function serveWebSocket(ws: WebSocket, address: string, options: WsTransportOptions): void {
   let session: EmpSession | null = null;
   let connection: RelayConnection | null = null;
   let pending = 0;
@@ -75,7 +76,7 @@ export function serveWebSocket(ws: WebSocket, options: WsTransportOptions): void
       ws.send(result.message2);
       if (result.session === null) return close(WS_CLOSE.VERSION, 'no common version');
       session = result.session;
-      connection = options.relay.connect(session.id, push, true);
+      connection = options.relay.connect(session.id, push, true, address);
     } catch {
       close(WS_CLOSE.HANDSHAKE, 'bad handshake');
     }
@@ -104,6 +105,11 @@ export function serveWebSocket(ws: WebSocket, options: WsTransportOptions): void
       }
       try {
         send(await answerBlock(current, plaintext));
+        // At most one block per connection in each turn of the event loop, so
+        // that a pipelining client can't run ahead of the others: a block that
+        // wrote waited for the turn's commit; one that did not (a PING, a
+        // refused NEW) waits for the next turn here (EMP §5.3).
+        if (!current.lastBlockWrote) await new Promise<void>((resolve) => setImmediate(resolve));
       } catch (error) {
         options.log.error(`ws: ${String(error)}`);
         close(1011, 'internal error');

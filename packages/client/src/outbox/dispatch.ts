@@ -162,7 +162,8 @@ export class OutboxDispatcher {
       }
       const code = response.type === 'ERR' ? response.code : response.type;
       if (code === 'AUTH' && first.senderSecretKey === null) return this.refusedUnsigned(first);
-      if (code === 'AUTH' || code === 'QUOTA' || code === 'INTERNAL') return this.defer(items); // The peer hasn't secured the queue yet, or it is full.
+      // The peer hasn't secured the queue yet, or the queue or the relay's store is full.
+      if (code === 'AUTH' || code === 'QUOTA' || code === 'FULL' || code === 'INTERNAL') return this.defer(items);
       store.transaction(() => {
         for (const item of items) store.deleteOutbox(item.id);
       });

@@ -20,8 +20,12 @@ export const ERROR_CODES = [
   'LARGE_MSG',
   /** No message to deliver (GET), or ACK of a message that is not the queue's oldest. */
   'NO_MSG',
-  /** The connection holds the most subscriptions the relay allows. */
+  /** The connection holds the most subscriptions, or has created the most queues, the relay allows. */
   'LIMIT',
+  /** NEW faster than the relay allows from this session or this client address; retry later. */
+  'RATE',
+  /** The relay's store holds as many bytes as its operator allows: no NEW or SEND until messages are delivered or expire. */
+  'FULL',
   /** The relay failed; the command may be retried. */
   'INTERNAL',
 ] as const;

@@ -63,7 +63,7 @@ class MaliciousStore implements QueueStore {
 
   constructor(private readonly inner: QueueStore) {}
 
-  async createQueue(queue: QueueRecord): Promise<void> {
+  createQueue(queue: QueueRecord): ReturnType<QueueStore['createQueue']> {
     this.queues.push(queue);
     return this.inner.createQueue(queue);
   }
@@ -83,7 +83,7 @@ class MaliciousStore implements QueueStore {
   deleteQueue(id: Uint8Array): Promise<void> {
     return this.inner.deleteQueue(id);
   }
-  async addMessage(recipientId: Uint8Array, stored: StoredMessage, quota: number): Promise<'ok' | 'quota' | 'no_queue'> {
+  async addMessage(recipientId: Uint8Array, stored: StoredMessage, quota: number): ReturnType<QueueStore['addMessage']> {
     const queue = await this.inner.queueByRecipientId(recipientId);
     if (queue === null) return this.inner.addMessage(recipientId, stored, quota);
     const message = decryptQueueMessage(crypto, queue.dhSecret, stored.msgId, stored.body);
@@ -104,7 +104,7 @@ class MaliciousStore implements QueueStore {
     return 'ok';
   }
   /** Records one SEND (or one message of a batch) and stores what the attack makes of it, or `untouched` without one. */
-  private async handle(queue: QueueRecord, send: Intercepted, untouched: () => Promise<'ok' | 'quota' | 'no_queue'>, quota: number) {
+  private async handle(queue: QueueRecord, send: Intercepted, untouched: () => ReturnType<QueueStore['addMessage']>, quota: number) {
     this.sends.push(send);
     const bodies = this.attack?.(send) ?? null;
     if (bodies === null) return untouched();
@@ -164,7 +164,7 @@ class MaliciousStore implements QueueStore {
     return [...this.forged].filter(([id, l]) => (label === undefined ? l !== 'unbatched' : l === label) && this.acked.has(id)).length;
   }
 
-  private put(queue: QueueRecord, body: Uint8Array, authorized: boolean, label: string, quota: number): Promise<'ok' | 'quota' | 'no_queue'> {
+  private put(queue: QueueRecord, body: Uint8Array, authorized: boolean, label: string, quota: number): ReturnType<QueueStore['addMessage']> {
     const msgId = crypto.randomBytes(limits.ID_LENGTH);
     const createdAt = Date.now();
     this.forged.set(toHex(msgId), label);

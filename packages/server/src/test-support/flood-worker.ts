@@ -1,0 +1,8 @@
+// Runs `flood` in a worker thread, so that the flooders' own work does not
+// delay the honest clients of the test's main thread.
+import { parentPort, workerData } from 'node:worker_threads';
+import { flood } from './flood.js';
+
+const { address, sockets, seconds, window } = workerData as { address: string; sockets: number; seconds: number; window: number };
+const result = await flood(address, sockets, seconds, window);
+parentPort!.postMessage({ ...result, tally: [...result.tally] });
