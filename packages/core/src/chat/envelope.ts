@@ -19,6 +19,7 @@ import { MAX_MESSAGE_BODY } from '../emp/limits.js';
 import { DecodeError } from '../errors.js';
 import { CONFIRMATION_KEYS_LENGTH } from '../agreement/codec.js';
 import { HEADER_LENGTH } from '../ratchet/header.js';
+import { MESSAGE_CIPHERTEXT_OVERHEAD } from '../ratchet/kdf.js';
 import { HASH_LENGTH, readContent, writeContent, type Content } from './content.js';
 import { ChatError } from './errors.js';
 
@@ -48,12 +49,11 @@ const CONTEXT = utf8(ENVELOPE_SIGNATURE_CONTEXT);
 /** Padded plaintexts are a multiple of this many bytes. */
 export const PADDING_BLOCK = 256;
 const LENGTH_PREFIX = 4;
-const AEAD_TAG = 16;
 const roundDown = (n: number): number => Math.floor(n / PADDING_BLOCK) * PADDING_BLOCK;
-/** Largest padded plaintext whose ratchet ciphertext fits a message queue body (§3): 15,872 bytes. */
-export const MAX_MESSAGE_PLAINTEXT = roundDown(MAX_MESSAGE_BODY - 2 - HEADER_LENGTH - AEAD_TAG);
-/** Largest padded plaintext whose ratchet ciphertext fits a confirmation queue body (§3): 14,592 bytes. */
-export const MAX_CONFIRMATION_PLAINTEXT = roundDown(MAX_MESSAGE_BODY - 2 - CONFIRMATION_KEYS_LENGTH - HEADER_LENGTH - AEAD_TAG);
+/** Largest padded plaintext whose ratchet ciphertext (nonce and tag included) fits a message queue body (§3): 15,872 bytes. */
+export const MAX_MESSAGE_PLAINTEXT = roundDown(MAX_MESSAGE_BODY - 2 - HEADER_LENGTH - MESSAGE_CIPHERTEXT_OVERHEAD);
+/** Largest padded plaintext whose ratchet ciphertext (nonce and tag included) fits a confirmation queue body (§3): 14,592 bytes. */
+export const MAX_CONFIRMATION_PLAINTEXT = roundDown(MAX_MESSAGE_BODY - 2 - CONFIRMATION_KEYS_LENGTH - HEADER_LENGTH - MESSAGE_CIPHERTEXT_OVERHEAD);
 
 /** Length of padPlaintext's output for a signed envelope of `signedLength` bytes. */
 export function paddedLength(signedLength: number): number {

@@ -10,6 +10,7 @@ import { assertPrefixesFail, bytes, FP, isChatError, isDecodeError, queuesArb, R
 import { ChatError } from './errors.js';
 import {
   CHAT_VERSIONS,
+  commonChatVersion,
   decodeInvitation,
   encodeInvitation,
   formatInvitationLink,
@@ -22,7 +23,7 @@ import { queueRelay } from './queue-address.js';
 const keysArb = fc.record({ dh: bytes(32), kem: bytes(1184), sig: bytes(32) }, { noNullPrototype: true });
 const invitationArb: fc.Arbitrary<Invitation> = fc.record(
   {
-    versions: fc.constant({ min: 1, max: 1 }),
+    versions: fc.constant({ min: 2, max: 2 }),
     kind: fc.constantFrom('one-time' as const, 'contact-address' as const),
     keys: keysArb,
     queues: queuesArb,
@@ -37,7 +38,7 @@ describe('invitation encoding', () => {
 
   test('the layout is ver_min ver_max kind keys nqueues (len relay senderId)*', () => {
     const encoded = encodeInvitation(sampleInvitation());
-    assert.deepEqual([...encoded.subarray(0, 3)], [1, 1, 1]);
+    assert.deepEqual([...encoded.subarray(0, 3)], [2, 2, 1]);
     assert.equal(encoded[3], 1, 'agreement version of the keys');
     assert.equal(encoded[3 + 1249], 1, 'one queue');
     assert.equal(encoded[3 + 1249 + 1], RELAY.length);
@@ -51,16 +52,24 @@ describe('invitation encoding', () => {
     assert.throws(() => decodeInvitation(concatBytes(encoded, Uint8Array.of(0))), isDecodeError);
   });
 
-  test('version ranges: malformed ranges are DecodeError, ranges without version 1 are UNSUPPORTED_VERSION', () => {
+  test('version ranges: malformed ranges are DecodeError, ranges without version 2 are UNSUPPORTED_VERSION', () => {
     const encoded = encodeInvitation(sampleInvitation());
     const withVersions = (min: number, max: number) => concatBytes(Uint8Array.of(min, max), encoded.subarray(2));
     assert.throws(() => decodeInvitation(withVersions(0, 1)), isDecodeError);
     assert.throws(() => decodeInvitation(withVersions(2, 1)), isDecodeError);
-    assert.throws(() => decodeInvitation(withVersions(2, 3)), isChatError('UNSUPPORTED_VERSION'));
+    assert.throws(() => decodeInvitation(withVersions(3, 4)), isChatError('UNSUPPORTED_VERSION'));
     // Checked before the rest, so a future layout after the versions still gives UNSUPPORTED_VERSION.
-    assert.throws(() => decodeInvitation(Uint8Array.of(2, 2, 99)), isChatError('UNSUPPORTED_VERSION'));
+    assert.throws(() => decodeInvitation(Uint8Array.of(3, 3, 99)), isChatError('UNSUPPORTED_VERSION'));
     assert.deepEqual(decodeInvitation(withVersions(1, 5)).versions, { min: 1, max: 5 });
-    assert.deepEqual(CHAT_VERSIONS, { min: 1, max: 1 });
+    assert.equal(commonChatVersion({ min: 1, max: 5 }), 2);
+    assert.deepEqual(CHAT_VERSIONS, { min: 2, max: 2 });
+  });
+
+  test('a version 1 invitation (constant ratchet nonce) is UNSUPPORTED_VERSION, not a connection that cannot decrypt', () => {
+    const v1 = concatBytes(Uint8Array.of(1, 1), encodeInvitation(sampleInvitation()).subarray(2));
+    assert.throws(() => decodeInvitation(v1), isChatError('UNSUPPORTED_VERSION'));
+    assert.throws(() => parseInvitationLink(`graphchat:/invite#${toBase64url(v1)}`), isChatError('UNSUPPORTED_VERSION'));
+    assert.throws(() => commonChatVersion({ min: 1, max: 1 }), isChatError('UNSUPPORTED_VERSION'));
   });
 
   test('unknown kinds, bad key versions, queue counts 0 and 9 are rejected', () => {
@@ -191,7 +200,7 @@ describe('invitation links', () => {
   test('a well-formed link with a malformed payload fails as decodeInvitation does', () => {
     const truncated = toBase64url(encodeInvitation(invitation).subarray(0, 100));
     assert.throws(() => parseInvitationLink(`graphchat:/invite#${truncated}`), isDecodeError);
-    const future = toBase64url(Uint8Array.of(2, 2, 1));
+    const future = toBase64url(Uint8Array.of(3, 3, 1));
     assert.throws(() => parseInvitationLink(`graphchat:/invite#${future}`), isChatError('UNSUPPORTED_VERSION'));
     assert.deepEqual(fromBase64url(payload), encodeInvitation(invitation));
   });

@@ -19,8 +19,13 @@ import { readQueueList, writeQueueList, type QueueAddress } from './queue-addres
 
 export type { QueueAddress } from './queue-address.js';
 
-/** The graph-chat protocol versions this implementation speaks. */
-export const CHAT_VERSIONS = { min: 1, max: 1 } as const;
+/**
+ * The graph-chat protocol versions this implementation speaks. Version 2
+ * (§1.6) puts a random nonce in front of every ratchet ciphertext; version 1
+ * (a constant nonce) is no longer spoken, so a version 1 invitation fails
+ * with UNSUPPORTED_VERSION instead of leading to undecryptable messages.
+ */
+export const CHAT_VERSIONS = { min: 2, max: 2 } as const;
 
 /**
  * 'one-time': accepts one confirmation, then its queues belong to that connection.

@@ -46,7 +46,7 @@ describe('off the record', () => {
 
   test('an off-the-record invitation is kind 3 under the invite path', () => {
     const keys = { dh: new Uint8Array(32).fill(1), kem: new Uint8Array(1184).fill(2), sig: new Uint8Array(32).fill(3) };
-    const invitation: Invitation = { versions: { min: 1, max: 1 }, kind: 'off-the-record', keys, queues: [{ relay: 'emp://' + 'A'.repeat(43) + '@relay.example:5223', senderId: new Uint8Array(24).fill(4) }] };
+    const invitation: Invitation = { versions: { min: 2, max: 2 }, kind: 'off-the-record', keys, queues: [{ relay: 'emp://' + 'A'.repeat(43) + '@relay.example:5223', senderId: new Uint8Array(24).fill(4) }] };
     assert.equal(encodeInvitation(invitation)[2], 3);
     assert.deepEqual(decodeInvitation(encodeInvitation(invitation)), invitation);
     const link = formatInvitationLink(invitation);

@@ -11,11 +11,11 @@ import { BATCH_OVERHEAD, batchQueueBodies, decodeQueueBody, encodeQueueBody, typ
 
 describe('queue bodies', () => {
   const header = new Uint8Array(40).fill(4);
-  const ciphertext = new Uint8Array(16 + 256).fill(5);
+  const ciphertext = new Uint8Array(40 + 256).fill(5);
   const keys = { dh: new Uint8Array(32).fill(1), ephemeral: new Uint8Array(32).fill(2), sig: new Uint8Array(32).fill(3), ciphertext: new Uint8Array(1088).fill(6) };
   const confirmation: QueueBody = { type: 'confirmation', keys, header, ciphertext };
   const message: QueueBody = { type: 'message', header, ciphertext };
-  const ciphertextArb = fc.integer({ min: 1, max: 56 }).chain((blocks) => bytes(16 + 256 * blocks));
+  const ciphertextArb = fc.integer({ min: 1, max: 56 }).chain((blocks) => bytes(40 + 256 * blocks));
 
   test('decodeQueueBody() inverts encodeQueueBody()', () => {
     fc.assert(
@@ -25,13 +25,13 @@ describe('queue bodies', () => {
     assert.deepEqual(decodeQueueBody(encodeQueueBody(confirmation)), confirmation);
   });
 
-  test('layouts: version 1, tag, [confirmation keys], header, ciphertext', () => {
+  test('layouts: version 2, tag, [confirmation keys], header, ciphertext', () => {
     const m = encodeQueueBody(message);
-    assert.deepEqual([...m.subarray(0, 3)], [1, 2, 4]);
-    assert.equal(m.length, 2 + 40 + 272);
+    assert.deepEqual([...m.subarray(0, 3)], [2, 2, 4]);
+    assert.equal(m.length, 2 + 40 + 296);
     const c = encodeQueueBody(confirmation);
-    assert.deepEqual([...c.subarray(0, 4)], [1, 1, 1, 1]);
-    assert.equal(c.length, 2 + 1185 + 40 + 272);
+    assert.deepEqual([...c.subarray(0, 4)], [2, 1, 1, 1]);
+    assert.equal(c.length, 2 + 1185 + 40 + 296);
   });
 
   test('unknown version or tag, truncation, bad confirmation keys and bad ciphertext lengths are DecodeError', () => {
@@ -39,7 +39,7 @@ describe('queue bodies', () => {
     const m = encodeQueueBody(message);
     assertPrefixesFail(c, decodeQueueBody);
     assertPrefixesFail(m, decodeQueueBody);
-    for (const [version, tag] of [[0, 1], [2, 2], [1, 0], [1, 4]] as const) {
+    for (const [version, tag] of [[0, 1], [1, 2], [3, 2], [2, 0], [2, 4]] as const) {
       assert.throws(() => decodeQueueBody(concatBytes(Uint8Array.of(version, tag), m.subarray(2))), isDecodeError);
     }
     const badKeys = c.slice();
@@ -47,15 +47,15 @@ describe('queue bodies', () => {
     assert.throws(() => decodeQueueBody(badKeys), isDecodeError);
     assert.throws(() => decodeQueueBody(concatBytes(m, Uint8Array.of(0))), isDecodeError, 'trailing byte');
     assert.throws(() => decodeQueueBody(concatBytes(m, new Uint8Array(256 * 62))), isDecodeError, 'over 16,000 bytes');
-    assert.throws(() => encodeQueueBody({ ...message, ciphertext: new Uint8Array(271) }), RangeError);
-    assert.throws(() => encodeQueueBody({ ...message, ciphertext: new Uint8Array(16) }), RangeError);
+    assert.throws(() => encodeQueueBody({ ...message, ciphertext: new Uint8Array(295) }), RangeError);
+    assert.throws(() => encodeQueueBody({ ...message, ciphertext: new Uint8Array(40) }), RangeError);
     assert.throws(() => encodeQueueBody({ ...message, header: new Uint8Array(39) }), RangeError);
-    assert.throws(() => encodeQueueBody({ ...message, ciphertext: new Uint8Array(16 + 256 * 63) }), isChatError('TOO_LARGE'));
+    assert.throws(() => encodeQueueBody({ ...message, ciphertext: new Uint8Array(40 + 256 * 63) }), isChatError('TOO_LARGE'));
   });
 
   test('a batch decodes to its messages, in order, and is the batch of their encoded bodies', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(bytes(40), fc.integer({ min: 1, max: 4 }).chain((blocks) => bytes(16 + 256 * blocks))), { minLength: 2, maxLength: 10 }), (pairs) => {
+      fc.property(fc.array(fc.tuple(bytes(40), fc.integer({ min: 1, max: 4 }).chain((blocks) => bytes(40 + 256 * blocks))), { minLength: 2, maxLength: 10 }), (pairs) => {
         const messages = pairs.map(([h, c]) => ({ header: h, ciphertext: c }));
         const encoded = encodeQueueBody({ type: 'batch', messages });
         assert.deepEqual(decodeQueueBody(encoded), { type: 'batch', messages });
@@ -67,21 +67,21 @@ describe('queue bodies', () => {
     );
   });
 
-  test('batch layout: version 1, tag 3, then length:u16 || header || ciphertext per message', () => {
-    const other = { header: new Uint8Array(40).fill(7), ciphertext: new Uint8Array(16 + 512).fill(8) };
+  test('batch layout: version 2, tag 3, then length:u16 || header || ciphertext per message', () => {
+    const other = { header: new Uint8Array(40).fill(7), ciphertext: new Uint8Array(40 + 512).fill(8) };
     const b = encodeQueueBody({ type: 'batch', messages: [{ header, ciphertext }, other] });
-    assert.deepEqual([...b.subarray(0, 5)], [1, 3, 0x01, 0x38, 4]); // 0x0138 = 40 + 272
-    assert.equal(b[2 + 2 + 312], 0x02); // 40 + 528 = 0x0238
-    assert.equal(b[2 + 2 + 312 + 1], 0x38);
-    assert.equal(b.length, 2 + (2 + 312) + (2 + 568));
+    assert.deepEqual([...b.subarray(0, 5)], [2, 3, 0x01, 0x50, 4]); // 0x0150 = 40 + 296
+    assert.equal(b[2 + 2 + 336], 0x02); // 40 + 552 = 0x0250
+    assert.equal(b[2 + 2 + 336 + 1], 0x50);
+    assert.equal(b.length, 2 + (2 + 336) + (2 + 592));
   });
 
   test('a batch of fewer than 2, of other bodies, or with a bad item or length is refused', () => {
     const m = encodeQueueBody(message);
     const b = batchQueueBodies([m, m]);
     assertPrefixesFail(b, decodeQueueBody);
-    assert.throws(() => decodeQueueBody(b.subarray(0, 2 + 2 + 312)), isDecodeError, 'one message');
-    assert.throws(() => decodeQueueBody(Uint8Array.of(1, 3)), isDecodeError, 'no message');
+    assert.throws(() => decodeQueueBody(b.subarray(0, 2 + 2 + 336)), isDecodeError, 'one message');
+    assert.throws(() => decodeQueueBody(Uint8Array.of(2, 3)), isDecodeError, 'no message');
     assert.throws(() => decodeQueueBody(concatBytes(b, Uint8Array.of(0))), isDecodeError, 'trailing byte');
     const longer = b.slice();
     longer[3]! += 1;
@@ -92,14 +92,14 @@ describe('queue bodies', () => {
     assert.throws(() => encodeQueueBody({ type: 'batch', messages: [{ header, ciphertext }] }), RangeError);
     assert.throws(() => batchQueueBodies([m, encodeQueueBody(confirmation)]), RangeError);
     assert.throws(() => batchQueueBodies([m, b]), RangeError);
-    const large = encodeQueueBody({ ...message, ciphertext: new Uint8Array(16 + 256 * 32) });
+    const large = encodeQueueBody({ ...message, ciphertext: new Uint8Array(40 + 256 * 32) });
     assert.throws(() => batchQueueBodies([large, large]), isChatError('TOO_LARGE'));
   });
 
   test('the largest padded plaintexts fit their queue bodies', () => {
-    encodeQueueBody({ ...message, ciphertext: new Uint8Array(16 + MAX_MESSAGE_PLAINTEXT) });
-    encodeQueueBody({ ...confirmation, ciphertext: new Uint8Array(16 + MAX_CONFIRMATION_PLAINTEXT) });
-    assert.throws(() => encodeQueueBody({ ...message, ciphertext: new Uint8Array(16 + MAX_MESSAGE_PLAINTEXT + 256) }), isChatError('TOO_LARGE'));
-    assert.throws(() => encodeQueueBody({ ...confirmation, ciphertext: new Uint8Array(16 + MAX_CONFIRMATION_PLAINTEXT + 256) }), isChatError('TOO_LARGE'));
+    encodeQueueBody({ ...message, ciphertext: new Uint8Array(40 + MAX_MESSAGE_PLAINTEXT) });
+    encodeQueueBody({ ...confirmation, ciphertext: new Uint8Array(40 + MAX_CONFIRMATION_PLAINTEXT) });
+    assert.throws(() => encodeQueueBody({ ...message, ciphertext: new Uint8Array(40 + MAX_MESSAGE_PLAINTEXT + 256) }), isChatError('TOO_LARGE'));
+    assert.throws(() => encodeQueueBody({ ...confirmation, ciphertext: new Uint8Array(40 + MAX_CONFIRMATION_PLAINTEXT + 256) }), isChatError('TOO_LARGE'));
   });
 });

@@ -1,20 +1,20 @@
 /**
  * The bodies of EMP SENDs between graph-chat clients (docs/protocol/graph-chat.md §3):
  *
- *   confirmation = version:u8 (= 1) || 01 || confirmationKeys:1185 || ratchetHeader:40 || ciphertext
- *   message      = version:u8 (= 1) || 02 || ratchetHeader:40 || ciphertext
- *   batch        = version:u8 (= 1) || 03 || n × (length:u16 || ratchetHeader:40 || ciphertext), n >= 2
+ *   confirmation = version:u8 (= 2) || 01 || confirmationKeys:1185 || ratchetHeader:40 || ciphertext
+ *   message      = version:u8 (= 2) || 02 || ratchetHeader:40 || ciphertext
+ *   batch        = version:u8 (= 2) || 03 || n × (length:u16 || ratchetHeader:40 || ciphertext), n >= 2
  *
- * ciphertext is the ratchet ciphertext (ChaCha20-Poly1305, 16-byte tag) of a
- * padded envelope (§5), so its length is 16 + a positive multiple of 256. A
- * body is at most 16,000 bytes (EMP MAX_MESSAGE_BODY).
+ * ciphertext is the ratchet ciphertext (24-byte nonce, XChaCha20-Poly1305
+ * with its 16-byte tag) of a padded envelope (§5), so its length is 40 + a
+ * positive multiple of 256. A body is at most 16,000 bytes (EMP MAX_MESSAGE_BODY).
  */
 import { ByteReader, ByteWriter } from '../bytes.js';
 import { CONFIRMATION_KEYS_LENGTH, decodeConfirmationKeys, encodeConfirmationKeys, type ConfirmationKeys } from '../agreement/codec.js';
-import { AEAD_TAG_LENGTH } from '../crypto/crypto.js';
 import { MAX_MESSAGE_BODY } from '../emp/limits.js';
 import { DecodeError } from '../errors.js';
 import { HEADER_LENGTH } from '../ratchet/header.js';
+import { MESSAGE_CIPHERTEXT_OVERHEAD } from '../ratchet/kdf.js';
 import { PADDING_BLOCK } from './envelope.js';
 import { ChatError } from './errors.js';
 
@@ -32,15 +32,16 @@ export type QueueBody =
   /** Tag 3: several messages of one connection, in the order sent, in one SEND. */
   | { readonly type: 'batch'; readonly messages: readonly RatchetMessage[] };
 
-export const QUEUE_BODY_VERSION = 1;
+/** The graph-chat version of the connection (§3): CHAT_VERSIONS has only this one. */
+export const QUEUE_BODY_VERSION = 2;
 export const QUEUE_BODY_TAGS: Readonly<Record<QueueBody['type'], number>> = { confirmation: 1, message: 2, batch: 3 };
 /** A batch of encoded message bodies is this many bytes plus the sum of their lengths (each item's length prefix takes the place of its version and tag). */
 export const BATCH_OVERHEAD = 2;
 const MESSAGE_PREFIX = 2;
 
 function ciphertextProblem(length: number): string | null {
-  const padded = length - AEAD_TAG_LENGTH;
-  return padded > 0 && padded % PADDING_BLOCK === 0 ? null : `ciphertext length ${length} is not 16 + a positive multiple of ${PADDING_BLOCK}`;
+  const padded = length - MESSAGE_CIPHERTEXT_OVERHEAD;
+  return padded > 0 && padded % PADDING_BLOCK === 0 ? null : `ciphertext length ${length} is not ${MESSAGE_CIPHERTEXT_OVERHEAD} + a positive multiple of ${PADDING_BLOCK}`;
 }
 
 function checkRatchetMessage(message: RatchetMessage): void {
@@ -72,7 +73,7 @@ export function encodeQueueBody(body: QueueBody): Uint8Array {
  * The batch (tag 3) of two or more encoded message bodies (tag 2), without
  * decoding them: each one's version and tag give way to its length. The
  * sender's outbox keeps encoded bodies, and batches those waiting for one
- * queue. Throws RangeError unless every body is a message body of version 1
+ * queue. Throws RangeError unless every body is a message body of QUEUE_BODY_VERSION
  * and there are at least 2; ChatError TOO_LARGE past 16,000 bytes.
  */
 export function batchQueueBodies(bodies: readonly Uint8Array[]): Uint8Array {
@@ -105,11 +106,11 @@ function readRatchetMessage(reader: ByteReader): RatchetMessage {
   // A view, not a copy: the ciphertext goes straight to the AEAD, and a copy of this size costs as much as decrypting it.
   const ciphertext = reader.view(reader.remaining);
   const problem = ciphertextProblem(ciphertext.length);
-  if (problem !== null) throw new DecodeError(ciphertext.length < AEAD_TAG_LENGTH + PADDING_BLOCK ? 'TRUNCATED' : 'INVALID', problem);
+  if (problem !== null) throw new DecodeError(ciphertext.length < MESSAGE_CIPHERTEXT_OVERHEAD + PADDING_BLOCK ? 'TRUNCATED' : 'INVALID', problem);
   return { header, ciphertext };
 }
 
-/** Throws DecodeError unless `bytes` is exactly one queue body of version 1. */
+/** Throws DecodeError unless `bytes` is exactly one queue body of QUEUE_BODY_VERSION. */
 export function decodeQueueBody(bytes: Uint8Array): QueueBody {
   if (bytes.length > MAX_MESSAGE_BODY) throw new DecodeError('INVALID', `queue body longer than ${MAX_MESSAGE_BODY} bytes`);
   const reader = new ByteReader(bytes);

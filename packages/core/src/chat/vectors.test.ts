@@ -7,7 +7,7 @@ import { sodiumCrypto } from '../crypto/sodium.js';
 import { acceptAgreement, createInvitationKeys, joinAgreement } from '../agreement/agreement.js';
 import { ratchetDecrypt, ratchetEncrypt } from '../ratchet/ratchet.js';
 import { initReceiver, initSender } from '../ratchet/state.js';
-import { loadVectors } from '../test-support/vectors.js';
+import { loadVectors, replayingRandomBytes } from '../test-support/vectors.js';
 import type { Content, ProfileContent } from './content.js';
 import { envelopeHash, openEnvelope, padPlaintext, signEnvelope, unpadPlaintext, type Envelope } from './envelope.js';
 import { decodeInvitation, encodeInvitation, formatInvitationLink, formatInvitationWebLink, parseInvitationLink, type Invitation } from './invitation.js';
@@ -72,7 +72,9 @@ interface ChatVectors {
   readonly envelopes: readonly JsonEnvelope[];
   readonly shared_key: string;
   readonly associated_data: string;
+  readonly confirmation_nonce: string;
   readonly confirmation_body: string;
+  readonly reply_nonce: string;
   readonly reply_body: string;
   readonly security_code: string;
 }
@@ -190,7 +192,7 @@ for (const crypto of [nobleCrypto, sodiumCrypto]) {
       assert.equal(toHex(joined.associatedData), vectors.associated_data);
       const ad = joined.associatedData;
       const joinerRatchet = x25519(inputs.joiner_ratchet_secret);
-      const sent = ratchetEncrypt(crypto, initSender(crypto, joined.sharedKey, inviter.publicKeys.dh, () => joinerRatchet), padPlaintext(fromHex(vectors.envelopes[0]!.signed)), ad);
+      const sent = ratchetEncrypt(replayingRandomBytes(crypto, [vectors.confirmation_nonce]), initSender(crypto, joined.sharedKey, inviter.publicKeys.dh, () => joinerRatchet), padPlaintext(fromHex(vectors.envelopes[0]!.signed)), ad);
       assert.equal(toHex(encodeQueueBody({ type: 'confirmation', keys: joined.confirmation, header: sent.header, ciphertext: sent.ciphertext })), vectors.confirmation_body);
 
       // The inviter's side, from the recorded bytes only.
@@ -202,7 +204,7 @@ for (const crypto of [nobleCrypto, sodiumCrypto]) {
       const received = ratchetDecrypt(crypto, initReceiver(crypto, accepted.sharedKey, inviter.secretKeys.dh), body.header, body.ciphertext, accepted.associatedData, () => inviterRatchet);
       const confirm = openEnvelope(crypto, body.keys.sig, unpadPlaintext(received.plaintext));
       assert.deepEqual(confirm, envelope(vectors.envelopes[0]!));
-      const replied = ratchetEncrypt(crypto, received.state, padPlaintext(fromHex(vectors.envelopes[1]!.signed)), accepted.associatedData);
+      const replied = ratchetEncrypt(replayingRandomBytes(crypto, [vectors.reply_nonce]), received.state, padPlaintext(fromHex(vectors.envelopes[1]!.signed)), accepted.associatedData);
       assert.equal(toHex(encodeQueueBody({ type: 'message', header: replied.header, ciphertext: replied.ciphertext })), vectors.reply_body);
 
       const reply = decodeQueueBody(fromHex(vectors.reply_body));

@@ -8,6 +8,7 @@ import { sodiumCrypto } from '../crypto/sodium.js';
 import { RatchetError } from './errors.js';
 import { decodeHeader, encodeHeader, HEADER_LENGTH } from './header.js';
 import { MAX_SKIP, MAX_SKIPPED_KEYS } from './limits.js';
+import { decryptMessage, MESSAGE_NONCE_LENGTH as NONCE } from './kdf.js';
 import { ratchetDecrypt, ratchetEncrypt } from './ratchet.js';
 import { decodeRatchetState, encodeRatchetState } from './state-codec.js';
 import { initReceiver, initSender, type KeyPairGenerator, type RatchetState } from './state.js';
@@ -37,6 +38,8 @@ class Pair {
     public alice: RatchetState,
     public bob: RatchetState,
     readonly keys: { alice?: KeyPairGenerator; bob?: KeyPairGenerator } = {},
+    /** What ratchetEncrypt draws its nonces from: `crypto`, or for a seeded pair a deterministic stand-in. */
+    readonly sealing: Crypto = crypto,
   ) {}
 
   static create(crypto: Crypto, seeded = false): Pair {
@@ -45,11 +48,13 @@ class Pair {
     const bobKeyPair: KeyPair = keys.bob ? keys.bob() : crypto.x25519KeyPair();
     const alice = initSender(crypto, sharedKey, bobKeyPair.publicKey, keys.alice);
     const bob = initReceiver(crypto, sharedKey, bobKeyPair);
-    return new Pair(crypto, alice, bob, keys);
+    let nonces = 0;
+    const sealing = seeded ? { ...crypto, randomBytes: (length: number) => crypto.sha256(utf8(`nonce ${nonces++}`)).subarray(0, length) } : crypto;
+    return new Pair(crypto, alice, bob, keys, sealing);
   }
 
   send(from: 'alice' | 'bob', text: string): Message {
-    const { state, header, ciphertext } = ratchetEncrypt(this.crypto, this[from], utf8(text), AD);
+    const { state, header, ciphertext } = ratchetEncrypt(this.sealing, this[from], utf8(text), AD);
     this[from] = state;
     return { header, ciphertext, text };
   }
@@ -73,6 +78,10 @@ function rejects(pair: Pair, to: 'alice' | 'bob', message: Message, codes: reado
     (error: unknown) => error instanceof RatchetError && codes.includes(error.code),
   );
   assert.deepEqual(encodeRatchetState(pair[to]), before, 'a failed decryption leaves the state unchanged');
+}
+
+function xor(x: Uint8Array, y: Uint8Array): Uint8Array {
+  return x.map((byte, i) => byte ^ y[i]!);
 }
 
 function flipBit(bytes: Uint8Array, bit: number): Uint8Array {
@@ -251,7 +260,48 @@ for (const crypto of backends) {
       const first = ratchetEncrypt(crypto, pair.alice, utf8('x'), AD);
       assert.deepEqual(encodeRatchetState(pair.alice), before);
       const again = ratchetEncrypt(crypto, pair.alice, utf8('x'), AD);
-      assert.deepEqual(again.ciphertext, first.ciphertext);
+      assert.deepEqual(again.header, first.header);
+      assert.deepEqual(encodeRatchetState(again.state), encodeRatchetState(first.state));
+      assert.notDeepEqual(again.ciphertext, first.ciphertext, 'a fresh random nonce each time');
+    });
+
+    test('regression (issue 12): a state restored from a backup seals its next message under a fresh nonce, never a repeated keystream', () => {
+      const pair = Pair.create(crypto);
+      pair.deliver('bob', pair.send('alice', 'first'));
+      pair.deliver('alice', pair.send('bob', 'reply'));
+      const backup = encodeRatchetState(pair.alice);
+      const bobBefore = pair.bob;
+      const texts = [utf8('meet me at the north gate at noon'), utf8('the key is under the blue flowerpot')];
+      // The message sent, then the same state restored (backup, snapshot, copied folder) and another message sent.
+      const sealed = texts.map((text) => ratchetEncrypt(crypto, decodeRatchetState(backup), text, AD));
+      const [a, b] = sealed as [(typeof sealed)[0], (typeof sealed)[0]];
+      assert.deepEqual(a.header, b.header, 'the restored state derives the same message key');
+      assert.notDeepEqual(a.ciphertext.subarray(0, NONCE), b.ciphertext.subarray(0, NONCE), 'but draws another nonce');
+      const n = Math.min(texts[0]!.length, texts[1]!.length);
+      const plaintextXor = xor(texts[0]!.subarray(0, n), texts[1]!.subarray(0, n));
+      assert.notDeepEqual(xor(a.ciphertext.subarray(NONCE, NONCE + n), b.ciphertext.subarray(NONCE, NONCE + n)), plaintextXor, 'keystreams differ');
+      // What the test guards against: any nonce the state determines repeats, and the XOR of the ciphertexts is the XOR of the plaintexts.
+      const deterministic = { ...crypto, randomBytes: (length: number) => new Uint8Array(length) };
+      const [c, d] = texts.map((text) => ratchetEncrypt(deterministic, decodeRatchetState(backup), text, AD).ciphertext) as [Uint8Array, Uint8Array];
+      assert.deepEqual(xor(c.subarray(NONCE, NONCE + n), d.subarray(NONCE, NONCE + n)), plaintextXor);
+      // A receiver decrypts whichever arrives first; the other reuses a spent message key and is DUPLICATE_OR_OLD.
+      for (const [first, second] of [[a, b], [b, a]] as const) {
+        pair.bob = bobBefore;
+        const text = fromUtf8(texts[sealed.indexOf(first)]!);
+        pair.deliver('bob', { header: first.header, ciphertext: first.ciphertext, text });
+        rejects(pair, 'bob', { header: second.header, ciphertext: second.ciphertext, text: '' }, ['DUPLICATE_OR_OLD']);
+      }
+    });
+
+    test('a ciphertext shorter than its nonce and tag fails authentication without throwing anything else', () => {
+      const pair = Pair.create(crypto);
+      const message = pair.send('alice', 'hello');
+      const mk = crypto.randomBytes(32);
+      for (let length = 0; length < NONCE + 16; length++) {
+        assert.equal(decryptMessage(crypto, mk, new Uint8Array(length), AD), null, `length ${length}`);
+        rejects(pair, 'bob', { ...message, ciphertext: message.ciphertext.subarray(0, length) }, ['DECRYPT']);
+      }
+      pair.deliver('bob', message);
     });
 
     test('a forged message under the receiver\'s initial ratchet key is rejected by the sender', () => {

@@ -49,7 +49,13 @@ function abandon(work: Work): void {
   work.fresh.clear();
 }
 
-/** §3.4 RatchetEncrypt. Throws TypeError if the state cannot send yet (a receiver before its first message). */
+/**
+ * §3.4 RatchetEncrypt. The ciphertext starts with a nonce from
+ * crypto.randomBytes (graph-chat §1.6), so sealing twice from one state
+ * (a state restored from a backup) gives the same header and next state but
+ * never the same keystream. Throws TypeError if the state cannot send yet
+ * (a receiver before its first message).
+ */
 export function ratchetEncrypt(
   crypto: Crypto,
   state: RatchetState,

@@ -4,7 +4,7 @@ import { fromHex, fromUtf8, toHex, utf8 } from '../bytes.js';
 import type { Crypto, KeyPair } from '../crypto/crypto.js';
 import { nobleCrypto } from '../crypto/noble.js';
 import { sodiumCrypto } from '../crypto/sodium.js';
-import { loadVectors } from '../test-support/vectors.js';
+import { loadVectors, replayingRandomBytes } from '../test-support/vectors.js';
 import { ratchetDecrypt, ratchetEncrypt } from './ratchet.js';
 import { initReceiver, initSender, type KeyPairGenerator } from './state.js';
 
@@ -21,6 +21,7 @@ interface RatchetVectors {
     readonly from: 'alice' | 'bob';
     readonly plaintext: string;
     readonly header: string;
+    readonly nonce: string;
     readonly ciphertext: string;
   }[];
 }
@@ -43,7 +44,8 @@ function fixedKeyPairs(crypto: Crypto, secrets: readonly string[]): KeyPairGener
 
 for (const crypto of [nobleCrypto, sodiumCrypto]) {
   describe(`ratchet.json vectors (${crypto.name})`, () => {
-    test('the transcript encrypts to the recorded headers and ciphertexts and decrypts back', () => {
+    test('the transcript encrypts to the recorded headers and ciphertexts, with the recorded nonces, and decrypts back', () => {
+      const sealing = replayingRandomBytes(crypto, vectors.messages.map((m) => m.nonce));
       const sharedKey = fromHex(vectors.shared_key);
       const ad = fromHex(vectors.ad);
       const bobInitial = keyPair(crypto, vectors.bob_initial_ratchet_secret);
@@ -57,9 +59,10 @@ for (const crypto of [nobleCrypto, sodiumCrypto]) {
       };
       for (const message of vectors.messages) {
         const to = message.from === 'alice' ? 'bob' : 'alice';
-        const sent = ratchetEncrypt(crypto, states[message.from], utf8(message.plaintext), ad);
+        const sent = ratchetEncrypt(sealing, states[message.from], utf8(message.plaintext), ad);
         states[message.from] = sent.state;
         assert.equal(toHex(sent.header), message.header, message.comment);
+        assert.equal(toHex(sent.ciphertext.subarray(0, 24)), message.nonce, message.comment);
         assert.equal(toHex(sent.ciphertext), message.ciphertext, message.comment);
         const received = ratchetDecrypt(crypto, states[to], fromHex(message.header), fromHex(message.ciphertext), ad, keys[to]);
         states[to] = received.state;

@@ -59,7 +59,7 @@ export const contentArb: fc.Arbitrary<Content> = fc.oneof(
 
 export function sampleInvitation(queues: readonly QueueAddress[] = [{ relay: RELAY, senderId: new Uint8Array(24).fill(5) }]): Invitation {
   return {
-    versions: { min: 1, max: 1 },
+    versions: { min: 2, max: 2 },
     kind: 'one-time',
     keys: { dh: new Uint8Array(32).fill(1), kem: new Uint8Array(1184).fill(2), sig: new Uint8Array(32).fill(3) },
     queues,

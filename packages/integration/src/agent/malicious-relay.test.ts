@@ -281,11 +281,11 @@ describe('a malicious relay between two agents', { concurrency: true }, () => {
     const forged = [
       crypto.randomBytes(300),
       crypto.randomBytes(2 + 40 + 272),
-      encodeQueueBody({ type: 'message', header: madeUpHeader, ciphertext: crypto.randomBytes(16 + 256) }),
-      encodeQueueBody({ type: 'message', header: nextHeader, ciphertext: crypto.randomBytes(16 + 512) }),
-      encodeQueueBody({ type: 'message', header: genuine.header, ciphertext: crypto.randomBytes(16 + 256) }),
+      encodeQueueBody({ type: 'message', header: madeUpHeader, ciphertext: crypto.randomBytes(40 + 256) }),
+      encodeQueueBody({ type: 'message', header: nextHeader, ciphertext: crypto.randomBytes(40 + 512) }),
+      encodeQueueBody({ type: 'message', header: genuine.header, ciphertext: crypto.randomBytes(40 + 256) }),
       // A batch of a replayed genuine message and a made-up one: neither is shown (again).
-      encodeQueueBody({ type: 'batch', messages: [genuine, { header: nextHeader, ciphertext: crypto.randomBytes(16 + 256) }] }),
+      encodeQueueBody({ type: 'batch', messages: [genuine, { header: nextHeader, ciphertext: crypto.randomBytes(40 + 256) }] }),
     ];
     for (const body of forged) await evil.store.inject(bobQueue.recipientId, body, 'forged');
     await sync([bob]);
