@@ -10,7 +10,7 @@
  * - Group or others can only read or search it: the files stay 0600, but
  *   their names and sizes show. The relay warns and starts.
  */
-import { chmodSync, closeSync, lstatSync, mkdirSync, openSync, statSync, constants } from 'node:fs';
+import { closeSync, constants, fchmodSync, lstatSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from './config.js';
 import type { Logger } from './log.js';
@@ -72,7 +72,13 @@ export function restrictFiles(dataDir: string, names: readonly string[], log: Lo
       throw error;
     }
     if (mode === FILE_MODE) continue;
-    chmodSync(path, FILE_MODE);
+    // Through a descriptor opened without following links: the file checked is the file changed.
+    const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    try {
+      fchmodSync(fd, FILE_MODE);
+    } finally {
+      closeSync(fd);
+    }
     log.info(`${path}: mode ${mode.toString(8).padStart(4, '0')} changed to ${FILE_MODE.toString(8).padStart(4, '0')}`);
   }
 }

@@ -97,6 +97,11 @@ export class HttpApi {
   private add(s: HttpSession): void {
     this.sessions.set(s.token, s);
     this.perAddress.set(s.address, (this.perAddress.get(s.address) ?? 0) + 1);
+    this.rememberUnused(s);
+  }
+
+  /** An unused session can be evicted to make room (makeRoom), oldest first. */
+  private rememberUnused(s: HttpSession): void {
     this.unused.set(s.token, s);
     let mine = this.unusedByAddress.get(s.address);
     if (mine === undefined) this.unusedByAddress.set(s.address, (mine = new Map()));
@@ -213,6 +218,8 @@ export class HttpApi {
     if (s === undefined) return json(res, 404, { error: 'SESSION' });
     if (s.busy) return json(res, 409, { error: 'BUSY' });
     s.busy = true;
+    // Not evictable while its frame is in flight: an evicted session would still run the frame, unanswerably.
+    this.forgetUnused(s);
     try {
       const frame = await readBody(req, limits.BLOCK_SIZE);
       if (frame === null || frame.length !== limits.BLOCK_SIZE) return json(res, 400, { error: 'FRAME' });
@@ -229,6 +236,7 @@ export class HttpApi {
       binary(res, Buffer.concat(sealTransmissions(s.session, await answerBlock(s.connection, plaintext))));
     } finally {
       s.busy = false;
+      if (!s.used && this.sessions.get(s.token) === s) this.rememberUnused(s);
     }
   }
 

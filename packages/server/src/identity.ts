@@ -3,7 +3,7 @@
  * handshake, created on first start and kept in the data directory. Its
  * fingerprint is in the relay address; losing the file changes the address.
  */
-import { closeSync, existsSync, fchmodSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, fchmodSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Crypto, KeyPair } from '@graphchat/core';
 import { FILE_MODE } from './data-dir.js';
@@ -21,8 +21,9 @@ export function loadOrCreateIdentity(crypto: Crypto, dataDir: string): KeyPair {
   const key = crypto.x25519KeyPair();
   // Written to a temporary file, synced, then renamed: a crash never leaves a half-written key.
   const temporary = `${path}.tmp`;
-  const fd = openSync(temporary, 'w', FILE_MODE);
-  // A stale temporary file from a crash keeps its mode through open(): set it.
+  // A stale temporary file (a crash, or planted in a directory others can write) is removed, never reused or followed.
+  rmSync(temporary, { force: true });
+  const fd = openSync(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, FILE_MODE);
   fchmodSync(fd, FILE_MODE);
   writeSync(fd, key.secretKey);
   fsyncSync(fd);
