@@ -2,8 +2,25 @@
 // part 3; EMP §10): NEW rate and queues per session and per address, the
 // store's byte cap, WebSocket connections, and the HTTP session pool.
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { describe, it } from 'node:test';
-import { createQueue, fromUtf8, limits, type RecipientQueue, type RelayClient, type Response, startClientHandshake } from '@graphchat/core';
+import {
+  ByteWriter,
+  createQueue,
+  decodeBlock,
+  decodeResponse,
+  decodeTransmission,
+  encodeCommand,
+  encodeSigned,
+  encodeTransmission,
+  fromUtf8,
+  limits,
+  packBlocks,
+  startClientHandshake,
+  type RecipientQueue,
+  type RelayClient,
+  type Response,
+} from '@graphchat/core';
 import { AddressCounter, normalizeAddress, TokenBucket } from './admission.js';
 import { connect, crypto, httpBase, httpPost, HttpSession, jsonOf, openSocket, startTestRelay } from './test-support/harness.js';
 
@@ -215,6 +232,34 @@ describe('HTTP session pool', () => {
       const refused = await httpPost(`${httpBase(relay.address)}v1/session`, startClientHandshake(crypto).message1);
       assert.equal(refused.status, 503);
       assert.deepEqual(jsonOf(refused), { error: 'BUSY' });
+    } finally {
+      await relay.close();
+    }
+  });
+
+  it('a session whose first frame is still arriving is not evicted to make room: the frame is answered and the session stays', async () => {
+    const relay = await startTestRelay({ maxHttpSessionsPerAddress: 2 });
+    try {
+      const a = await HttpSession.open(relay.address);
+      const b = await HttpSession.open(relay.address);
+      const corrId = new ByteWriter(4).u32(1).finish();
+      const block = packBlocks([encodeTransmission(EMPTY, encodeSigned(corrId, EMPTY, encodeCommand({ type: 'PING' })))])[0]!;
+      const frame = a.session.seal(block);
+      const answer = new Promise<{ status: number; body: Buffer }>((resolve, reject) => {
+        const req = request(a.url, { method: 'POST', headers: { 'content-length': frame.length } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+        });
+        req.on('error', reject);
+        req.write(frame.subarray(0, 1000));
+        // The rest once a third session has asked for room: a, the oldest unused one, is busy, so b goes.
+        setTimeout(() => void HttpSession.open(relay.address).then(() => req.end(frame.subarray(1000)), reject), 200);
+      });
+      const { status, body } = await answer;
+      assert.equal(status, 200);
+      assert.deepEqual(decodeResponse(decodeTransmission(decodeBlock(a.session.open(new Uint8Array(body)))[0]!).message), { type: 'PONG' });
+      assert.deepEqual(jsonOf(await b.post(new Uint8Array(limits.BLOCK_SIZE))), { error: 'SESSION' });
     } finally {
       await relay.close();
     }
