@@ -4,25 +4,9 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { describe, it } from 'node:test';
-import {
-  ByteWriter,
-  createQueue,
-  decodeBlock,
-  decodeResponse,
-  decodeTransmission,
-  encodeCommand,
-  encodeSigned,
-  encodeTransmission,
-  fromUtf8,
-  limits,
-  packBlocks,
-  startClientHandshake,
-  type RecipientQueue,
-  type RelayClient,
-  type Response,
-} from '@graphchat/core';
+import { createQueue, fromUtf8, limits, type RecipientQueue, type RelayClient, type Response, startClientHandshake } from '@graphchat/core';
 import { AddressCounter, normalizeAddress, TokenBucket } from './admission.js';
-import { connect, crypto, httpBase, httpPost, HttpSession, jsonOf, openSocket, startTestRelay } from './test-support/harness.js';
+import { connect, crypto, httpBase, httpPost, HttpSession, jsonOf, openSocket, responsesIn, startTestRelay } from './test-support/harness.js';
 
 const err = (code: string): Response => ({ type: 'ERR', code }) as Response;
 const EMPTY = new Uint8Array(0);
@@ -242,9 +226,7 @@ describe('HTTP session pool', () => {
     try {
       const a = await HttpSession.open(relay.address);
       const b = await HttpSession.open(relay.address);
-      const corrId = new ByteWriter(4).u32(1).finish();
-      const block = packBlocks([encodeTransmission(EMPTY, encodeSigned(corrId, EMPTY, encodeCommand({ type: 'PING' })))])[0]!;
-      const frame = a.session.seal(block);
+      const frame = a.sealCommand({ entityId: EMPTY, command: { type: 'PING' }, signingKey: null });
       const answer = new Promise<{ status: number; body: Buffer }>((resolve, reject) => {
         const req = request(a.url, { method: 'POST', headers: { 'content-length': frame.length } }, (res) => {
           const chunks: Buffer[] = [];
@@ -258,7 +240,7 @@ describe('HTTP session pool', () => {
       });
       const { status, body } = await answer;
       assert.equal(status, 200);
-      assert.deepEqual(decodeResponse(decodeTransmission(decodeBlock(a.session.open(new Uint8Array(body)))[0]!).message), { type: 'PONG' });
+      assert.deepEqual(responsesIn(a.openAnswer(new Uint8Array(body))).map((r) => r.response), [{ type: 'PONG' }]);
       assert.deepEqual(jsonOf(await b.post(new Uint8Array(limits.BLOCK_SIZE))), { error: 'SESSION' });
     } finally {
       await relay.close();

@@ -89,12 +89,13 @@ async function newQueue(ctx: AgentContext, relay: string, group: string): Promis
     if (error instanceof QueueError) throw new AgentError('RELAY_REFUSED', `${relayKey(relay)}: ${error.message}`);
     throw new AgentError('RELAY_UNREACHABLE', `${relayKey(relay)}: ${(error as Error).message}`);
   }
+  const keys = recipientKeys(queue.recipientKey);
   return {
     relay,
     recipientId: queue.recipientId,
     senderId: queue.senderId,
-    recipientPublicKey: recipientKeys(queue.recipientKey).publicKey,
-    recipientSecretKey: recipientKeys(queue.recipientKey).secretKey,
+    recipientPublicKey: keys.publicKey,
+    recipientSecretKey: keys.secretKey,
     secret: asQueueSecret(queue.secret),
     peerSenderKey: null,
     secured: false,

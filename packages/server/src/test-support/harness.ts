@@ -234,6 +234,16 @@ export function jsonOf(reply: HttpReply): unknown {
   return JSON.parse(fromUtf8(reply.body));
 }
 
+/** The responses in opened blocks, with their correlation ids (hex). */
+export function responsesIn(blocks: readonly Uint8Array[]): { corrId: string; response: Response }[] {
+  return blocks.flatMap((plaintext) =>
+    decodeBlock(plaintext).map((bytes) => {
+      const t = decodeTransmission(bytes);
+      return { corrId: toHex(t.corrId), response: decodeResponse(t.message) };
+    }),
+  );
+}
+
 /** A session over `POST /v1/session` and `POST /v1/session/<token>`. */
 export class HttpSession {
   /** The last frame posted by `exchange`, as sent: tests replay it. */
@@ -272,36 +282,42 @@ export class HttpSession {
     this.lastFrame = frame;
     const reply = await this.post(frame);
     if (reply.status !== 200) throw new Error(`HTTP ${reply.status} ${fromUtf8(reply.body)}`);
-    if (reply.body.length === 0 || reply.body.length % limits.BLOCK_SIZE !== 0) throw new Error(`answer of ${reply.body.length} bytes is not whole frames`);
+    return this.openAnswer(reply.body);
+  }
+
+  /** The opened blocks of an answer's frames; throws unless it is whole frames. */
+  openAnswer(body: Uint8Array): Uint8Array[] {
+    if (body.length === 0 || body.length % limits.BLOCK_SIZE !== 0) throw new Error(`answer of ${body.length} bytes is not whole frames`);
     const blocks: Uint8Array[] = [];
-    for (let offset = 0; offset < reply.body.length; offset += limits.BLOCK_SIZE) {
-      blocks.push(this.session.open(reply.body.subarray(offset, offset + limits.BLOCK_SIZE)));
+    for (let offset = 0; offset < body.length; offset += limits.BLOCK_SIZE) {
+      blocks.push(this.session.open(body.subarray(offset, offset + limits.BLOCK_SIZE)));
     }
     return blocks;
   }
 
+  /** A command as a transmission with a fresh correlation id, signed over this session's id when it has a key. */
+  private transmission(request: CommandRequest): { corrId: string; bytes: Uint8Array } {
+    const corrId = new ByteWriter(4).u32(this.nextCorrId++).finish();
+    const signed = encodeSigned(corrId, request.entityId, encodeCommand(request.command));
+    const signature = request.signingKey ? crypto.ed25519Sign(request.signingKey, signatureInput(this.session.id, signed)) : new Uint8Array(0);
+    return { corrId: toHex(corrId), bytes: encodeTransmission(signature, signed) };
+  }
+
+  /** One command sealed into a frame and not posted, for a test that posts it itself (piece by piece, say). */
+  sealCommand(request: CommandRequest): Uint8Array {
+    return this.session.seal(packBlocks([this.transmission(request).bytes])[0]!);
+  }
+
   /** Sends commands (packed into as few blocks as they fit, one request per block) and returns their responses in order. */
   async commands(requests: readonly CommandRequest[]): Promise<Response[]> {
-    const corrIds: string[] = [];
-    const transmissions = requests.map((request) => {
-      const corrId = new ByteWriter(4).u32(this.nextCorrId++).finish();
-      corrIds.push(toHex(corrId));
-      const signed = encodeSigned(corrId, request.entityId, encodeCommand(request.command));
-      const signature = request.signingKey ? crypto.ed25519Sign(request.signingKey, signatureInput(this.session.id, signed)) : new Uint8Array(0);
-      return encodeTransmission(signature, signed);
-    });
+    const transmissions = requests.map((request) => this.transmission(request));
     const answers = new Map<string, Response>();
-    for (const block of packBlocks(transmissions)) {
-      for (const plaintext of await this.exchange(block)) {
-        for (const bytes of decodeBlock(plaintext)) {
-          const t = decodeTransmission(bytes);
-          answers.set(toHex(t.corrId), decodeResponse(t.message));
-        }
-      }
+    for (const block of packBlocks(transmissions.map((t) => t.bytes))) {
+      for (const response of responsesIn(await this.exchange(block))) answers.set(response.corrId, response.response);
     }
-    return corrIds.map((id) => {
-      const response = answers.get(id);
-      if (response === undefined) throw new Error(`no response for corrId ${id}`);
+    return transmissions.map(({ corrId }) => {
+      const response = answers.get(corrId);
+      if (response === undefined) throw new Error(`no response for corrId ${corrId}`);
       return response;
     });
   }
