@@ -109,4 +109,5 @@ export { BATCH_OVERHEAD, batchQueueBodies, decodeQueueBody, encodeQueueBody, QUE
 export type { QueueBody, RatchetMessage } from './chat/queue-body.js';
 export { SECURITY_CODE_CONTEXT, securityCode, securityCodeMatches } from './chat/security-code.js';
 export { makeProofBundle, PROOF_TYPE, PROOF_VERSION, signingKeysOfAssociatedData, verifyProofBundle } from './chat/proof.js';
+export { proofContextNote } from './chat/proof-context-note.js';
 export type { ProofBundle, ProofContext, ProofFailure, ProofFailureCode, ProofReport, ProofRole, ProvenMessage } from './chat/proof.js';

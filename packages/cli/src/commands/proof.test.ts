@@ -3,8 +3,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { proofContextNote } from '@graphchat/core';
 import { assertOneErrorLine, run, withContacts } from '../test-support/run-main.js';
-import { contextNote, isoTime, proofFailureLine, provenMessageLine } from './proof.js';
+import { isoTime, proofFailureLine, provenMessageLine } from './proof.js';
 
 describe('proof: lines', () => {
   it('proof lines: a text on one line and printable, any signed timestamp, failures with or without a place', () => {
@@ -48,10 +49,10 @@ describe('proof: lines', () => {
       unprovenAfter: 1,
     };
     assert.match(provenMessageLine(message), /text "Yes!"; no receipt in the bundle \(answers a message not in this proof, not message 1\)$/);
-    assert.equal(contextNote({ ...message, unprovenAfter: null }), 'answers a message not in this proof');
-    assert.equal(contextNote({ ...message, position: 3, context: 'in-bundle', answers: 1, unprovenAfter: 2 }), 'answers message 1, not message 2');
-    assert.equal(contextNote({ ...message, context: 'none', lastReceivedHash: '00'.repeat(32) }), 'answers no message in this proof, not message 1');
-    assert.equal(contextNote({ ...message, position: 3, context: 'in-bundle', answers: 2, unprovenAfter: null }), null);
+    assert.equal(proofContextNote({ ...message, unprovenAfter: null }), 'answers a message not in this proof');
+    assert.equal(proofContextNote({ ...message, position: 3, context: 'in-bundle', answers: 1, unprovenAfter: 2 }), 'answers message 1, not message 2');
+    assert.equal(proofContextNote({ ...message, context: 'none', lastReceivedHash: '00'.repeat(32) }), 'answers no message in this proof, not message 1');
+    assert.equal(proofContextNote({ ...message, position: 3, context: 'in-bundle', answers: 2, unprovenAfter: null }), null);
     assert.match(provenMessageLine({ ...message, context: 'in-bundle', answers: 1, unprovenAfter: null }), /no receipt in the bundle$/);
     assert.equal(proofFailureLine({ code: 'GAP', where: 'envelopes[2]', message: 'missing' }), 'GAP envelopes[2]: missing');
     assert.equal(proofFailureLine({ code: 'BAD_FORMAT', where: null, message: 'unsupported version \u001b\n1' }), 'BAD_FORMAT: unsupported version \ufffd 1');

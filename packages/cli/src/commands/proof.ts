@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { verifyProofBundle } from '@graphchat/core';
+import { proofContextNote, verifyProofBundle } from '@graphchat/core';
 import type { ProofFailure, ProofReport, ProvenMessage } from '@graphchat/core';
 import { CliError, oneLine } from '../errors.js';
 import { printable } from '../output.js';
@@ -61,24 +61,11 @@ function proofHeaderLines(report: ProofReport): string[] {
   return [`security code: ${report.securityCode}`, `inviter signing key: ${report.signingKeys.inviter}`, `joiner signing key: ${report.signingKeys.joiner}`];
 }
 
-/**
- * What a message answers, when a reader could otherwise take it as the
- * answer to what is listed before it (proofs.md §2.1): it answers a
- * message the proof leaves out, or an earlier one than the other side's
- * listed last before it. Null when the listed order before it is proven.
- */
-export function contextNote(message: ProvenMessage): string | null {
-  const answers =
-    message.context === 'outside' ? 'answers a message not in this proof' : message.answers === null ? 'answers no message in this proof' : `answers message ${message.answers}`;
-  if (message.unprovenAfter !== null) return `${answers}, not message ${message.unprovenAfter}`;
-  return message.context === 'outside' ? answers : null;
-}
-
 /** One message of a verified bundle on one line (a text's line breaks shown as \n). */
 export function provenMessageLine(message: ProvenMessage): string {
   const text = message.text === null ? '' : ` ${JSON.stringify(printable(message.text))}`;
   const receipt = message.receipt === null ? 'no receipt in the bundle' : `receipt: seq ${message.receipt.seq} at ${isoTime(message.receipt.timestamp)}`;
-  const note = contextNote(message);
+  const note = proofContextNote(message);
   return (
     `${message.position}. ${message.sender} (${shortKey(message.signingKey)}) seq ${message.seq}` +
     ` ${isoTime(message.timestamp)} (sender's clock) ${message.type}${text}; ${receipt}${note === null ? '' : ` (${note})`}`

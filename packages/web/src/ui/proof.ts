@@ -7,7 +7,7 @@
  * Everything shown comes from the file, which anyone may have written: it
  * goes into the page as text nodes only (h() never parses HTML).
  */
-import { nobleCrypto, verifyProofBundle, type ProofFailure, type ProofReport, type ProvenMessage } from '@graphchat/core';
+import { nobleCrypto, proofContextNote, verifyProofBundle, type ProofFailure, type ProofReport, type ProvenMessage } from '@graphchat/core';
 import { errorText, type AppContext, type Screen } from './context.js';
 import { formatTime, h, replace } from './dom.js';
 
@@ -20,17 +20,10 @@ function receiptText(receipt: ProvenMessage['receipt']): string {
   return receipt === null ? 'no receipt in this proof' : `received, receipt seq ${receipt.seq} at ${formatTime(receipt.timestamp)}`;
 }
 
-/**
- * What a message answers, when a reader could otherwise take it as the
- * answer to what is listed above it (proofs.md §2.1): a message the proof
- * leaves out, or an earlier one than the other side's listed last above it.
- * Null when the order above it is proven.
- */
-export function contextNote(message: ProvenMessage): string | null {
-  const answers =
-    message.context === 'outside' ? 'Answers a message not in this proof' : message.answers === null ? 'Answers no message in this proof' : `Answers message ${message.answers}`;
-  if (message.unprovenAfter !== null) return `${answers}, not message ${message.unprovenAfter}`;
-  return message.context === 'outside' ? answers : null;
+/** The context note (proofs.md §2.1) as a sentence. */
+function contextNote(message: ProvenMessage): string | null {
+  const note = proofContextNote(message);
+  return note === null ? null : note.charAt(0).toUpperCase() + note.slice(1);
 }
 
 function messageItem(message: ProvenMessage): HTMLElement {
