@@ -73,6 +73,6 @@ export interface StepContext {
 }
 
 /** A fresh step context at time `now`. */
-export function stepContext(ctx: AgentContext, now: number): StepContext {
+export function stepContext(ctx: Pick<AgentContext, 'store' | 'crypto'>, now: number): StepContext {
   return { store: ctx.store, crypto: ctx.crypto, now, newId: () => newId(ctx.crypto), events: [] };
 }

@@ -58,6 +58,14 @@ export type AgentEvent =
   | { readonly event: 'relay-down'; readonly relay: string; readonly reason: string }
   | { readonly event: 'relay-up'; readonly relay: string }
   | { readonly event: 'rejected'; readonly contact: string | null; readonly reason: string }
+  /**
+   * A state of this conversation was restored from an older copy (a backup,
+   * a snapshot, a copied folder): on this device, or on the contact's. The
+   * connection is re-keyed and what the restore lost is sent again
+   * (graph-chat §8.7); `missing` counts this side's own envelopes that only
+   * the contact still has.
+   */
+  | { readonly event: 'restored'; readonly contact: string; readonly device: 'this' | 'contact'; readonly missing: number }
   | { readonly event: 'failed'; readonly contact: string; readonly reason: string };
 
 export type AgentErrorCode =

@@ -73,6 +73,16 @@ export function sealEnvelope<C extends AgreedConnection>(crypto: Crypto, connect
 }
 
 /**
+ * Encrypts an envelope this side already signed and sent, again, under the
+ * connection's current ratchet: after a resync (§8.7) the peer gets the same
+ * signed bytes, so the chain and any proof over it stay as they were.
+ */
+export function resealEnvelope<C extends AgreedConnection>(crypto: Crypto, connection: C, signed: Uint8Array): { connection: C; header: Uint8Array; ciphertext: Uint8Array } {
+  const encrypted = ratchetEncrypt(crypto, decodeRatchetState(connection.ratchet), padPlaintext(signed), connection.associatedData);
+  return { connection: { ...connection, ratchet: encodeRatchetState(encrypted.state) }, header: encrypted.header, ciphertext: encrypted.ciphertext };
+}
+
+/**
  * Decrypts a ratchet message and returns the signed envelope inside with the
  * connection's advanced ratchet. Throws RatchetError for a duplicate, an old
  * or a forged message (the connection is then unchanged), DecodeError for bad padding.

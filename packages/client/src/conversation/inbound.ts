@@ -28,6 +28,16 @@ function kindOf(envelope: Envelope): MessageKind {
 }
 
 /**
+ * Whether the envelope that directly follows the last one delivered names
+ * that one as its predecessor (§4.5). After unsigned envelopes, the peer's
+ * next signed one restarts its chain at ZERO_HASH (§4.7).
+ */
+export function chainsOn(connection: AgreedConnection, envelope: Envelope, signed: Uint8Array): boolean {
+  const expectedPrev = !isUnsignedEnvelope(signed) && connection.lastReceivedUnsigned === true ? ZERO_HASH : connection.lastReceivedHash;
+  return equalBytes(envelope.prevSentHash, expectedPrev);
+}
+
+/**
  * Delivers the envelope that directly follows the last one delivered on
  * this connection. Returns the connection's new state (not yet stored).
  */
@@ -40,12 +50,6 @@ export function deliverEnvelope(
 ): AgreedConnection {
   const { store, now, events } = ctx;
   const unsigned = isUnsignedEnvelope(signed);
-  // After unsigned envelopes, the peer's next signed one restarts its chain at ZERO_HASH (§4.7).
-  const expectedPrev = !unsigned && connection.lastReceivedUnsigned === true ? ZERO_HASH : connection.lastReceivedHash;
-  if (!equalBytes(envelope.prevSentHash, expectedPrev)) {
-    // Signatures make this the peer's own doing, not a relay's; keep the message and flag the broken chain.
-    events.push({ event: 'rejected', contact: connection.id, reason: `envelope ${envelope.seq} does not chain to the previous one` });
-  }
   pruneReceived(store, connection.id, envelope.lastReceivedHash);
   let next: AgreedConnection = { ...connection, lastReceivedSeq: envelope.seq, lastReceivedHash: hash, lastReceivedUnsigned: unsigned };
   const content = envelope.content;
@@ -116,7 +120,9 @@ export function deliverEnvelope(
 /** Marks the sent text a receipt names as delivered, if the hash is the one it was sent with. */
 function acknowledge(ctx: StepContext, connectionId: string, receipt: Receipt): void {
   const sent = ctx.store.findMessageBySeq(connectionId, 'sent', receipt.seq);
-  if (sent === null || sent.hash === null || !equalBytes(sent.hash, receipt.hash)) {
+  // None at that seq: an envelope this side lost to a restored state, and the resync has told the user (§8.7).
+  if (sent === null) return;
+  if (sent.hash === null || !equalBytes(sent.hash, receipt.hash)) {
     ctx.events.push({ event: 'rejected', contact: connectionId, reason: `receipt for unknown envelope ${receipt.seq}` });
   } else if (sent.kind === 'text' && sent.status !== 'delivered') {
     ctx.store.putMessage({ ...sent, status: 'delivered' });

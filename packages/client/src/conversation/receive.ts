@@ -8,11 +8,13 @@ import {
   ackMessage,
   decodeQueueBody,
   decodeUnsignedEnvelope,
+  equalBytes,
   encodeInvitation,
   formatInvitationLink,
   isUnsignedEnvelope,
   openMessage,
   type Push,
+  type QueueBody,
   RatchetError,
   type RatchetMessage,
   toHex,
@@ -23,11 +25,13 @@ import { newId, stepContext, type AgentContext, type StepContext } from '../cont
 import type { AgentEvent } from '../events.js';
 import { enqueueSealed } from '../outbox/enqueue.js';
 import { decryptEnvelope, verifyEnvelope } from './envelope-crypto.js';
-import { deliverEnvelope } from './inbound.js';
+import { chainsOn, deliverEnvelope } from './inbound.js';
+import { offerResync, receiveResync } from './resync.js';
 import { storeSentHandshake } from './outbound.js';
 
 import type { PoolSession } from '../transport/relay-pool.js';
 import { asRecipientQueue } from '../transport/sessions.js';
+import type { AgentStore } from '../store/agent-store.js';
 import { envelopeSigningKeys } from '../store/keys.js';
 import { isAgreed, type AgreedConnection, type ConnectionRecord, type ReceiveQueueRecord } from '../store/records.js';
 
@@ -86,7 +90,7 @@ export class Receiver {
 }
 
 function receive(ctx: AgentContext, connection: ConnectionRecord, queue: ReceiveQueueRecord, msgId: Uint8Array, encryptedBody: Uint8Array): AgentEvent[] {
-  const { store, crypto } = ctx;
+  const { crypto } = ctx;
   const reject = (reason: string): AgentEvent[] => [{ event: 'rejected', contact: connection.id, reason }];
   if (connection.status === 'failed') return [];
   let body;
@@ -97,13 +101,26 @@ function receive(ctx: AgentContext, connection: ConnectionRecord, queue: Receive
   }
   if (body.type === 'confirmation') return receiveConfirmation(ctx, connection, body);
   if (!isAgreed(connection)) return reject('message before the handshake');
+  return receiveOnAgreed(ctx, connection, body);
+}
+
+/** A queue body other than a confirmation, on an agreed connection: stored, with all it causes, in one transaction. */
+export function receiveOnAgreed(ctx: Pick<AgentContext, 'store' | 'crypto' | 'now'>, connection: AgreedConnection, body: Exclude<QueueBody, { type: 'confirmation' }>): AgentEvent[] {
+  const { store } = ctx;
+  const inbound = stepContext(ctx, ctx.now());
+  if (body.type === 'resync') {
+    store.transaction(() => {
+      const current = store.getConnection(connection.id) ?? connection;
+      if (isAgreed(current)) store.putConnection(receiveResync(inbound, current, body.resync, acceptEnvelope));
+    });
+    return inbound.events;
+  }
   // A batch is a burst the sender had waiting for this queue (§3): its messages are stored in one transaction.
   const messages = body.type === 'batch' ? body.messages : [body];
-  const inbound = stepContext(ctx, ctx.now());
   store.transaction(() => {
     for (const message of messages) {
       const current = store.getConnection(connection.id) ?? connection;
-      if (isAgreed(current)) receiveRatchetMessage(inbound, current, message);
+      if (isAgreed(current)) store.putConnection(receiveRatchetMessage(inbound, current, message));
     }
   });
   return inbound.events;
@@ -111,60 +128,109 @@ function receive(ctx: AgentContext, connection: ConnectionRecord, queue: Receive
 
 /**
  * One ratchet message, inside the caller's transaction: dropped as a copy
- * already received, rejected, held for a gap, or delivered together with
- * the held envelopes it was the gap for.
+ * already received, rejected, or accepted (acceptEnvelope). Returns the
+ * connection's new state.
  */
-function receiveRatchetMessage(inbound: StepContext, connection: AgreedConnection, message: RatchetMessage): void {
-  const { store, crypto, events } = inbound;
-  const reject = (reason: string): void => void events.push({ event: 'rejected', contact: connection.id, reason });
+function receiveRatchetMessage(inbound: StepContext, connection: AgreedConnection, message: RatchetMessage): AgreedConnection {
   let decrypted;
   try {
-    decrypted = decryptEnvelope(crypto, connection, message.header, message.ciphertext);
+    decrypted = decryptEnvelope(inbound.crypto, connection, message.header, message.ciphertext);
   } catch (error) {
-    // The same message from another relay, or after a crash before ACK: already shown once.
-    if (error instanceof RatchetError && error.code === 'DUPLICATE_OR_OLD') return;
-    return reject(`message rejected: ${(error as Error).message}`);
+    // The same message from another relay, or after a crash before ACK: already shown once. While this side waits for
+    // the answer to its resync, the peer may already seal under the new ratchet; those messages come again after it.
+    if (error instanceof RatchetError && error.code === 'DUPLICATE_OR_OLD') return connection;
+    if (connection.resyncOffer != null) return connection;
+    inbound.events.push({ event: 'rejected', contact: connection.id, reason: `message rejected: ${(error as Error).message}` });
+    // A message this side's ratchet cannot open: a forgery (a relay can inject one), or a peer that moved on from
+    // ratchet keys this side lost to a restored state. Nothing here is evidence, so no one is told; a resync costs a
+    // round trip and settles it either way.
+    return error instanceof RatchetError && error.code === 'DECRYPT' ? offerResync(inbound, connection, false) : connection;
   }
-  const early = unsignedAhead(connection, decrypted.signed);
+  return acceptEnvelope(inbound, decrypted.connection, decrypted.signed);
+}
+
+/**
+ * A decrypted envelope, on a connection whose ratchet has already advanced
+ * past it: verified, then held for a gap or delivered together with the held
+ * envelopes it was the gap for. Signed evidence that a state was restored
+ * (graph-chat §8.7) starts a resync. Returns the connection's new state.
+ */
+function acceptEnvelope(inbound: StepContext, connection: AgreedConnection, signed: Uint8Array): AgreedConnection {
+  const { store, crypto, events } = inbound;
+  const reject = (reason: string): AgreedConnection => {
+    events.push({ event: 'rejected', contact: connection.id, reason });
+    return connection;
+  };
+  const early = unsignedAhead(connection, signed);
   if (early !== null) {
     // An unsigned envelope past a gap: the mode change that allows it may be the envelope still on its way. Held,
     // and verified like any other when its turn comes.
     if (early > connection.lastReceivedSeq + MAX_HELD) return reject(`envelope ${early} is more than ${MAX_HELD} ahead of the last one received`);
-    store.putHeld(connection.id, early, decrypted.signed);
-    store.putConnection(decrypted.connection);
-    return;
+    store.putHeld(connection.id, early, signed);
+    return connection;
   }
   let verified;
   try {
-    verified = verifyEnvelope(crypto, decrypted.connection, decrypted.signed);
+    verified = verifyEnvelope(crypto, connection, signed);
   } catch (error) {
     return reject(`message rejected: ${(error as Error).message}`);
   }
   const { envelope } = verified;
-  if (envelope.seq <= connection.lastReceivedSeq) return;
-  if (envelope.seq > connection.lastReceivedSeq + MAX_HELD) {
+  let current = connection;
+  if (!namesSentEnvelope(store, current, envelope.lastReceivedHash)) {
+    // The peer received from this side an envelope this side never sent: this side's state was restored.
+    current = offerResync(inbound, current, true);
+  }
+  if (envelope.seq <= current.lastReceivedSeq) return current;
+  if (envelope.seq > current.lastReceivedSeq + MAX_HELD) {
     // A signed envelope, so the peer's doing: a gap this wide is no delay through one relay but a broken or hostile client.
     return reject(`envelope ${envelope.seq} is more than ${MAX_HELD} ahead of the last one received`);
   }
-  if (envelope.seq > connection.lastReceivedSeq + 1) {
+  if (envelope.seq > current.lastReceivedSeq + 1) {
     // A gap: an earlier envelope is still on its way through another relay. Hold this one until it arrives.
-    store.putHeld(connection.id, envelope.seq, decrypted.signed);
-    store.putConnection(decrypted.connection);
-    return;
+    store.putHeld(current.id, envelope.seq, signed);
+    return current;
   }
-  let current = deliverEnvelope(inbound, decrypted.connection, envelope, decrypted.signed, verified.hash);
+  if (!chainsOn(current, envelope, signed)) return forked(inbound, current);
+  current = deliverEnvelope(inbound, current, envelope, signed, verified.hash);
   for (let held = store.takeHeld(current.id, current.lastReceivedSeq + 1); held !== null; held = store.takeHeld(current.id, current.lastReceivedSeq + 1)) {
     let next;
     try {
       next = verifyEnvelope(crypto, current, held);
     } catch (error) {
       // Held unverified (an unsigned one past a gap) and still not acceptable: dropped, like any bad envelope.
-      reject(`message rejected: ${(error as Error).message}`);
+      events.push({ event: 'rejected', contact: current.id, reason: `message rejected: ${(error as Error).message}` });
       break;
     }
+    if (!chainsOn(current, next.envelope, held)) return forked(inbound, current);
     current = deliverEnvelope(inbound, current, next.envelope, held, next.hash);
   }
-  store.putConnection(current);
+  return current;
+}
+
+/**
+ * The next envelope from the peer names, as the one before it, another
+ * envelope than this side received at that seq: the peer wrote it from a
+ * restored state. It is not delivered; the resync sends it again, after
+ * what this side holds.
+ */
+function forked(inbound: StepContext, connection: AgreedConnection): AgreedConnection {
+  return offerResync(inbound, connection, false);
+}
+
+/** How far back a hash the peer names as received is looked for among sent envelopes, at most. */
+const MAX_LOOKBACK = 1000;
+
+/** Whether `hash` (an envelope's lastReceivedHash) is none, or an envelope this side sent. */
+function namesSentEnvelope(store: AgentStore, connection: AgreedConnection, hash: Uint8Array): boolean {
+  if (equalBytes(hash, ZERO_HASH) || equalBytes(hash, connection.lastSentHash)) return true;
+  const floor = Math.max(1, connection.lastSentSeq - MAX_LOOKBACK);
+  for (let seq = connection.lastSentSeq; seq >= floor; seq--) {
+    const sent = store.findMessageBySeq(connection.id, 'sent', seq);
+    if (sent?.hash != null && equalBytes(sent.hash, hash)) return true;
+  }
+  // Farther back than the lookback: not taken as evidence.
+  return connection.lastSentSeq > MAX_LOOKBACK + 1;
 }
 
 /** The seq of an unsigned envelope that comes after a gap, or null (signed, or next in line). */

@@ -6,34 +6,40 @@
 import { encodeQueueBody, equalBytes } from '@graphchat/core';
 import type { Sealed } from '../conversation/envelope-crypto.js';
 import type { AgentStore } from '../store/agent-store.js';
-import type { SendQueueRecord } from '../store/records.js';
+import type { ConnectionRecord, OutboxRecord, SendQueueRecord } from '../store/records.js';
 import { relayKey } from '../transport/relay-pool.js';
 
 /**
  * Adds the sealed envelope as a ratchet message to the connection's send
- * queues: a copy for every relay of the peer, and, where the peer has
- * several queues on one relay, to one of them in turn (by seq), so that
- * consecutive messages travel through that relay side by side. `signed` is
- * false only for the first message to queues not secured yet.
+ * queues (enqueueBody). `signed` is false only for the first message to
+ * queues not secured yet.
  */
 export function enqueueSealed(store: AgentStore, sealed: Sealed, messageId: string | null, signed = true, body?: Uint8Array): void {
   const bytes = body ?? encodeQueueBody({ type: 'message', header: sealed.header, ciphertext: sealed.ciphertext });
+  enqueueBody(store, sealed.connection, { body: bytes, messageId, seq: sealed.envelope.seq, hash: sealed.hash }, signed);
+}
+
+/**
+ * Adds a queue body to the connection's send queues: a copy for every relay
+ * of the peer, and, where the peer has several queues on one relay, to one
+ * of them in turn (by seq), so that consecutive messages travel through
+ * that relay side by side. Seq 0 is a body outside the envelope chain (a
+ * resync, §8.7), which pruneReceived never drops.
+ */
+export function enqueueBody(store: AgentStore, connection: ConnectionRecord, item: Pick<OutboxRecord, 'body' | 'messageId' | 'seq' | 'hash'>, signed = true): void {
   const byRelay = new Map<string, SendQueueRecord[]>();
-  for (const queue of sealed.connection.sendQueues) {
+  for (const queue of connection.sendQueues) {
     const key = relayKey(queue.relay);
     byRelay.set(key, [...(byRelay.get(key) ?? []), queue]);
   }
   for (const queues of byRelay.values()) {
-    const queue = queues[(sealed.envelope.seq - 1) % queues.length]!;
+    const queue = queues[Math.max(0, item.seq - 1) % queues.length]!;
     store.addOutbox({
-      connectionId: sealed.connection.id,
+      connectionId: connection.id,
       relay: queue.relay,
       senderId: queue.senderId,
       senderSecretKey: signed ? queue.senderSecretKey : null,
-      body: bytes,
-      messageId,
-      seq: sealed.envelope.seq,
-      hash: sealed.hash,
+      ...item,
     });
   }
 }
@@ -51,7 +57,7 @@ export function pruneReceived(store: AgentStore, connectionId: string, lastRecei
   const named = items.find((item) => equalBytes(item.hash, lastReceivedHash));
   if (named === undefined) return;
   for (const item of items) {
-    if (item.seq > named.seq) continue;
+    if (item.seq > named.seq || item.seq === 0) continue;
     store.deleteOutbox(item.id);
     const message = item.messageId === null ? null : store.getMessage(item.messageId);
     if (message !== null && message.status === 'queued') store.putMessage({ ...message, status: 'sent' });

@@ -44,6 +44,13 @@ export class MemoryStore implements AgentStore {
     return this.working ?? this.committed;
   }
 
+  /** An independent copy of what is committed (records are immutable values, so sharing them is safe): a backup, in tests. */
+  snapshot(): MemoryStore {
+    const copied = new MemoryStore();
+    copied.committed = copy(this.committed);
+    return copied;
+  }
+
   transaction<T>(fn: () => T): T {
     if (this.working !== null) throw new Error('transactions do not nest');
     this.working = copy(this.committed);

@@ -113,6 +113,20 @@ export interface ConnectionBase {
   readonly lastReceivedUnsigned?: boolean;
   /** A switch of mode proposed and not yet agreed: by this side (`byPeer` false) or by the peer. */
   readonly modeProposal?: { readonly offTheRecord: boolean; readonly byPeer: boolean } | null;
+  /**
+   * A resync this side offered and the peer has not answered (graph-chat
+   * §8.7): the offer's hash, to match the answer, and its agreement key
+   * pairs. Nothing is sealed on the connection meanwhile.
+   */
+  readonly resyncOffer?: ResyncOffer | null;
+  /** The timestamp of the last resync accepted from the peer: an older or equal one is a replay. */
+  readonly peerResyncTimestamp?: number;
+}
+
+export interface ResyncOffer {
+  readonly hash: Uint8Array;
+  readonly timestamp: number;
+  readonly secrets: AgreementSecrets;
 }
 
 /** Before the agreement (graph-chat §1): no ratchet, associated data or peer signing key yet. */

@@ -11,6 +11,7 @@ import { acceptConfirmation, createInvitation, joinInvitation } from '../connect
 import type { StepContext } from '../context.js';
 import { decryptEnvelope, verifyEnvelope } from '../conversation/envelope-crypto.js';
 import { deliverEnvelope } from '../conversation/inbound.js';
+import { storeSentHandshake } from '../conversation/outbound.js';
 import type { AgentEvent } from '../events.js';
 import { asQueueSecret, recipientKeys } from '../store/keys.js';
 import { MemoryStore } from '../store/memory-store.js';
@@ -33,10 +34,12 @@ export function receiveQueue(): ReceiveQueueRecord {
   };
 }
 
-/** A step context on `store`, with ids counted from 1 and the clock at `now`. */
+/** Ids of records made in steps: counted across all step contexts, as a store holds the records of many steps. */
+let ids = 0;
+
+/** A step context on `store`, with the clock at `now`. */
 export function stepContext(store: MemoryStore, now = NOW): StepContext {
-  let n = 0;
-  return { store, crypto, now, newId: () => `id${++n}`, events: [] };
+  return { store, crypto, now, newId: () => `id${++ids}`, events: [] };
 }
 
 export interface Side {
@@ -72,6 +75,9 @@ export function connectedPair(options: { offTheRecord?: boolean } = {}): { alice
   const accepted = acceptConfirmation(crypto, invited.connection, confirmation, { displayName: 'Alice' }, NOW);
   const alice: Side = { store: new MemoryStore(), connection: accepted.reply.connection };
   const bob: Side = { store: new MemoryStore(), connection: joined.sealed.connection };
+  // Each side keeps what it sent in the handshake, as the agent does.
+  storeSentHandshake(stepContext(alice.store), alice.connection.id, accepted.reply.envelope.seq, accepted.reply.signed, accepted.reply.hash);
+  storeSentHandshake(stepContext(bob.store), bob.connection.id, joined.sealed.envelope.seq, joined.sealed.signed, joined.sealed.hash);
   alice.store.addOutbox({ connectionId: alice.connection.id, relay: RELAY, senderId: new Uint8Array(24), senderSecretKey: null, body: accepted.body, messageId: null, seq: 1, hash: accepted.reply.hash });
   deliver(alice, bob); // the reply: Bob connected, his hello queued
   deliver(bob, alice); // the hello: Alice connected

@@ -4,6 +4,7 @@
  *   confirmation = version:u8 (= 2) || 01 || confirmationKeys:1185 || ratchetHeader:40 || ciphertext
  *   message      = version:u8 (= 2) || 02 || ratchetHeader:40 || ciphertext
  *   batch        = version:u8 (= 2) || 03 || n × (length:u16 || ratchetHeader:40 || ciphertext), n >= 2
+ *   resync       = version:u8 (= 2) || 04 || signature:64 || signed   (resync.ts, §8.7)
  *
  * ciphertext is the ratchet ciphertext (24-byte nonce, XChaCha20-Poly1305
  * with its 16-byte tag) of a padded envelope (§5), so its length is 40 + a
@@ -30,11 +31,13 @@ export type QueueBody =
   /** Tag 2: every other message. */
   | ({ readonly type: 'message' } & RatchetMessage)
   /** Tag 3: several messages of one connection, in the order sent, in one SEND. */
-  | { readonly type: 'batch'; readonly messages: readonly RatchetMessage[] };
+  | { readonly type: 'batch'; readonly messages: readonly RatchetMessage[] }
+  /** Tag 4: a resync offer or answer (resync.ts): `signature || signed`, opened by openResync. */
+  | { readonly type: 'resync'; readonly resync: Uint8Array };
 
 /** The graph-chat version of the connection (§3): CHAT_VERSIONS has only this one. */
 export const QUEUE_BODY_VERSION = 2;
-export const QUEUE_BODY_TAGS: Readonly<Record<QueueBody['type'], number>> = { confirmation: 1, message: 2, batch: 3 };
+export const QUEUE_BODY_TAGS: Readonly<Record<QueueBody['type'], number>> = { confirmation: 1, message: 2, batch: 3, resync: 4 };
 /** A batch of encoded message bodies is this many bytes plus the sum of their lengths (each item's length prefix takes the place of its version and tag). */
 export const BATCH_OVERHEAD = 2;
 const MESSAGE_PREFIX = 2;
@@ -50,7 +53,7 @@ function checkRatchetMessage(message: RatchetMessage): void {
   if (problem !== null) throw new RangeError(problem);
 }
 
-function checkSize(bytes: Uint8Array): Uint8Array {
+export function checkQueueBodySize(bytes: Uint8Array): Uint8Array {
   if (bytes.length > MAX_MESSAGE_BODY) throw new ChatError('TOO_LARGE', `queue body is ${bytes.length} bytes, at most ${MAX_MESSAGE_BODY} allowed`);
   return bytes;
 }
@@ -61,12 +64,13 @@ export function encodeQueueBody(body: QueueBody): Uint8Array {
     if (body.messages.length < 2) throw new RangeError('a batch holds at least 2 messages');
     return batchQueueBodies(body.messages.map((message) => encodeQueueBody({ type: 'message', ...message })));
   }
+  if (body.type === 'resync') return checkQueueBodySize(new ByteWriter(2 + body.resync.length).u8(QUEUE_BODY_VERSION).u8(QUEUE_BODY_TAGS.resync).bytes(body.resync).finish());
   checkRatchetMessage(body);
   const writer = new ByteWriter(2 + CONFIRMATION_KEYS_LENGTH + HEADER_LENGTH + body.ciphertext.length)
     .u8(QUEUE_BODY_VERSION)
     .u8(QUEUE_BODY_TAGS[body.type]);
   if (body.type === 'confirmation') writer.bytes(encodeConfirmationKeys(body.keys));
-  return checkSize(writer.bytes(body.header).bytes(body.ciphertext).finish());
+  return checkQueueBodySize(writer.bytes(body.header).bytes(body.ciphertext).finish());
 }
 
 /**
@@ -101,7 +105,7 @@ export function batchQueueBodies(bodies: readonly Uint8Array[]): Uint8Array {
 }
 
 /** header || ciphertext, where the ciphertext runs to the end of `reader`. */
-function readRatchetMessage(reader: ByteReader): RatchetMessage {
+export function readRatchetMessage(reader: ByteReader): RatchetMessage {
   const header = reader.bytes(HEADER_LENGTH);
   // A view, not a copy: the ciphertext goes straight to the AEAD, and a copy of this size costs as much as decrypting it.
   const ciphertext = reader.view(reader.remaining);
@@ -130,6 +134,9 @@ export function decodeQueueBody(bytes: Uint8Array): QueueBody {
       if (messages.length < 2) throw new DecodeError('INVALID', `a batch of ${messages.length} message`);
       return { type: 'batch', messages };
     }
+    case 4:
+      // Opened (signature first) by openResync, which needs the connection's keys.
+      return { type: 'resync', resync: reader.rest() };
     default:
       throw new DecodeError('INVALID', `unknown queue body type ${tag}`);
   }

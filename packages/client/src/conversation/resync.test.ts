@@ -1,0 +1,187 @@
+// A state restored from an older copy (graph-chat §8.7), as steps between two
+// sides in memory going through the real receive path: the restore is found
+// from signed evidence, both users are told, the connection gets a new
+// ratchet, and nothing written on either side is lost or shown twice.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { decodeQueueBody, encodeQueueBody, type QueueBody } from '@graphchat/core';
+import { sodiumCrypto as crypto } from '@graphchat/core/crypto-sodium';
+import type { AgentEvent } from '../events.js';
+import { MemoryStore } from '../store/memory-store.js';
+import { isAgreed, type AgreedConnection } from '../store/records.js';
+import { connectedPair, NOW, stepContext } from '../test-support/memory-pair.js';
+import { queuedMessage, sealQueued, sealReceipts } from './outbound.js';
+import { receiveOnAgreed } from './receive.js';
+
+/** One side whose connection lives in its store, as in the agent. */
+class Device {
+  constructor(
+    public store: MemoryStore,
+    readonly id: string,
+  ) {}
+
+  get connection(): AgreedConnection {
+    const connection = this.store.getConnection(this.id);
+    assert.ok(connection !== null && isAgreed(connection));
+    return connection;
+  }
+
+  write(text: string): void {
+    this.store.putMessage(queuedMessage(`${this.id} ${text}`, this.id, 'text', text, NOW));
+    this.flush();
+  }
+
+  /** What the work loop does: seal what the user wrote and the receipts due. */
+  flush(): void {
+    const ctx = stepContext(this.store);
+    this.store.transaction(() => this.store.putConnection(sealReceipts(ctx, sealQueued(ctx, this.connection))));
+  }
+
+  /** A copy of everything stored: a backup, a VM snapshot, a copied folder. */
+  copy(): MemoryStore {
+    return this.store.snapshot();
+  }
+
+  texts(direction: 'sent' | 'received'): string[] {
+    return this.store
+      .listMessages(this.id)
+      .filter((m) => m.kind === 'text' && m.direction === direction)
+      .sort((a, b) => a.seq - b.seq)
+      .map((m) => m.text);
+  }
+}
+
+/** Carries every outbox item of `from` to `to` through the receive path (as a relay would) and returns what `to` reported. */
+function carry(from: Device, to: Device, change: (body: Uint8Array) => Uint8Array = (body) => body): AgentEvent[] {
+  const events: AgentEvent[] = [];
+  for (const item of from.store.listOutbox()) {
+    from.store.deleteOutbox(item.id);
+    const body = decodeQueueBody(change(item.body)) as Exclude<QueueBody, { type: 'confirmation' }>;
+    events.push(...receiveOnAgreed({ store: to.store, crypto, now: () => NOW }, to.connection, body));
+  }
+  return events;
+}
+
+function devices(): { alice: Device; bob: Device } {
+  const pair = connectedPair();
+  pair.alice.store.putConnection(pair.alice.connection);
+  pair.bob.store.putConnection(pair.bob.connection);
+  return { alice: new Device(pair.alice.store, pair.alice.connection.id), bob: new Device(pair.bob.store, pair.bob.connection.id) };
+}
+
+const restored = (events: readonly AgentEvent[]) => events.filter((e) => e.event === 'restored');
+const problems = (events: readonly AgentEvent[]) => events.filter((e) => e.event === 'rejected' || e.event === 'failed');
+
+/** Exchanges until both outboxes are empty; returns each side's events. */
+function settle(alice: Device, bob: Device): { alice: AgentEvent[]; bob: AgentEvent[] } {
+  const seen = { alice: [] as AgentEvent[], bob: [] as AgentEvent[] };
+  for (let round = 0; round < 10; round++) {
+    seen.bob.push(...carry(alice, bob));
+    bob.flush();
+    seen.alice.push(...carry(bob, alice));
+    alice.flush();
+    if (alice.store.listOutbox().length === 0 && bob.store.listOutbox().length === 0) return seen;
+  }
+  assert.fail('the two sides never settled');
+}
+
+describe('a state restored from an older copy', () => {
+  it('is found by both sides, re-keyed, and loses nothing (the copy, send, restore, send of issue 12)', () => {
+    const { alice, bob } = devices();
+    const backup = bob.copy();
+    bob.write('first');
+    assert.deepEqual(settle(alice, bob).alice.filter((e) => e.event === 'message').length, 1);
+    bob.store = backup; // restored: Bob's device no longer knows it sent 'first'
+    bob.write('second');
+    // Sealed under the message key of 'first' (with another nonce): Alice's ratchet has spent it and drops it.
+    assert.deepEqual(carry(bob, alice), []);
+    alice.write('did you get the tickets?');
+    const seen = settle(alice, bob);
+    assert.deepEqual(restored(seen.bob), [{ event: 'restored', contact: bob.id, device: 'this', missing: 1 }]);
+    assert.deepEqual(restored(seen.alice), [{ event: 'restored', contact: alice.id, device: 'contact', missing: 0 }]);
+    assert.deepEqual(problems([...seen.alice, ...seen.bob]), []);
+    assert.deepEqual(alice.texts('received'), ['first', 'second'], "Bob's message written from the restored state arrives, once, after the one Alice had");
+    assert.deepEqual(bob.texts('received'), ['did you get the tickets?']);
+    // Later messages flow both ways on the new ratchet.
+    bob.write('yes, both');
+    alice.write('great');
+    const later = settle(alice, bob);
+    assert.deepEqual(problems([...later.alice, ...later.bob]), []);
+    assert.deepEqual(alice.texts('received'), ['first', 'second', 'yes, both']);
+    assert.deepEqual(bob.texts('received'), ['did you get the tickets?', 'great']);
+    assert.equal(bob.connection.resyncOffer ?? null, null);
+  });
+
+  it('is found from the next envelope of the restored side when the other writes nothing', () => {
+    const { alice, bob } = devices();
+    const backup = bob.copy();
+    bob.write('first');
+    settle(alice, bob);
+    bob.store = backup;
+    bob.write('second');
+    bob.write('third');
+    // 'second' is dropped (spent key), 'third' names 'second' as its predecessor where Alice holds 'first': a fork.
+    const seen = settle(alice, bob);
+    assert.deepEqual(restored(seen.bob).map((e) => e.event === 'restored' && e.device), ['this']);
+    assert.deepEqual(restored(seen.alice).map((e) => e.event === 'restored' && e.device), ['contact']);
+    assert.deepEqual(alice.texts('received'), ['first', 'second', 'third']);
+    alice.write('all three here');
+    settle(alice, bob);
+    assert.deepEqual(bob.texts('received'), ['all three here']);
+  });
+
+  it('sends again what a restored receiver lost', () => {
+    const { alice, bob } = devices();
+    const backup = bob.copy();
+    alice.write('one');
+    alice.write('two');
+    settle(alice, bob);
+    assert.deepEqual(bob.texts('received'), ['one', 'two']);
+    bob.store = backup; // Bob's device lost 'one' and 'two'; the relay no longer has them
+    alice.write('three');
+    bob.write('what did you say?');
+    const seen = settle(alice, bob);
+    // Alice's ratchet moved on to keys Bob's device lost: he cannot open 'three', which starts the resync.
+    assert.deepEqual(problems(seen.bob).map((e) => e.event === 'rejected' && e.reason), ['message rejected: message failed authentication']);
+    assert.deepEqual(problems(seen.alice), []);
+    assert.deepEqual(restored(seen.bob).map((e) => e.event === 'restored' && e.device), ['this']);
+    assert.deepEqual(restored(seen.alice).map((e) => e.event === 'restored' && e.device), ['contact']);
+    assert.deepEqual(bob.texts('received'), ['one', 'two', 'three']);
+    assert.deepEqual(alice.texts('received'), ['what did you say?']);
+  });
+
+  it('ignores a resync a relay forged, altered or replayed', () => {
+    const { alice, bob } = devices();
+    const backup = bob.copy();
+    bob.write('first');
+    settle(alice, bob);
+    bob.store = backup;
+    bob.write('second');
+    carry(bob, alice);
+    alice.write('ping');
+    carry(alice, bob); // Bob finds his state restored: his offer waits in the outbox
+    const [offer] = bob.store.listOutbox().filter((item) => item.seq === 0);
+    assert.ok(offer !== undefined);
+    // Altered by a relay: the signature no longer verifies, and Alice changes nothing.
+    const before = alice.connection;
+    const altered = carry(bob, alice, (body) => {
+      const copy = body.slice();
+      copy[copy.length - 1]! ^= 1;
+      return copy;
+    });
+    assert.match(problems(altered).map((e) => (e.event === 'rejected' ? e.reason : '')).join(), /resync rejected: .*signature/);
+    assert.deepEqual(alice.connection.ratchet, before.ratchet);
+    // The genuine offer, then the same offer again (a replay): answered once.
+    bob.store.addOutbox({ ...offer, id: undefined } as never);
+    bob.store.addOutbox({ ...offer, id: undefined } as never);
+    carry(bob, alice);
+    assert.equal(alice.store.listOutbox().filter((item) => item.seq === 0).length, 1, 'one answer');
+    const seen = settle(alice, bob);
+    assert.deepEqual(problems([...seen.alice, ...seen.bob]), []);
+    assert.deepEqual(alice.texts('received'), ['first', 'second']);
+    // Bob's old offer replayed after it was answered: ignored.
+    const ratchet = alice.connection.ratchet;
+    assert.deepEqual(receiveOnAgreed({ store: alice.store, crypto, now: () => NOW }, alice.connection, decodeQueueBody(encodeQueueBody(decodeQueueBody(offer.body))) as never), []);
+    assert.deepEqual(alice.connection.ratchet, ratchet);
+  });
+});

@@ -1,0 +1,233 @@
+/**
+ * Recovering a connection after a state was restored from an older copy
+ * (graph-chat §8.7). The side that finds signed evidence of it offers a
+ * resync; the other answers. The two run the agreement of §1 again with
+ * fresh keys, start a new ratchet from it, and each compares the other's
+ * view with its own records: what the peer lacks is sent again (the same
+ * signed envelopes, re-encrypted), and what this side wrote from a restored
+ * state, which the peer never accepted, is written again after the last
+ * envelope the peer holds. Each user is told which device was restored.
+ */
+import {
+  acceptAgreement,
+  createInvitationKeys,
+  decodeHeader,
+  encodeQueueBody,
+  encodeRatchetState,
+  equalBytes,
+  initReceiver,
+  initSender,
+  isUnsignedEnvelope,
+  joinAgreement,
+  openResync,
+  RESYNC_WINDOW,
+  sealResync,
+  ZERO_HASH,
+  type Resync,
+  type ResyncView,
+} from '@graphchat/core';
+import type { StepContext } from '../context.js';
+import { enqueueBody } from '../outbox/enqueue.js';
+import type { AgreedConnection } from '../store/records.js';
+import { decryptEnvelope, resealEnvelope, sealEnvelope } from './envelope-crypto.js';
+import { storeSentHandshake } from './outbound.js';
+
+/** What the receive path does with an envelope decrypted on `connection` (verify, then hold or deliver). */
+export type AcceptEnvelope = (ctx: StepContext, connection: AgreedConnection, signed: Uint8Array) => AgreedConnection;
+
+/** This side's view (§8.7): its last sent envelope and the hashes of the last ones it received. */
+function viewOf(ctx: StepContext, connection: AgreedConnection): ResyncView {
+  const count = Math.min(RESYNC_WINDOW, connection.lastReceivedSeq);
+  const receivedHashes: Uint8Array[] = [];
+  for (let seq = connection.lastReceivedSeq - count + 1; seq <= connection.lastReceivedSeq; seq++) {
+    const message = ctx.store.findMessageBySeq(connection.id, 'received', seq);
+    // An unsigned envelope is not named in anything signed (§4.7): its hash would prove it was received.
+    const stated = message?.envelope != null && message.hash !== null && !isUnsignedEnvelope(message.envelope);
+    receivedHashes.push(stated ? message.hash! : ZERO_HASH);
+  }
+  return {
+    lastSentSeq: connection.lastSentSeq,
+    lastSentHash: connection.lastSentUnsigned === true ? ZERO_HASH : connection.lastSentHash,
+    lastReceivedSeq: connection.lastReceivedSeq,
+    receivedHashes,
+  };
+}
+
+/**
+ * Offers a resync, unless one is already offered; returns the connection's
+ * new state. `restored` says this side found its own state restored.
+ */
+export function offerResync(ctx: StepContext, connection: AgreedConnection, restored: boolean): AgreedConnection {
+  if (connection.resyncOffer != null) return connection;
+  const { crypto } = ctx;
+  const keys = createInvitationKeys(crypto, { sig: { publicKey: connection.signingPublicKey, secretKey: connection.signingSecretKey } });
+  const offer: Resync = { kind: 'offer', timestamp: ctx.now, restored, view: viewOf(ctx, connection), keys: keys.publicKeys };
+  const body = sealResync(crypto, connection.signingSecretKey, connection.associatedData, offer);
+  enqueueBody(ctx.store, connection, { body, messageId: null, seq: 0, hash: crypto.sha256(body) });
+  return { ...connection, resyncOffer: { hash: crypto.sha256(body), timestamp: ctx.now, secrets: { dh: keys.secretKeys.dh, kem: keys.secretKeys.kem } } };
+}
+
+/**
+ * A resync body from the peer (offer or answer), inside the caller's
+ * transaction. A forged, replayed or unexpected one changes nothing.
+ */
+export function receiveResync(ctx: StepContext, connection: AgreedConnection, body: Uint8Array, acceptEnvelope: AcceptEnvelope): AgreedConnection {
+  const reject = (reason: string): AgreedConnection => {
+    ctx.events.push({ event: 'rejected', contact: connection.id, reason });
+    return connection;
+  };
+  let resync: Resync;
+  try {
+    resync = openResync(ctx.crypto, connection.peerSigningKey, connection.associatedData, body);
+  } catch (error) {
+    return reject(`resync rejected: ${(error as Error).message}`);
+  }
+  if (resync.kind === 'offer') return answerOffer(ctx, connection, resync, ctx.crypto.sha256(encodeQueueBody({ type: 'resync', resync: body })));
+  return completeOffer(ctx, connection, resync, acceptEnvelope);
+}
+
+function answerOffer(ctx: StepContext, connection: AgreedConnection, offer: Extract<Resync, { kind: 'offer' }>, offerHash: Uint8Array): AgreedConnection {
+  const { crypto } = ctx;
+  // A copy through another relay, or a replay: every offer accepted has a later timestamp than the one before.
+  if (offer.timestamp <= (connection.peerResyncTimestamp ?? -1)) return connection;
+  const own = connection.resyncOffer;
+  // Both sides offered at once: the offer with the lower hash is answered, the other dropped (the peer does the same).
+  if (own != null && compareBytes(own.hash, offerHash) < 0) return connection;
+  const join = joinAgreement(crypto, offer.keys, { sig: { publicKey: connection.signingPublicKey, secretKey: connection.signingSecretKey } });
+  const view = viewOf(ctx, connection);
+  let next: AgreedConnection = {
+    ...connection,
+    ratchet: encodeRatchetState(initSender(crypto, join.sharedKey, offer.keys.dh)),
+    resyncOffer: null,
+    peerResyncTimestamp: offer.timestamp,
+  };
+  crypto.wipe(join.sharedKey);
+  dropSealedOutbox(ctx, next);
+  const adopted = adoptPeerView(ctx, next, offer.view);
+  next = adopted.connection;
+  // The first message of the new ratchet rides in the answer, so the peer can send as soon as it has it.
+  const hello = sealEnvelope(crypto, next, { type: 'hello' }, ctx.now);
+  next = hello.connection;
+  storeSentHandshake(ctx, next.id, hello.envelope.seq, hello.signed, hello.hash);
+  const answer: Resync = { kind: 'answer', timestamp: ctx.now, restored: adopted.missing >= 0, view, offerHash, keys: join.confirmation, header: hello.header, ciphertext: hello.ciphertext };
+  const body = sealResync(crypto, next.signingSecretKey, next.associatedData, answer);
+  enqueueBody(ctx.store, next, { body, messageId: null, seq: 0, hash: crypto.sha256(body) });
+  next = resend(ctx, next, adopted.resend);
+  tell(ctx, next.id, adopted.missing, peerRestored(ctx, connection, offer));
+  return next;
+}
+
+function completeOffer(ctx: StepContext, connection: AgreedConnection, answer: Extract<Resync, { kind: 'answer' }>, acceptEnvelope: AcceptEnvelope): AgreedConnection {
+  const { crypto } = ctx;
+  const own = connection.resyncOffer;
+  // An answer to no offer of ours, or to an older one: a copy through another relay, or a replay.
+  if (own == null || !equalBytes(own.hash, answer.offerHash)) return connection;
+  const sig = { publicKey: connection.signingPublicKey, secretKey: connection.signingSecretKey };
+  const agreement = acceptAgreement(crypto, { dh: own.secrets.dh, kem: own.secrets.kem, sig }, answer.keys);
+  const fresh = { ratchet: encodeRatchetState(initReceiver(crypto, agreement.sharedKey, own.secrets.dh)), associatedData: connection.associatedData };
+  crypto.wipe(agreement.sharedKey);
+  let opened;
+  try {
+    decodeHeader(answer.header);
+    opened = decryptEnvelope(crypto, fresh, answer.header, answer.ciphertext);
+  } catch (error) {
+    // Signed by the peer, so not a relay's doing; the offer stays, and a later answer can still complete it.
+    ctx.events.push({ event: 'rejected', contact: connection.id, reason: `resync answer unreadable: ${(error as Error).message}` });
+    return connection;
+  }
+  let next: AgreedConnection = { ...connection, ratchet: opened.connection.ratchet, resyncOffer: null, peerResyncTimestamp: answer.timestamp };
+  dropSealedOutbox(ctx, next);
+  const adopted = adoptPeerView(ctx, next, answer.view);
+  next = resend(ctx, adopted.connection, adopted.resend);
+  tell(ctx, next.id, adopted.missing, peerRestored(ctx, connection, answer));
+  return acceptEnvelope(ctx, next, opened.signed);
+}
+
+/**
+ * Compares the peer's view with what this side sent. If the peer holds, at
+ * some seq, an envelope this side does not have (or another than this side
+ * has), this side's state was restored: its envelopes from that seq on are
+ * taken out of the chain (what the user wrote goes back to the queue, to be
+ * sealed again after the peer's last), and it continues from the peer's
+ * last. Otherwise what the peer has not received is sent again.
+ * `missing` is -1 when nothing was restored, else how many of this side's
+ * envelopes only the peer holds.
+ */
+function adoptPeerView(ctx: StepContext, connection: AgreedConnection, peer: ResyncView): { connection: AgreedConnection; resend: number[]; missing: number } {
+  const { store } = ctx;
+  const first = peer.lastReceivedSeq - peer.receivedHashes.length + 1;
+  let fork: number | null = null;
+  for (let i = 0; i < peer.receivedHashes.length && fork === null; i++) {
+    const seq = first + i;
+    const stated = peer.receivedHashes[i]!;
+    if (seq > connection.lastSentSeq) {
+      fork = seq;
+      break;
+    }
+    // Every sent envelope is stored; one that is not (or is unsigned, so not stated) cannot show a fork.
+    const mine = store.findMessageBySeq(connection.id, 'sent', seq);
+    if (mine?.hash != null && !equalBytes(stated, ZERO_HASH) && !equalBytes(mine.hash, stated)) fork = seq;
+  }
+  if (fork === null) {
+    const resend: number[] = [];
+    for (let seq = peer.lastReceivedSeq + 1; seq <= connection.lastSentSeq; seq++) resend.push(seq);
+    return { connection, resend, missing: -1 };
+  }
+  for (let seq = fork; seq <= connection.lastSentSeq; seq++) {
+    const mine = store.findMessageBySeq(connection.id, 'sent', seq);
+    if (mine === null) continue;
+    // Seq 0 takes a record out of the chain: a text or profile is queued again (listUnencrypted), anything else retired.
+    const rewrite = mine.kind === 'text' || mine.kind === 'profile';
+    store.putMessage({ ...mine, seq: 0, envelope: null, hash: null, status: rewrite ? 'queued' : mine.status });
+  }
+  const lastHash = peer.receivedHashes[peer.receivedHashes.length - 1] ?? ZERO_HASH;
+  return {
+    connection: { ...connection, lastSentSeq: peer.lastReceivedSeq, lastSentHash: lastHash, lastSentUnsigned: false },
+    resend: [],
+    // Past the fork the two chains differ at every seq: each envelope the peer holds from there is one this side lost.
+    missing: Math.max(0, peer.lastReceivedSeq - fork + 1),
+  };
+}
+
+/** Encrypts the stored envelopes at `seqs` again under the new ratchet and queues them. */
+function resend(ctx: StepContext, connection: AgreedConnection, seqs: readonly number[]): AgreedConnection {
+  let current = connection;
+  for (const seq of seqs) {
+    const sent = ctx.store.findMessageBySeq(connection.id, 'sent', seq);
+    if (sent === null || sent.envelope === null || sent.hash === null) continue;
+    const sealed = resealEnvelope(ctx.crypto, current, sent.envelope);
+    current = sealed.connection;
+    const body = encodeQueueBody({ type: 'message', header: sealed.header, ciphertext: sealed.ciphertext });
+    enqueueBody(ctx.store, current, { body, messageId: sent.kind === 'text' ? sent.id : null, seq, hash: sent.hash });
+  }
+  return current;
+}
+
+/** Outbox items sealed under the ratchet being replaced: the peer can no longer open them; what it lacks is sent again. */
+function dropSealedOutbox(ctx: StepContext, connection: AgreedConnection): void {
+  for (const item of ctx.store.listOutbox()) {
+    if (item.connectionId === connection.id && item.seq > 0) ctx.store.deleteOutbox(item.id);
+  }
+}
+
+/**
+ * Whether the peer's state was restored: it says so, or its view holds
+ * less than this side received from it, or another envelope at its last seq.
+ */
+function peerRestored(ctx: StepContext, connection: AgreedConnection, peer: Resync): boolean {
+  const { lastSentSeq, lastSentHash } = peer.view;
+  if (peer.restored || lastSentSeq < connection.lastReceivedSeq) return true;
+  if (lastSentSeq > connection.lastReceivedSeq || equalBytes(lastSentHash, ZERO_HASH)) return false;
+  const received = ctx.store.findMessageBySeq(connection.id, 'received', lastSentSeq);
+  return received?.hash != null && !equalBytes(received.hash, lastSentHash);
+}
+
+function tell(ctx: StepContext, contact: string, missing: number, peerRestored: boolean): void {
+  if (missing >= 0) ctx.events.push({ event: 'restored', contact, device: 'this', missing });
+  if (peerRestored) ctx.events.push({ event: 'restored', contact, device: 'contact', missing: 0 });
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
+}
