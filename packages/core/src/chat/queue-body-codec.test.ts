@@ -23,6 +23,10 @@ describe('queue bodies', () => {
       { numRuns: 50 },
     );
     assert.deepEqual(decodeQueueBody(encodeQueueBody(confirmation)), confirmation);
+    // A resync is carried as it is; openResync checks its signature before reading it (resync.test.ts).
+    const resync = { type: 'resync', resync: Uint8Array.of(1, 2, 3) } as const;
+    assert.deepEqual(decodeQueueBody(encodeQueueBody(resync)), resync);
+    assert.deepEqual([...encodeQueueBody(resync).subarray(0, 2)], [2, 4]);
   });
 
   test('layouts: version 2, tag, [confirmation keys], header, ciphertext', () => {
@@ -39,7 +43,7 @@ describe('queue bodies', () => {
     const m = encodeQueueBody(message);
     assertPrefixesFail(c, decodeQueueBody);
     assertPrefixesFail(m, decodeQueueBody);
-    for (const [version, tag] of [[0, 1], [1, 2], [3, 2], [2, 0], [2, 4]] as const) {
+    for (const [version, tag] of [[0, 1], [1, 2], [3, 2], [2, 0], [2, 5]] as const) {
       assert.throws(() => decodeQueueBody(concatBytes(Uint8Array.of(version, tag), m.subarray(2))), isDecodeError);
     }
     const badKeys = c.slice();
