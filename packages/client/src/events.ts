@@ -40,6 +40,8 @@ export interface HistoryItem {
   readonly timestamp: number;
   /** Envelope sequence number in its direction (0 while queued). */
   readonly seq: number;
+  /** A line from graphchat itself, not from either person (a state restored from an older copy, graph-chat §8.7). */
+  readonly notice?: true;
 }
 
 export type AgentEvent =

@@ -41,5 +41,6 @@ export { decodeRecord, encodeRecord, RecordCodecError } from './store/record-cod
 export { Agent } from './agent.js';
 export type { AgentOptions, NewProfile } from './agent.js';
 export type { ProofRange } from './conversation/proof-export.js';
+export { restoredNotice } from './conversation/resync.js';
 export { AgentError } from './events.js';
 export type { AgentErrorCode, AgentEvent, ContactInfo, HistoryItem } from './events.js';

@@ -6,7 +6,7 @@
 import { MAX_BATCHED_RECEIPTS } from '@graphchat/core';
 import { agreedConnectionOf } from './connection/contacts.js';
 import { stepContext, type AgentContext } from './context.js';
-import { awaitsResync, sealQueued, sealReceipts } from './conversation/outbound.js';
+import { sealQueued, sealReceipts } from './conversation/outbound.js';
 import type { OutboxDispatcher } from './outbox/dispatch.js';
 import { isAgreed } from './store/records.js';
 import type { QueueSecurer } from './transport/queue-securing.js';
@@ -68,7 +68,6 @@ export class WorkLoop {
   hasWork(): boolean {
     const { store, pool } = this.ctx;
     for (const connection of store.listConnections()) {
-      if (awaitsResync(connection)) continue;
       if (connection.status === 'connected' && store.listUnencrypted(connection.id).length > 0) return true;
       if (connection.receiptsDue.length > 0) return true;
       const group = groupOf(store, connection);

@@ -39,6 +39,7 @@ export { decodeHeader, encodeHeader, HEADER_LENGTH } from './ratchet/header.js';
 export type { RatchetHeader } from './ratchet/header.js';
 export { MAX_SKIP, MAX_SKIPPED_KEYS, MAX_RETIRED_CHAINS } from './ratchet/limits.js';
 export { ratchetDecrypt, ratchetEncrypt } from './ratchet/ratchet.js';
+export { MESSAGE_NONCE_LENGTH } from './ratchet/kdf.js';
 export { initReceiver, initSender } from './ratchet/state.js';
 export type { KeyPairGenerator, RatchetState, SkippedKey } from './ratchet/state.js';
 export { decodeRatchetState, encodeRatchetState, RATCHET_STATE_VERSION } from './ratchet/state-codec.js';

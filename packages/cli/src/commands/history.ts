@@ -10,7 +10,7 @@ export interface HistoryCommand {
 }
 
 export function historyJson(item: HistoryItem): object {
-  return { message: item.id, direction: item.direction, text: item.text, status: item.status, timestamp: item.timestamp };
+  return { message: item.id, direction: item.direction, text: item.text, status: item.status, timestamp: item.timestamp, ...(item.notice === true ? { notice: true } : {}) };
 }
 
 const pad2 = (n: number): string => String(n).padStart(2, '0');
@@ -35,6 +35,7 @@ function statusMark(status: HistoryItem['status']): string {
 }
 
 export function historyLine(item: HistoryItem, peerName: string): string {
+  if (item.notice === true) return `[${formatTime(item.timestamp)}] ! ${item.text}`;
   const who = item.direction === 'sent' ? 'me' : peerName;
   const mark = statusMark(item.status);
   return `[${formatTime(item.timestamp)}] ${who}: ${printable(item.text)}${mark === '' ? '' : '  ' + mark}`;

@@ -1,5 +1,5 @@
 /** `sync`: talks to the relays until idle, printing each event as it comes. */
-import type { AgentEvent } from '@graphchat/client';
+import { restoredNotice, type AgentEvent } from '@graphchat/client';
 import { oneLine } from '../errors.js';
 import { displayName, hideRelayPassword, hideRelayPasswords, printable } from '../output.js';
 import type { ChatAgent } from '../session.js';
@@ -68,6 +68,8 @@ export function eventLine(event: AgentEvent, nameOf: (contactId: string) => stri
       return `rejected a message${event.contact !== null ? ` from ${nameOf(event.contact)}` : ''}: ${hideRelayPasswords(oneLine(event.reason))}`;
     case 'failed':
       return `connection with ${nameOf(event.contact)} failed: ${hideRelayPasswords(oneLine(event.reason))}`;
+    case 'restored':
+      return `! ${nameOf(event.contact)}: ${restoredNotice(event.device, event.missing)}`;
   }
 }
 

@@ -55,8 +55,8 @@ export function acceptMode(core: AgentCore, contactId: string): void {
 export function history(store: AgentStore, contactId: string): HistoryItem[] {
   return store
     .listMessages(connectionOf(store, contactId).id)
-    .filter((m) => m.kind === 'text')
-    .map((m) => ({ id: m.id, direction: m.direction, text: m.text, status: m.status, timestamp: m.timestamp, seq: m.seq }));
+    .filter((m) => m.kind === 'text' || m.kind === 'notice')
+    .map((m) => ({ id: m.id, direction: m.direction, text: m.text, status: m.status, timestamp: m.timestamp, seq: m.seq, ...(m.kind === 'notice' ? { notice: true as const } : {}) }));
 }
 
 /**

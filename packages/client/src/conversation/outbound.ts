@@ -9,17 +9,8 @@ import { MAX_BATCHED_RECEIPTS, type Content } from '@graphchat/core';
 import { profileContent } from '../connection/handshake.js';
 import type { StepContext } from '../context.js';
 import { enqueueSealed } from '../outbox/enqueue.js';
-import type { AgreedConnection, ConnectionRecord, MessageKind, MessageRecord } from '../store/records.js';
+import type { AgreedConnection, MessageKind, MessageRecord } from '../store/records.js';
 import { sealEnvelope, type Sealed } from './envelope-crypto.js';
-
-/**
- * Whether the connection waits for the answer to its resync offer (§8.7):
- * nothing is sealed meanwhile, as the peer may already have replaced the
- * ratchet it would be sealed under.
- */
-export function awaitsResync(connection: ConnectionRecord): boolean {
-  return connection.resyncOffer != null;
-}
 
 /** A message written on this side, to be sealed once the connection is connected (sealQueued). */
 export function queuedMessage(id: string, connectionId: string, kind: 'text' | 'profile', text: string, now: number): MessageRecord {
@@ -32,7 +23,6 @@ export function queuedMessage(id: string, connectionId: string, kind: 'text' | '
  * state. Runs inside the caller's transaction.
  */
 export function sealReceipts(ctx: StepContext, connection: AgreedConnection): AgreedConnection {
-  if (awaitsResync(connection)) return connection;
   let current: AgreedConnection = { ...connection, receiptsDue: [] };
   // A signed receipt for an unsigned envelope would prove it was received: those go only in unsigned envelopes.
   const due = connection.offTheRecord === true ? connection.receiptsDue : connection.receiptsDue.filter((r) => r.unsigned !== true);
@@ -52,7 +42,6 @@ export function sealReceipts(ctx: StepContext, connection: AgreedConnection): Ag
  * inside the caller's transaction.
  */
 export function sealQueued(ctx: StepContext, connection: AgreedConnection): AgreedConnection {
-  if (awaitsResync(connection)) return connection;
   const { store, crypto } = ctx;
   const profile = store.getProfile(connection.profileId);
   let current = connection;

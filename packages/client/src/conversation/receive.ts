@@ -136,17 +136,37 @@ function receiveRatchetMessage(inbound: StepContext, connection: AgreedConnectio
   try {
     decrypted = decryptEnvelope(inbound.crypto, connection, message.header, message.ciphertext);
   } catch (error) {
-    // The same message from another relay, or after a crash before ACK: already shown once. While this side waits for
-    // the answer to its resync, the peer may already seal under the new ratchet; those messages come again after it.
+    const previous = openWithPreviousRatchet(inbound, connection, message);
+    if (previous !== undefined) return previous;
+    // The same message from another relay, or after a crash before ACK: already shown once.
     if (error instanceof RatchetError && error.code === 'DUPLICATE_OR_OLD') return connection;
-    if (connection.resyncOffer != null) return connection;
     inbound.events.push({ event: 'rejected', contact: connection.id, reason: `message rejected: ${(error as Error).message}` });
     // A message this side's ratchet cannot open: a forgery (a relay can inject one), or a peer that moved on from
-    // ratchet keys this side lost to a restored state. Nothing here is evidence, so no one is told; a resync costs a
-    // round trip and settles it either way.
-    return error instanceof RatchetError && error.code === 'DECRYPT' ? offerResync(inbound, connection, false) : connection;
+    // ratchet keys this side lost to a restored state. Nothing here is evidence, so no one is told, and a relay must
+    // not be able to keep the connection busy re-keying: at most one such resync an hour.
+    const lastUnproven = connection.unprovenResyncAt ?? -Infinity;
+    if (!(error instanceof RatchetError && error.code === 'DECRYPT') || inbound.now - lastUnproven < UNPROVEN_RESYNC_INTERVAL_MS) return connection;
+    const offered = offerResync(inbound, connection, false);
+    return offered === connection ? connection : { ...offered, unprovenResyncAt: inbound.now };
   }
   return acceptEnvelope(inbound, decrypted.connection, decrypted.signed);
+}
+
+/**
+ * A message sealed under the ratchet the last resync replaced (§8.7): a
+ * copy through another relay of what the peer sent before it switched.
+ * Opened and accepted like any, or dropped silently as a duplicate;
+ * undefined if that ratchet does not open it either.
+ */
+function openWithPreviousRatchet(inbound: StepContext, connection: AgreedConnection, message: RatchetMessage): AgreedConnection | undefined {
+  const previous = connection.previousRatchet;
+  if (previous == null) return undefined;
+  try {
+    const opened = decryptEnvelope(inbound.crypto, { ratchet: previous, associatedData: connection.associatedData }, message.header, message.ciphertext);
+    return acceptEnvelope(inbound, { ...connection, previousRatchet: opened.connection.ratchet }, opened.signed);
+  } catch (error) {
+    return error instanceof RatchetError && error.code === 'DUPLICATE_OR_OLD' ? connection : undefined;
+  }
 }
 
 /**
@@ -217,6 +237,9 @@ function acceptEnvelope(inbound: StepContext, connection: AgreedConnection, sign
 function forked(inbound: StepContext, connection: AgreedConnection): AgreedConnection {
   return offerResync(inbound, connection, false);
 }
+
+/** A resync offered on no evidence (a message the ratchet cannot open) at most this often per connection. */
+const UNPROVEN_RESYNC_INTERVAL_MS = 60 * 60 * 1000;
 
 /** How far back a hash the peer names as received is looked for among sent envelopes, at most. */
 const MAX_LOOKBACK = 1000;

@@ -98,6 +98,7 @@ function answerOffer(ctx: StepContext, connection: AgreedConnection, offer: Extr
   let next: AgreedConnection = {
     ...connection,
     ratchet: encodeRatchetState(initSender(crypto, join.sharedKey, offer.keys.dh)),
+    previousRatchet: connection.ratchet,
     resyncOffer: null,
     peerResyncTimestamp: offer.timestamp,
   };
@@ -135,7 +136,7 @@ function completeOffer(ctx: StepContext, connection: AgreedConnection, answer: E
     ctx.events.push({ event: 'rejected', contact: connection.id, reason: `resync answer unreadable: ${(error as Error).message}` });
     return connection;
   }
-  let next: AgreedConnection = { ...connection, ratchet: opened.connection.ratchet, resyncOffer: null, peerResyncTimestamp: answer.timestamp };
+  let next: AgreedConnection = { ...connection, ratchet: opened.connection.ratchet, previousRatchet: connection.ratchet, resyncOffer: null, peerResyncTimestamp: answer.timestamp };
   dropSealedOutbox(ctx, next);
   const adopted = adoptPeerView(ctx, next, answer.view);
   next = resend(ctx, adopted.connection, adopted.resend);
@@ -180,6 +181,10 @@ function adoptPeerView(ctx: StepContext, connection: AgreedConnection, peer: Res
     const rewrite = mine.kind === 'text' || mine.kind === 'profile';
     store.putMessage({ ...mine, seq: 0, envelope: null, hash: null, status: rewrite ? 'queued' : mine.status });
   }
+  peer.receivedHashes.forEach((hash, i) => {
+    if (first + i < fork || equalBytes(hash, ZERO_HASH)) return;
+    store.putMessage({ id: ctx.newId(), connectionId: connection.id, direction: 'sent', kind: 'lost', seq: first + i, text: '', timestamp: ctx.now, localTime: ctx.now, status: 'sent', envelope: null, hash });
+  });
   const lastHash = peer.receivedHashes[peer.receivedHashes.length - 1] ?? ZERO_HASH;
   return {
     connection: { ...connection, lastSentSeq: peer.lastReceivedSeq, lastSentHash: lastHash, lastSentUnsigned: false },
@@ -222,9 +227,25 @@ function peerRestored(ctx: StepContext, connection: AgreedConnection, peer: Resy
   return received?.hash != null && !equalBytes(received.hash, lastSentHash);
 }
 
+/** Tells the user, by an event and by a notice kept in the conversation's history. */
 function tell(ctx: StepContext, contact: string, missing: number, peerRestored: boolean): void {
-  if (missing >= 0) ctx.events.push({ event: 'restored', contact, device: 'this', missing });
-  if (peerRestored) ctx.events.push({ event: 'restored', contact, device: 'contact', missing: 0 });
+  const notice = (text: string): void =>
+    ctx.store.putMessage({ id: ctx.newId(), connectionId: contact, direction: 'received', kind: 'notice', seq: 0, text, timestamp: ctx.now, localTime: ctx.now, status: 'received', envelope: null, hash: null });
+  if (missing >= 0) {
+    ctx.events.push({ event: 'restored', contact, device: 'this', missing });
+    notice(restoredNotice('this', missing));
+  }
+  if (peerRestored) {
+    ctx.events.push({ event: 'restored', contact, device: 'contact', missing: 0 });
+    notice(restoredNotice('contact', 0));
+  }
+}
+
+/** What the user is told about a restored state (the same words in every client). */
+export function restoredNotice(device: 'this' | 'contact', missing: number): string {
+  if (device === 'contact') return "The contact's device went back to an older copy of its data. The conversation continues under new keys; nothing is missing here.";
+  const lost = missing === 0 ? '' : ` ${missing} message${missing === 1 ? '' : 's'} this device had sent from it (texts or receipts) are only on the contact's device.`;
+  return `This device went back to an older copy of its data (a backup, snapshot or copied folder).${lost} The conversation continues under new keys, and what the contact had sent since was sent again.`;
 }
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {

@@ -116,11 +116,20 @@ export interface ConnectionBase {
   /**
    * A resync this side offered and the peer has not answered (graph-chat
    * §8.7): the offer's hash, to match the answer, and its agreement key
-   * pairs. Nothing is sealed on the connection meanwhile.
+   * pairs. This side keeps sealing under the old ratchet meanwhile: the peer
+   * opens that with the ratchet it replaced, or gets it again afterwards.
    */
   readonly resyncOffer?: ResyncOffer | null;
   /** The timestamp of the last resync accepted from the peer: an older or equal one is a replay. */
   readonly peerResyncTimestamp?: number;
+  /**
+   * The ratchet the last resync replaced (encoded), kept to open what the
+   * peer sealed under it before it switched: copies of those messages can
+   * still arrive through other relays. Replaced at the next resync.
+   */
+  readonly previousRatchet?: Uint8Array | null;
+  /** When this side last offered a resync on no evidence (a message its ratchet could not open): at most one an hour. */
+  readonly unprovenResyncAt?: number;
 }
 
 export interface ResyncOffer {
@@ -253,7 +262,13 @@ export type MessageDirection = 'sent' | 'received';
 export type MessageStatus = 'queued' | 'sent' | 'delivered' | 'received';
 
 /** Envelope kinds kept in history; receipts and handshake envelopes are kept for proofs but not shown. */
-export type MessageKind = 'text' | 'receipt' | 'profile' | 'handshake' | 'mode';
+/**
+ * `notice`: a line from graphchat itself in the conversation (a restored
+ * state, §8.7), with no envelope. `lost`: an envelope this side sent from a
+ * state it later lost, known only by the hash the peer stated (§8.7), so
+ * that the peer naming it is not taken for another restore.
+ */
+export type MessageKind = 'text' | 'receipt' | 'profile' | 'handshake' | 'mode' | 'notice' | 'lost';
 
 export interface MessageRecord {
   readonly id: string;

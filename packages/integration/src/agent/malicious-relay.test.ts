@@ -24,10 +24,16 @@ import {
   ZERO_HASH,
 } from '@graphchat/core';
 import { sodiumCrypto as crypto } from '@graphchat/core/crypto-sodium';
-import { connectPair, makeAgent } from './agent-fixtures.js';
-import { ALTERATIONS, evilRelay, findBytes, isFor, pairOnEvilRelay, receiveQueue, rejections, status, sync, texts } from './malicious-relay.js';
+import { connectPair, makeAgent, type TestAgent } from './agent-fixtures.js';
+import { ALTERATIONS, evilRelay, type EvilRelay, findBytes, isFor, pairOnEvilRelay, receiveQueue, rejections, status, sync, texts } from './malicious-relay.js';
 
 // Every test has its own relays and agents, so they run concurrently.
+/** How many resync bodies `side` sent on its connection through `relay` (to the peer's queue there). */
+function resyncsFrom(relay: EvilRelay, side: TestAgent, contact: string): number {
+  const sendQueues = new Set(side.store.getConnection(contact)!.sendQueues.map((q) => toHex(q.senderId)));
+  return relay.store.sends.filter((s) => s.decoded?.type === 'resync' && sendQueues.has(toHex(s.queue.senderId))).length;
+}
+
 describe('a malicious relay between two agents', { concurrency: true }, () => {
   it('reads: nothing it holds or sees contains a text, a name or a profile field', async (t) => {
     const relays = [await evilRelay(t), await evilRelay(t)];
@@ -111,8 +117,11 @@ describe('a malicious relay between two agents', { concurrency: true }, () => {
     sent.push('five', 'six');
     await sync([alice, bob]);
     await sync([alice, bob]);
-    assert.equal(altered, 6);
-    assert.equal(evil.store.processed('attack'), 6);
+    // An altered copy fails bob's ratchet, which is no proof of anything, so he asks for one resync (graph-chat §8.7):
+    // the relay alters its answer and what alice sends again too, and bob asks no more (one an hour at most).
+    assert.equal(evil.store.processed('attack'), altered);
+    assert.equal(resyncsFrom(evil, bob, bobSide), 1);
+    assert.deepEqual([...alice.events, ...bob.events].filter((e) => e.event === 'restored'), [], 'no one is told of a restore');
     const received = texts(bob, bobSide, 'received');
     assert.deepEqual(received.map((m) => m.text), sent, 'each genuine message exactly once, in order, unaltered');
     assert.deepEqual(received.map((m) => m.seq), [...received.map((m) => m.seq)].sort((a, b) => a - b));
@@ -129,11 +138,13 @@ describe('a malicious relay between two agents', { concurrency: true }, () => {
     for (const text of ['one', 'two', 'three', 'four']) alice.agent.send(aliceSide, text);
     await sync([alice, bob]);
     await sync([alice, bob]);
-    assert.equal(altered, 4);
-    assert.equal(evil.store.processed('attack'), 4);
+    // The four altered, then the answer to bob's one resync and alice's four sent again (graph-chat §8.7).
+    assert.equal(altered, 9);
+    assert.equal(evil.store.processed('attack'), 9);
+    assert.equal(resyncsFrom(evil, bob, bobSide), 1);
     assert.deepEqual(texts(bob, bobSide, 'received'), []);
     assert.equal(bob.events.filter((e) => e.event === 'message').length, 0);
-    assert.equal(rejections(bob, bobSide).length, 4);
+    assert.equal(rejections(bob, bobSide).length, 9);
     assert.deepEqual(texts(alice, aliceSide, 'sent').map((m) => m.status), ['sent', 'sent', 'sent', 'sent'], 'no receipt for what bob never got');
 
     // The other direction is untouched and still works; alice's receipt for it is altered and rejected in turn.
@@ -141,8 +152,9 @@ describe('a malicious relay between two agents', { concurrency: true }, () => {
     await sync([alice, bob]);
     await sync([alice, bob]);
     assert.deepEqual(texts(alice, aliceSide, 'received').map((m) => m.text), ['are you there?']);
-    assert.equal(altered, 5);
-    assert.equal(rejections(bob, bobSide).length, 5);
+    assert.equal(altered, 10);
+    assert.equal(rejections(bob, bobSide).length, 10);
+    assert.equal(resyncsFrom(evil, bob, bobSide), 1);
     assert.equal(texts(bob, bobSide, 'sent')[0]!.status, 'sent');
   });
 

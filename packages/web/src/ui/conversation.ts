@@ -12,6 +12,7 @@ import { markRead } from './unread.js';
 const STATUS_TEXT: Record<HistoryItem['status'], string> = { queued: 'sending', sent: 'sent ✓', delivered: 'delivered ✓✓', received: '' };
 
 function bubble(item: HistoryItem): HTMLElement {
+  if (item.notice === true) return h('li', { class: 'notice', role: 'note' }, h('p', { class: 'text' }, item.text), h('span', { class: 'meta' }, formatTime(item.timestamp)));
   return h(
     'li',
     { class: `message ${item.direction}`, 'data-status': item.status },
