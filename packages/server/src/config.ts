@@ -35,6 +35,12 @@ export interface RelayConfig {
   readonly queueQuota: number;
   readonly maxSubscriptions: number;
   readonly maxPendingBlocks: number;
+  /**
+   * Blocks of one client address executed at once, over all its connections
+   * and HTTP sessions (address-turns.ts): a busy address gets this many
+   * blocks into each turn of the event loop, however many connections it has.
+   */
+  readonly blocksPerAddress: number;
   /** Queues one session may create; 0: no limit. Past it: LIMIT. */
   readonly maxQueuesPerSession: number;
   /** NEW per session (token bucket); burst 0: no limit. Past it: RATE. */
@@ -88,6 +94,7 @@ export const DEFAULT_CONFIG: RelayConfig = {
   queueQuota: 128,
   maxSubscriptions: 100_000,
   maxPendingBlocks: 64,
+  blocksPerAddress: 1,
   maxQueuesPerSession: 1000,
   sessionQueueRate: { burst: 100, perMinute: 60 },
   addressQueueRate: { burst: 1000, perMinute: 600 },

@@ -10,6 +10,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { acceptClientHandshake, fromBase64url, limits, toHex, type Crypto, type EmpSession, type KeyPair } from '@graphchat/core';
 import { clientAddress } from './admission.js';
+import type { AddressTurns } from './address-turns.js';
 import { answerBlock, sealTransmissions } from './block-io.js';
 import type { Logger } from './log.js';
 import type { Relay, RelayConnection } from './relay.js';
@@ -19,6 +20,8 @@ export interface HttpApiOptions {
   readonly crypto: Crypto;
   readonly staticKey: KeyPair;
   readonly relay: Relay;
+  /** Shared with the WebSocket transport: how many blocks of one address run at once. */
+  readonly turns: AddressTurns;
   readonly log: Logger;
   /** The public address, without the password. */
   readonly publicAddress: string;
@@ -233,7 +236,8 @@ export class HttpApi {
       }
       s.lastUsed = Date.now();
       this.markUsed(s);
-      binary(res, Buffer.concat(sealTransmissions(s.session, await answerBlock(s.connection, plaintext))));
+      const answer = await this.options.turns.run(s.address, () => answerBlock(s.connection, plaintext));
+      binary(res, Buffer.concat(sealTransmissions(s.session, answer)));
     } finally {
       s.busy = false;
       if (!s.used && this.sessions.get(s.token) === s) this.rememberUnused(s);

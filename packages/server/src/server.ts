@@ -9,6 +9,7 @@ import { sodiumCrypto } from '@graphchat/core/crypto-sodium';
 import { WebSocketServer } from 'ws';
 import type { RelayConfig } from './config.js';
 import { AddressCounter, clientAddress } from './admission.js';
+import { AddressTurns } from './address-turns.js';
 import { createPrivateFile, prepareDataDir, restrictFiles, STORE_FILE, STORE_FILES } from './data-dir.js';
 import { HttpApi } from './http-api.js';
 import { IDENTITY_FILE, loadOrCreateIdentity } from './identity.js';
@@ -94,10 +95,12 @@ export async function startRelay(config: RelayConfig, hooks: RelayHooks = {}): P
       tls,
     });
 
+  const turns = new AddressTurns(config.blocksPerAddress);
   const http = new HttpApi({
     crypto,
     staticKey,
     relay,
+    turns,
     log,
     publicAddress: addressOf(''),
     isPrivate: config.password !== '',
@@ -144,6 +147,7 @@ export async function startRelay(config: RelayConfig, hooks: RelayHooks = {}): P
         crypto,
         staticKey,
         relay,
+        turns,
         log,
         handshakeTimeoutMs: config.handshakeTimeoutMs,
         maxPendingBlocks: config.maxPendingBlocks,
