@@ -33,6 +33,8 @@ export interface HttpApiOptions {
   /** A session that has not sent a frame this long after its handshake is forgotten. */
   readonly unusedSessionMs: number;
   readonly trustProxy: boolean;
+  /** IPv6 clients are counted by this prefix (admission.ts normalizeAddress). */
+  readonly ipv6Prefix: number;
   /** Shown on the info page beside the bytes used; 0: no cap. */
   readonly maxStoreBytes: number;
   readonly stats: () => Promise<{ queues: number; messages: number; bytes: number }>;
@@ -194,7 +196,7 @@ export class HttpApi {
   private async handshake(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req, MAX_HANDSHAKE_BODY);
     if (body === null) return json(res, 413, { error: 'TOO_LARGE' });
-    const address = clientAddress(req, this.options.trustProxy);
+    const address = clientAddress(req, this.options.trustProxy, this.options.ipv6Prefix);
     let result;
     try {
       result = acceptClientHandshake(this.options.crypto, this.options.staticKey, body);

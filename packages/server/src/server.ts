@@ -50,7 +50,11 @@ export async function startRelay(config: RelayConfig, hooks: RelayHooks = {}): P
   const staticKey = loadOrCreateIdentity(crypto, config.dataDir);
   const storePath = join(config.dataDir, STORE_FILE);
   createPrivateFile(storePath);
-  const opened = openSqliteStore(storePath, { sync: config.sync, maxBytes: config.maxStoreBytes });
+  const opened = openSqliteStore(storePath, {
+    sync: config.sync,
+    maxBytes: config.maxStoreBytes,
+    maxBytesPerAddress: Math.floor((config.maxStoreBytes * config.addressStorePercent) / 100),
+  });
   const store = hooks.wrapStore?.(opened) ?? opened;
   const relay = new Relay({
     crypto,
@@ -61,6 +65,7 @@ export async function startRelay(config: RelayConfig, hooks: RelayHooks = {}): P
     maxQueuesPerSession: config.maxQueuesPerSession,
     sessionQueueRate: config.sessionQueueRate,
     addressQueueRate: config.addressQueueRate,
+    addressSendRate: config.addressSendRate,
     log,
   });
 
@@ -109,6 +114,7 @@ export async function startRelay(config: RelayConfig, hooks: RelayHooks = {}): P
     sessionIdleMs: config.httpSessionIdleMs,
     unusedSessionMs: config.httpUnusedSessionMs,
     trustProxy: config.trustProxy,
+    ipv6Prefix: config.ipv6Prefix,
     maxStoreBytes: config.maxStoreBytes,
     stats: () => store.stats(),
     infoRefreshMs: config.infoRefreshMs,
@@ -131,7 +137,7 @@ export async function startRelay(config: RelayConfig, hooks: RelayHooks = {}): P
   server.on('request', (req, res) => void http.handle(req, res));
   server.on('upgrade', (req, socket, head) => {
     socket.on('error', () => socket.destroy());
-    const address = clientAddress(req, config.trustProxy);
+    const address = clientAddress(req, config.trustProxy, config.ipv6Prefix);
     // Refused before the WebSocket and the handshake cost anything (EMP §9.3).
     if (!sockets.tryAdd(address)) {
       log.debug(`ws: connection limit reached (${sockets.total} in all, ${sockets.of(address)} from this address)`);
