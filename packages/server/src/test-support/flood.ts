@@ -25,7 +25,7 @@ import {
 } from '@graphchat/core';
 import { Worker } from 'node:worker_threads';
 import { WebSocket } from 'ws';
-import { connect, crypto, httpBase, httpPost, HttpSession } from './harness.js';
+import { connect, crypto, httpBase, httpRequest, HttpSession } from './harness.js';
 
 const EMPTY = new Uint8Array(0);
 const NEW_PER_BLOCK = 50;
@@ -171,15 +171,22 @@ export function floodInWorker(address: string, sockets: number, seconds: number,
   });
 }
 
-/** Replays one captured message 1 with `concurrency` requests in flight for `seconds`; tallies the HTTP statuses. */
-export async function replayHandshake(address: string, seconds: number, concurrency = 16): Promise<Tally> {
+/**
+ * Replays one captured message 1 with `concurrency` requests in flight for
+ * `seconds`; tallies the HTTP statuses. With `forwardedFor`, the requests
+ * name these client addresses in turn in X-Forwarded-For (for a relay that
+ * trusts its proxy): replays from several addresses.
+ */
+export async function replayHandshake(address: string, seconds: number, concurrency = 16, forwardedFor: readonly string[] = []): Promise<Tally> {
   const message1 = startClientHandshake(crypto).message1;
   const url = `${httpBase(address)}v1/session`;
   const until = Date.now() + seconds * 1000;
   const tally: Tally = new Map();
+  let sent = 0;
   const worker = async () => {
     while (Date.now() < until) {
-      const status = String((await httpPost(url, message1)).status);
+      const from = forwardedFor.length === 0 ? {} : { 'x-forwarded-for': forwardedFor[sent++ % forwardedFor.length]! };
+      const status = String((await httpRequest(url, { method: 'POST', body: new Uint8Array(message1), headers: from })).status);
       tally.set(status, (tally.get(status) ?? 0) + 1);
     }
   };
