@@ -1,4 +1,4 @@
-// Stored message bytes per sending address (EMP §10 addressStoreShare): one
+// Stored message bytes per sending address (EMP §10 addressStorePercent): one
 // address past its share gets `full`, others don't, and delivery, expiry,
 // deleting a queue and a restart give the bytes back.
 import assert from 'node:assert/strict';

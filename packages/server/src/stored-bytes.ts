@@ -7,7 +7,7 @@
  * it in a file deleted when the store closes, never in relay.db) and the sum
  * per address in memory. A restarted relay starts every address at zero:
  * messages stored before the restart count toward the store's cap only (EMP
- * §10 `addressStoreShare`). The relay learns the addresses anyway; this keeps
+ * §10 `addressStorePercent`). The relay learns the addresses anyway; this keeps
  * them no longer than the messages they sent, and never on its disk for good.
  */
 import type Database from 'better-sqlite3-multiple-ciphers';
