@@ -101,11 +101,6 @@ export function serveWebSocket(ws: WebSocket, address: string, options: WsTransp
     const current = connection;
     // Blocks are answered strictly in the order they arrived.
     chain = chain.then(async () => {
-      // Blocks still queued when the connection closes are dropped, not executed.
-      if (closing || ws.readyState !== ws.OPEN) {
-        pending--;
-        return;
-      }
       try {
         // At most one block per connection in each turn of the event loop, so
         // that a pipelining client can't run ahead of the others: a block that
@@ -113,6 +108,8 @@ export function serveWebSocket(ws: WebSocket, address: string, options: WsTransp
         // refused NEW) waits for the next turn here (EMP §5.3). The wait is
         // inside the address's slot, so that it counts against the address too.
         await options.turns.run(address, async () => {
+          // Blocks still queued when the connection closes (also while waiting for the slot) are dropped, not executed.
+          if (closing || ws.readyState !== ws.OPEN) return;
           send(await answerBlock(current, plaintext));
           if (!current.lastBlockWrote) await new Promise<void>((resolve) => setImmediate(resolve));
         });
