@@ -1,6 +1,6 @@
 // Limits counted per client address at the relay (issue 12, part 3; EMP §10):
-// SEND bytes per address, stored bytes per address, and IPv6 addresses
-// counted by their network. Clients stand for different addresses by their
+// one block of an address at a time, SEND bytes per address, stored bytes
+// per address, and IPv6 addresses counted by their network. Clients stand for different addresses by their
 // source address in 127/8.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -13,6 +13,33 @@ const err = (code: string): Response => ({ type: 'ERR', code }) as Response;
 const body = new Uint8Array(limits.MAX_MESSAGE_BODY);
 const send = (client: RelayClient, q: RecipientQueue) => client.command(q.senderId, { type: 'SEND', body }, null);
 const MIB = 1024 * 1024;
+
+describe('one block of an address at a time', () => {
+  it("while one connection's block runs, the address's other connections wait and other addresses don't", async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    // A SEND that stays in the store until released: its block holds its address's turn.
+    const relay = await startTestRelay({}, { wrapStore: (inner) => ({ ...inner, addMessage: async (...args) => (await held, inner.addMessage(...args)) }) });
+    try {
+      const owner = await connect(relay.address, '127.0.0.3');
+      const [a1, a2, b] = [await connect(relay.address, '127.0.0.1'), await connect(relay.address, '127.0.0.1'), await connect(relay.address, '127.0.0.2')];
+      const q = await createQueue(owner, crypto);
+      const sent = send(a1, q);
+      const ping = (client: RelayClient) => client.command(new Uint8Array(0), { type: 'PING' }, null);
+      const waited = (ms: number) => new Promise<'waiting'>((resolve) => setTimeout(() => resolve('waiting'), ms));
+      assert.deepEqual(await Promise.race([ping(b), waited(2000)]), { type: 'PONG' }, 'another address is served');
+      const sameAddress = ping(a2);
+      assert.equal(await Promise.race([sameAddress, waited(300)]), 'waiting', "the address's other connection waits for its turn");
+      release();
+      assert.deepEqual(await sent, { type: 'OK' });
+      assert.deepEqual(await sameAddress, { type: 'PONG' });
+      for (const client of [owner, a1, a2, b]) client.close();
+    } finally {
+      release();
+      await relay.close();
+    }
+  });
+});
 
 describe('SEND bytes per address', () => {
   it('past the burst, SEND gets RATE and stores nothing; another address has its own bucket; the bucket refills', async () => {
