@@ -34,7 +34,8 @@ export interface SqliteStoreOptions {
  * recipient keeps up (fewer than KEEPING_UP_MESSAGES waiting) take messages.
  * That refuses queues nobody drains before conversations that go on; it
  * does not stop someone spreading messages over many queues, who fills
- * the last eighth too (EMP §10 `maxStoreBytes`).
+ * the last eighth too, from one address only up to its share
+ * (`maxBytesPerAddress`; EMP §10 `maxStoreBytes`).
  */
 export const FILLING_FRACTION = 7 / 8;
 export const KEEPING_UP_MESSAGES = 8;
