@@ -59,6 +59,12 @@ export type AgentEvent =
   | { readonly event: 'request'; readonly contact: string; readonly name: string }
   | { readonly event: 'relay-down'; readonly relay: string; readonly reason: string }
   | { readonly event: 'relay-up'; readonly relay: string }
+  /**
+   * A message waits: its relay asked to slow down (RATE), or it or the peer's
+   * queue is full (FULL, QUOTA). It is retried with backoff, not failed;
+   * reported once per message, at the first refusal.
+   */
+  | { readonly event: 'waiting'; readonly contact: string; readonly reason: string }
   | { readonly event: 'rejected'; readonly contact: string | null; readonly reason: string }
   /**
    * A state of this conversation was restored from an older copy (a backup,

@@ -1,11 +1,12 @@
 /**
  * What a stranger may take from a public relay (issue 12, part 3): token
- * buckets for queue creation and counters of connections per client address.
+ * buckets for queue creation and for SEND bytes, and counters of connections
+ * per client address.
  * docs/protocol/edge-messaging.md §10 gives every limit and its reason.
  */
 import type { IncomingMessage } from 'node:http';
 
-/** A token bucket's size and refill; `burst` 0 means no limit. */
+/** A token bucket's size and refill (in whatever the bucket counts: commands, bytes); `burst` 0 means no limit. */
 export interface RateLimit {
   readonly burst: number;
   readonly perMinute: number;
@@ -33,12 +34,12 @@ export class TokenBucket {
     this.updated = now;
   }
 
-  /** Takes one token if there is one. */
-  take(now: number): boolean {
+  /** Takes `cost` tokens if there are that many. */
+  take(now: number, cost = 1): boolean {
     if (this.limit.burst === 0) return true;
     this.refill(now);
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
+    if (this.tokens < cost) return false;
+    this.tokens -= cost;
     return true;
   }
 
@@ -59,14 +60,14 @@ export class AddressBuckets {
 
   constructor(private readonly limit: RateLimit) {}
 
-  take(address: string, now: number): boolean {
+  take(address: string, now: number, cost = 1): boolean {
     if (this.limit.burst === 0) return true;
     let bucket = this.buckets.get(address);
     if (bucket === undefined) {
       bucket = new TokenBucket(this.limit, now);
       this.buckets.set(address, bucket);
     }
-    return bucket.take(now);
+    return bucket.take(now, cost);
   }
 
   sweep(now: number): void {
@@ -125,24 +126,27 @@ export class AddressCounter {
 /**
  * The client's address: the TCP peer, or, when the relay trusts its proxy,
  * the last address in X-Forwarded-For (the one the nearest proxy added; those
- * before it are whatever the client claimed).
+ * before it are whatever the client claimed). IPv6 addresses are grouped by
+ * their first `ipv6Prefix` bits (normalizeAddress).
  */
-export function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
+export function clientAddress(req: IncomingMessage, trustProxy: boolean, ipv6Prefix: number): string {
   if (trustProxy) {
     const header = req.headers['x-forwarded-for'];
     const value = Array.isArray(header) ? header[header.length - 1] : header;
     const last = value?.split(',').pop()?.trim();
-    if (last) return normalizeAddress(last);
+    if (last) return normalizeAddress(last, ipv6Prefix);
   }
-  return normalizeAddress(req.socket.remoteAddress ?? '');
+  return normalizeAddress(req.socket.remoteAddress ?? '', ipv6Prefix);
 }
 
 /**
  * The key limits are counted under: an IPv4 address (IPv4-mapped IPv6
- * addresses included), or the /64 prefix of an IPv6 address, since one
- * host or subscriber usually holds a whole /64.
+ * addresses included), or the network of an IPv6 address's first
+ * `ipv6Prefix` bits, written `2001:db8:0:ab00::/56`. One subscriber holds a
+ * whole prefix (a /64 at least, often a /56 or /48) and can pick any address
+ * in it, so counting single IPv6 addresses would count nothing.
  */
-export function normalizeAddress(address: string): string {
+export function normalizeAddress(address: string, ipv6Prefix: number): string {
   if (address.startsWith('::ffff:') && address.includes('.')) return address.slice(7);
   if (!address.includes(':')) return address;
   const bare = address.split('%')[0]!.toLowerCase();
@@ -150,5 +154,9 @@ export function normalizeAddress(address: string): string {
   const left = head === '' ? [] : head!.split(':');
   const right = tail === undefined || tail === '' ? [] : tail.split(':');
   const groups = tail === undefined ? left : [...left, ...new Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
-  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+  const kept = groups.slice(0, Math.ceil(ipv6Prefix / 16)).map((group, i) => {
+    const bits = Math.min(16, ipv6Prefix - 16 * i); // of this group, within the prefix
+    return ((parseInt(group, 16) & (0xffff << (16 - bits))) & 0xffff).toString(16);
+  });
+  return `${kept.join(':')}${kept.length < 8 ? '::' : ''}/${ipv6Prefix}`;
 }

@@ -15,7 +15,8 @@ const BIN = fileURLToPath(new URL('./bin.js', import.meta.url));
 /** Every variable the relay reads, so the environment this test runs in can't leak into it. */
 const VARIABLES = ['PORT', 'BIND', 'HOST', 'PUBLIC_PORT', 'TLS', 'DATA_DIR', 'PASSWORD', 'MESSAGE_TTL_DAYS', 'QUEUE_QUOTA', 'MAX_SUBSCRIPTIONS', 'SYNC', 'LOG_LEVEL', 'WEB_DIR', 'ALLOW_OPEN_DATA_DIR',
   'MAX_STORE_MB', 'MAX_QUEUES_PER_SESSION', 'SESSION_QUEUE_BURST', 'SESSION_QUEUE_RATE', 'ADDRESS_QUEUE_BURST', 'ADDRESS_QUEUE_RATE',
-  'MAX_CONNECTIONS', 'MAX_CONNECTIONS_PER_ADDRESS', 'MAX_HTTP_SESSIONS', 'MAX_HTTP_SESSIONS_PER_ADDRESS', 'HTTP_UNUSED_SESSION_SECONDS', 'TRUST_PROXY'];
+  'MAX_CONNECTIONS', 'MAX_CONNECTIONS_PER_ADDRESS', 'MAX_HTTP_SESSIONS', 'MAX_HTTP_SESSIONS_PER_ADDRESS', 'HTTP_UNUSED_SESSION_SECONDS', 'TRUST_PROXY',
+  'ADDRESS_SEND_BURST_KB', 'ADDRESS_SEND_RATE_KB', 'ADDRESS_STORE_PERCENT', 'IPV6_PREFIX'];
 function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env = { ...process.env };
   for (const name of VARIABLES) delete env[name];
@@ -137,6 +138,10 @@ describe('parseConfig', () => {
       MAX_HTTP_SESSIONS_PER_ADDRESS: '13',
       HTTP_UNUSED_SESSION_SECONDS: '14',
       TRUST_PROXY: '1',
+      ADDRESS_SEND_BURST_KB: '32',
+      ADDRESS_SEND_RATE_KB: '64',
+      ADDRESS_STORE_PERCENT: '5',
+      IPV6_PREFIX: '48',
     };
     assert.deepEqual(config([], env), {
       ...DEFAULT_CONFIG,
@@ -150,6 +155,9 @@ describe('parseConfig', () => {
       maxHttpSessionsPerAddress: 13,
       httpUnusedSessionMs: 14_000,
       trustProxy: true,
+      addressSendRate: { burst: 32 * 1024, perMinute: 64 * 1024 },
+      addressStorePercent: 5,
+      ipv6Prefix: 48,
     });
     const flags = config(['--max-store-mb', '0', '--max-queues-per-session', '0', '--session-queue-burst', '0', '--address-queue-burst', '0', '--max-connections', '0', '--max-connections-per-address', '0', '--max-http-sessions-per-address', '0', '--trust-proxy', '0'], env);
     assert.equal(flags.maxStoreBytes, 0);

@@ -35,14 +35,28 @@ export interface RelayConfig {
   readonly queueQuota: number;
   readonly maxSubscriptions: number;
   readonly maxPendingBlocks: number;
+  /**
+   * Blocks of one client address executed at once, over all its connections
+   * and HTTP sessions (address-turns.ts): a busy address gets this many
+   * blocks into each turn of the event loop, however many connections it has.
+   */
+  readonly blocksPerAddress: number;
   /** Queues one session may create; 0: no limit. Past it: LIMIT. */
   readonly maxQueuesPerSession: number;
   /** NEW per session (token bucket); burst 0: no limit. Past it: RATE. */
   readonly sessionQueueRate: RateLimit;
   /** NEW per client address, over all its sessions; burst 0: no limit. Past it: RATE. */
   readonly addressQueueRate: RateLimit;
+  /**
+   * SEND body bytes per client address, over all its sessions (token bucket);
+   * burst 0: no limit. Past it: RATE. A forwarding relay's traffic counts
+   * for the forwarding relay's address.
+   */
+  readonly addressSendRate: RateLimit;
   /** Bytes the store may use (queues and messages); 0: no cap. Past it: FULL. */
   readonly maxStoreBytes: number;
+  /** Percent of maxStoreBytes that the messages one client address sent may take (stored-bytes.ts); 0: no limit. Past it: FULL. */
+  readonly addressStorePercent: number;
   /** WebSocket connections in all, and per client address; 0: no limit. Past them: 503 to the upgrade. */
   readonly maxConnections: number;
   readonly maxConnectionsPerAddress: number;
@@ -53,6 +67,8 @@ export interface RelayConfig {
   readonly httpUnusedSessionMs: number;
   /** Count limits per address under the last X-Forwarded-For address (behind a proxy), not the TCP peer. */
   readonly trustProxy: boolean;
+  /** IPv6 clients count by the network of this many leading bits (admission.ts normalizeAddress). */
+  readonly ipv6Prefix: number;
   /**
    * WebSocket ping interval. Pings keep idle connections open through proxies
    * that drop silent ones (nginx and PaaS routers after about a minute); a
@@ -73,7 +89,8 @@ export interface RelayConfig {
   readonly webRoot: string | null;
 }
 
-const MIB = 1024 * 1024;
+const KIB = 1024;
+const MIB = 1024 * KIB;
 
 export const DEFAULT_CONFIG: RelayConfig = {
   port: 5223,
@@ -88,16 +105,20 @@ export const DEFAULT_CONFIG: RelayConfig = {
   queueQuota: 128,
   maxSubscriptions: 100_000,
   maxPendingBlocks: 64,
+  blocksPerAddress: 1,
   maxQueuesPerSession: 1000,
   sessionQueueRate: { burst: 100, perMinute: 60 },
   addressQueueRate: { burst: 1000, perMinute: 600 },
+  addressSendRate: { burst: 16 * MIB, perMinute: 60 * MIB },
   maxStoreBytes: 1024 * MIB,
+  addressStorePercent: 10,
   maxConnections: 10_000,
-  maxConnectionsPerAddress: 100,
+  maxConnectionsPerAddress: 1000,
   maxHttpSessions: 10_000,
   maxHttpSessionsPerAddress: 100,
   httpUnusedSessionMs: 10_000,
   trustProxy: false,
+  ipv6Prefix: 56,
   infoRefreshMs: 5 * 60 * 1000,
   handshakeTimeoutMs: 10_000,
   heartbeatMs: 30_000,
@@ -127,17 +148,21 @@ Options (environment variable in brackets):
   --max-subscriptions N  subscriptions per connection [MAX_SUBSCRIPTIONS] (default 100000)
 Limits on what strangers may take (0 = no limit):
   --max-store-mb N       store size cap in MiB; past it NEW and SEND get FULL [MAX_STORE_MB] (default 1024)
+  --address-store-percent N    percent of the store that messages from one client address may take [ADDRESS_STORE_PERCENT] (default 10)
   --max-queues-per-session N   queues one session may create [MAX_QUEUES_PER_SESSION] (default 1000)
   --session-queue-burst N      NEW at once per session [SESSION_QUEUE_BURST] (default 100)
   --session-queue-rate N       NEW per minute per session, after the burst [SESSION_QUEUE_RATE] (default 60)
   --address-queue-burst N      NEW at once per client address [ADDRESS_QUEUE_BURST] (default 1000)
   --address-queue-rate N       NEW per minute per client address [ADDRESS_QUEUE_RATE] (default 600)
+  --address-send-burst-kb N    SEND bytes at once per client address, in KiB [ADDRESS_SEND_BURST_KB] (default 16384; 0 or 16 and up)
+  --address-send-rate-kb N     SEND KiB per minute per client address, after the burst [ADDRESS_SEND_RATE_KB] (default 61440)
   --max-connections N          WebSocket connections in all [MAX_CONNECTIONS] (default 10000)
-  --max-connections-per-address N   ... per client address [MAX_CONNECTIONS_PER_ADDRESS] (default 100)
+  --max-connections-per-address N   ... per client address [MAX_CONNECTIONS_PER_ADDRESS] (default 1000)
   --max-http-sessions N        HTTP sessions in all, 1 or more [MAX_HTTP_SESSIONS] (default 10000)
   --max-http-sessions-per-address N ... per client address [MAX_HTTP_SESSIONS_PER_ADDRESS] (default 100)
   --http-unused-session-seconds N   an HTTP session that sends no frame is dropped after N s [HTTP_UNUSED_SESSION_SECONDS] (default 10)
   --trust-proxy 0|1      client address = last X-Forwarded-For entry (set behind a proxy) [TRUST_PROXY] (default 0)
+  --ipv6-prefix N        IPv6 clients count per network of N leading bits, 16 to 128 [IPV6_PREFIX] (default 56)
   --sync normal|full     full: fsync every commit, survives power loss [SYNC] (default normal: survives process crashes)
   --log-level LEVEL      error, warn, info or debug [LOG_LEVEL] (default info)
   --web DIR              also serve the web client's files from DIR on the same port [WEB_DIR] (default: none)
@@ -188,17 +213,21 @@ function parseFlags(argv: readonly string[]) {
       'queue-quota': { type: 'string' },
       'max-subscriptions': { type: 'string' },
       'max-store-mb': { type: 'string' },
+      'address-store-percent': { type: 'string' },
       'max-queues-per-session': { type: 'string' },
       'session-queue-burst': { type: 'string' },
       'session-queue-rate': { type: 'string' },
       'address-queue-burst': { type: 'string' },
       'address-queue-rate': { type: 'string' },
+      'address-send-burst-kb': { type: 'string' },
+      'address-send-rate-kb': { type: 'string' },
       'max-connections': { type: 'string' },
       'max-connections-per-address': { type: 'string' },
       'max-http-sessions': { type: 'string' },
       'max-http-sessions-per-address': { type: 'string' },
       'http-unused-session-seconds': { type: 'string' },
       'trust-proxy': { type: 'string' },
+      'ipv6-prefix': { type: 'string' },
       sync: { type: 'string' },
       'log-level': { type: 'string' },
       web: { type: 'string' },
@@ -236,6 +265,9 @@ function fromFlags(values: ReturnType<typeof parseFlags>['values'], env: NodeJS.
     const text = pick(flag, variable);
     return text === undefined ? fallback : integer(name, text, min, max);
   };
+  const sendBurstKb = option('address-send-burst-kb', 'ADDRESS_SEND_BURST_KB', 'address send burst KiB', d.addressSendRate.burst / KIB, 0, 1 << 30);
+  // A smaller bucket could never hold the largest message, which would then never be sent.
+  if (sendBurstKb !== 0 && sendBurstKb * KIB < limits.MAX_MESSAGE_BODY) throw new ConfigError(`address send burst must be 0 or at least ${Math.ceil(limits.MAX_MESSAGE_BODY / KIB)} KiB, got ${sendBurstKb}`);
   const allowOpen = values['allow-open-data-dir'] ? '1' : env.ALLOW_OPEN_DATA_DIR || undefined;
   if (allowOpen !== undefined && allowOpen !== '0' && allowOpen !== '1') throw new ConfigError(`ALLOW_OPEN_DATA_DIR must be 0 or 1, got "${allowOpen}"`);
   return {
@@ -252,6 +284,7 @@ function fromFlags(values: ReturnType<typeof parseFlags>['values'], env: NodeJS.
     queueQuota: quota === undefined ? d.queueQuota : integer('queue quota', quota, 1, 100_000),
     maxSubscriptions: subs === undefined ? d.maxSubscriptions : integer('max subscriptions', subs, 1, 10_000_000),
     maxStoreBytes: option('max-store-mb', 'MAX_STORE_MB', 'max store MiB', d.maxStoreBytes / MIB, 0, 1 << 30) * MIB,
+    addressStorePercent: option('address-store-percent', 'ADDRESS_STORE_PERCENT', 'address store percent', d.addressStorePercent, 0, 100),
     maxQueuesPerSession: option('max-queues-per-session', 'MAX_QUEUES_PER_SESSION', 'max queues per session', d.maxQueuesPerSession, 0, 10_000_000),
     sessionQueueRate: {
       burst: option('session-queue-burst', 'SESSION_QUEUE_BURST', 'session queue burst', d.sessionQueueRate.burst, 0, 10_000_000),
@@ -261,12 +294,17 @@ function fromFlags(values: ReturnType<typeof parseFlags>['values'], env: NodeJS.
       burst: option('address-queue-burst', 'ADDRESS_QUEUE_BURST', 'address queue burst', d.addressQueueRate.burst, 0, 10_000_000),
       perMinute: option('address-queue-rate', 'ADDRESS_QUEUE_RATE', 'address queue rate', d.addressQueueRate.perMinute, 0, 10_000_000),
     },
+    addressSendRate: {
+      burst: sendBurstKb * KIB,
+      perMinute: option('address-send-rate-kb', 'ADDRESS_SEND_RATE_KB', 'address send rate KiB', d.addressSendRate.perMinute / KIB, 0, 1 << 30) * KIB,
+    },
     maxConnections: option('max-connections', 'MAX_CONNECTIONS', 'max connections', d.maxConnections, 0, 10_000_000),
     maxConnectionsPerAddress: option('max-connections-per-address', 'MAX_CONNECTIONS_PER_ADDRESS', 'max connections per address', d.maxConnectionsPerAddress, 0, 10_000_000),
     maxHttpSessions: option('max-http-sessions', 'MAX_HTTP_SESSIONS', 'max HTTP sessions', d.maxHttpSessions, 1, 10_000_000),
     maxHttpSessionsPerAddress: option('max-http-sessions-per-address', 'MAX_HTTP_SESSIONS_PER_ADDRESS', 'max HTTP sessions per address', d.maxHttpSessionsPerAddress, 0, 10_000_000),
     httpUnusedSessionMs: option('http-unused-session-seconds', 'HTTP_UNUSED_SESSION_SECONDS', 'HTTP unused session seconds', d.httpUnusedSessionMs / 1000, 1, 3600) * 1000,
     trustProxy: trustProxy === undefined ? d.trustProxy : trustProxy === '1',
+    ipv6Prefix: option('ipv6-prefix', 'IPV6_PREFIX', 'IPv6 prefix', d.ipv6Prefix, 16, 128),
     sync,
     logLevel: logLevel as LogLevel,
     webRoot: pick('web', 'WEB_DIR') ?? d.webRoot,

@@ -1,24 +1,19 @@
 // Issue 12, part 3: a stranger can fill a public relay. A real relay (a child
 // process, so that it has a core of its own) on 127.0.0.1, flooded for
-// GRAPHCHAT_FLOOD_SECONDS (default 5; the issue's figure is 10) while honest
-// clients use it. Its limits are the defaults but for a 64 MiB store, a
-// quota of 16 messages and NEW bursts of 100 per address: then what one
-// address can store in the test's time, (100 + 1 per second) queues × 16 ×
-// 15 KB, stays under the cap however fast the machine, and the test checks
-// that the relay keeps it there. (Past 7/8 of the cap honest SENDs can get
-// FULL too; admission.test.ts tests the cap itself.)
+// GRAPHCHAT_FLOOD_SECONDS (default 5; the issue's figure is 10) from
+// 127.0.0.1 while an honest pair uses it from 127.0.0.2, as a stranger and
+// a user have different addresses. Its limits are the defaults but for a
+// 64 MiB store of which one address may fill 2 % (so that the flood
+// certainly reaches its share within the test's time).
 //
 // The flooders run in a worker thread, so their own work does not delay the
 // honest clients of the main thread.
 //
-// Timing: the honest pair's p99 is asserted only loosely, against
-// GRAPHCHAT_FLOOD_P99_MS (default 1,500 ms): on a shared 2-core machine
-// running the relay, the flooders, the honest pair and other tests at once,
-// p99 measured 560-740 ms (p50 90-270 ms), against 2.8 s and lost messages
-// before the per-connection fairness of ws-transport.ts. SQLite
-// checkpoints (synchronous, every 4 MiB the flood writes) are the likely
-// cause of the spikes; not profiled. The figure is printed; the 100 ms
-// target is for a machine where the relay has a core of its own.
+// Timing is not what this test checks: `npm run bench:flood` measures the
+// honest pair's latency against the 100 ms p99 target (README, Benchmarks).
+// Here p99 is only bounded loosely, by GRAPHCHAT_FLOOD_P99_MS (default
+// 1,500 ms), to catch a relay that stalls, on a shared machine that may be
+// running other tests at once.
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -51,9 +46,9 @@ async function stillUp(address: string): Promise<void> {
 }
 
 describe(`a public relay flooded for ${SECONDS} s`, { timeout: (SECONDS * 2 + 60) * 1000 }, () => {
-  it('by 50 sockets sending NEW and SEND: the honest pair loses nothing and stays fast, the store stays under its cap, the relay stays up', async () => {
+  it('by 50 sockets sending NEW and SEND from one address: the honest pair from another loses nothing, the store stays under its cap, the relay stays up', async () => {
     const dataDir = tempDir();
-    const limits = ['--max-store-mb', String(STORE_MB), '--queue-quota', '16', '--address-queue-burst', '100', '--address-queue-rate', '60'];
+    const limits = ['--max-store-mb', String(STORE_MB), '--address-store-percent', '2'];
     const relay = await spawnRelay(dataDir, limits);
     try {
       let stop!: () => void;
@@ -72,7 +67,8 @@ describe(`a public relay flooded for ${SECONDS} s`, { timeout: (SECONDS * 2 + 60
           `p99 ${p99.toFixed(1)} ms, max ${pair.latencies.at(-1)?.toFixed(1)} ms; relay.db ${(db / MIB).toFixed(2)} MiB, WAL ${(wal / MIB).toFixed(2)} MiB`,
       );
       assert.equal(attack.opened, 50);
-      assert.ok((attack.tally.get('ERR RATE') ?? 0) > 0, 'the NEW rate limits refused some queues');
+      assert.ok((attack.tally.get('ERR RATE') ?? 0) > 0, 'the rate limits refused some NEW');
+      assert.ok((attack.tally.get('ERR FULL') ?? 0) > 0, 'the flooding address filled its share of the store');
       assert.deepEqual(pair.errors, []);
       assert.ok(pair.sent >= (SECONDS * 1000) / HONEST_INTERVAL_MS / 4, `the honest sender sent ${pair.sent} messages`);
       assert.equal(pair.accepted, pair.sent, 'every honest SEND was accepted');
@@ -97,6 +93,29 @@ describe(`a public relay flooded for ${SECONDS} s`, { timeout: (SECONDS * 2 + 60
       const client = await honest;
       console.log(`replay: ${JSON.stringify(Object.fromEntries(replays))}; honest: ${client.ok} of ${client.attempts} sessions`);
       assert.ok((replays.get('200') ?? 0) > 1000, 'the replays made sessions, twice as many as the pool holds (the relay evicted them)');
+      assert.equal(replays.get('503'), undefined, 'sessions that never sent a frame never make the pool refuse');
+      assert.deepEqual(client.errors, []);
+      assert.ok(client.attempts >= SECONDS, `${client.attempts} honest attempts`);
+      assert.equal(client.ok, client.attempts);
+      await stillUp(relay.address);
+    } finally {
+      await killHard(relay);
+    }
+  });
+
+  it('by replaying one captured handshake over HTTP from several addresses, past the whole pool: an honest HTTP client still gets a session every time', async () => {
+    // A pool of 50 behind a trusted proxy, replays naming 5 addresses: no address reaches its own limit (100), so
+    // every session the replays make past 50 evicts by the pool-wide rule.
+    const relay = await spawnRelay(tempDir(), ['--max-http-sessions', '50', '--trust-proxy', '1']);
+    try {
+      let stop!: () => void;
+      const stopped = new Promise<void>((resolve) => (stop = resolve));
+      const honest = honestHttp(relay.address, stopped);
+      const replays = await replayHandshake(relay.address, SECONDS, 16, ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4', '10.0.0.5']);
+      stop();
+      const client = await honest;
+      console.log(`replay from 5 addresses: ${JSON.stringify(Object.fromEntries(replays))}; honest: ${client.ok} of ${client.attempts} sessions`);
+      assert.ok((replays.get('200') ?? 0) > 100, 'the replays made sessions, twice as many as the pool holds (the relay evicted them)');
       assert.equal(replays.get('503'), undefined, 'sessions that never sent a frame never make the pool refuse');
       assert.deepEqual(client.errors, []);
       assert.ok(client.attempts >= SECONDS, `${client.attempts} honest attempts`);

@@ -10,6 +10,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { acceptClientHandshake, fromBase64url, limits, toHex, type Crypto, type EmpSession, type KeyPair } from '@graphchat/core';
 import { clientAddress } from './admission.js';
+import type { AddressTurns } from './address-turns.js';
 import { answerBlock, sealTransmissions } from './block-io.js';
 import type { Logger } from './log.js';
 import type { Relay, RelayConnection } from './relay.js';
@@ -19,6 +20,8 @@ export interface HttpApiOptions {
   readonly crypto: Crypto;
   readonly staticKey: KeyPair;
   readonly relay: Relay;
+  /** Shared with the WebSocket transport: how many blocks of one address run at once. */
+  readonly turns: AddressTurns;
   readonly log: Logger;
   /** The public address, without the password. */
   readonly publicAddress: string;
@@ -30,6 +33,8 @@ export interface HttpApiOptions {
   /** A session that has not sent a frame this long after its handshake is forgotten. */
   readonly unusedSessionMs: number;
   readonly trustProxy: boolean;
+  /** IPv6 clients are counted by this prefix (admission.ts normalizeAddress). */
+  readonly ipv6Prefix: number;
   /** Shown on the info page beside the bytes used; 0: no cap. */
   readonly maxStoreBytes: number;
   readonly stats: () => Promise<{ queues: number; messages: number; bytes: number }>;
@@ -191,7 +196,7 @@ export class HttpApi {
   private async handshake(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req, MAX_HANDSHAKE_BODY);
     if (body === null) return json(res, 413, { error: 'TOO_LARGE' });
-    const address = clientAddress(req, this.options.trustProxy);
+    const address = clientAddress(req, this.options.trustProxy, this.options.ipv6Prefix);
     let result;
     try {
       result = acceptClientHandshake(this.options.crypto, this.options.staticKey, body);
@@ -233,7 +238,8 @@ export class HttpApi {
       }
       s.lastUsed = Date.now();
       this.markUsed(s);
-      binary(res, Buffer.concat(sealTransmissions(s.session, await answerBlock(s.connection, plaintext))));
+      const answer = await this.options.turns.run(s.address, () => answerBlock(s.connection, plaintext));
+      binary(res, Buffer.concat(sealTransmissions(s.session, answer)));
     } finally {
       s.busy = false;
       if (!s.used && this.sessions.get(s.token) === s) this.rememberUnused(s);

@@ -35,6 +35,7 @@ function newRelay(store: QueueStore, relayCrypto: Crypto = crypto): Relay {
     maxQueuesPerSession: 0,
     sessionQueueRate: noLimit,
     addressQueueRate: noLimit,
+    addressSendRate: noLimit,
     log: createLogger('error'),
   });
 }

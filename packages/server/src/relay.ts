@@ -41,6 +41,8 @@ export interface RelayOptions {
   /** NEW per session, and per client address over all its sessions (token buckets). */
   readonly sessionQueueRate: RateLimit;
   readonly addressQueueRate: RateLimit;
+  /** SEND body bytes per client address (token bucket). */
+  readonly addressSendRate: RateLimit;
   readonly log: Logger;
   readonly now?: () => number;
 }
@@ -75,13 +77,18 @@ export class Relay {
   /** Verified when a queue does not exist, so timing does not reveal which ids exist. */
   private readonly dummyKey: Uint8Array;
   private readonly addressQueueBuckets: AddressBuckets;
+  private readonly addressSendBuckets: AddressBuckets;
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(readonly options: RelayOptions) {
     this.now = options.now ?? Date.now;
     this.dummyKey = options.crypto.ed25519KeyPair().publicKey;
     this.addressQueueBuckets = new AddressBuckets(options.addressQueueRate);
-    this.sweeper = setInterval(() => this.addressQueueBuckets.sweep(this.now()), 60_000);
+    this.addressSendBuckets = new AddressBuckets(options.addressSendRate);
+    this.sweeper = setInterval(() => {
+      this.addressQueueBuckets.sweep(this.now());
+      this.addressSendBuckets.sweep(this.now());
+    }, 60_000);
     this.sweeper.unref();
   }
 
@@ -93,6 +100,11 @@ export class Relay {
   /** Takes a NEW token from the address's bucket. */
   takeAddressQueueToken(address: string): boolean {
     return this.addressQueueBuckets.take(address, this.now());
+  }
+
+  /** Takes a SEND's body bytes from the address's bucket. */
+  takeAddressSendBytes(address: string, bytes: number): boolean {
+    return this.addressSendBuckets.take(address, this.now(), bytes);
   }
 
   close(): void {
@@ -261,6 +273,8 @@ export class RelayConnection {
 
   private async send(t: Transmission, body: Uint8Array): Promise<Response> {
     const { crypto, store, queueQuota } = this.relay.options;
+    // Limits first, as for NEW: a refused SEND costs no lookup or signature check.
+    if (!this.relay.takeAddressSendBytes(this.address, body.length)) return err('RATE');
     const queue = await store.queueBySenderId(t.entityId);
     // A secured queue takes only messages signed by its sender key; an unsecured
     // one only unsigned messages (the confirmation that carries the sender key).
@@ -273,7 +287,7 @@ export class RelayConnection {
     const msgId = crypto.randomBytes(limits.ID_LENGTH);
     const createdAt = this.relay.now();
     const encrypted = encryptQueueMessage(crypto, queue.dhSecret, msgId, { timestamp: createdAt, authorized, body });
-    const added = await this.write().addMessage(queue.recipientId, { msgId, createdAt, body: encrypted }, queueQuota);
+    const added = await this.write().addMessage(queue.recipientId, { msgId, createdAt, body: encrypted }, queueQuota, this.address);
     // The queue can be deleted between the lookup above and this write (a DEL from another connection).
     if (added !== 'ok') return err(added === 'quota' ? 'QUOTA' : added === 'full' ? 'FULL' : 'AUTH');
     this.relay.counters.messagesSent++;

@@ -9,6 +9,7 @@ import { sodiumCrypto } from '@graphchat/core/crypto-sodium';
 import { WebSocketServer } from 'ws';
 import type { RelayConfig } from './config.js';
 import { AddressCounter, clientAddress } from './admission.js';
+import { AddressTurns } from './address-turns.js';
 import { createPrivateFile, prepareDataDir, restrictFiles, STORE_FILE, STORE_FILES } from './data-dir.js';
 import { HttpApi } from './http-api.js';
 import { IDENTITY_FILE, loadOrCreateIdentity } from './identity.js';
@@ -49,7 +50,11 @@ export async function startRelay(config: RelayConfig, hooks: RelayHooks = {}): P
   const staticKey = loadOrCreateIdentity(crypto, config.dataDir);
   const storePath = join(config.dataDir, STORE_FILE);
   createPrivateFile(storePath);
-  const opened = openSqliteStore(storePath, { sync: config.sync, maxBytes: config.maxStoreBytes });
+  const opened = openSqliteStore(storePath, {
+    sync: config.sync,
+    maxBytes: config.maxStoreBytes,
+    maxBytesPerAddress: Math.floor((config.maxStoreBytes * config.addressStorePercent) / 100),
+  });
   const store = hooks.wrapStore?.(opened) ?? opened;
   const relay = new Relay({
     crypto,
@@ -60,6 +65,7 @@ export async function startRelay(config: RelayConfig, hooks: RelayHooks = {}): P
     maxQueuesPerSession: config.maxQueuesPerSession,
     sessionQueueRate: config.sessionQueueRate,
     addressQueueRate: config.addressQueueRate,
+    addressSendRate: config.addressSendRate,
     log,
   });
 
@@ -94,10 +100,12 @@ export async function startRelay(config: RelayConfig, hooks: RelayHooks = {}): P
       tls,
     });
 
+  const turns = new AddressTurns(config.blocksPerAddress);
   const http = new HttpApi({
     crypto,
     staticKey,
     relay,
+    turns,
     log,
     publicAddress: addressOf(''),
     isPrivate: config.password !== '',
@@ -106,6 +114,7 @@ export async function startRelay(config: RelayConfig, hooks: RelayHooks = {}): P
     sessionIdleMs: config.httpSessionIdleMs,
     unusedSessionMs: config.httpUnusedSessionMs,
     trustProxy: config.trustProxy,
+    ipv6Prefix: config.ipv6Prefix,
     maxStoreBytes: config.maxStoreBytes,
     stats: () => store.stats(),
     infoRefreshMs: config.infoRefreshMs,
@@ -128,7 +137,7 @@ export async function startRelay(config: RelayConfig, hooks: RelayHooks = {}): P
   server.on('request', (req, res) => void http.handle(req, res));
   server.on('upgrade', (req, socket, head) => {
     socket.on('error', () => socket.destroy());
-    const address = clientAddress(req, config.trustProxy);
+    const address = clientAddress(req, config.trustProxy, config.ipv6Prefix);
     // Refused before the WebSocket and the handshake cost anything (EMP §9.3).
     if (!sockets.tryAdd(address)) {
       log.debug(`ws: connection limit reached (${sockets.total} in all, ${sockets.of(address)} from this address)`);
@@ -144,6 +153,7 @@ export async function startRelay(config: RelayConfig, hooks: RelayHooks = {}): P
         crypto,
         staticKey,
         relay,
+        turns,
         log,
         handshakeTimeoutMs: config.handshakeTimeoutMs,
         maxPendingBlocks: config.maxPendingBlocks,

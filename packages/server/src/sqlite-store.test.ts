@@ -10,6 +10,8 @@ import { openSqliteStore } from './sqlite-store.js';
 import type { QueueRecord, QueueStore, StoredMessage, StoreStats } from './store.js';
 import { crypto, tempDir } from './test-support/harness.js';
 
+/** The sending address of the messages these tests store (per-address accounting is tested in stored-bytes.test.ts). */
+const ORIGIN = '127.0.0.1';
 const hex = (bytes: Uint8Array | null) => (bytes === null ? null : toHex(bytes));
 /** The counts of `stats()`, without the bytes used (which depend on SQLite's page layout). */
 const counts = ({ queues, messages }: StoreStats) => ({ queues, messages });
@@ -102,18 +104,18 @@ export function storeContract(name: string, open: () => Promise<QueueStore>): vo
       const other = newQueue();
       await store.createQueue(q);
       await store.createQueue(other);
-      for (let i = 0; i < 3; i++) assert.equal(await store.addMessage(q.recipientId, newMessage(1000 + i), 3), 'ok');
-      assert.equal(await store.addMessage(q.recipientId, newMessage(2000), 3), 'quota');
-      assert.equal(await store.addMessage(q.recipientId, newMessage(2000), 4), 'ok', 'a higher quota admits more');
-      assert.equal(await store.addMessage(other.recipientId, newMessage(2000), 1), 'ok');
-      assert.equal(await store.addMessage(other.recipientId, newMessage(2000), 1), 'quota');
+      for (let i = 0; i < 3; i++) assert.equal(await store.addMessage(q.recipientId, newMessage(1000 + i), 3, ORIGIN), 'ok');
+      assert.equal(await store.addMessage(q.recipientId, newMessage(2000), 3, ORIGIN), 'quota');
+      assert.equal(await store.addMessage(q.recipientId, newMessage(2000), 4, ORIGIN), 'ok', 'a higher quota admits more');
+      assert.equal(await store.addMessage(other.recipientId, newMessage(2000), 1, ORIGIN), 'ok');
+      assert.equal(await store.addMessage(other.recipientId, newMessage(2000), 1, ORIGIN), 'quota');
       assert.deepEqual(counts(await store.stats()), { queues: 2, messages: 5 });
     }));
 
     it('applies the quota to writes issued together, without waiting for each other', withStore(async (store) => {
       const q = newQueue();
       await store.createQueue(q);
-      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => store.addMessage(q.recipientId, newMessage(i), 4)));
+      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => store.addMessage(q.recipientId, newMessage(i), 4, ORIGIN)));
       assert.deepEqual(results, ['ok', 'ok', 'ok', 'ok', 'quota', 'quota', 'quota', 'quota', 'quota', 'quota']);
       assert.equal((await store.stats()).messages, 4);
     }));
@@ -124,7 +126,7 @@ export function storeContract(name: string, open: () => Promise<QueueStore>): vo
       assert.equal(await store.firstMessage(q.recipientId), null);
       // The relay clock may step back; arrival order still decides.
       const messages = [newMessage(5000, 10), newMessage(4000, 0), newMessage(6000, 16000)];
-      for (const m of messages) assert.equal(await store.addMessage(q.recipientId, m, 100), 'ok');
+      for (const m of messages) assert.equal(await store.addMessage(q.recipientId, m, 100, ORIGIN), 'ok');
       assert.deepEqual(messageView(await store.firstMessage(q.recipientId)), messageView(messages[0]!));
       assert.deepEqual(messageView(await store.firstMessage(q.recipientId)), messageView(messages[0]!), 'reading changes nothing');
       for (const [i, m] of messages.entries()) {
@@ -140,8 +142,8 @@ export function storeContract(name: string, open: () => Promise<QueueStore>): vo
       await store.createQueue(a);
       await store.createQueue(b);
       const [ma, mb] = [newMessage(1), newMessage(2)];
-      await store.addMessage(a.recipientId, ma, 10);
-      await store.addMessage(b.recipientId, mb, 10);
+      await store.addMessage(a.recipientId, ma, 10, ORIGIN);
+      await store.addMessage(b.recipientId, mb, 10, ORIGIN);
       assert.equal(hex((await store.firstMessage(a.recipientId))!.msgId), hex(ma.msgId));
       assert.equal(hex((await store.firstMessage(b.recipientId))!.msgId), hex(mb.msgId));
       assert.equal(await store.ackMessage(a.recipientId, mb.msgId), false, 'another queue’s message');
@@ -154,8 +156,8 @@ export function storeContract(name: string, open: () => Promise<QueueStore>): vo
       await store.createQueue(q);
       assert.equal(await store.ackMessage(q.recipientId, crypto.randomBytes(24)), false, 'empty queue');
       const [m1, m2] = [newMessage(1), newMessage(2)];
-      await store.addMessage(q.recipientId, m1, 10);
-      await store.addMessage(q.recipientId, m2, 10);
+      await store.addMessage(q.recipientId, m1, 10, ORIGIN);
+      await store.addMessage(q.recipientId, m2, 10, ORIGIN);
       assert.equal(await store.ackMessage(q.recipientId, m2.msgId), false, 'not the oldest');
       assert.equal((await store.stats()).messages, 2);
       assert.equal(await store.ackMessage(q.recipientId, crypto.randomBytes(24)), false, 'unknown id');
@@ -171,8 +173,8 @@ export function storeContract(name: string, open: () => Promise<QueueStore>): vo
       const [a, b] = [newQueue(), newQueue()];
       await store.createQueue(a);
       await store.createQueue(b);
-      for (const t of [100, 200, 300]) await store.addMessage(a.recipientId, newMessage(t), 10);
-      for (const t of [150, 400]) await store.addMessage(b.recipientId, newMessage(t), 10);
+      for (const t of [100, 200, 300]) await store.addMessage(a.recipientId, newMessage(t), 10, ORIGIN);
+      for (const t of [150, 400]) await store.addMessage(b.recipientId, newMessage(t), 10, ORIGIN);
       assert.equal(await store.deleteExpired(100), 0, 'strictly before');
       assert.equal(await store.deleteExpired(201), 3);
       assert.equal((await store.firstMessage(a.recipientId))!.createdAt, 300);
@@ -187,8 +189,8 @@ export function storeContract(name: string, open: () => Promise<QueueStore>): vo
       const [q, other] = [newQueue(), newQueue()];
       await store.createQueue(q);
       await store.createQueue(other);
-      for (let i = 0; i < 3; i++) await store.addMessage(q.recipientId, newMessage(i), 10);
-      await store.addMessage(other.recipientId, newMessage(9), 10);
+      for (let i = 0; i < 3; i++) await store.addMessage(q.recipientId, newMessage(i), 10, ORIGIN);
+      await store.addMessage(other.recipientId, newMessage(9), 10, ORIGIN);
       await store.deleteQueue(q.recipientId);
       assert.equal(await store.queueByRecipientId(q.recipientId), null);
       assert.equal(await store.queueBySenderId(q.senderId), null);
@@ -204,9 +206,9 @@ export function storeContract(name: string, open: () => Promise<QueueStore>): vo
       assert.deepEqual(counts(await store.stats()), { queues: 0, messages: 0 });
       const queues = [newQueue(), newQueue(), newQueue()];
       for (const q of queues) await store.createQueue(q);
-      await store.addMessage(queues[0]!.recipientId, newMessage(1), 10);
-      await store.addMessage(queues[0]!.recipientId, newMessage(2), 10);
-      await store.addMessage(queues[2]!.recipientId, newMessage(3), 10);
+      await store.addMessage(queues[0]!.recipientId, newMessage(1), 10, ORIGIN);
+      await store.addMessage(queues[0]!.recipientId, newMessage(2), 10, ORIGIN);
+      await store.addMessage(queues[2]!.recipientId, newMessage(3), 10, ORIGIN);
       assert.deepEqual(counts(await store.stats()), { queues: 3, messages: 3 });
     }));
 
@@ -217,7 +219,7 @@ export function storeContract(name: string, open: () => Promise<QueueStore>): vo
       const writes = Promise.all([store.createQueue(q), store.secureQueue(q.recipientId, q.recipientKey)]);
       await store.flush();
       assert.deepEqual(await writes, ['ok', true]);
-      assert.equal(await store.addMessage(q.recipientId, m, 10), 'ok');
+      assert.equal(await store.addMessage(q.recipientId, m, 10, ORIGIN), 'ok');
       await store.flush();
       await store.flush();
       assert.equal(hex((await store.queueBySenderId(q.senderId))!.senderKey), hex(q.recipientKey));
@@ -230,7 +232,7 @@ export function storeContract(name: string, open: () => Promise<QueueStore>): vo
         const q = newQueue();
         await store.createQueue(q);
         let promise: Promise<unknown> | undefined;
-        assert.equal(await store.addMessage(crypto.randomBytes(24), newMessage(1), 10), 'no_queue');
+        assert.equal(await store.addMessage(crypto.randomBytes(24), newMessage(1), 10, ORIGIN), 'no_queue');
         assert.doesNotThrow(() => {
           promise = store.createQueue(q);
         }, 'createQueue with ids that already exist');
@@ -244,7 +246,7 @@ export function storeContract(name: string, open: () => Promise<QueueStore>): vo
       const good = newQueue();
       const m = newMessage(1);
       // A queue whose ids already exist is refused, however the backend does it.
-      const outcomes = await Promise.allSettled([store.createQueue(good), store.createQueue(q), store.addMessage(q.recipientId, m, 10)]);
+      const outcomes = await Promise.allSettled([store.createQueue(good), store.createQueue(q), store.addMessage(q.recipientId, m, 10, ORIGIN)]);
       assert.equal(outcomes[0].status, 'fulfilled');
       assert.equal(outcomes[1].status, 'rejected');
       assert.deepEqual(outcomes[2], { status: 'fulfilled', value: 'ok' });
@@ -267,7 +269,7 @@ describe('SQLite store file', () => {
       const q = newQueue();
       const m = newMessage(42);
       void store.createQueue(q);
-      void store.addMessage(q.recipientId, m, 10);
+      void store.addMessage(q.recipientId, m, 10, ORIGIN);
       await store.flush();
       const count = (table: string) => (reader.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
       assert.equal(count('queues'), 1);
@@ -293,9 +295,9 @@ describe('SQLite store file', () => {
     await store.suspendQueue(suspended.recipientId);
     const messages = [newMessage(Date.now()), newMessage(Date.now() + 1, 16000), newMessage(Date.now() - 1, 0)];
     // Issued without waiting, as the relay does within one turn, then closed at once.
-    const writes = messages.map((m) => store.addMessage(plain.recipientId, m, 10));
+    const writes = messages.map((m) => store.addMessage(plain.recipientId, m, 10, ORIGIN));
     const acked = newMessage(1);
-    await store.addMessage(secured.recipientId, acked, 10);
+    await store.addMessage(secured.recipientId, acked, 10, ORIGIN);
     await store.ackMessage(secured.recipientId, acked.msgId);
     await store.close();
     assert.deepEqual(await Promise.all(writes), ['ok', 'ok', 'ok']);
@@ -313,7 +315,7 @@ describe('SQLite store file', () => {
       }
       // And the reopened store keeps working.
       assert.equal(await reopened.secureQueue(secured.recipientId, crypto.randomBytes(32)), false);
-      assert.equal(await reopened.addMessage(plain.recipientId, newMessage(5), 1), 'ok');
+      assert.equal(await reopened.addMessage(plain.recipientId, newMessage(5), 1, ORIGIN), 'ok');
     } finally {
       await reopened.close();
     }

@@ -11,6 +11,7 @@
 import Database from 'better-sqlite3-multiple-ciphers';
 import { limits } from '@graphchat/core';
 import type { AddResult, CreateResult, QueueRecord, QueueStore, StoredMessage, StoreStats } from './store.js';
+import { StoredBytesByAddress } from './stored-bytes.js';
 
 export type SyncMode = 'normal' | 'full';
 
@@ -24,6 +25,8 @@ export interface SqliteStoreOptions {
    * are reused, so the file grows to about the cap and no further. 0: no cap.
    */
   readonly maxBytes?: number;
+  /** Message bytes one sending address may have stored (stored-bytes.ts); past it, addMessage answers `full`. 0: no limit. */
+  readonly maxBytesPerAddress?: number;
 }
 
 /**
@@ -31,7 +34,8 @@ export interface SqliteStoreOptions {
  * recipient keeps up (fewer than KEEPING_UP_MESSAGES waiting) take messages.
  * That refuses queues nobody drains before conversations that go on; it
  * does not stop someone spreading messages over many queues, who fills
- * the last eighth too (EMP §10 `maxStoreBytes`).
+ * the last eighth too, from one address only up to its share
+ * (`maxBytesPerAddress`; EMP §10 `maxStoreBytes`).
  */
 export const FILLING_FRACTION = 7 / 8;
 export const KEEPING_UP_MESSAGES = 8;
@@ -99,6 +103,7 @@ const toMessage = (row: MessageRow | undefined): StoredMessage | null =>
 export function openSqliteStore(path: string, options: SqliteStoreOptions = {}): QueueStore {
   const sync = options.sync ?? 'normal';
   const maxBytes = options.maxBytes ?? 0;
+  const maxBytesPerAddress = options.maxBytesPerAddress ?? 0;
   const db = new Database(path);
   // Checked before anything else touches the file: a newer relay's store is left as it is.
   const version = db.pragma('user_version', { simple: true }) as number;
@@ -113,6 +118,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
   db.exec(SCHEMA);
   db.pragma(`user_version = ${SCHEMA_VERSION}`);
 
+  const byAddress = maxBytesPerAddress === 0 ? null : new StoredBytesByAddress(db, maxBytesPerAddress);
   const queueColumns = 'recipient_id, sender_id, recipient_key, sender_key, dh_secret, suspended';
   const insertQueue = db.prepare(
     'INSERT INTO queues (recipient_id, sender_id, recipient_key, sender_key, dh_secret, suspended) VALUES (?, ?, ?, ?, ?, ?)',
@@ -157,13 +163,15 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     return after <= filling || (after <= maxBytes && held < KEEPING_UP_MESSAGES);
   };
 
-  const addMessage = db.transaction((recipientId: Uint8Array, message: StoredMessage, quota: number): AddResult => {
+  const addMessage = db.transaction((recipientId: Uint8Array, message: StoredMessage, quota: number, origin: string): AddResult => {
     const queue = queueId.get(recipientId);
     if (queue === undefined) return 'no_queue';
     const held = countMessages.get(queue.id)!.n;
     if (held >= quota) return 'quota';
+    if (byAddress !== null && !byAddress.allows(origin, message.body.length)) return 'full';
     if (!fits(held, message.body.length)) return 'full';
-    insertMessage.run(queue.id, message.msgId, message.createdAt, message.body);
+    const seq = insertMessage.run(queue.id, message.msgId, message.createdAt, message.body).lastInsertRowid;
+    byAddress?.added(Number(seq), origin, message.body.length);
     return 'ok';
   });
 
@@ -171,6 +179,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     const row = first.get(recipientId);
     if (row === undefined || !Buffer.from(row.msg_id).equals(msgId)) return false;
     removeMessage.run(row.seq);
+    byAddress?.acknowledged(row.seq);
     return true;
   });
 
@@ -187,6 +196,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
       db.exec('COMMIT');
     } catch (error) {
       if (db.inTransaction) db.exec('ROLLBACK');
+      byAddress?.recount();
       throw error;
     }
   };
@@ -238,12 +248,17 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
       }),
     deleteQueue: (id) =>
       write(() => {
+        byAddress?.deletingQueue(id);
         removeQueue.run(id);
       }),
-    addMessage: (id, message, quota) => write(() => addMessage(id, message, quota)),
+    addMessage: (id, message, quota, origin) => write(() => addMessage(id, message, quota, origin)),
     firstMessage: async (id) => toMessage(first.get(id)),
     ackMessage: (id, msgId) => write(() => ackMessage(id, msgId)),
-    deleteExpired: (time) => write(() => expire.run(time).changes),
+    deleteExpired: (time) =>
+      write(() => {
+        byAddress?.expiring(time);
+        return expire.run(time).changes;
+      }),
     async stats(): Promise<StoreStats> {
       return { queues: queueCount.get()!.n, messages: messageCount.get()!.n, bytes: usedBytes() };
     },

@@ -36,7 +36,7 @@ export interface StoreStats {
   readonly bytes: number;
 }
 
-/** `full`: the store holds its byte cap (the relay answers FULL). */
+/** `full`: the store holds its byte cap, or the sender's address its share of it (the relay answers FULL). */
 export type CreateResult = 'ok' | 'full';
 export type AddResult = 'ok' | 'quota' | 'full' | 'no_queue';
 
@@ -50,8 +50,12 @@ export interface QueueStore {
   suspendQueue(recipientId: Uint8Array): Promise<void>;
   /** Deletes the queue and its messages. */
   deleteQueue(recipientId: Uint8Array): Promise<void>;
-  /** Appends a message unless the queue no longer exists, already holds `quota` messages, or the message would take the store past its byte cap. */
-  addMessage(recipientId: Uint8Array, message: StoredMessage, quota: number): Promise<AddResult>;
+  /**
+   * Appends a message unless the queue no longer exists, already holds
+   * `quota` messages, or the message would take the store past its byte cap
+   * or `origin` (the sending client's address) past its share of the store.
+   */
+  addMessage(recipientId: Uint8Array, message: StoredMessage, quota: number, origin: string): Promise<AddResult>;
   /** The oldest undelivered message. */
   firstMessage(recipientId: Uint8Array): Promise<StoredMessage | null>;
   /** Deletes the oldest message if it has this id; false otherwise. */

@@ -5,6 +5,7 @@
  */
 import { acceptClientHandshake, type EmpSession, type KeyPair, type Crypto } from '@graphchat/core';
 import type { RawData, WebSocket } from 'ws';
+import type { AddressTurns } from './address-turns.js';
 import { answerBlock, sealTransmissions } from './block-io.js';
 import type { Logger } from './log.js';
 import type { Relay, RelayConnection } from './relay.js';
@@ -28,6 +29,8 @@ export interface WsTransportOptions {
   readonly crypto: Crypto;
   readonly staticKey: KeyPair;
   readonly relay: Relay;
+  /** Shared by every connection: how many blocks of one address run at once. */
+  readonly turns: AddressTurns;
   readonly log: Logger;
   readonly handshakeTimeoutMs: number;
   readonly maxPendingBlocks: number;
@@ -98,18 +101,18 @@ export function serveWebSocket(ws: WebSocket, address: string, options: WsTransp
     const current = connection;
     // Blocks are answered strictly in the order they arrived.
     chain = chain.then(async () => {
-      // Blocks still queued when the connection closes are dropped, not executed.
-      if (closing || ws.readyState !== ws.OPEN) {
-        pending--;
-        return;
-      }
       try {
-        send(await answerBlock(current, plaintext));
         // At most one block per connection in each turn of the event loop, so
         // that a pipelining client can't run ahead of the others: a block that
         // wrote waited for the turn's commit; one that did not (a PING, a
-        // refused NEW) waits for the next turn here (EMP §5.3).
-        if (!current.lastBlockWrote) await new Promise<void>((resolve) => setImmediate(resolve));
+        // refused NEW) waits for the next turn here (EMP §5.3). The wait is
+        // inside the address's slot, so that it counts against the address too.
+        await options.turns.run(address, async () => {
+          // Blocks still queued when the connection closes (also while waiting for the slot) are dropped, not executed.
+          if (closing || ws.readyState !== ws.OPEN) return;
+          send(await answerBlock(current, plaintext));
+          if (!current.lastBlockWrote) await new Promise<void>((resolve) => setImmediate(resolve));
+        });
       } catch (error) {
         options.log.error(`ws: ${String(error)}`);
         close(1011, 'internal error');

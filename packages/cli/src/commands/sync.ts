@@ -64,6 +64,8 @@ export function eventLine(event: AgentEvent, nameOf: (contactId: string) => stri
       return `relay ${hideRelayPassword(event.relay)} unreachable: ${hideRelayPasswords(oneLine(event.reason))}`;
     case 'relay-up':
       return `relay ${hideRelayPassword(event.relay)} reachable`;
+    case 'waiting':
+      return `a message to ${nameOf(event.contact)} waits: ${oneLine(event.reason)}`;
     case 'rejected':
       return `rejected a message${event.contact !== null ? ` from ${nameOf(event.contact)}` : ''}: ${hideRelayPasswords(oneLine(event.reason))}`;
     case 'failed':

@@ -162,8 +162,11 @@ export class OutboxDispatcher {
       }
       const code = response.type === 'ERR' ? response.code : response.type;
       if (code === 'AUTH' && first.senderSecretKey === null) return this.refusedUnsigned(first);
-      // The peer hasn't secured the queue yet, or the queue or the relay's store is full.
-      if (code === 'AUTH' || code === 'QUOTA' || code === 'FULL' || code === 'INTERNAL') return this.defer(items);
+      // The peer hasn't secured the queue yet, or the relay failed: retried without a word.
+      if (code === 'AUTH' || code === 'INTERNAL') return this.defer(items);
+      // The relay is busy for this address (RATE), or the queue, the store or this address's share of it is
+      // full: temporary (EMP §9.1), so retried with backoff, and the user told that the message waits.
+      if (code === 'RATE' || code === 'QUOTA' || code === 'FULL') return this.wait(items, code);
       store.transaction(() => {
         for (const item of items) store.deleteOutbox(item.id);
       });
@@ -175,6 +178,15 @@ export class OutboxDispatcher {
       else this.inFlightPerQueue.delete(key);
       this.options.kick();
     }
+  }
+
+  /** Defers `items`, and reports the ones refused for the first time as waiting. */
+  private wait(items: readonly OutboxRecord[], code: string): void {
+    const first = items.filter((item) => !this.deferred.has(item.id) && item.messageId !== null);
+    this.defer(items);
+    if (first.length === 0) return;
+    const reason = code === 'RATE' ? 'the relay asked to slow down (RATE); retrying' : `the relay is full (${code}); retrying`;
+    this.ctx.emit([{ event: 'waiting', contact: items[0]!.connectionId, reason }]);
   }
 
   private defer(items: readonly OutboxRecord[]): void {

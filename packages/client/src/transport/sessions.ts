@@ -66,6 +66,10 @@ export async function subscribeSession(ctx: AgentContext, session: PoolSession):
   }
 }
 
+/** NEW refused with RATE is asked again after 1 s, then 2 s: three attempts in all, within about 3 s. */
+const NEW_RATE_ATTEMPTS = 3;
+const NEW_RATE_WAIT_MS = 1000;
+
 export async function newQueues(ctx: AgentContext, profile: ProfileRecord, connectionId: string): Promise<ReceiveQueueRecord[]> {
   const group = profile.sessionPerConnection ? `connection ${connectionId}` : `profile ${profile.id}`;
   const relays = profile.relays.flatMap((relay) => new Array<string>(profile.queuesPerRelay ?? 1).fill(relay));
@@ -83,11 +87,21 @@ async function newQueue(ctx: AgentContext, relay: string, group: string): Promis
   const client = await session.open();
   if (client === null) throw new AgentError('RELAY_UNREACHABLE', `cannot reach ${relayKey(relay)}: ${session.lastError}`);
   let queue: RecipientQueue;
-  try {
-    queue = await createQueue(client, ctx.crypto, parseRelayAddress(relay).password);
-  } catch (error) {
-    if (error instanceof QueueError) throw new AgentError('RELAY_REFUSED', `${relayKey(relay)}: ${error.message}`);
-    throw new AgentError('RELAY_UNREACHABLE', `${relayKey(relay)}: ${(error as Error).message}`);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      queue = await createQueue(client, ctx.crypto, parseRelayAddress(relay).password);
+      break;
+    } catch (error) {
+      // RATE is temporary (a token comes back within a second at the default limits): wait and ask again, a few
+      // times, since the user is waiting for this call. LIMIT (this session's queues), FULL (the store is filling,
+      // for some time) and AUTH are final for this relay; another of the profile's relays may still answer.
+      if (error instanceof QueueError && error.code === 'RATE' && attempt < NEW_RATE_ATTEMPTS) {
+        await new Promise<void>((resolve) => setTimeout(resolve, NEW_RATE_WAIT_MS * 2 ** (attempt - 1)));
+        continue;
+      }
+      if (error instanceof QueueError) throw new AgentError('RELAY_REFUSED', `${relayKey(relay)}: ${error.message}${error.code === 'RATE' ? ' (busy: try again later)' : ''}`);
+      throw new AgentError('RELAY_UNREACHABLE', `${relayKey(relay)}: ${(error as Error).message}`);
+    }
   }
   const keys = recipientKeys(queue.recipientKey);
   return {

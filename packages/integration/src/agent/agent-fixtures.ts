@@ -46,10 +46,10 @@ export async function connectPair(alice: TestAgent, bob: TestAgent): Promise<{ a
 export function observingStore(onStored: (recipientId: Uint8Array, body: Uint8Array) => void): (inner: QueueStore) => QueueStore {
   return (inner) => ({
     ...inner,
-    async addMessage(recipientId, message, quota) {
+    async addMessage(recipientId, message, quota, origin) {
       const queue = await inner.queueByRecipientId(recipientId);
       if (queue !== null) onStored(recipientId, decryptQueueMessage(sodiumCrypto, queue.dhSecret, message.msgId, message.body).body);
-      return inner.addMessage(recipientId, message, quota);
+      return inner.addMessage(recipientId, message, quota, origin);
     },
   });
 }

@@ -51,9 +51,9 @@ function countingStore(counts: RelayCounts): (inner: QueueStore) => QueueStore {
       counts.acks++;
       return inner.ackMessage(recipientId, msgId);
     },
-    addMessage(recipientId, message, quota) {
+    addMessage(recipientId, message, quota, origin) {
       counts.stored++;
-      return inner.addMessage(recipientId, message, quota);
+      return inner.addMessage(recipientId, message, quota, origin);
     },
   });
 }

@@ -83,9 +83,9 @@ class MaliciousStore implements QueueStore {
   deleteQueue(id: Uint8Array): Promise<void> {
     return this.inner.deleteQueue(id);
   }
-  async addMessage(recipientId: Uint8Array, stored: StoredMessage, quota: number): ReturnType<QueueStore['addMessage']> {
+  async addMessage(recipientId: Uint8Array, stored: StoredMessage, quota: number, origin: string): ReturnType<QueueStore['addMessage']> {
     const queue = await this.inner.queueByRecipientId(recipientId);
-    if (queue === null) return this.inner.addMessage(recipientId, stored, quota);
+    if (queue === null) return this.inner.addMessage(recipientId, stored, quota, origin);
     const message = decryptQueueMessage(crypto, queue.dhSecret, stored.msgId, stored.body);
     let decoded: QueueBody | null = null;
     try {
@@ -94,22 +94,22 @@ class MaliciousStore implements QueueStore {
       decoded = null;
     }
     this.bodies.push(message.body);
-    if (decoded?.type !== 'batch') return this.handle(queue, { queue, message, decoded }, () => this.inner.addMessage(recipientId, stored, quota), quota);
+    if (decoded?.type !== 'batch') return this.handle(queue, { queue, message, decoded }, () => this.inner.addMessage(recipientId, stored, quota, origin), quota, origin);
     for (const item of decoded.messages) {
       const body = encodeQueueBody({ type: 'message', ...item });
       const send: Intercepted = { queue, message: { ...message, body }, decoded: { type: 'message', ...item } };
-      const result = await this.handle(queue, send, () => this.put(queue, body, message.authorized, 'unbatched', quota), quota);
+      const result = await this.handle(queue, send, () => this.put(queue, body, message.authorized, 'unbatched', quota, origin), quota, origin);
       if (result !== 'ok') return result;
     }
     return 'ok';
   }
   /** Records one SEND (or one message of a batch) and stores what the attack makes of it, or `untouched` without one. */
-  private async handle(queue: QueueRecord, send: Intercepted, untouched: () => ReturnType<QueueStore['addMessage']>, quota: number) {
+  private async handle(queue: QueueRecord, send: Intercepted, untouched: () => ReturnType<QueueStore['addMessage']>, quota: number, origin: string) {
     this.sends.push(send);
     const bodies = this.attack?.(send) ?? null;
     if (bodies === null) return untouched();
     for (const body of bodies) {
-      const result = await this.put(queue, body, send.message.authorized, 'attack', quota);
+      const result = await this.put(queue, body, send.message.authorized, 'attack', quota, origin);
       if (result !== 'ok') return result;
     }
     return 'ok';
@@ -139,7 +139,7 @@ class MaliciousStore implements QueueStore {
   async inject(recipientId: Uint8Array, body: Uint8Array, label: string, authorized = true): Promise<void> {
     const queue = await this.inner.queueByRecipientId(recipientId);
     assert.ok(queue !== null, 'inject into an existing queue');
-    assert.equal(await this.put(queue, body, authorized, label, 128), 'ok');
+    assert.equal(await this.put(queue, body, authorized, label, 128, 'the relay itself'), 'ok');
     await this.inner.flush();
     this.relay?.relay.deliverSoon(recipientId);
   }
@@ -164,12 +164,12 @@ class MaliciousStore implements QueueStore {
     return [...this.forged].filter(([id, l]) => (label === undefined ? l !== 'unbatched' : l === label) && this.acked.has(id)).length;
   }
 
-  private put(queue: QueueRecord, body: Uint8Array, authorized: boolean, label: string, quota: number): ReturnType<QueueStore['addMessage']> {
+  private put(queue: QueueRecord, body: Uint8Array, authorized: boolean, label: string, quota: number, origin: string): ReturnType<QueueStore['addMessage']> {
     const msgId = crypto.randomBytes(limits.ID_LENGTH);
     const createdAt = Date.now();
     this.forged.set(toHex(msgId), label);
     const encrypted = encryptQueueMessage(crypto, queue.dhSecret, msgId, { timestamp: createdAt, authorized, body });
-    return this.inner.addMessage(queue.recipientId, { msgId, createdAt, body: encrypted }, quota);
+    return this.inner.addMessage(queue.recipientId, { msgId, createdAt, body: encrypted }, quota, origin);
   }
 }
 

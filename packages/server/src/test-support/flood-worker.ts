@@ -3,6 +3,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { flood } from './flood.js';
 
-const { address, sockets, seconds, window } = workerData as { address: string; sockets: number; seconds: number; window: number };
-const result = await flood(address, sockets, seconds, window);
+const { address, sockets, seconds, window, localAddress } = workerData as { address: string; sockets: number; seconds: number; window: number; localAddress: string };
+const result = await flood(address, sockets, seconds, window, localAddress);
 parentPort!.postMessage({ ...result, tally: [...result.tally] });

@@ -1,5 +1,6 @@
 // A stranger flooding a public relay (issue 12, part 3), and an honest pair
-// measured while it does. All over loopback (127.0.0.1).
+// measured while it does. All over loopback; each side may pick its source
+// address in 127/8, to stand for clients behind different addresses.
 import {
   ackMessage,
   createQueue,
@@ -24,7 +25,7 @@ import {
 } from '@graphchat/core';
 import { Worker } from 'node:worker_threads';
 import { WebSocket } from 'ws';
-import { connect, crypto, httpBase, httpPost, HttpSession } from './harness.js';
+import { connect, crypto, httpBase, httpRequest, HttpSession } from './harness.js';
 
 const EMPTY = new Uint8Array(0);
 const NEW_PER_BLOCK = 50;
@@ -72,9 +73,9 @@ export class FloodSocket {
   }
 
   /** Resolves with the socket, or null when the relay refuses the connection. */
-  static async open(address: string, window: number): Promise<FloodSocket | null> {
+  static async open(address: string, window: number, localAddress: string): Promise<FloodSocket | null> {
     const relay = parseRelayAddress(address);
-    const ws = new WebSocket(relayUrl(relay));
+    const ws = new WebSocket(relayUrl(relay), { localAddress });
     const opened = await new Promise<boolean>((resolve) => {
       ws.once('open', () => resolve(true));
       ws.once('error', () => resolve(false));
@@ -140,9 +141,14 @@ export interface FloodResult {
   readonly closeCodes: number[];
 }
 
-/** `sockets` flooding sockets for `seconds`. */
-export async function flood(address: string, sockets: number, seconds: number, window = 4): Promise<FloodResult> {
-  const opened = (await Promise.all(Array.from({ length: sockets }, () => FloodSocket.open(address, window)))).filter((s): s is FloodSocket => s !== null);
+/** Where floods come from, unless a caller says otherwise. */
+export const FLOOD_ADDRESS = '127.0.0.1';
+
+/** `sockets` flooding sockets for `seconds`, from `localAddress`. */
+export async function flood(address: string, sockets: number, seconds: number, window = 4, localAddress = FLOOD_ADDRESS): Promise<FloodResult> {
+  const opened = (await Promise.all(Array.from({ length: sockets }, () => FloodSocket.open(address, window, localAddress)))).filter(
+    (s): s is FloodSocket => s !== null,
+  );
   const until = Date.now() + seconds * 1000;
   await Promise.all(opened.map((s) => Promise.race([s.run(until), new Promise((resolve) => setTimeout(resolve, seconds * 1000 + 10_000))])));
   const tally: Tally = new Map();
@@ -154,8 +160,8 @@ export async function flood(address: string, sockets: number, seconds: number, w
 }
 
 /** `flood` in a worker thread (a core of its own, when there is one). */
-export function floodInWorker(address: string, sockets: number, seconds: number, window = 4): Promise<FloodResult> {
-  const worker = new Worker(new URL('./flood-worker.js', import.meta.url), { workerData: { address, sockets, seconds, window } });
+export function floodInWorker(address: string, sockets: number, seconds: number, window = 4, localAddress = FLOOD_ADDRESS): Promise<FloodResult> {
+  const worker = new Worker(new URL('./flood-worker.js', import.meta.url), { workerData: { address, sockets, seconds, window, localAddress } });
   return new Promise((resolve, reject) => {
     worker.once('message', (result: Omit<FloodResult, 'tally'> & { tally: [string, number][] }) => {
       resolve({ ...result, tally: new Map(result.tally) });
@@ -165,21 +171,31 @@ export function floodInWorker(address: string, sockets: number, seconds: number,
   });
 }
 
-/** Replays one captured message 1 with `concurrency` requests in flight for `seconds`; tallies the HTTP statuses. */
-export async function replayHandshake(address: string, seconds: number, concurrency = 16): Promise<Tally> {
+/**
+ * Replays one captured message 1 with `concurrency` requests in flight for
+ * `seconds`; tallies the HTTP statuses. With `forwardedFor`, the requests
+ * name these client addresses in turn in X-Forwarded-For (for a relay that
+ * trusts its proxy): replays from several addresses.
+ */
+export async function replayHandshake(address: string, seconds: number, concurrency = 16, forwardedFor: readonly string[] = []): Promise<Tally> {
   const message1 = startClientHandshake(crypto).message1;
   const url = `${httpBase(address)}v1/session`;
   const until = Date.now() + seconds * 1000;
   const tally: Tally = new Map();
+  let sent = 0;
   const worker = async () => {
     while (Date.now() < until) {
-      const status = String((await httpPost(url, message1)).status);
+      const from = forwardedFor.length === 0 ? {} : { 'x-forwarded-for': forwardedFor[sent++ % forwardedFor.length]! };
+      const status = String((await httpRequest(url, { method: 'POST', body: new Uint8Array(message1), headers: from })).status);
       tally.set(status, (tally.get(status) ?? 0) + 1);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   return tally;
 }
+
+/** Where honest clients come from: another address than the flood's, as they would be. */
+export const HONEST_ADDRESS = '127.0.0.2';
 
 export interface HonestResult {
   readonly sent: number;
@@ -191,13 +207,13 @@ export interface HonestResult {
 }
 
 /**
- * An honest pair on WebSockets: the recipient subscribes and acknowledges,
+ * An honest pair on WebSockets from `localAddress`: the recipient subscribes and acknowledges,
  * the sender sends one message every `intervalMs` until `stop` resolves, then
  * waits up to `drainMs` for the rest to arrive.
  */
-export async function honestPair(address: string, stop: Promise<unknown>, intervalMs = 20, drainMs = 5000): Promise<HonestResult> {
-  const recipient = await connect(address);
-  const sender = await connect(address);
+export async function honestPair(address: string, stop: Promise<unknown>, intervalMs = 20, drainMs = 5000, localAddress = HONEST_ADDRESS): Promise<HonestResult> {
+  const recipient = await connect(address, localAddress);
+  const sender = await connect(address, localAddress);
   const errors: string[] = [];
   const sentAt = new Map<string, number>();
   const latencies: number[] = [];

@@ -54,8 +54,14 @@ export function startTestRelay(overrides: Partial<RelayConfig> = {}, hooks: Rela
 
 export const webSocket = (url: string): WebSocketLike => new WebSocket(url) as unknown as WebSocketLike;
 
-export function connect(address: string): Promise<RelayClient> {
-  return RelayClient.connect(address, { crypto, webSocket, timeoutMs: 5000 });
+/**
+ * A client on a new WebSocket. `localAddress` picks the source address (any of
+ * 127/8 reaches a relay on 127.0.0.1 under Linux), so that a test can stand
+ * for clients behind different addresses.
+ */
+export function connect(address: string, localAddress?: string): Promise<RelayClient> {
+  const socket = localAddress === undefined ? webSocket : (url: string) => new WebSocket(url, { localAddress }) as unknown as WebSocketLike;
+  return RelayClient.connect(address, { crypto, webSocket: socket, timeoutMs: 5000 });
 }
 
 /** Collects pushes so a test can await the next one. */

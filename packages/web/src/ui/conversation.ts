@@ -46,6 +46,8 @@ export function conversationScreen(ctx: AppContext, contactId: string): Screen {
 
   const input = h('textarea', { 'aria-label': 'Message', rows: 1, placeholder: 'Message', maxlength: 4000 });
   const error = h('p', { class: 'error', role: 'alert' });
+  /** Shown while the relay holds messages back (RATE, FULL): they wait and are retried, they have not failed. */
+  const waiting = h('p', { class: 'hint', role: 'status' });
   const send = (): void => {
     const text = input.value.trim();
     if (text === '') return;
@@ -131,7 +133,7 @@ export function conversationScreen(ctx: AppContext, contactId: string): Screen {
         error,
       );
     } else if (contact.status === 'connected') {
-      if (!footer.contains(composer)) replace(footer, record, composer, error);
+      if (!footer.contains(composer)) replace(footer, record, composer, waiting, error);
       renderRecord(contact, name);
       markRead(agent, ctx.store, contactId);
     } else {
@@ -142,6 +144,8 @@ export function conversationScreen(ctx: AppContext, contactId: string): Screen {
   return {
     element,
     update(event: AgentEvent) {
+      if (event.event === 'waiting' && event.contact === contactId) waiting.textContent = `Messages wait to be sent: ${event.reason}.`;
+      if (event.event === 'sent' && event.contact === contactId) waiting.textContent = '';
       if (!('contact' in event) || event.contact === contactId) render();
     },
   };
