@@ -20,10 +20,13 @@ import {
   type Command,
   type Crypto,
   type ErrorCode,
+  type KeyPair,
   type Response,
   type Transmission,
 } from '@graphchat/core';
 import { AddressBuckets, TokenBucket, type RateLimit } from './admission.js';
+import { ForwardedReceiver } from './forwarded.js';
+import { ProxySet, type Forwarder } from './forwarder.js';
 import type { Logger } from './log.js';
 import type { QueueRecord, QueueStore } from './store.js';
 
@@ -43,6 +46,10 @@ export interface RelayOptions {
   readonly addressQueueRate: RateLimit;
   readonly log: Logger;
   readonly now?: () => number;
+  /** The relay's static key: opens transmissions forwarded to it (RFWD, EMP §7.8). Without it, RFWD gets AUTH. */
+  readonly staticKey?: KeyPair;
+  /** Forwards for this relay's clients (PRXY, PFWD). Without it, PRXY gets PROXY. */
+  readonly forwarder?: Forwarder;
 }
 
 export interface RelayCounters {
@@ -85,9 +92,12 @@ export class Relay {
     this.sweeper.unref();
   }
 
-  /** `address` is the client's (admission.ts clientAddress): NEW is rate-limited per address. */
-  connect(sessionId: Uint8Array, push: (transmission: Uint8Array) => void, canSubscribe: boolean, address: string): RelayConnection {
-    return new RelayConnection(this, sessionId, push, canSubscribe, address);
+  /**
+   * `address` is the client's (admission.ts clientAddress): NEW is rate-limited per address.
+   * `version` is the session's EMP version: version 1 has no forwarding commands.
+   */
+  connect(sessionId: Uint8Array, push: (transmission: Uint8Array) => void, canSubscribe: boolean, address: string, version: number = limits.MAX_VERSION): RelayConnection {
+    return new RelayConnection(this, sessionId, push, canSubscribe, address, version);
   }
 
   /** Takes a NEW token from the address's bucket. */
@@ -163,6 +173,9 @@ export class RelayConnection {
   private readonly queueBucket: TokenBucket;
   /** Whether the last block handled wrote to the store, and so waited for a commit. */
   lastBlockWrote = false;
+  /** Forwarding state, made on the first forwarding command (EMP §7.8). */
+  private proxies: ProxySet | null = null;
+  private forwarded: ForwardedReceiver | null = null;
 
   constructor(
     private readonly relay: Relay,
@@ -170,6 +183,7 @@ export class RelayConnection {
     private readonly push: (transmission: Uint8Array) => void,
     private readonly canSubscribe: boolean,
     private readonly address: string,
+    private readonly version: number,
   ) {
     relay.counters.connections++;
     this.queueBucket = new TokenBucket(relay.options.sessionQueueRate, relay.now());
@@ -213,6 +227,7 @@ export class RelayConnection {
       return t.entityId.length === 0 && t.signature.length === 0 ? { type: 'PONG' } : err('PROHIBITED');
     }
     if (command.type === 'NEW') return this.createQueue(t, command);
+    if (command.type === 'PRXY' || command.type === 'PFWD' || command.type === 'RFWD') return this.forwarding(t, command);
     if (t.entityId.length === 0) return err('PROHIBITED');
     if (command.type === 'SEND') return this.send(t, command.body);
 
@@ -226,6 +241,20 @@ export class RelayConnection {
     if (queue === null) return err('AUTH');
     if ((command.type === 'SUB' || command.type === 'GET') && this.authorized.size < this.relay.options.maxSubscriptions) this.authorized.add(key);
     return this.recipientCommand(queue, command);
+  }
+
+  /** PRXY and PFWD as the forwarding relay, RFWD as the destination (EMP §7.7); version 1 knows none of them. */
+  private forwarding(t: Transmission, command: Extract<Command, { type: 'PRXY' | 'PFWD' | 'RFWD' }>): Promise<Response> | Response {
+    if (this.version < limits.FORWARDING_VERSION) return err('SYNTAX');
+    const { forwarder, staticKey, crypto, log } = this.relay.options;
+    if (command.type === 'RFWD') {
+      if (staticKey === undefined) return err('AUTH');
+      this.forwarded ??= new ForwardedReceiver({ crypto, staticKey, sessionId: this.sessionId, send: (inner, body) => this.send(inner, body) });
+      return this.forwarded.receive(t, command);
+    }
+    if (forwarder === undefined) return err('PROXY');
+    this.proxies ??= new ProxySet(forwarder, log);
+    return command.type === 'PRXY' ? this.proxies.proxy(t, command) : this.proxies.forward(t, command);
   }
 
   private async createQueue(t: Transmission, command: Extract<Command, { type: 'NEW' }>): Promise<Response> {

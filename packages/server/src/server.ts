@@ -10,6 +10,7 @@ import { WebSocketServer } from 'ws';
 import type { RelayConfig } from './config.js';
 import { AddressCounter, clientAddress } from './admission.js';
 import { createPrivateFile, prepareDataDir, restrictFiles, STORE_FILE, STORE_FILES } from './data-dir.js';
+import { Forwarder } from './forwarder.js';
 import { HttpApi } from './http-api.js';
 import { IDENTITY_FILE, loadOrCreateIdentity } from './identity.js';
 import { createLogger, type Logger } from './log.js';
@@ -34,6 +35,8 @@ const EXPIRY_INTERVAL_MS = 3600 * 1000;
 /** Test hook: `wrapStore` sees (and may change) everything the relay stores, as a malicious relay could. */
 export interface RelayHooks {
   readonly wrapStore?: (store: QueueStore) => QueueStore;
+  /** Test hook: the TCP peer address of every WebSocket connection, as the relay sees it. */
+  readonly onPeer?: (address: string) => void;
   /** Test hook: where the relay logs, instead of standard error at `config.logLevel`. */
   readonly log?: Logger;
 }
@@ -51,6 +54,7 @@ export async function startRelay(config: RelayConfig, hooks: RelayHooks = {}): P
   createPrivateFile(storePath);
   const opened = openSqliteStore(storePath, { sync: config.sync, maxBytes: config.maxStoreBytes });
   const store = hooks.wrapStore?.(opened) ?? opened;
+  const forwarder = new Forwarder({ crypto, allowPrivateDestinations: config.allowPrivateDestinations, log });
   const relay = new Relay({
     crypto,
     store,
@@ -61,6 +65,8 @@ export async function startRelay(config: RelayConfig, hooks: RelayHooks = {}): P
     sessionQueueRate: config.sessionQueueRate,
     addressQueueRate: config.addressQueueRate,
     log,
+    staticKey,
+    forwarder,
   });
 
   const expire = async () => {
@@ -128,6 +134,7 @@ export async function startRelay(config: RelayConfig, hooks: RelayHooks = {}): P
   server.on('request', (req, res) => void http.handle(req, res));
   server.on('upgrade', (req, socket, head) => {
     socket.on('error', () => socket.destroy());
+    hooks.onPeer?.(req.socket.remoteAddress ?? '');
     const address = clientAddress(req, config.trustProxy);
     // Refused before the WebSocket and the handshake cost anything (EMP §9.3).
     if (!sockets.tryAdd(address)) {
@@ -162,6 +169,7 @@ export async function startRelay(config: RelayConfig, hooks: RelayHooks = {}): P
       clearInterval(heartbeat);
       http.close();
       relay.close();
+      forwarder.close();
       for (const ws of wss.clients) ws.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       server.closeAllConnections();
