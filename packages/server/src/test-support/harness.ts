@@ -114,7 +114,8 @@ export interface RelayProcess {
 
 /** Starts `graphchat-server` as a child process and resolves with the address it prints. */
 export function spawnRelay(dataDir: string, args: string[] = []): Promise<RelayProcess> {
-  const child = spawn(process.execPath, [BIN, '--port', '0', '--bind', '127.0.0.1', '--host', '127.0.0.1', '--data-dir', dataDir, '--log-level', 'error', ...args], {
+  // Test relays all run on loopback, so they forward to one another's private addresses.
+  const child = spawn(process.execPath, [BIN, '--port', '0', '--bind', '127.0.0.1', '--host', '127.0.0.1', '--data-dir', dataDir, '--log-level', 'error', '--allow-private-destinations', ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
