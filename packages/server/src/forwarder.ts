@@ -32,11 +32,19 @@ export const PROXY_IDLE_MS = 60_000;
 /** Reaching a destination, and each RFWD. */
 const FORWARD_TIMEOUT_MS = 10_000;
 
+type RfwdCommand = Extract<Command, { type: 'RFWD' }>;
+
 export interface ForwarderOptions {
   readonly crypto: Crypto;
   readonly allowPrivateDestinations: boolean;
   readonly log: Logger;
   readonly idleMs?: number;
+  /**
+   * Test hook: what a malicious forwarding relay sends the destination
+   * instead of an RFWD (changed, or several: a replay); the client is
+   * answered from the first.
+   */
+  readonly rewrite?: (command: RfwdCommand) => readonly RfwdCommand[];
 }
 
 interface Destination {
@@ -98,6 +106,11 @@ export class Forwarder {
       throw new ForwardError('VERSION', 'the destination does not speak EMP version 2');
     }
     return client;
+  }
+
+  /** The RFWDs to send for one PFWD: just that one, unless a test plays a malicious relay. */
+  rewrite(command: RfwdCommand): readonly RfwdCommand[] {
+    return this.options.rewrite?.(command) ?? [command];
   }
 
   /** Notes a forward to `relay` (as `reach` keys it), so its session is not closed as idle. */
@@ -167,10 +180,11 @@ export class ProxySet {
     this.pending++;
     try {
       this.forwarder.touch(proxy.relay);
-      const response = await proxy.client.command(EMPTY, { type: 'RFWD', ephemeralKey: command.ephemeralKey, sealed: command.sealed }, null);
-      if (response.type === 'RRES') return { type: 'PRES', sealedResponse: response.sealedResponse };
+      const forwards = this.forwarder.rewrite({ type: 'RFWD', ephemeralKey: command.ephemeralKey, sealed: command.sealed });
+      const [response] = await proxy.client.commands(forwards.map((forward) => ({ entityId: EMPTY, command: forward, signingKey: null })));
+      if (response?.type === 'RRES') return { type: 'PRES', sealedResponse: response.sealedResponse };
       // The destination remembers no more forwards on this session: a new one starts afresh.
-      if (response.type === 'ERR' && response.code === 'LIMIT') proxy.client.close();
+      if (response?.type === 'ERR' && response.code === 'LIMIT') proxy.client.close();
       return err('PROXY');
     } catch {
       return err('PROXY'); // timed out, or the session closed

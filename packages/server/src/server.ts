@@ -10,7 +10,7 @@ import { WebSocketServer } from 'ws';
 import type { RelayConfig } from './config.js';
 import { AddressCounter, clientAddress } from './admission.js';
 import { createPrivateFile, prepareDataDir, restrictFiles, STORE_FILE, STORE_FILES } from './data-dir.js';
-import { Forwarder } from './forwarder.js';
+import { Forwarder, type ForwarderOptions } from './forwarder.js';
 import { HttpApi } from './http-api.js';
 import { IDENTITY_FILE, loadOrCreateIdentity } from './identity.js';
 import { createLogger, type Logger } from './log.js';
@@ -37,6 +37,8 @@ export interface RelayHooks {
   readonly wrapStore?: (store: QueueStore) => QueueStore;
   /** Test hook: the TCP peer address of every WebSocket connection, as the relay sees it. */
   readonly onPeer?: (address: string) => void;
+  /** Test hook: what the relay forwards to a destination instead of each RFWD, as a malicious relay could (forwarder.ts). */
+  readonly rewriteForward?: ForwarderOptions['rewrite'];
   /** Test hook: where the relay logs, instead of standard error at `config.logLevel`. */
   readonly log?: Logger;
 }
@@ -54,7 +56,12 @@ export async function startRelay(config: RelayConfig, hooks: RelayHooks = {}): P
   createPrivateFile(storePath);
   const opened = openSqliteStore(storePath, { sync: config.sync, maxBytes: config.maxStoreBytes });
   const store = hooks.wrapStore?.(opened) ?? opened;
-  const forwarder = new Forwarder({ crypto, allowPrivateDestinations: config.allowPrivateDestinations, log });
+  const forwarder = new Forwarder({
+    crypto,
+    allowPrivateDestinations: config.allowPrivateDestinations,
+    log,
+    ...(hooks.rewriteForward ? { rewrite: hooks.rewriteForward } : {}),
+  });
   const relay = new Relay({
     crypto,
     store,

@@ -105,6 +105,46 @@ describe('private message routing', () => {
     }
   });
 
+  it('refuses what a malicious forwarding relay tampers with or replays: every message arrives once, in order', async () => {
+    let tampered = 0;
+    let replayed = 0;
+    // alice's first relay flips a bit of every sealed forward; her second sends every forward twice.
+    const a1 = await startTestRelay({}, {
+      rewriteForward: (command) => {
+        tampered++;
+        const sealed = command.sealed.slice();
+        sealed[100] = sealed[100]! ^ 1;
+        return [{ ...command, sealed }];
+      },
+    });
+    const a2 = await startTestRelay({}, {
+      rewriteForward: (command) => {
+        replayed++;
+        return [command, command];
+      },
+    });
+    const [b1, b2] = await Promise.all([recordingRelay(), recordingRelay()]);
+    const alice = agentAt('alice', ALICE_ADDRESS, [a1.address, a2.address]);
+    const bob = agentAt('bob', BOB_ADDRESS, [b1.relay.address, b2.relay.address]);
+    try {
+      const { aliceSide, bobSide } = await connectPair(alice, bob);
+      const sent: string[] = [];
+      for (let i = 0; i < 8; i++) {
+        sent.push(`m ${i}`);
+        alice.agent.send(aliceSide, `m ${i}`);
+      }
+      await settle(alice, bob, () => shown(bob, bobSide).length >= sent.length && undelivered(alice, aliceSide).length === 0);
+      assert.deepEqual(shown(bob, bobSide), sent, 'every message once, in order');
+      assert.deepEqual(undelivered(alice, aliceSide), []);
+      assert.ok(tampered > 0 && replayed > 0, `both relays forwarded (tampered ${tampered}, replayed ${replayed})`);
+      assert.deepEqual(bob.events.filter((e) => e.event === 'rejected'), [], 'bob refused nothing he was shown');
+    } finally {
+      await alice.agent.stop();
+      await bob.agent.stop();
+      await Promise.all([a1.close(), a2.close(), b1.relay.close(), b2.relay.close()]);
+    }
+  });
+
   it('loses nothing when a forwarding relay is killed mid-send: the next relay of the profile forwards', async () => {
     const own = [await RelayUnderTest.start(), await RelayUnderTest.start()];
     const [b1, b2] = await Promise.all([recordingRelay(), recordingRelay()]);
