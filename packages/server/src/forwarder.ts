@@ -48,7 +48,9 @@ export interface ForwarderOptions {
 }
 
 interface Destination {
-  client: Promise<RelayClient>;
+  readonly client: Promise<RelayClient>;
+  /** The client once connected; null while connecting. */
+  open: RelayClient | null;
   lastUsed: number;
 }
 
@@ -67,29 +69,27 @@ export class Forwarder {
   }
 
   /** The open session with `destination` (without password), reusing one if there is; throws when it can't be reached. */
-  async reach(destination: RelayAddress): Promise<RelayClient> {
+  reach(destination: RelayAddress): Promise<RelayClient> {
     const key = formatRelayAddress(destination);
+    // Decided before any wait, so clients asking at once share one session (or one attempt).
     const known = this.destinations.get(key);
-    if (known !== undefined) {
-      const client = await known.client.catch(() => null);
-      if (client !== null && client.isOpen) {
-        known.lastUsed = Date.now();
-        return client;
-      }
-      if (this.destinations.get(key) === known) this.destinations.delete(key);
+    if (known !== undefined && (known.open === null || known.open.isOpen)) {
+      known.lastUsed = Date.now();
+      return known.client;
     }
-    const entry: Destination = { client: this.connect(destination), lastUsed: Date.now() };
+    const entry: Destination = { client: this.connect(destination), open: null, lastUsed: Date.now() };
     this.destinations.set(key, entry);
-    try {
-      const client = await entry.client;
-      client.onClose = () => {
-        if (this.destinations.get(key) === entry) this.destinations.delete(key);
-      };
-      return client;
-    } catch (error) {
+    const forget = () => {
       if (this.destinations.get(key) === entry) this.destinations.delete(key);
-      throw error;
-    }
+    };
+    entry.client.then(
+      (client) => {
+        entry.open = client;
+        client.onClose = forget;
+      },
+      forget,
+    );
+    return entry.client;
   }
 
   private async connect(destination: RelayAddress): Promise<RelayClient> {

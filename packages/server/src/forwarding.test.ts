@@ -27,6 +27,8 @@ import {
   type RecipientQueue,
   type RelayClient,
 } from '@graphchat/core';
+import { Forwarder } from './forwarder.js';
+import { createLogger } from './log.js';
 import type { RunningRelay } from './server.js';
 import { connect, crypto, PushInbox, startTestRelay } from './test-support/harness.js';
 
@@ -157,6 +159,26 @@ describe('forwarding through a relay', () => {
     // P's address with D's fingerprint: P reaches D's host, but the fingerprint is checked by P's own handshake (IDENTITY → PROXY).
     const wrongHost = `${d.address.split('@')[0]}@${p.address.split('@')[1]}`;
     await assert.rejects(openProxy(viaP, crypto, parseRelayAddress(wrongHost)), (e: unknown) => e instanceof ForwardError && e.code === 'PROXY');
+  });
+});
+
+describe('a forwarding relay\'s sessions with destinations', () => {
+  it('are shared by clients asking at once, and closed when idle; the next PRXY opens a new one', async () => {
+    const d = await startTestRelay();
+    const forwarder = new Forwarder({ crypto, allowPrivateDestinations: true, log: createLogger('error'), idleMs: 1000 });
+    try {
+      const destination = parseRelayAddress(d.address);
+      const [first, second] = await Promise.all([forwarder.reach(destination), forwarder.reach(destination)]);
+      assert.equal(first, second, 'one session for both');
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      assert.equal(first.isOpen, false, 'closed after a second without a forward');
+      const next = await forwarder.reach(destination);
+      assert.notEqual(next, first);
+      assert.equal(next.isOpen, true);
+    } finally {
+      forwarder.close();
+      await d.close();
+    }
   });
 });
 
