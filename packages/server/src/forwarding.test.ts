@@ -30,7 +30,7 @@ import {
 import { Forwarder } from './forwarder.js';
 import { createLogger } from './log.js';
 import type { RunningRelay } from './server.js';
-import { connect, crypto, PushInbox, startTestRelay } from './test-support/harness.js';
+import { connect, crypto, HttpSession, PushInbox, startTestRelay } from './test-support/harness.js';
 
 const EMPTY = new Uint8Array(0);
 
@@ -151,6 +151,19 @@ describe('forwarding through a relay', () => {
     }
     assert.equal((await forwardSend(viaP, crypto, route, queue.senderId, { type: 'SEND', body: utf8('alive') }, senderKey.secretKey)).type, 'OK');
     assert.equal(await received(), 'alive');
+  });
+
+  it('forwards over the HTTP binding too', async () => {
+    const http = await HttpSession.open(p.address);
+    const pkey = await http.command(EMPTY, { type: 'PRXY', relay: d.address }, null);
+    assert.ok(pkey.type === 'PKEY');
+    const signed = encodeSigned(utf8('h1'), queue.senderId, encodeCommand({ type: 'SEND', body: utf8('over http') }));
+    const signature = crypto.ed25519Sign(senderKey.secretKey, signatureInput(pkey.sessionId, signed));
+    const seal = sealForward(crypto, pkey.sessionId, pkey.relayKey, encodeTransmission(signature, signed));
+    const answer = await http.command(pkey.sessionId.slice(0, 24), { type: 'PFWD', ephemeralKey: seal.ephemeralKey, sealed: seal.sealed }, null);
+    assert.ok(answer.type === 'PRES');
+    assert.deepEqual(decodeResponse(decodeTransmission(openForwardResponse(crypto, seal.responseKey, answer.sealedResponse)!).message), { type: 'OK' });
+    assert.equal(await received(), 'over http');
   });
 
   it('answers PROXY for a destination that is not there, and the client refuses a key that does not match', async () => {
