@@ -32,6 +32,8 @@ export interface ForwardedOptions {
   readonly sessionId: Uint8Array;
   /** Executes a SEND as if it came on this session (its signature is over this session's id). */
   readonly send: (t: Transmission, body: Uint8Array) => Promise<Response>;
+  /** Ephemeral keys remembered; MAX_FORWARDS_PER_SESSION unless a test asks for fewer. */
+  readonly maxForwards?: number;
 }
 
 /** One session's forwarded transmissions: the ephemeral keys seen, bounded. */
@@ -45,7 +47,7 @@ export class ForwardedReceiver {
     if (t.entityId.length !== 0 || t.signature.length !== 0) return { type: 'ERR', code: 'PROHIBITED' };
     const key = toHex(command.ephemeralKey);
     if (this.seen.has(key)) return { type: 'ERR', code: 'AUTH' };
-    if (this.seen.size >= MAX_FORWARDS_PER_SESSION) return { type: 'ERR', code: 'LIMIT' };
+    if (this.seen.size >= (this.options.maxForwards ?? MAX_FORWARDS_PER_SESSION)) return { type: 'ERR', code: 'LIMIT' };
     const opened = openForward(crypto, staticKey, sessionId, command.ephemeralKey, command.sealed);
     if (opened === null) return { type: 'ERR', code: 'AUTH' };
     // Only seals that opened are remembered: the set holds forwards made for this relay and this session only.
