@@ -17,6 +17,7 @@ export type ChatAgent = Pick<
   | 'setActiveProfile'
   | 'listProfiles'
   | 'updateProfile'
+  | 'setPrivateRouting'
   | 'createInvitation'
   | 'contactAddress'
   | 'connect'

@@ -27,11 +27,12 @@ import type { ProofRange } from './conversation/proof-export.js';
 import { Receiver } from './conversation/receive.js';
 import type { AgentEvent, ContactInfo, HistoryItem } from './events.js';
 import { OutboxDispatcher } from './outbox/dispatch.js';
-import { activeProfile, createProfile, setActiveProfile, testRelay, updateProfile, updateRelays, type NewProfile } from './profile/profiles.js';
+import { activeProfile, createProfile, setActiveProfile, setPrivateRouting, testRelay, updateProfile, updateRelays, type NewProfile } from './profile/profiles.js';
 import { CachedStore } from './store/cached-store.js';
 import type { AgentStore } from './store/agent-store.js';
-import type { InvitationChannel, ProfileData, ProfileRecord } from './store/records.js';
+import type { InvitationChannel, PrivateRouting, ProfileData, ProfileRecord } from './store/records.js';
 import { QueueSecurer } from './transport/queue-securing.js';
+import { QueueSender } from './transport/queue-sender.js';
 import { relayKey, RelayPool, type PoolSession } from './transport/relay-pool.js';
 import { sessionsInUse, subscribeConnection, subscribeSession } from './transport/sessions.js';
 import { WorkLoop } from './work-loop.js';
@@ -56,6 +57,7 @@ export class Agent {
   private readonly core: AgentCore;
   private readonly receiver: Receiver;
   private readonly dispatcher: OutboxDispatcher;
+  private readonly sender: QueueSender;
   private readonly work: WorkLoop;
 
   constructor(options: AgentOptions) {
@@ -86,8 +88,9 @@ export class Agent {
       sendNow: (connectionId) => this.dispatcher.sendNow(connectionId),
     };
     const securer = new QueueSecurer(this.core, kick);
-    this.dispatcher = new OutboxDispatcher(this.core, { awaitsOwnKeys: (connection) => securer.awaitsOwnKeys(connection), kick });
-    this.work = new WorkLoop(this.core, securer, this.dispatcher);
+    this.sender = new QueueSender(this.core);
+    this.dispatcher = new OutboxDispatcher(this.core, { awaitsOwnKeys: (connection) => securer.awaitsOwnKeys(connection), kick, sender: this.sender });
+    this.work = new WorkLoop(this.core, securer, this.dispatcher, this.sender);
     this.receiver = new Receiver(this.core, kick);
     for (const connection of this.store.listConnections()) this.receiver.indexQueues(connection);
   }
@@ -118,6 +121,11 @@ export class Agent {
   /** Sets the relays on which a profile creates the queues of its new connections (not those of existing ones). */
   updateRelays(id: string, relays: readonly string[]): void {
     updateRelays(this.store, id, relays);
+  }
+
+  /** Sets when the profile's messages to its contacts' relays go through its own relays (EMP §7.8). */
+  setPrivateRouting(id: string, setting: PrivateRouting): void {
+    setPrivateRouting(this.core, id, setting);
   }
 
   /** Checks a relay's identity and that it answers; throws AgentError BAD_RELAY_ADDRESS or RELAY_UNREACHABLE. */
@@ -197,7 +205,7 @@ export class Agent {
     this.pool.reconnect = true;
     activity.touch();
     // A session opened earlier (to create queues, say) is up already and won't report it again: subscribe here too.
-    await Promise.all(sessionsInUse(this.core).map(async (session) => (await activity.track(session.open())) !== null && subscribeSession(this.core, session)));
+    await Promise.all(sessionsInUse(this.core, (connection, relay) => this.sender.sessionsFor(connection, relay)).map(async (session) => (await activity.track(session.open())) !== null && subscribeSession(this.core, session)));
     this.work.kick();
   }
 

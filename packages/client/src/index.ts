@@ -18,6 +18,7 @@ export type {
   MessageRecord,
   MessageStatus,
   OutboxRecord,
+  PrivateRouting,
   ProfileData,
   ProfileRecord,
   ReceiveQueueRecord,
@@ -36,6 +37,8 @@ export type {
   SenderKey,
   SenderSecret,
 } from './store/keys.js';
+export { PRIVATE_ROUTING_SETTINGS } from './store/records.js';
+export { DEFAULT_PRIVATE_ROUTING, privateRoutingOf } from './transport/private-routing.js';
 export { MemoryStore } from './store/memory-store.js';
 export { decodeRecord, encodeRecord, RecordCodecError } from './store/record-codec.js';
 export { Agent } from './agent.js';

@@ -10,6 +10,7 @@ import { sealQueued, sealReceipts } from './conversation/outbound.js';
 import type { OutboxDispatcher } from './outbox/dispatch.js';
 import { isAgreed } from './store/records.js';
 import type { QueueSecurer } from './transport/queue-securing.js';
+import type { QueueSender } from './transport/queue-sender.js';
 import { groupOf } from './transport/sessions.js';
 
 /** How long a receipt waits for others to share its envelope; well below what a person notices. */
@@ -27,6 +28,7 @@ export class WorkLoop {
     private readonly ctx: AgentContext,
     private readonly securer: QueueSecurer,
     private readonly dispatcher: OutboxDispatcher,
+    private readonly sender: QueueSender,
   ) {}
 
   get running(): boolean {
@@ -77,7 +79,7 @@ export class WorkLoop {
     }
     for (const item of store.listOutbox()) {
       const connection = store.getConnection(item.connectionId);
-      if (connection !== null && pool.session(item.relay, groupOf(store, connection)).isUp) return true;
+      if (connection !== null && this.sender.canSend(connection, item.relay)) return true;
     }
     return false;
   }

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { AgreementError } from './agreement/errors.js';
 import { ChatError } from './chat/errors.js';
 import { RelayClientError } from './emp/client.js';
+import { ForwardError } from './emp/forward-client.js';
 import { QueueError } from './emp/queue.js';
 import { CodedError, CryptoError, DecodeError, SessionError } from './errors.js';
 import { RatchetError } from './ratchet/errors.js';
@@ -17,6 +18,7 @@ describe('CodedError', () => {
       [new ChatError('BAD_LINK', 'm'), 'ChatError', 'BAD_LINK'],
       [new RatchetError('DECRYPT', 'm'), 'RatchetError', 'DECRYPT'],
       [new RelayClientError('TIMEOUT', 'm'), 'RelayClientError', 'TIMEOUT'],
+      [new ForwardError('PROXY', 'm'), 'ForwardError', 'PROXY'],
     ];
     for (const [error, name, code] of errors) {
       assert.ok(error instanceof CodedError && error instanceof Error, name);

@@ -30,6 +30,10 @@ export type { QueueMessage } from './emp/message-crypto.js';
 export { acceptClientHandshake, EmpSession, startClientHandshake, SUPPORTED_VERSIONS } from './emp/session.js';
 export { RelayClient, RelayClientError } from './emp/client.js';
 export type { CommandRequest, Push, RelayClientErrorCode, RelayClientOptions, WebSocketFactory, WebSocketLike } from './emp/client.js';
+export { forwardKeys, openForward, openForwardResponse, sealForward, sealForwardResponse } from './emp/forward-seal.js';
+export type { ForwardKeys, SealedForward } from './emp/forward-seal.js';
+export { ForwardError, forwardSend, openProxy } from './emp/forward-client.js';
+export type { ForwardErrorCode, ProxyRoute } from './emp/forward-client.js';
 export { ackMessage, createQueue, openMessage, QueueError, secureQueue, sendMessage, subscribeQueue } from './emp/queue.js';
 export type { QueueErrorCode, RecipientQueue } from './emp/queue.js';
 

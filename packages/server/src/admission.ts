@@ -79,6 +79,40 @@ export class AddressBuckets {
   }
 }
 
+/**
+ * The relay's per-address budgets over all sessions: NEW tokens and SEND
+ * bytes (EMP §10), swept every minute so idle addresses are forgotten.
+ */
+export class AddressRates {
+  private readonly queues: AddressBuckets;
+  private readonly sends: AddressBuckets;
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(queueRate: RateLimit, sendRate: RateLimit, private readonly now: () => number) {
+    this.queues = new AddressBuckets(queueRate);
+    this.sends = new AddressBuckets(sendRate);
+    this.sweeper = setInterval(() => {
+      this.queues.sweep(this.now());
+      this.sends.sweep(this.now());
+    }, 60_000);
+    this.sweeper.unref();
+  }
+
+  /** Takes a NEW token from the address's bucket. */
+  takeQueueToken(address: string): boolean {
+    return this.queues.take(address, this.now());
+  }
+
+  /** Takes a SEND's body bytes from the address's bucket. */
+  takeSendBytes(address: string, bytes: number): boolean {
+    return this.sends.take(address, this.now(), bytes);
+  }
+
+  close(): void {
+    clearInterval(this.sweeper);
+  }
+}
+
 /** Counts of open things (connections, sessions) in all and per address; a limit of 0 means none. */
 export class AddressCounter {
   private readonly counts = new Map<string, number>();

@@ -120,6 +120,10 @@ describe('parseConfig', () => {
     });
     assert.equal(config([], { ALLOW_OPEN_DATA_DIR: '0' }).allowOpenDataDir, false);
     refuses([], { ALLOW_OPEN_DATA_DIR: 'yes' }, /ALLOW_OPEN_DATA_DIR/);
+    assert.equal(config([]).allowPrivateDestinations, false, 'a forwarding relay refuses private destinations by default');
+    assert.equal(config(['--allow-private-destinations']).allowPrivateDestinations, true);
+    assert.equal(config([], { ALLOW_PRIVATE_DESTINATIONS: '1' }).allowPrivateDestinations, true);
+    refuses([], { ALLOW_PRIVATE_DESTINATIONS: 'yes' }, /ALLOW_PRIVATE_DESTINATIONS/);
     assert.equal(config(['--port=7000'], { PORT: '8080' }).port, 7000, '--flag=value form');
   });
 

@@ -31,6 +31,12 @@ export interface RelayConfig {
   readonly allowOpenDataDir: boolean;
   /** Access password; empty for a public relay. */
   readonly password: string;
+  /**
+   * Forward (EMP §7.8) to relays on loopback, private or link-local
+   * addresses too. Off by default: a client could otherwise make the relay
+   * connect into the relay's own network. Tests on one machine need it.
+   */
+  readonly allowPrivateDestinations: boolean;
   readonly messageTtlMs: number;
   readonly queueQuota: number;
   readonly maxSubscriptions: number;
@@ -101,6 +107,7 @@ export const DEFAULT_CONFIG: RelayConfig = {
   dataDir: join(homedir(), '.local', 'share', 'graphchat-server'),
   allowOpenDataDir: false,
   password: '',
+  allowPrivateDestinations: false,
   messageTtlMs: 21 * 24 * 3600 * 1000,
   queueQuota: 128,
   maxSubscriptions: 100_000,
@@ -143,6 +150,8 @@ Options (environment variable in brackets):
   --allow-open-data-dir  start even if group or others can write the data directory [ALLOW_OPEN_DATA_DIR=1]
                          (default: refuse; a directory they can only read gets a warning)
   --password TEXT        make the relay private: creating queues needs this password [PASSWORD]
+  --allow-private-destinations  forward (EMP §7.8) to relays on loopback, private or link-local
+                         addresses too [ALLOW_PRIVATE_DESTINATIONS=1] (default: refuse them; for tests on one machine)
   --message-ttl-days N   undelivered messages expire after N days [MESSAGE_TTL_DAYS] (default 21)
   --queue-quota N        undelivered messages a queue may hold [QUEUE_QUOTA] (default 128)
   --max-subscriptions N  subscriptions per connection [MAX_SUBSCRIPTIONS] (default 100000)
@@ -208,6 +217,7 @@ function parseFlags(argv: readonly string[]) {
       tls: { type: 'string' },
       'data-dir': { type: 'string' },
       'allow-open-data-dir': { type: 'boolean' },
+      'allow-private-destinations': { type: 'boolean' },
       password: { type: 'string' },
       'message-ttl-days': { type: 'string' },
       'queue-quota': { type: 'string' },
@@ -270,8 +280,11 @@ function fromFlags(values: ReturnType<typeof parseFlags>['values'], env: NodeJS.
   if (sendBurstKb !== 0 && sendBurstKb * KIB < limits.MAX_MESSAGE_BODY) throw new ConfigError(`address send burst must be 0 or at least ${Math.ceil(limits.MAX_MESSAGE_BODY / KIB)} KiB, got ${sendBurstKb}`);
   const allowOpen = values['allow-open-data-dir'] ? '1' : env.ALLOW_OPEN_DATA_DIR || undefined;
   if (allowOpen !== undefined && allowOpen !== '0' && allowOpen !== '1') throw new ConfigError(`ALLOW_OPEN_DATA_DIR must be 0 or 1, got "${allowOpen}"`);
+  const allowPrivate = values['allow-private-destinations'] ? '1' : env.ALLOW_PRIVATE_DESTINATIONS || undefined;
+  if (allowPrivate !== undefined && allowPrivate !== '0' && allowPrivate !== '1') throw new ConfigError(`ALLOW_PRIVATE_DESTINATIONS must be 0 or 1, got "${allowPrivate}"`);
   return {
     ...d,
+    allowPrivateDestinations: allowPrivate === undefined ? d.allowPrivateDestinations : allowPrivate === '1',
     port: port === undefined ? d.port : integer('port', port, 0, 65535),
     bind: pick('bind', 'BIND') ?? d.bind,
     host,

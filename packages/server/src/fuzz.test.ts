@@ -81,9 +81,12 @@ describe('malformed input never hurts the relay', () => {
       { type: 'GET' },
       { type: 'OFF' },
       { type: 'DEL' },
+      // Version 2's forwarding commands (PRXY is left out: a mutated address would make the relay connect anywhere).
+      { type: 'PFWD', ephemeralKey: dh.publicKey, sealed: crypto.randomBytes(48) },
+      { type: 'RFWD', ephemeralKey: dh.publicKey, sealed: crypto.randomBytes(48) },
     ];
     const valid = commands.map((command) => {
-      const entity = command.type === 'NEW' ? new Uint8Array(0) : command.type === 'SEND' ? queue.senderId : queue.recipientId;
+      const entity = command.type === 'NEW' || command.type === 'RFWD' ? new Uint8Array(0) : command.type === 'SEND' ? queue.senderId : queue.recipientId;
       const signed = encodeSigned(utf8('c'), entity, encodeCommand(command));
       return encodeTransmission(crypto.ed25519Sign(key.secretKey, signatureInput(raw.session.id, signed)), signed);
     });

@@ -206,7 +206,7 @@ export class HttpApi {
     const token = this.options.crypto.randomBytes(TOKEN_LENGTH);
     if (result.session !== null) {
       if (!this.makeRoom(address)) return json(res, 503, { error: 'BUSY' });
-      const connection = this.options.relay.connect(result.session.id, () => {}, false, address);
+      const connection = this.options.relay.connect(result.session.id, () => {}, false, address, result.session.version);
       this.add({ token: toHex(token), session: result.session, connection, address, lastUsed: Date.now(), busy: false, used: false });
     }
     binary(res, Buffer.concat([token, result.message2]));

@@ -221,19 +221,19 @@ describe('handshake timeout', () => {
 });
 
 describe('version negotiation', () => {
-  it('a client that speaks only versions 2-3 gets message 2, SessionError VERSION and close 4002', async () => {
+  it('a client that speaks only versions 3-4 gets message 2, SessionError VERSION and close 4002', async () => {
     const relay = await startTestRelay();
     try {
       const address = parseRelayAddress(relay.address);
       const ws = await openSocket(relayUrl(address));
       const closed = closeCodeOf(ws);
       const message2 = new Promise<Buffer>((resolve) => ws.once('message', resolve));
-      const handshake = startClientHandshake(crypto, { min: 2, max: 3 });
+      const handshake = startClientHandshake(crypto, { min: 3, max: 4 });
       ws.send(handshake.message1);
       const reply = new Uint8Array(await message2);
       assert.throws(
         () => handshake.complete(reply, address.fingerprint),
-        (e: SessionError) => e instanceof SessionError && e.code === 'VERSION' && /relay speaks 1-1/.test(e.message),
+        (e: SessionError) => e instanceof SessionError && e.code === 'VERSION' && /relay speaks 1-2/.test(e.message),
       );
       assert.equal(await closed, WS_CLOSE.VERSION);
     } finally {
@@ -241,7 +241,7 @@ describe('version negotiation', () => {
     }
   });
 
-  it('a client whose range includes 1 agrees on version 1', async () => {
+  it('a client whose range includes 1 and 2 agrees on version 2, and a client of version 1 alone on version 1', async () => {
     const relay = await startTestRelay();
     try {
       const address = parseRelayAddress(relay.address);
@@ -249,8 +249,14 @@ describe('version negotiation', () => {
       const message2 = new Promise<Buffer>((resolve) => ws.once('message', resolve));
       const handshake = startClientHandshake(crypto, { min: 1, max: 7 });
       ws.send(handshake.message1);
-      assert.equal(handshake.complete(new Uint8Array(await message2), address.fingerprint).version, 1);
+      assert.equal(handshake.complete(new Uint8Array(await message2), address.fingerprint).version, 2);
       ws.close();
+      const v1 = await openSocket(relayUrl(address));
+      const v1Message2 = new Promise<Buffer>((resolve) => v1.once('message', resolve));
+      const v1Handshake = startClientHandshake(crypto, { min: 1, max: 1 });
+      v1.send(v1Handshake.message1);
+      assert.equal(v1Handshake.complete(new Uint8Array(await v1Message2), address.fingerprint).version, 1);
+      v1.close();
     } finally {
       await relay.close();
     }

@@ -57,6 +57,19 @@ async function newQueue(relay: Relay) {
 }
 
 describe('relay', () => {
+  it('answers the forwarding commands of version 2 with SYNTAX in a version 1 session, as any unknown command', async () => {
+    const relay = newRelay(openSqliteStore(join(tempDir(), 'relay.db')));
+    const connection = relay.connect(SESSION, () => {}, true, '127.0.0.1', 1);
+    const commands: Command[] = [
+      { type: 'PRXY', relay: 'emp://NKMaDQFvrZuGtwupX0sht_TqQBBEEINvd9friwXXhZ8@relay.example.com' },
+      { type: 'PFWD', ephemeralKey: new Uint8Array(32), sealed: EMPTY },
+      { type: 'RFWD', ephemeralKey: new Uint8Array(32), sealed: EMPTY },
+    ];
+    const answers = await connection.handle(commands.map((command) => transmission(EMPTY, command, null)));
+    assert.deepEqual(answers.map(decode), commands.map(() => ({ type: 'ERR', code: 'SYNTAX' })));
+    relay.close();
+  });
+
   it('answers a SEND only once the message is durable (flush resolved)', async () => {
     const store = openSqliteStore(join(tempDir(), 'relay.db'));
     let release: () => void = () => {};

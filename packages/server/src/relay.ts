@@ -20,10 +20,13 @@ import {
   type Command,
   type Crypto,
   type ErrorCode,
+  type KeyPair,
   type Response,
   type Transmission,
 } from '@graphchat/core';
-import { AddressBuckets, TokenBucket, type RateLimit } from './admission.js';
+import { AddressRates, TokenBucket, type RateLimit } from './admission.js';
+import { ForwardedReceiver } from './forwarded.js';
+import { ProxySet, type Forwarder } from './forwarder.js';
 import type { Logger } from './log.js';
 import type { QueueRecord, QueueStore } from './store.js';
 
@@ -45,6 +48,10 @@ export interface RelayOptions {
   readonly addressSendRate: RateLimit;
   readonly log: Logger;
   readonly now?: () => number;
+  /** The relay's static key: opens transmissions forwarded to it (RFWD, EMP §7.8). Without it, RFWD gets AUTH. */
+  readonly staticKey?: KeyPair;
+  /** Forwards for this relay's clients (PRXY, PFWD). Without it, PRXY gets PROXY. */
+  readonly forwarder?: Forwarder;
 }
 
 export interface RelayCounters {
@@ -76,39 +83,24 @@ export class Relay {
   readonly now: () => number;
   /** Verified when a queue does not exist, so timing does not reveal which ids exist. */
   private readonly dummyKey: Uint8Array;
-  private readonly addressQueueBuckets: AddressBuckets;
-  private readonly addressSendBuckets: AddressBuckets;
-  private readonly sweeper: NodeJS.Timeout;
+  readonly addressRates: AddressRates;
 
   constructor(readonly options: RelayOptions) {
     this.now = options.now ?? Date.now;
     this.dummyKey = options.crypto.ed25519KeyPair().publicKey;
-    this.addressQueueBuckets = new AddressBuckets(options.addressQueueRate);
-    this.addressSendBuckets = new AddressBuckets(options.addressSendRate);
-    this.sweeper = setInterval(() => {
-      this.addressQueueBuckets.sweep(this.now());
-      this.addressSendBuckets.sweep(this.now());
-    }, 60_000);
-    this.sweeper.unref();
+    this.addressRates = new AddressRates(options.addressQueueRate, options.addressSendRate, this.now);
   }
 
-  /** `address` is the client's (admission.ts clientAddress): NEW is rate-limited per address. */
-  connect(sessionId: Uint8Array, push: (transmission: Uint8Array) => void, canSubscribe: boolean, address: string): RelayConnection {
-    return new RelayConnection(this, sessionId, push, canSubscribe, address);
-  }
-
-  /** Takes a NEW token from the address's bucket. */
-  takeAddressQueueToken(address: string): boolean {
-    return this.addressQueueBuckets.take(address, this.now());
-  }
-
-  /** Takes a SEND's body bytes from the address's bucket. */
-  takeAddressSendBytes(address: string, bytes: number): boolean {
-    return this.addressSendBuckets.take(address, this.now(), bytes);
+  /**
+   * `address` is the client's (admission.ts clientAddress): NEW is rate-limited per address.
+   * `version` is the session's EMP version: version 1 has no forwarding commands.
+   */
+  connect(sessionId: Uint8Array, push: (transmission: Uint8Array) => void, canSubscribe: boolean, address: string, version: number = limits.MAX_VERSION): RelayConnection {
+    return new RelayConnection(this, sessionId, push, canSubscribe, address, version);
   }
 
   close(): void {
-    clearInterval(this.sweeper);
+    this.addressRates.close();
   }
 
   /** Verifies `signature` with `key`, or with a dummy key when there is none, in comparable time. */
@@ -175,6 +167,9 @@ export class RelayConnection {
   private readonly queueBucket: TokenBucket;
   /** Whether the last block handled wrote to the store, and so waited for a commit. */
   lastBlockWrote = false;
+  /** Forwarding state, made on the first forwarding command (EMP §7.8). */
+  private proxies: ProxySet | null = null;
+  private forwarded: ForwardedReceiver | null = null;
 
   constructor(
     private readonly relay: Relay,
@@ -182,6 +177,7 @@ export class RelayConnection {
     private readonly push: (transmission: Uint8Array) => void,
     private readonly canSubscribe: boolean,
     private readonly address: string,
+    private readonly version: number,
   ) {
     relay.counters.connections++;
     this.queueBucket = new TokenBucket(relay.options.sessionQueueRate, relay.now());
@@ -225,6 +221,7 @@ export class RelayConnection {
       return t.entityId.length === 0 && t.signature.length === 0 ? { type: 'PONG' } : err('PROHIBITED');
     }
     if (command.type === 'NEW') return this.createQueue(t, command);
+    if (command.type === 'PRXY' || command.type === 'PFWD' || command.type === 'RFWD') return this.forwarding(t, command);
     if (t.entityId.length === 0) return err('PROHIBITED');
     if (command.type === 'SEND') return this.send(t, command.body);
 
@@ -240,12 +237,26 @@ export class RelayConnection {
     return this.recipientCommand(queue, command);
   }
 
+  /** PRXY and PFWD as the forwarding relay, RFWD as the destination (EMP §7.7); version 1 knows none of them. */
+  private forwarding(t: Transmission, command: Extract<Command, { type: 'PRXY' | 'PFWD' | 'RFWD' }>): Promise<Response> | Response {
+    if (this.version < limits.FORWARDING_VERSION) return err('SYNTAX');
+    const { forwarder, staticKey, crypto, log } = this.relay.options;
+    if (command.type === 'RFWD') {
+      if (staticKey === undefined) return err('AUTH');
+      this.forwarded ??= new ForwardedReceiver({ crypto, staticKey, sessionId: this.sessionId, send: (inner, body) => this.send(inner, body) });
+      return this.forwarded.receive(t, command);
+    }
+    if (forwarder === undefined) return err('PROXY');
+    this.proxies ??= new ProxySet(forwarder, log);
+    return command.type === 'PRXY' ? this.proxies.proxy(t, command) : this.proxies.forward(t, command);
+  }
+
   private async createQueue(t: Transmission, command: Extract<Command, { type: 'NEW' }>): Promise<Response> {
     const { crypto, store, password, maxQueuesPerSession } = this.relay.options;
     if (t.entityId.length !== 0) return err('PROHIBITED');
     // Limits first: a refused NEW costs no signature check (§7.3 NEW).
     if (maxQueuesPerSession !== 0 && this.queuesCreated >= maxQueuesPerSession) return err('LIMIT');
-    if (!this.queueBucket.take(this.relay.now()) || !this.relay.takeAddressQueueToken(this.address)) return err('RATE');
+    if (!this.queueBucket.take(this.relay.now()) || !this.relay.addressRates.takeQueueToken(this.address)) return err('RATE');
     // The signature proves the client holds the recipient key it registers.
     if (!this.relay.verify(command.recipientAuthKey, t, this.sessionId)) return err('AUTH');
     if (!passwordMatches(crypto, password, command.password)) return err('AUTH');
@@ -274,7 +285,7 @@ export class RelayConnection {
   private async send(t: Transmission, body: Uint8Array): Promise<Response> {
     const { crypto, store, queueQuota } = this.relay.options;
     // Limits first, as for NEW: a refused SEND costs no lookup or signature check.
-    if (!this.relay.takeAddressSendBytes(this.address, body.length)) return err('RATE');
+    if (!this.relay.addressRates.takeSendBytes(this.address, body.length)) return err('RATE');
     const queue = await store.queueBySenderId(t.entityId);
     // A secured queue takes only messages signed by its sender key; an unsecured
     // one only unsigned messages (the confirmation that carries the sender key).

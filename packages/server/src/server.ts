@@ -11,6 +11,7 @@ import type { RelayConfig } from './config.js';
 import { AddressCounter, clientAddress } from './admission.js';
 import { AddressTurns } from './address-turns.js';
 import { createPrivateFile, prepareDataDir, restrictFiles, STORE_FILE, STORE_FILES } from './data-dir.js';
+import { Forwarder, type ForwarderOptions } from './forwarder.js';
 import { HttpApi } from './http-api.js';
 import { IDENTITY_FILE, loadOrCreateIdentity } from './identity.js';
 import { createLogger, type Logger } from './log.js';
@@ -35,6 +36,10 @@ const EXPIRY_INTERVAL_MS = 3600 * 1000;
 /** Test hook: `wrapStore` sees (and may change) everything the relay stores, as a malicious relay could. */
 export interface RelayHooks {
   readonly wrapStore?: (store: QueueStore) => QueueStore;
+  /** Test hook: the TCP peer address of every WebSocket connection, as the relay sees it. */
+  readonly onPeer?: (address: string) => void;
+  /** Test hook: what the relay forwards to a destination instead of each RFWD, as a malicious relay could (forwarder.ts). */
+  readonly rewriteForward?: ForwarderOptions['rewrite'];
   /** Test hook: where the relay logs, instead of standard error at `config.logLevel`. */
   readonly log?: Logger;
 }
@@ -56,6 +61,12 @@ export async function startRelay(config: RelayConfig, hooks: RelayHooks = {}): P
     maxBytesPerAddress: Math.floor((config.maxStoreBytes * config.addressStorePercent) / 100),
   });
   const store = hooks.wrapStore?.(opened) ?? opened;
+  const forwarder = new Forwarder({
+    crypto,
+    allowPrivateDestinations: config.allowPrivateDestinations,
+    log,
+    ...(hooks.rewriteForward ? { rewrite: hooks.rewriteForward } : {}),
+  });
   const relay = new Relay({
     crypto,
     store,
@@ -67,6 +78,8 @@ export async function startRelay(config: RelayConfig, hooks: RelayHooks = {}): P
     addressQueueRate: config.addressQueueRate,
     addressSendRate: config.addressSendRate,
     log,
+    staticKey,
+    forwarder,
   });
 
   const expire = async () => {
@@ -137,6 +150,7 @@ export async function startRelay(config: RelayConfig, hooks: RelayHooks = {}): P
   server.on('request', (req, res) => void http.handle(req, res));
   server.on('upgrade', (req, socket, head) => {
     socket.on('error', () => socket.destroy());
+    hooks.onPeer?.(req.socket.remoteAddress ?? '');
     const address = clientAddress(req, config.trustProxy, config.ipv6Prefix);
     // Refused before the WebSocket and the handshake cost anything (EMP §9.3).
     if (!sockets.tryAdd(address)) {
@@ -172,6 +186,7 @@ export async function startRelay(config: RelayConfig, hooks: RelayHooks = {}): P
       clearInterval(heartbeat);
       http.close();
       relay.close();
+      forwarder.close();
       for (const ws of wss.clients) ws.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       server.closeAllConnections();

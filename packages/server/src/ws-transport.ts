@@ -79,7 +79,7 @@ export function serveWebSocket(ws: WebSocket, address: string, options: WsTransp
       ws.send(result.message2);
       if (result.session === null) return close(WS_CLOSE.VERSION, 'no common version');
       session = result.session;
-      connection = options.relay.connect(session.id, push, true, address);
+      connection = options.relay.connect(session.id, push, true, address, session.version);
     } catch {
       close(WS_CLOSE.HANDSHAKE, 'bad handshake');
     }

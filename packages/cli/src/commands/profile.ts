@@ -6,6 +6,7 @@ import { CliError } from '../errors.js';
 import { hideRelayPassword, printable } from '../output.js';
 import { nonEmpty, single, usage } from './arguments.js';
 import { defineCommand } from './entry.js';
+import { routingLine } from './routing.js';
 
 export interface ProfileCommand {
   readonly name: 'profile';
@@ -26,6 +27,7 @@ export function profileJson(profile: ProfileRecord): object {
     relays: [...profile.relays],
     ...(profile.sessionPerConnection ? { sessionPerConnection: true } : {}),
     ...((profile.queuesPerRelay ?? 1) > 1 ? { queuesPerRelay: profile.queuesPerRelay } : {}),
+    ...(profile.privateRouting !== undefined ? { privateRouting: profile.privateRouting } : {}),
   };
 }
 
@@ -38,6 +40,7 @@ export function profileLines(profile: ProfileRecord): string[] {
   lines.push(`relays: ${profile.relays.map((relay) => printable(hideRelayPassword(relay))).join(' ')}`);
   if (profile.sessionPerConnection) lines.push('one relay session per contact');
   if ((profile.queuesPerRelay ?? 1) > 1) lines.push(`${profile.queuesPerRelay} queues per relay for each contact`);
+  if (profile.privateRouting !== undefined) lines.push(routingLine(profile));
   lines.push(`id: ${profile.id}`);
   return lines;
 }

@@ -27,6 +27,8 @@ import { profileUse, profiles } from './profiles.js';
 import type { ProfilesCommand, ProfileUseCommand } from './profiles.js';
 import { proofExport, proofVerify } from './proof.js';
 import type { ProofExportCommand, ProofVerifyCommand } from './proof.js';
+import { profileRouting } from './routing.js';
+import type { ProfileRoutingCommand } from './routing.js';
 import { code, verify } from './security-code.js';
 import type { CodeCommand, VerifyCommand } from './security-code.js';
 import { send } from './send.js';
@@ -52,6 +54,7 @@ export interface Commands {
   profile: ProfileCommand;
   'profile-new': ProfileNewCommand;
   'profile-use': ProfileUseCommand;
+  'profile-routing': ProfileRoutingCommand;
   profiles: ProfilesCommand;
   'proof-export': ProofExportCommand;
   'proof-verify': ProofVerifyCommand;
@@ -79,6 +82,7 @@ export const TABLE: { readonly [N in CommandName]: CommandEntry<Commands[N]> } =
   profile,
   'profile-new': profileNew,
   'profile-use': profileUse,
+  'profile-routing': profileRouting,
   profiles,
   'proof-export': proofExport,
   'proof-verify': proofVerify,

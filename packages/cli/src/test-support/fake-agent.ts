@@ -1,6 +1,6 @@
 /** An in-memory stand-in for the agent, for testing the terminal client without relays or a database. */
 import { AgentError } from '@graphchat/client';
-import type { AgentEvent, ContactInfo, HistoryItem, NewProfile, ProfileData, ProfileRecord, ProofRange } from '@graphchat/client';
+import type { AgentEvent, ContactInfo, HistoryItem, NewProfile, PrivateRouting, ProfileData, ProfileRecord, ProofRange } from '@graphchat/client';
 import type { ProofBundle } from '@graphchat/core';
 import type { OpenSession, Session } from '../session.js';
 import type { ChatAgent } from '../session.js';
@@ -74,6 +74,11 @@ export class FakeAgent implements ChatAgent {
   updateProfile(id: string, profile: ProfileData): void {
     this.calls.push(`updateProfile ${id} ${JSON.stringify(profile)}`);
     this.profiles = this.profiles.map((p) => (p.id === id ? { ...p, profile } : p));
+  }
+
+  setPrivateRouting(id: string, setting: PrivateRouting): void {
+    this.calls.push(`setPrivateRouting ${id} ${setting}`);
+    this.profiles = this.profiles.map((p) => (p.id === id ? { ...p, privateRouting: setting } : p));
   }
 
   async createInvitation(): Promise<{ link: string; contactId: string }> {

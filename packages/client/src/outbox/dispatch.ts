@@ -4,13 +4,13 @@
  * §8), failures retried after backoff, and what relays accepted recorded
  * together.
  */
-import { BATCH_OVERHEAD, batchQueueBodies, limits, QUEUE_BODY_TAGS, QUEUE_BODY_VERSION, RelayClientError, toHex } from '@graphchat/core';
+import { BATCH_OVERHEAD, batchQueueBodies, limits, QUEUE_BODY_TAGS, QUEUE_BODY_VERSION, toHex } from '@graphchat/core';
 import type { AgentContext } from '../context.js';
 import type { AgentEvent } from '../events.js';
 import { backoffMs } from './enqueue.js';
 
+import type { QueueSender } from '../transport/queue-sender.js';
 import { relayKey } from '../transport/relay-pool.js';
-import { groupOf } from '../transport/sessions.js';
 import type { ConnectionRecord, OutboxRecord } from '../store/records.js';
 
 /** SENDs in flight per queue: the relay keeps their order (EMP §5.3), so pipelining is safe. */
@@ -46,6 +46,8 @@ export interface DispatcherOptions {
   readonly awaitsOwnKeys: (connection: ConnectionRecord) => boolean;
   /** Runs the work loop again: each finished send may free its queue for the next item. */
   readonly kick: () => void;
+  /** Sends each SEND along its route: directly, or forwarded by one of the profile's relays. */
+  readonly sender: QueueSender;
 }
 
 export class OutboxDispatcher {
@@ -125,7 +127,7 @@ export class OutboxDispatcher {
 
   /** Sends outbox items of one queue (one, or a batch of several) in one SEND and records the outcome. */
   private async dispatch(items: readonly OutboxRecord[]): Promise<void> {
-    const { store, pool, activity } = this.ctx;
+    const { store, activity } = this.ctx;
     const first = items[0]!;
     const connection = store.getConnection(first.connectionId);
     if (connection === null) return;
@@ -133,10 +135,6 @@ export class OutboxDispatcher {
     for (const item of items) this.inFlight.add(item.id);
     this.inFlightPerQueue.set(key, (this.inFlightPerQueue.get(key) ?? 0) + 1);
     try {
-      // An open session is used without a wait, so the SENDs of one pass share blocks (EMP §5.3).
-      const session = pool.session(first.relay, groupOf(store, connection));
-      const client = session.isUp ? session.client : await activity.track(session.open());
-      if (client === null) return this.defer(items);
       const body = items.length === 1 ? first.body : batchQueueBodies(items.map((item) => item.body));
       if (store.flush !== undefined) {
         // A store that writes behind (IndexedDB) must hold the transaction that sealed these items before a relay
@@ -147,15 +145,9 @@ export class OutboxDispatcher {
           return this.defer(items); // Not durable, so not sent.
         }
       }
-      let response;
-      try {
-        response = await activity.track(client.command(first.senderId, { type: 'SEND', body }, first.senderSecretKey));
-      } catch (error) {
-        if (!(error instanceof RelayClientError)) throw error;
-        // A relay that holds a connection open but stops answering counts as down, so its session is reopened.
-        if (error.code === 'TIMEOUT') client.close();
-        return this.defer(items);
-      }
+      const response = await this.options.sender.send(connection, first, body);
+      // No route up, or the attempt failed on the way: the item waits and is tried again.
+      if (response === null) return this.defer(items);
       if (response.type === 'OK') {
         this.accepted.push(...items);
         return;

@@ -7,13 +7,16 @@ import { newId, type AgentCore } from '../context.js';
 import { queuedMessage } from '../conversation/outbound.js';
 import { AgentError } from '../events.js';
 import type { AgentStore } from '../store/agent-store.js';
-import type { ProfileData, ProfileRecord } from '../store/records.js';
+import { PRIVATE_ROUTING_SETTINGS, type PrivateRouting, type ProfileData, type ProfileRecord } from '../store/records.js';
+import { DEFAULT_PRIVATE_ROUTING } from '../transport/private-routing.js';
 
 export interface NewProfile extends ProfileData {
   readonly relays: readonly string[];
   readonly sessionPerConnection?: boolean;
   /** 1 to 4; see ProfileRecord.queuesPerRelay. */
   readonly queuesPerRelay?: number;
+  /** Default 'unknown-relays'; see ProfileRecord.privateRouting. */
+  readonly privateRouting?: PrivateRouting;
 }
 
 const ACTIVE_PROFILE = 'activeProfile';
@@ -45,7 +48,7 @@ function profileRecord(store: AgentStore, id: string): ProfileRecord {
 
 export function createProfile(core: AgentCore, input: NewProfile): ProfileRecord {
   const { store } = core;
-  const { relays, sessionPerConnection, queuesPerRelay, ...profile } = input;
+  const { relays, sessionPerConnection, queuesPerRelay, privateRouting, ...profile } = input;
   checkProfile(profile);
   if (relays.length === 0) throw new AgentError('NO_RELAYS', 'a profile needs at least one relay');
   const lanes = queuesPerRelay ?? 1;
@@ -53,12 +56,14 @@ export function createProfile(core: AgentCore, input: NewProfile): ProfileRecord
     throw new AgentError('BAD_PROFILE', 'queues per relay is 1 to 4, and at most 8 queues in all');
   }
   for (const relay of relays) checkRelay(relay);
+  if (privateRouting !== undefined) checkPrivateRouting(privateRouting);
   const record: ProfileRecord = {
     id: newId(core.crypto),
     profile,
     relays: [...relays],
     sessionPerConnection: sessionPerConnection ?? false,
     ...(lanes > 1 ? { queuesPerRelay: lanes } : {}),
+    ...(privateRouting !== undefined && privateRouting !== DEFAULT_PRIVATE_ROUTING ? { privateRouting } : {}),
     createdAt: core.now(),
   };
   store.transaction(() => {
@@ -107,6 +112,26 @@ export function updateRelays(store: AgentStore, id: string, relays: readonly str
   if ((record.queuesPerRelay ?? 1) * relays.length > MAX_QUEUES) throw new AgentError('BAD_PROFILE', 'at most 8 queues in all');
   for (const relay of relays) checkRelay(relay);
   store.transaction(() => store.putProfile({ ...record, relays: [...relays] }));
+}
+
+function checkPrivateRouting(setting: string): void {
+  if (!(PRIVATE_ROUTING_SETTINGS as readonly string[]).includes(setting)) {
+    throw new AgentError('BAD_PROFILE', `private routing is one of ${PRIVATE_ROUTING_SETTINGS.join(', ')}`);
+  }
+}
+
+/**
+ * Sets when the profile's SENDs to its contacts' relays go through its own
+ * relays (EMP §7.8): the next SEND follows the new setting, items already
+ * waiting in the outbox included.
+ */
+export function setPrivateRouting(core: AgentCore, id: string, setting: PrivateRouting): void {
+  const { store } = core;
+  checkPrivateRouting(setting);
+  const record = profileRecord(store, id);
+  const { privateRouting: _previous, ...rest } = record;
+  store.transaction(() => store.putProfile(setting === DEFAULT_PRIVATE_ROUTING ? rest : { ...rest, privateRouting: setting }));
+  core.kick();
 }
 
 /**

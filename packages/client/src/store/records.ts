@@ -14,6 +14,15 @@ export interface ProfileData {
   readonly status?: string;
 }
 
+/**
+ * When a SEND to a peer's queue goes through one of the profile's own relays
+ * (EMP §7.8) instead of straight to the peer's relay: always, only when the
+ * peer's relay is not one of the profile's (the default), or never.
+ */
+export type PrivateRouting = 'always' | 'unknown-relays' | 'never';
+
+export const PRIVATE_ROUTING_SETTINGS: readonly PrivateRouting[] = ['always', 'unknown-relays', 'never'];
+
 export interface ProfileRecord {
   readonly id: string;
   readonly profile: ProfileData;
@@ -28,6 +37,8 @@ export interface ProfileRecord {
    * message at a time.
    */
   readonly queuesPerRelay?: number;
+  /** Absent in profiles stored before the setting existed, and when it is the default ('unknown-relays'). */
+  readonly privateRouting?: PrivateRouting;
   readonly createdAt: number;
 }
 

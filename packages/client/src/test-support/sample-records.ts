@@ -18,6 +18,7 @@ export function profile(id: string, displayName = `name of ${id}`): ProfileRecor
     relays: ['emp://fingerprint:password@relay.example:5223'],
     sessionPerConnection: false,
     queuesPerRelay: 2,
+    privateRouting: 'always',
     createdAt: 1_700_000_000_000,
   };
 }

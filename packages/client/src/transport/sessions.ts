@@ -26,7 +26,12 @@ export function asRecipientQueue(queue: ReceiveQueueRecord): RecipientQueue {
   };
 }
 
-export function sessionsInUse(ctx: AgentContext): PoolSession[] {
+/**
+ * The sessions to open at start: those of the receive queues, and those the
+ * outbox's SENDs leave through (`sendSessions`, QueueSender.sessionsFor: a
+ * peer's relay only when its SENDs go there directly).
+ */
+export function sessionsInUse(ctx: AgentContext, sendSessions: (connection: ConnectionRecord, relay: string) => PoolSession[]): PoolSession[] {
   const { store, pool } = ctx;
   const sessions = new Set<PoolSession>();
   for (const connection of store.listConnections()) {
@@ -36,7 +41,7 @@ export function sessionsInUse(ctx: AgentContext): PoolSession[] {
   }
   for (const item of store.listOutbox()) {
     const connection = store.getConnection(item.connectionId);
-    if (connection !== null) sessions.add(pool.session(item.relay, groupOf(store, connection)));
+    if (connection !== null) for (const session of sendSessions(connection, item.relay)) sessions.add(session);
   }
   return [...sessions];
 }

@@ -23,7 +23,13 @@ export type Command =
   | { type: 'GET' }
   | { type: 'OFF' }
   | { type: 'DEL' }
-  | { type: 'PING' };
+  | { type: 'PING' }
+  /** Version 2 (§7.8): ask a relay to reach `relay` (an address without password) for forwarding. */
+  | { type: 'PRXY'; relay: string }
+  /** Version 2: a sealed transmission for the relay a PRXY reached; entity id = the proxy id (PKEY). */
+  | { type: 'PFWD'; ephemeralKey: Uint8Array; sealed: Uint8Array }
+  /** Version 2, forwarding relay to destination relay: the same sealed transmission. */
+  | { type: 'RFWD'; ephemeralKey: Uint8Array; sealed: Uint8Array };
 
 export type Response =
   | { type: 'IDS'; recipientId: Uint8Array; senderId: Uint8Array; serverDhKey: Uint8Array }
@@ -31,7 +37,13 @@ export type Response =
   | { type: 'MSG'; msgId: Uint8Array; encryptedBody: Uint8Array }
   | { type: 'END' }
   | { type: 'PONG' }
-  | { type: 'ERR'; code: ErrorCode };
+  | { type: 'ERR'; code: ErrorCode }
+  /** Answers PRXY: the forwarding relay's session id with the destination, and the destination's static key. */
+  | { type: 'PKEY'; sessionId: Uint8Array; relayKey: Uint8Array }
+  /** Answers RFWD: the destination's sealed answer to the forwarded transmission. */
+  | { type: 'RRES'; sealedResponse: Uint8Array }
+  /** Answers PFWD: the sealed answer, passed on unchanged. */
+  | { type: 'PRES'; sealedResponse: Uint8Array };
 
 export interface Transmission {
   /** Empty, or a 64-byte Ed25519 signature over `sessionId || signed`. */
@@ -58,6 +70,11 @@ export function encodeCommand(command: Command): Uint8Array {
       return w.longBytes(command.body).finish();
     case 'ACK':
       return w.shortBytes(fixed(command.msgId, ID_LENGTH)).finish();
+    case 'PRXY':
+      return w.shortBytes(utf8(command.relay)).finish();
+    case 'PFWD':
+    case 'RFWD':
+      return w.bytes(fixed(command.ephemeralKey, KEY_LENGTH)).longBytes(command.sealed).finish();
     case 'SUB':
     case 'GET':
     case 'OFF':
@@ -88,6 +105,13 @@ export function decodeCommand(bytes: Uint8Array): Command {
     case 'ACK':
       command = { type: 'ACK', msgId: exactId(r.shortBytes()) };
       break;
+    case 'PRXY':
+      command = { type: 'PRXY', relay: fromUtf8(r.shortBytes()) };
+      break;
+    case 'PFWD':
+    case 'RFWD':
+      command = { type: tag, ephemeralKey: r.bytes(KEY_LENGTH), sealed: r.longBytes() };
+      break;
     case 'SUB':
     case 'GET':
     case 'OFF':
@@ -111,6 +135,11 @@ export function encodeResponse(response: Response): Uint8Array {
       return w.shortBytes(fixed(response.msgId, ID_LENGTH)).longBytes(response.encryptedBody).finish();
     case 'ERR':
       return w.shortBytes(ascii(response.code)).finish();
+    case 'PKEY':
+      return w.bytes(fixed(response.sessionId, KEY_LENGTH)).bytes(fixed(response.relayKey, KEY_LENGTH)).finish();
+    case 'RRES':
+    case 'PRES':
+      return w.longBytes(response.sealedResponse).finish();
     case 'OK':
     case 'END':
     case 'PONG':
@@ -135,6 +164,13 @@ export function decodeResponse(bytes: Uint8Array): Response {
       response = { type: 'ERR', code };
       break;
     }
+    case 'PKEY':
+      response = { type: 'PKEY', sessionId: r.bytes(KEY_LENGTH), relayKey: r.bytes(KEY_LENGTH) };
+      break;
+    case 'RRES':
+    case 'PRES':
+      response = { type: tag, sealedResponse: r.longBytes() };
+      break;
     case 'OK':
     case 'END':
     case 'PONG':

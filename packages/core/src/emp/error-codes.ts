@@ -26,6 +26,8 @@ export const ERROR_CODES = [
   'RATE',
   /** The relay's store holds as many bytes as its operator allows: no NEW or SEND until messages are delivered or expire. */
   'FULL',
+  /** A forwarding relay could not reach the destination relay, or no longer holds the session a PFWD names (§7.8). */
+  'PROXY',
   /** The relay failed; the command may be retried. */
   'INTERNAL',
 ] as const;

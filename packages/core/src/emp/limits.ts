@@ -21,4 +21,15 @@ export const MAX_PASSWORD_LENGTH = 255;
 
 /** Protocol versions this implementation speaks. */
 export const MIN_VERSION = 1;
-export const MAX_VERSION = 1;
+export const MAX_VERSION = 2;
+/** The first version with private message routing (PRXY, PFWD, RFWD; §7.8). */
+export const FORWARDING_VERSION = 2;
+/**
+ * A forwarded transmission is padded to this many bytes before sealing, so a
+ * forwarding relay learns nothing from its length. It holds `len:u16` and a
+ * signed SEND of MAX_MESSAGE_BODY with a 24-byte correlation id (16,122
+ * bytes), and the PFWD carrying it fits one block (EMP §10).
+ */
+export const FORWARD_REQUEST_SIZE = 16200;
+/** A forwarded response (`len:u16` and the response transmission) is padded to this many bytes. */
+export const FORWARD_RESPONSE_SIZE = 128;

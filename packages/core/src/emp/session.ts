@@ -32,7 +32,15 @@ export class EmpSession {
   private readonly sender: CipherState;
   private readonly receiver: CipherState;
 
-  constructor(noise: NoiseSession, readonly version: number) {
+  /**
+   * @param relayKey the relay's static X25519 key, on the client's side (a
+   *   forwarding relay names it to its clients, §7.8); null on the relay's side.
+   */
+  constructor(
+    noise: NoiseSession,
+    readonly version: number,
+    readonly relayKey: Uint8Array | null = null,
+  ) {
     this.id = noise.handshakeHash;
     this.sender = noise.send;
     this.receiver = noise.receive;
@@ -76,7 +84,7 @@ export function startClientHandshake(crypto: Crypto, versions: VersionRange = SU
       if (hello.version === 0 || hello.version < versions.min || hello.version > versions.max) {
         throw new SessionError('VERSION', `no common protocol version: relay speaks ${hello.min}-${hello.max}, client ${versions.min}-${versions.max}`);
       }
-      return new EmpSession(result.session, hello.version);
+      return new EmpSession(result.session, hello.version, result.remoteStatic);
     },
   };
 }

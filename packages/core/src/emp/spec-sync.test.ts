@@ -10,8 +10,8 @@ import { ERROR_CODES } from './error-codes.js';
 
 const SPEC = 'protocol/edge-messaging.md';
 
-const COMMAND_TAGS = ['NEW', 'SUB', 'KEY', 'SEND', 'ACK', 'GET', 'OFF', 'DEL', 'PING'] as const satisfies readonly Command['type'][];
-const RESPONSE_TAGS = ['IDS', 'OK', 'MSG', 'END', 'PONG', 'ERR'] as const satisfies readonly Response['type'][];
+const COMMAND_TAGS = ['NEW', 'SUB', 'KEY', 'SEND', 'ACK', 'GET', 'OFF', 'DEL', 'PING', 'PRXY', 'PFWD', 'RFWD'] as const satisfies readonly Command['type'][];
+const RESPONSE_TAGS = ['IDS', 'OK', 'MSG', 'END', 'PONG', 'ERR', 'PKEY', 'RRES', 'PRES'] as const satisfies readonly Response['type'][];
 // Fails to compile when commands.ts gains a command or response type that is not listed above.
 type Unlisted = Exclude<Command['type'], (typeof COMMAND_TAGS)[number]> | Exclude<Response['type'], (typeof RESPONSE_TAGS)[number]>;
 const everyTagListed: [Unlisted] extends [never] ? true : never = true;

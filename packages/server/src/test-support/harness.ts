@@ -49,7 +49,8 @@ export function tempDir(): string {
 process.on('exit', () => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
 export function startTestRelay(overrides: Partial<RelayConfig> = {}, hooks: RelayHooks = {}): Promise<RunningRelay> {
-  return startRelay({ ...DEFAULT_CONFIG, port: 0, bind: '127.0.0.1', host: '127.0.0.1', dataDir: tempDir(), logLevel: 'error', ...overrides }, hooks);
+  // Test relays all run on loopback, so they forward to one another's private addresses.
+  return startRelay({ ...DEFAULT_CONFIG, port: 0, bind: '127.0.0.1', host: '127.0.0.1', dataDir: tempDir(), logLevel: 'error', allowPrivateDestinations: true, ...overrides }, hooks);
 }
 
 export const webSocket = (url: string): WebSocketLike => new WebSocket(url) as unknown as WebSocketLike;
@@ -119,7 +120,8 @@ export interface RelayProcess {
 
 /** Starts `graphchat-server` as a child process and resolves with the address it prints. */
 export function spawnRelay(dataDir: string, args: string[] = []): Promise<RelayProcess> {
-  const child = spawn(process.execPath, [BIN, '--port', '0', '--bind', '127.0.0.1', '--host', '127.0.0.1', '--data-dir', dataDir, '--log-level', 'error', ...args], {
+  // Test relays all run on loopback, so they forward to one another's private addresses.
+  const child = spawn(process.execPath, [BIN, '--port', '0', '--bind', '127.0.0.1', '--host', '127.0.0.1', '--data-dir', dataDir, '--log-level', 'error', '--allow-private-destinations', ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {

@@ -1,11 +1,12 @@
 /**
  * Relay settings of the active profile: the relays its new connections
  * use, adding one by address (with the access password of a private
- * relay), and a connection test.
+ * relay), a connection test, and the private routing setting.
  */
 import { formatRelayAddress, parseRelayAddress } from '@graphchat/core';
 import { errorText, type AppContext, type Screen } from './context.js';
 import { h, replace } from './dom.js';
+import { routingSettings } from './routing.js';
 
 /** The address with `password` set (or left as it is when empty). */
 function withPassword(address: string, password: string): string {
@@ -81,6 +82,7 @@ export function relaysScreen(ctx: AppContext): Screen {
     list,
     h('form', { class: 'stack', onsubmit: add }, h('label', {}, 'Address', address), h('label', {}, 'Password (private relays only)', password), h('button', { type: 'submit' }, 'Add relay')),
     status,
+    routingSettings(ctx),
   );
   return { element };
 }

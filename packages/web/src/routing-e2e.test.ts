@@ -1,0 +1,58 @@
+// The private routing setting in the browser client (issue 12, part 5), in
+// real headless Chromium against a real relay that serves the client: the
+// setting is on the Relays screen, starts at the default, and a change is
+// kept in the encrypted store across a reload.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { killSpawnedRelays, portOf, spawnRelay } from 'graphchat-server/test-support';
+import { launchChromium } from './test-support/browser.js';
+
+const PUBLIC = join(resolve(dirname(fileURLToPath(import.meta.url)), '..', '..'), 'dist', 'public');
+const SLOW = { timeout: 30_000 };
+
+describe('web client: private routing setting', () => {
+  const temp = mkdtempSync(join(tmpdir(), 'graphchat-web-routing-'));
+  let url = '';
+
+  before(async () => {
+    const running = await spawnRelay(join(temp, 'relay'), ['--web', PUBLIC]);
+    url = `http://127.0.0.1:${portOf(running.address)}/`;
+  });
+  after(() => {
+    killSpawnedRelays();
+    rmSync(temp, { recursive: true, force: true });
+  });
+
+  it('shows the default, changes it, and keeps the change across a reload', { timeout: 120_000 }, async () => {
+    const browser = await launchChromium();
+    try {
+      const page = await (await browser.newContext()).newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (error) => errors.push(error.message));
+      await page.goto(url);
+      await page.getByLabel('Your name (shown only to your contacts)').fill('Rita');
+      await page.getByLabel('Passphrase', { exact: true }).fill('rita passphrase 4');
+      await page.getByLabel('Passphrase again').fill('rita passphrase 4');
+      await page.getByRole('button', { name: 'Create' }).click();
+      await page.getByRole('button', { name: 'Relays' }).click(SLOW);
+
+      const setting = page.getByLabel('Private routing');
+      assert.equal(await setting.inputValue(), 'unknown-relays');
+      await setting.selectOption('never');
+      await page.getByText('Saved. The next messages follow it.').waitFor(SLOW);
+
+      await page.reload();
+      await page.getByLabel('Passphrase').fill('rita passphrase 4');
+      await page.getByRole('button', { name: 'Unlock' }).click();
+      await page.getByRole('button', { name: 'Relays' }).click(SLOW);
+      assert.equal(await page.getByLabel('Private routing').inputValue(), 'never');
+      assert.deepEqual(errors, [], 'no uncaught errors in the page');
+    } finally {
+      await browser.close();
+    }
+  });
+});
