@@ -6,7 +6,7 @@ import { request } from 'node:http';
 import { describe, it } from 'node:test';
 import { createQueue, fromUtf8, limits, type RecipientQueue, type RelayClient, type Response, startClientHandshake } from '@graphchat/core';
 import { AddressCounter, normalizeAddress, TokenBucket } from './admission.js';
-import { connect, crypto, httpBase, httpPost, HttpSession, jsonOf, openSocket, responsesIn, startTestRelay } from './test-support/harness.js';
+import { connect, crypto, httpBase, httpPost, httpRequest, HttpSession, jsonOf, openSocket, responsesIn, startTestRelay } from './test-support/harness.js';
 
 const err = (code: string): Response => ({ type: 'ERR', code }) as Response;
 const EMPTY = new Uint8Array(0);
@@ -227,6 +227,21 @@ describe('HTTP session pool', () => {
       const refused = await httpPost(`${httpBase(relay.address)}v1/session`, startClientHandshake(crypto).message1);
       assert.equal(refused.status, 503);
       assert.deepEqual(jsonOf(refused), { error: 'BUSY' });
+    } finally {
+      await relay.close();
+    }
+  });
+
+  it('a full pool evicts from the address holding the most unused sessions, not the oldest honest one', async () => {
+    const relay = await startTestRelay({ maxHttpSessions: 3, maxHttpSessionsPerAddress: 0, trustProxy: true });
+    try {
+      const honest = await HttpSession.open(relay.address);
+      // Replays through the trusted proxy, all from one address, fill the pool and keep coming.
+      const replay = () =>
+        httpRequest(`${httpBase(relay.address)}v1/session`, { method: 'POST', body: new Uint8Array(startClientHandshake(crypto).message1), headers: { 'x-forwarded-for': '10.0.0.9' } });
+      for (let i = 0; i < 5; i++) assert.equal((await replay()).status, 200);
+      // The honest session is the oldest unused one, yet the replaying address gave up its own.
+      assert.deepEqual(await honest.command(EMPTY, { type: 'PING' }, null), { type: 'PONG' });
     } finally {
       await relay.close();
     }

@@ -65,15 +65,15 @@ const MAX_HANDSHAKE_BODY = 1024;
 /**
  * The session pool. A message 1 costs nothing to replay and every replay
  * makes a session, so a session that has not yet sent a frame is a
- * candidate for eviction: when the pool (or an address's share of it) is
- * full, the oldest such session makes room, and one is forgotten after
+ * candidate for eviction: when an address's share of the pool is full,
+ * its oldest such session makes room; when the whole pool is, the oldest
+ * of the address holding the most of them; and one is forgotten after
  * `unusedSessionMs` anyway. Only sessions whose client sent a valid frame
  * (and so holds the session keys) can fill the pool and get `503 BUSY`.
  */
 export class HttpApi {
   private readonly sessions = new Map<string, HttpSession>();
-  /** Sessions that sent no frame yet, oldest first (Map keeps insertion order): in all, and per address. */
-  private readonly unused = new Map<string, HttpSession>();
+  /** Sessions that sent no frame yet, per address, oldest first (Map keeps insertion order). */
   private readonly unusedByAddress = new Map<string, Map<string, HttpSession>>();
   private readonly perAddress = new Map<string, number>();
   private readonly sweeper: NodeJS.Timeout;
@@ -107,7 +107,6 @@ export class HttpApi {
 
   /** An unused session can be evicted to make room (makeRoom), oldest first. */
   private rememberUnused(s: HttpSession): void {
-    this.unused.set(s.token, s);
     let mine = this.unusedByAddress.get(s.address);
     if (mine === undefined) this.unusedByAddress.set(s.address, (mine = new Map()));
     mine.set(s.token, s);
@@ -121,7 +120,6 @@ export class HttpApi {
   }
 
   private forgetUnused(s: HttpSession): void {
-    this.unused.delete(s.token);
     const mine = this.unusedByAddress.get(s.address);
     mine?.delete(s.token);
     if (mine?.size === 0) this.unusedByAddress.delete(s.address);
@@ -146,7 +144,11 @@ export class HttpApi {
       this.end(oldest);
     }
     if (this.sessions.size >= this.options.maxSessions) {
-      const oldest = this.unused.values().next().value;
+      // The address holding the most unused sessions gives up its oldest: replays from a few addresses evict their own
+      // sessions, not an honest client's between its handshake and its first frame.
+      let heaviest: Map<string, HttpSession> | undefined;
+      for (const mine of this.unusedByAddress.values()) if (heaviest === undefined || mine.size > heaviest.size) heaviest = mine;
+      const oldest = heaviest?.values().next().value;
       if (oldest === undefined) return false;
       this.end(oldest);
     }
