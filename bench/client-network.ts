@@ -46,7 +46,14 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const RELAY_BIN = join(ROOT, 'packages', 'server', 'dist', 'bin.js');
 const FAST_KDF = { iterations: 1, memoryKiB: 8 };
 
-const webSocket = (url: string): WebSocketLike => new WebSocket(url) as unknown as WebSocketLike;
+/**
+ * A's and B's sockets come from addresses of their own, as two users' do:
+ * the relay runs one block at a time per client address (EMP §5.3).
+ */
+const webSocketFrom =
+  (localAddress: string) =>
+  (url: string): WebSocketLike =>
+    new WebSocket(url, { localAddress }) as unknown as WebSocketLike;
 
 function startRelay(dataDir: string): Promise<{ address: string; stop: () => void }> {
   const profile = process.env.RELAY_CPU_PROF ? [`--cpu-prof`, `--cpu-prof-dir=${process.env.RELAY_CPU_PROF}`] : [];
@@ -67,7 +74,7 @@ interface Peer {
 
 function makePeer(dir: string, name: string, relay: string, queuesPerRelay: number): Peer {
   const store = openSqliteStore(join(dir, `${name}.db`), 'benchmark passphrase', { create: true, kdf: FAST_KDF });
-  const agent = new Agent({ store, crypto: sodiumCrypto, webSocket });
+  const agent = new Agent({ store, crypto: sodiumCrypto, webSocket: webSocketFrom(name === 'alice' ? '127.0.0.2' : '127.0.0.3') });
   agent.createProfile({ displayName: name, relays: [relay], queuesPerRelay });
   let waiters: { predicate: (event: AgentEvent) => boolean; resolve: () => void }[] = [];
   agent.onEvent = (event) => {

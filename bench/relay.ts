@@ -252,8 +252,20 @@ const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 const frames = { up: 0, down: 0 };
 
+/**
+ * Each connection comes from its own loopback address (all of 127/8 is
+ * loopback on Linux), as different users' connections do: the relay runs
+ * one block at a time per client address (EMP §5.3), so sixteen
+ * connections from one address would measure one user's share, not the relay.
+ */
+let nextLocal = 0;
+function localAddress(): string {
+  const n = nextLocal++ % 250;
+  return `127.0.${1 + Math.floor(n / 250)}.${2 + n}`;
+}
+
 function webSocket(url: string): WebSocketLike {
-  const ws = new WebSocket(url, { perMessageDeflate: false });
+  const ws = new WebSocket(url, { perMessageDeflate: false, localAddress: localAddress() });
   const send = ws.send.bind(ws);
   (ws as unknown as { send(data: Uint8Array): void }).send = (data) => {
     frames.up++;

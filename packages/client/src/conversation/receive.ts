@@ -200,6 +200,8 @@ function acceptEnvelope(inbound: StepContext, connection: AgreedConnection, sign
   if (!namesSentEnvelope(store, current, envelope.lastReceivedHash)) {
     // The peer received from this side an envelope this side never sent: this side's state was restored.
     current = offerResync(inbound, current, true);
+  } else if (current.peerNamedHash === undefined || !equalBytes(current.peerNamedHash, envelope.lastReceivedHash)) {
+    current = { ...current, peerNamedHash: envelope.lastReceivedHash };
   }
   if (envelope.seq <= current.lastReceivedSeq) return current;
   if (envelope.seq > current.lastReceivedSeq + MAX_HELD) {
@@ -247,6 +249,8 @@ const MAX_LOOKBACK = 1000;
 /** Whether `hash` (an envelope's lastReceivedHash) is none, or an envelope this side sent. */
 function namesSentEnvelope(store: AgentStore, connection: AgreedConnection, hash: Uint8Array): boolean {
   if (equalBytes(hash, ZERO_HASH) || equalBytes(hash, connection.lastSentHash)) return true;
+  // The peer's envelopes name the same one until the next of ours reaches it: checked once.
+  if (connection.peerNamedHash !== undefined && equalBytes(hash, connection.peerNamedHash)) return true;
   const floor = Math.max(1, connection.lastSentSeq - MAX_LOOKBACK);
   for (let seq = connection.lastSentSeq; seq >= floor; seq--) {
     const sent = store.findMessageBySeq(connection.id, 'sent', seq);

@@ -139,6 +139,8 @@ export interface ConnectionBase {
    * still arrive through other relays. Replaced at the next resync.
    */
   readonly previousRatchet?: Uint8Array | null;
+  /** The hash the peer's last envelope named as received, found among this side's (so not looked up again). */
+  readonly peerNamedHash?: Uint8Array;
   /** When this side last offered a resync on no evidence (a message its ratchet could not open): at most one an hour. */
   readonly unprovenResyncAt?: number;
 }

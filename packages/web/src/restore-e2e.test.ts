@@ -1,0 +1,110 @@
+// A contact whose state went back to an older copy (issue 12, graph-chat
+// §8.7), seen from the browser client in real headless Chromium: the
+// terminal client's state directory is copied, it sends, the copy is put
+// back and it sends again. The browser's conversation shows a notice that
+// the contact's device went back, every message once and in order, and
+// later messages flow both ways.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { killSpawnedRelays, portOf, spawnRelay } from 'graphchat-server/test-support';
+import type { Page } from 'playwright-core';
+import { launchChromium } from './test-support/browser.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
+const PUBLIC = join(ROOT, 'packages', 'web', 'dist', 'public');
+const GRAPHCHAT = join(ROOT, 'packages', 'cli', 'bin', 'graphchat.js');
+const SLOW = { timeout: 30_000 };
+
+/** Runs the terminal client; returns its JSON lines. */
+function graphchat(dir: string, args: string[]): Record<string, unknown>[] {
+  const run = spawnSync(process.execPath, [GRAPHCHAT, '--dir', dir, '--json', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, GRAPHCHAT_PASSPHRASE: 'terminal passphrase', GRAPHCHAT_KDF: 'fast' },
+  });
+  assert.equal(run.status, 0, `graphchat ${args.join(' ')}: ${run.stderr}`);
+  return run.stdout
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+const received = (page: Page) => page.locator('li.message.received p.text');
+
+describe('web client: a contact restored from an older copy', () => {
+  const temp = mkdtempSync(join(tmpdir(), 'graphchat-web-restore-'));
+  let url = '';
+  let relay = '';
+
+  before(async () => {
+    const running = await spawnRelay(join(temp, 'relay'), ['--web', PUBLIC]);
+    relay = running.address;
+    url = `http://127.0.0.1:${portOf(relay)}/`;
+  });
+  after(() => {
+    killSpawnedRelays();
+    rmSync(temp, { recursive: true, force: true });
+  });
+
+  it('shows a notice, every message once and in order, and later messages flow', { timeout: 180_000 }, async () => {
+    const terminal = join(temp, 'terminal');
+    graphchat(terminal, ['init', '--name', 'Terminal Tess', '--server', relay]);
+    const [invitation] = graphchat(terminal, ['invite']);
+    const chromium = await launchChromium();
+    try {
+      const page = await (await chromium.newContext()).newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (error) => errors.push(error.message));
+      await page.goto(url);
+      await page.getByLabel('Your name (shown only to your contacts)').fill('Browser Ben');
+      await page.getByLabel('Passphrase', { exact: true }).fill('ben passphrase 444');
+      await page.getByLabel('Passphrase again').fill('ben passphrase 444');
+      await page.getByRole('button', { name: 'Create' }).click();
+      await page.getByRole('button', { name: 'Scan' }).click(SLOW);
+      await page.getByLabel('Invitation link').fill(String(invitation!['link']));
+      await page.getByRole('button', { name: 'Connect' }).click();
+
+      const events: Record<string, unknown>[] = [];
+      const sync = (): void => void events.push(...graphchat(terminal, ['sync', '--timeout', '10', '--idle', '1']));
+      for (let round = 0; round < 5 && !events.some((e) => e['event'] === 'connected'); round++) sync();
+      await page.getByRole('textbox', { name: 'Message' }).waitFor(SLOW);
+      const contact = String(graphchat(terminal, ['contacts'])[0]!['contact']);
+
+      const copy = join(temp, 'terminal-copy');
+      cpSync(terminal, copy, { recursive: true });
+      graphchat(terminal, ['send', contact, 'first']);
+      sync();
+      await received(page).filter({ hasText: 'first' }).waitFor(SLOW);
+      sync();
+
+      // The terminal's directory goes back to the copy, which does not know it sent 'first'.
+      rmSync(terminal, { recursive: true });
+      cpSync(copy, terminal, { recursive: true });
+      graphchat(terminal, ['send', contact, 'second']);
+      sync();
+      await page.getByRole('textbox', { name: 'Message' }).fill('are you there?');
+      await page.getByRole('button', { name: 'Send' }).click();
+      for (let round = 0; round < 6 && !events.some((e) => e['event'] === 'restored'); round++) sync();
+      assert.ok(events.some((e) => e['event'] === 'restored' && e['device'] === 'this'), 'the terminal was told its state went back');
+      await page.locator('li.notice', { hasText: "The contact's device went back to an older copy of its data" }).waitFor(SLOW);
+      await received(page).filter({ hasText: 'second' }).waitFor(SLOW);
+
+      graphchat(terminal, ['send', contact, 'later']);
+      sync();
+      await received(page).filter({ hasText: 'later' }).waitFor(SLOW);
+      assert.deepEqual(await received(page).allTextContents(), ['first', 'second', 'later'], 'each once, in order');
+      const history = graphchat(terminal, ['history', contact]).filter((m) => m['notice'] !== true && m['direction'] === 'received');
+      assert.deepEqual(
+        history.map((m) => m['text']),
+        ['are you there?'],
+      );
+      assert.deepEqual(errors, [], 'no uncaught errors in the page');
+    } finally {
+      await chromium.close();
+    }
+  });
+});
