@@ -142,12 +142,8 @@ function receiveRatchetMessage(inbound: StepContext, connection: AgreedConnectio
     if (error instanceof RatchetError && error.code === 'DUPLICATE_OR_OLD') return connection;
     inbound.events.push({ event: 'rejected', contact: connection.id, reason: `message rejected: ${(error as Error).message}` });
     // A message this side's ratchet cannot open: a forgery (a relay can inject one), or a peer that moved on from
-    // ratchet keys this side lost to a restored state. Nothing here is evidence, so no one is told, and a relay must
-    // not be able to keep the connection busy re-keying: at most one such resync an hour.
-    const lastUnproven = connection.unprovenResyncAt ?? -Infinity;
-    if (!(error instanceof RatchetError && error.code === 'DECRYPT') || inbound.now - lastUnproven < UNPROVEN_RESYNC_INTERVAL_MS) return connection;
-    const offered = offerResync(inbound, connection, false);
-    return offered === connection ? connection : { ...offered, unprovenResyncAt: inbound.now };
+    // ratchet keys this side lost to a restored state.
+    return error instanceof RatchetError && error.code === 'DECRYPT' ? unprovenResync(inbound, connection) : connection;
   }
   return acceptEnvelope(inbound, decrypted.connection, decrypted.signed);
 }
@@ -211,7 +207,7 @@ function acceptEnvelope(inbound: StepContext, connection: AgreedConnection, sign
   if (envelope.seq > current.lastReceivedSeq + 1) {
     // A gap: an earlier envelope is still on its way through another relay. Hold this one until it arrives.
     store.putHeld(current.id, envelope.seq, signed);
-    return current;
+    return waitForGap(inbound, current);
   }
   if (!chainsOn(current, envelope, signed)) return forked(inbound, current);
   current = deliverEnvelope(inbound, current, envelope, signed, verified.hash);
@@ -227,7 +223,29 @@ function acceptEnvelope(inbound: StepContext, connection: AgreedConnection, sign
     if (!chainsOn(current, next.envelope, held)) return forked(inbound, current);
     current = deliverEnvelope(inbound, current, next.envelope, held, next.hash);
   }
-  return current;
+  return current.gapSince == null ? current : { ...current, gapSince: null };
+}
+
+/**
+ * An envelope held past a gap. A gap still open GAP_RESYNC_MS after it
+ * opened is no relay's delay (each queue delivers in order) but envelopes
+ * lost: by a relay, or by this side's state going back to an older copy
+ * after it had received them. A resync has the peer send them again.
+ */
+function waitForGap(inbound: StepContext, connection: AgreedConnection): AgreedConnection {
+  if (connection.gapSince == null) return { ...connection, gapSince: inbound.now };
+  return inbound.now - connection.gapSince >= GAP_RESYNC_MS ? unprovenResync(inbound, connection) : connection;
+}
+
+/**
+ * A resync offered on no evidence (graph-chat §8.7): no one is told, and a
+ * relay must not be able to keep the connection busy re-keying, so at most
+ * one an hour.
+ */
+function unprovenResync(inbound: StepContext, connection: AgreedConnection): AgreedConnection {
+  if (inbound.now - (connection.unprovenResyncAt ?? -Infinity) < UNPROVEN_RESYNC_INTERVAL_MS) return connection;
+  const offered = offerResync(inbound, connection, false);
+  return offered === connection ? connection : { ...offered, unprovenResyncAt: inbound.now };
 }
 
 /**
@@ -240,8 +258,10 @@ function forked(inbound: StepContext, connection: AgreedConnection): AgreedConne
   return offerResync(inbound, connection, false);
 }
 
-/** A resync offered on no evidence (a message the ratchet cannot open) at most this often per connection. */
+/** A resync offered on no evidence (a message the ratchet cannot open, a gap that stays open) at most this often per connection. */
 const UNPROVEN_RESYNC_INTERVAL_MS = 60 * 60 * 1000;
+/** How long a gap before held envelopes may stay open before a resync asks for what it lacks. */
+const GAP_RESYNC_MS = 60 * 1000;
 
 /** How far back a hash the peer names as received is looked for among sent envelopes, at most. */
 const MAX_LOOKBACK = 1000;

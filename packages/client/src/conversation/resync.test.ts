@@ -52,12 +52,12 @@ class Device {
 }
 
 /** Carries every outbox item of `from` to `to` through the receive path (as a relay would) and returns what `to` reported. */
-function carry(from: Device, to: Device, change: (body: Uint8Array) => Uint8Array = (body) => body): AgentEvent[] {
+function carry(from: Device, to: Device, change: (body: Uint8Array) => Uint8Array = (body) => body, now = NOW): AgentEvent[] {
   const events: AgentEvent[] = [];
   for (const item of from.store.listOutbox()) {
     from.store.deleteOutbox(item.id);
     const body = decodeQueueBody(change(item.body)) as Exclude<QueueBody, { type: 'confirmation' }>;
-    events.push(...receiveOnAgreed({ store: to.store, crypto, now: () => NOW }, to.connection, body));
+    events.push(...receiveOnAgreed({ store: to.store, crypto, now: () => now }, to.connection, body));
   }
   return events;
 }
@@ -148,6 +148,27 @@ describe('a state restored from an older copy', () => {
     assert.deepEqual(restored(seen.alice).map((e) => e.event === 'restored' && e.device), ['contact']);
     assert.deepEqual(bob.texts('received'), ['one', 'two', 'three']);
     assert.deepEqual(alice.texts('received'), ['what did you say?']);
+  });
+
+  it('asks again for envelopes lost on the way once a gap has stayed open a minute, telling no one', () => {
+    const { alice, bob } = devices();
+    alice.write('one');
+    alice.write('two');
+    // Lost after a relay took them (or by Bob's device going back to a copy made before it got them).
+    for (const item of alice.store.listOutbox()) alice.store.deleteOutbox(item.id);
+    alice.write('three');
+    carry(alice, bob);
+    alice.write('four');
+    carry(alice, bob, undefined, NOW + 59_000);
+    assert.deepEqual(bob.texts('received'), [], 'held: the gap may be a delay');
+    assert.equal(bob.store.listOutbox().filter((item) => item.seq === 0).length, 0, 'no resync yet');
+    alice.write('five');
+    carry(alice, bob, undefined, NOW + 61_000);
+    assert.equal(bob.store.listOutbox().filter((item) => item.seq === 0).length, 1, 'a resync offer, a minute on');
+    const seen = settle(alice, bob);
+    assert.deepEqual(bob.texts('received'), ['one', 'two', 'three', 'four', 'five']);
+    assert.deepEqual(restored([...seen.alice, ...seen.bob]), [], 'nothing shows a restore: no one is told');
+    assert.deepEqual(problems([...seen.alice, ...seen.bob]), []);
   });
 
   it('ignores a resync a relay forged, altered or replayed', () => {

@@ -141,6 +141,8 @@ export interface ConnectionBase {
   readonly previousRatchet?: Uint8Array | null;
   /** The hash the peer's last envelope named as received, found among this side's (so not looked up again). */
   readonly peerNamedHash?: Uint8Array;
+  /** When envelopes began to be held past a gap that is still open (receive.ts waitForGap). */
+  readonly gapSince?: number | null;
   /** When this side last offered a resync on no evidence (a message its ratchet could not open): at most one an hour. */
   readonly unprovenResyncAt?: number;
 }
