@@ -26,14 +26,10 @@ import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from './test-support/browser.js';
 import { decodePng } from './test-support/png.js';
 import { writeStillY4m } from './test-support/y4m.js';
+import { createStore, PUBLIC, ROOT, SLOW, terminal as graphchat } from './test-support/pages.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
-const PUBLIC = join(ROOT, 'packages', 'web', 'dist', 'public');
-const GRAPHCHAT = join(ROOT, 'packages', 'cli', 'bin', 'graphchat.js');
 const VECTORS = join(ROOT, 'docs', 'protocol', 'vectors', 'proof.json');
 const SCREENSHOTS = process.env['GRAPHCHAT_SCREENSHOTS'];
-/** Waits for things that cross a relay, or derive a key in JavaScript. */
-const SLOW = { timeout: 30_000 };
 
 const even = (n: number): number => n + (n % 2);
 
@@ -52,16 +48,6 @@ async function openPage(t: TestContext, browser: Browser, url: string, viewport:
   t.after(() => assert.deepEqual(errors, [], 'no uncaught errors in the page'));
   await page.goto(url);
   return page;
-}
-
-async function createStore(page: Page, name: string, passphrase: string, shotName?: string): Promise<void> {
-  await page.getByLabel('Your name (shown only to your contacts)').fill(name);
-  await page.getByLabel('Passphrase', { exact: true }).fill(passphrase);
-  await page.getByLabel('Passphrase again').fill(passphrase);
-  assert.match(await page.getByLabel('Relay').inputValue(), /^emp:\/\//, 'the serving relay is proposed');
-  if (shotName !== undefined) await screenshot(page, shotName);
-  await page.getByRole('button', { name: 'Create' }).click();
-  await page.getByRole('button', { name: 'Add contact' }).waitFor(SLOW);
 }
 
 /** Sends a text from the open conversation. */
@@ -85,19 +71,6 @@ function tamperText(bundle: ProofBundle, text: string): ProofBundle {
   return { ...bundle, envelopes: bundle.envelopes.map((envelope, i) => (i === index ? toBase64url(bytes) : envelope)) };
 }
 
-/** Runs the terminal client; returns its JSON lines. */
-function graphchat(dir: string, args: string[]): Record<string, unknown>[] {
-  const run = spawnSync(process.execPath, [GRAPHCHAT, '--dir', dir, '--json', ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, GRAPHCHAT_PASSPHRASE: 'terminal passphrase', GRAPHCHAT_KDF: 'fast' },
-  });
-  assert.equal(run.status, 0, `graphchat ${args.join(' ')}: ${run.stderr}`);
-  return run.stdout
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-}
-
 describe('web client in Chromium', () => {
   const temp = mkdtempSync(join(tmpdir(), 'graphchat-web-'));
   let url = '';
@@ -115,7 +88,7 @@ describe('web client in Chromium', () => {
 
   it('two browsers connect by a QR code read through the camera, chat both ways, and keep the history behind the passphrase', { timeout: 180_000 }, async (t) => {
     const alice = await openPage(t, await launchChromium(), url, { width: 1000, height: 720 });
-    await createStore(alice, 'Alice', 'alice passphrase 1', 'create');
+    await createStore(alice, 'Alice', 'alice passphrase 1', () => screenshot(alice, 'create'));
     await alice.getByRole('button', { name: 'Add contact' }).click();
     const code = alice.getByRole('img', { name: 'Invitation QR code' });
     await code.waitFor(SLOW);

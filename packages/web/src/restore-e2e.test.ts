@@ -5,33 +5,14 @@
 // the contact's device went back, every message once and in order, and
 // later messages flow both ways.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { killSpawnedRelays, portOf, spawnRelay } from 'graphchat-server/test-support';
 import type { Page } from 'playwright-core';
 import { launchChromium } from './test-support/browser.js';
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
-const PUBLIC = join(ROOT, 'packages', 'web', 'dist', 'public');
-const GRAPHCHAT = join(ROOT, 'packages', 'cli', 'bin', 'graphchat.js');
-const SLOW = { timeout: 30_000 };
-
-/** Runs the terminal client; returns its JSON lines. */
-function graphchat(dir: string, args: string[]): Record<string, unknown>[] {
-  const run = spawnSync(process.execPath, [GRAPHCHAT, '--dir', dir, '--json', ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, GRAPHCHAT_PASSPHRASE: 'terminal passphrase', GRAPHCHAT_KDF: 'fast' },
-  });
-  assert.equal(run.status, 0, `graphchat ${args.join(' ')}: ${run.stderr}`);
-  return run.stdout
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-}
+import { createStore, PUBLIC, SLOW, terminal as graphchat } from './test-support/pages.js';
 
 const received = (page: Page) => page.locator('li.message.received p.text');
 
@@ -60,11 +41,8 @@ describe('web client: a contact restored from an older copy', () => {
       const errors: string[] = [];
       page.on('pageerror', (error) => errors.push(error.message));
       await page.goto(url);
-      await page.getByLabel('Your name (shown only to your contacts)').fill('Browser Ben');
-      await page.getByLabel('Passphrase', { exact: true }).fill('ben passphrase 444');
-      await page.getByLabel('Passphrase again').fill('ben passphrase 444');
-      await page.getByRole('button', { name: 'Create' }).click();
-      await page.getByRole('button', { name: 'Scan' }).click(SLOW);
+      await createStore(page, 'Browser Ben', 'ben passphrase 444');
+      await page.getByRole('button', { name: 'Scan' }).click();
       await page.getByLabel('Invitation link').fill(String(invitation!['link']));
       await page.getByRole('button', { name: 'Connect' }).click();
 

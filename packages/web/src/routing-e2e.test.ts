@@ -5,14 +5,11 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { killSpawnedRelays, portOf, spawnRelay } from 'graphchat-server/test-support';
 import { launchChromium } from './test-support/browser.js';
-
-const PUBLIC = join(resolve(dirname(fileURLToPath(import.meta.url)), '..', '..'), 'dist', 'public');
-const SLOW = { timeout: 30_000 };
+import { createStore, PUBLIC, SLOW } from './test-support/pages.js';
 
 describe('web client: private routing setting', () => {
   const temp = mkdtempSync(join(tmpdir(), 'graphchat-web-routing-'));
@@ -34,11 +31,8 @@ describe('web client: private routing setting', () => {
       const errors: string[] = [];
       page.on('pageerror', (error) => errors.push(error.message));
       await page.goto(url);
-      await page.getByLabel('Your name (shown only to your contacts)').fill('Rita');
-      await page.getByLabel('Passphrase', { exact: true }).fill('rita passphrase 4');
-      await page.getByLabel('Passphrase again').fill('rita passphrase 4');
-      await page.getByRole('button', { name: 'Create' }).click();
-      await page.getByRole('button', { name: 'Relays' }).click(SLOW);
+      await createStore(page, 'Rita', 'rita passphrase 4');
+      await page.getByRole('button', { name: 'Relays' }).click();
 
       const setting = page.getByLabel('Private routing');
       assert.equal(await setting.inputValue(), 'unknown-relays');

@@ -69,6 +69,17 @@ function devices(): { alice: Device; bob: Device } {
   return { alice: new Device(pair.alice.store, pair.alice.connection.id), bob: new Device(pair.bob.store, pair.bob.connection.id) };
 }
 
+/** Bob sends 'first', Alice has it; then Bob's device goes back to a copy made before, and writes `texts`. */
+function restoredBob(...texts: string[]): { alice: Device; bob: Device } {
+  const { alice, bob } = devices();
+  const backup = bob.copy();
+  bob.write('first');
+  settle(alice, bob);
+  bob.store = backup;
+  for (const text of texts) bob.write(text);
+  return { alice, bob };
+}
+
 const restored = (events: readonly AgentEvent[]) => events.filter((e) => e.event === 'restored');
 const problems = (events: readonly AgentEvent[]) => events.filter((e) => e.event === 'rejected' || e.event === 'failed');
 
@@ -113,13 +124,7 @@ describe('a state restored from an older copy', () => {
   });
 
   it('is found from the next envelope of the restored side when the other writes nothing', () => {
-    const { alice, bob } = devices();
-    const backup = bob.copy();
-    bob.write('first');
-    settle(alice, bob);
-    bob.store = backup;
-    bob.write('second');
-    bob.write('third');
+    const { alice, bob } = restoredBob('second', 'third');
     // 'second' is dropped (spent key), 'third' names 'second' as its predecessor where Alice holds 'first': a fork.
     const seen = settle(alice, bob);
     assert.deepEqual(restored(seen.bob).map((e) => e.event === 'restored' && e.device), ['this']);
@@ -172,12 +177,7 @@ describe('a state restored from an older copy', () => {
   });
 
   it('ignores a resync a relay forged, altered or replayed', () => {
-    const { alice, bob } = devices();
-    const backup = bob.copy();
-    bob.write('first');
-    settle(alice, bob);
-    bob.store = backup;
-    bob.write('second');
+    const { alice, bob } = restoredBob('second');
     carry(bob, alice);
     alice.write('ping');
     carry(alice, bob); // Bob finds his state restored: his offer waits in the outbox

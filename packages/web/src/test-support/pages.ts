@@ -1,0 +1,44 @@
+/**
+ * What the end-to-end tests do again and again: create a store on the
+ * client's first screen, and run the terminal client beside the browser.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+
+/** The repository root, from packages/web/dist/lib/test-support. */
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', '..');
+/** The built web client that the relay serves (`--web`). */
+export const PUBLIC = join(ROOT, 'packages', 'web', 'dist', 'public');
+const GRAPHCHAT = join(ROOT, 'packages', 'cli', 'bin', 'graphchat.js');
+/** Waits for things that cross a relay, or derive a key in JavaScript. */
+export const SLOW = { timeout: 30_000 };
+
+/**
+ * Fills the first screen and creates the store; `beforeCreate` runs with
+ * the form filled in (a screenshot, say).
+ */
+export async function createStore(page: Page, name: string, passphrase: string, beforeCreate?: () => Promise<void>): Promise<void> {
+  await page.getByLabel('Your name (shown only to your contacts)').fill(name);
+  await page.getByLabel('Passphrase', { exact: true }).fill(passphrase);
+  await page.getByLabel('Passphrase again').fill(passphrase);
+  assert.match(await page.getByLabel('Relay').inputValue(), /^emp:\/\//, 'the serving relay is proposed');
+  await beforeCreate?.();
+  await page.getByRole('button', { name: 'Create' }).click();
+  await page.getByRole('button', { name: 'Add contact' }).waitFor(SLOW);
+}
+
+/** Runs the terminal client (`graphchat --dir DIR --json ARGS`); returns its JSON lines. */
+export function terminal(dir: string, args: readonly string[]): Record<string, unknown>[] {
+  const run = spawnSync(process.execPath, [GRAPHCHAT, '--dir', dir, '--json', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, GRAPHCHAT_PASSPHRASE: 'terminal passphrase', GRAPHCHAT_KDF: 'fast' },
+  });
+  assert.equal(run.status, 0, `graphchat ${args.join(' ')}: ${run.stderr}`);
+  return run.stdout
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
