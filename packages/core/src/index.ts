@@ -112,7 +112,7 @@ export {
 export type { Envelope } from './chat/envelope.js';
 export { BATCH_OVERHEAD, batchQueueBodies, decodeQueueBody, encodeQueueBody, QUEUE_BODY_TAGS, QUEUE_BODY_VERSION } from './chat/queue-body.js';
 export type { QueueBody, RatchetMessage } from './chat/queue-body.js';
-export { openResync, RESYNC_SIGNATURE_CONTEXT, RESYNC_WINDOW, sealResync } from './chat/resync.js';
+export { connectionResyncKey, openResync, RESYNC_KEY_INFO, RESYNC_ROOT_INFO, RESYNC_SIGNATURE_CONTEXT, RESYNC_WINDOW, resyncRootKey, sealResync } from './chat/resync.js';
 export type { Resync, ResyncView } from './chat/resync.js';
 export { SECURITY_CODE_CONTEXT, securityCode, securityCodeMatches } from './chat/security-code.js';
 export { makeProofBundle, PROOF_TYPE, PROOF_VERSION, signingKeysOfAssociatedData, verifyProofBundle } from './chat/proof.js';

@@ -6,6 +6,7 @@
  */
 import {
   acceptAgreement,
+  connectionResyncKey,
   CHAT_VERSIONS,
   createInvitationKeys,
   encodeQueueBody,
@@ -146,6 +147,7 @@ export function joinInvitation(
 ): { sealed: Sealed<JoiningConnection>; body: Uint8Array } {
   const join = joinAgreement(crypto, invitation.keys);
   const ratchet = initSender(crypto, join.sharedKey, invitation.keys.dh);
+  const resyncKey = connectionResyncKey(crypto, join.sharedKey);
   crypto.wipe(join.sharedKey);
   const sendQueues = newSendQueues(crypto, invitation.queues);
   const connection: JoiningConnection = {
@@ -160,6 +162,7 @@ export function joinInvitation(
     ratchet: encodeRatchetState(ratchet),
     peerSigningKey: asEnvelopeSigningKey(invitation.keys.sig),
     failure: null,
+    resyncKey,
     sendQueues,
   };
   const sealed = sealEnvelope(
@@ -186,7 +189,7 @@ export interface AcceptedConfirmation {
 }
 
 /** An inviting connection with the keys a confirmation just agreed, while the confirmation is checked. */
-type Agreeing = Omit<InvitingConnection, 'ratchet' | 'associatedData' | 'peerSigningKey'> & Pick<AgreedConnection, 'ratchet' | 'associatedData' | 'peerSigningKey'>;
+type Agreeing = Omit<InvitingConnection, 'ratchet' | 'associatedData' | 'peerSigningKey'> & Pick<AgreedConnection, 'ratchet' | 'associatedData' | 'peerSigningKey' | 'resyncKey'>;
 
 /** Agrees on the keys of a confirmation body and opens the envelope inside; throws HandshakeRejected. */
 function openConfirmation(
@@ -199,10 +202,12 @@ function openConfirmation(
     const sig = { publicKey: connection.signingPublicKey, secretKey: connection.signingSecretKey };
     const agreement = acceptAgreement(crypto, { dh: secrets.dh, kem: secrets.kem, sig }, confirmation.keys);
     const ratchet = initReceiver(crypto, agreement.sharedKey, secrets.dh);
+    const resyncKey = connectionResyncKey(crypto, agreement.sharedKey);
     crypto.wipe(agreement.sharedKey);
     const withKeys: Agreeing = {
       ...connection,
       ratchet: encodeRatchetState(ratchet),
+      resyncKey,
       associatedData: agreement.associatedData,
       peerSigningKey: asEnvelopeSigningKey(confirmation.keys.sig),
     };

@@ -26,7 +26,7 @@ import type { AgentEvent } from '../events.js';
 import { enqueueSealed } from '../outbox/enqueue.js';
 import { decryptEnvelope, verifyEnvelope } from './envelope-crypto.js';
 import { chainsOn, deliverEnvelope } from './inbound.js';
-import { offerResync, receiveResync } from './resync.js';
+import { offerAgain, offerResync, receiveResync } from './resync.js';
 import { storeSentHandshake } from './outbound.js';
 
 import type { PoolSession } from '../transport/relay-pool.js';
@@ -223,7 +223,8 @@ function acceptEnvelope(inbound: StepContext, connection: AgreedConnection, sign
     if (!chainsOn(current, next.envelope, held)) return forked(inbound, current);
     current = deliverEnvelope(inbound, current, next.envelope, held, next.hash);
   }
-  return current.gapSince == null ? current : { ...current, gapSince: null };
+  // The gap closed; held envelopes past another gap start its own wait when the next one is held.
+  return current.gapSince == null || store.countHeld(current.id) > 0 ? current : { ...current, gapSince: null };
 }
 
 /**
@@ -243,6 +244,8 @@ function waitForGap(inbound: StepContext, connection: AgreedConnection): AgreedC
  * one an hour.
  */
 function unprovenResync(inbound: StepContext, connection: AgreedConnection): AgreedConnection {
+  // With an offer waiting, its answer may be what was lost: the same offer again, not a new one.
+  if (connection.resyncOffer != null) return offerAgain(inbound, connection);
   if (inbound.now - (connection.unprovenResyncAt ?? -Infinity) < UNPROVEN_RESYNC_INTERVAL_MS) return connection;
   const offered = offerResync(inbound, connection, false);
   return offered === connection ? connection : { ...offered, unprovenResyncAt: inbound.now };

@@ -4,7 +4,7 @@
 // ratchet, and nothing written on either side is lost or shown twice.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeQueueBody, encodeQueueBody, type QueueBody } from '@graphchat/core';
+import { createInvitationKeys, decodeQueueBody, encodeQueueBody, RESYNC_WINDOW, sealResync, ZERO_HASH, type QueueBody } from '@graphchat/core';
 import { sodiumCrypto as crypto } from '@graphchat/core/crypto-sodium';
 import type { AgentEvent } from '../events.js';
 import { MemoryStore } from '../store/memory-store.js';
@@ -84,12 +84,12 @@ const restored = (events: readonly AgentEvent[]) => events.filter((e) => e.event
 const problems = (events: readonly AgentEvent[]) => events.filter((e) => e.event === 'rejected' || e.event === 'failed');
 
 /** Exchanges until both outboxes are empty; returns each side's events. */
-function settle(alice: Device, bob: Device): { alice: AgentEvent[]; bob: AgentEvent[] } {
+function settle(alice: Device, bob: Device, now = NOW): { alice: AgentEvent[]; bob: AgentEvent[] } {
   const seen = { alice: [] as AgentEvent[], bob: [] as AgentEvent[] };
   for (let round = 0; round < 10; round++) {
-    seen.bob.push(...carry(alice, bob));
+    seen.bob.push(...carry(alice, bob, undefined, now));
     bob.flush();
-    seen.alice.push(...carry(bob, alice));
+    seen.alice.push(...carry(bob, alice, undefined, now));
     alice.flush();
     if (alice.store.listOutbox().length === 0 && bob.store.listOutbox().length === 0) return seen;
   }
@@ -174,6 +174,52 @@ describe('a state restored from an older copy', () => {
     assert.deepEqual(bob.texts('received'), ['one', 'two', 'three', 'four', 'five']);
     assert.deepEqual(restored([...seen.alice, ...seen.bob]), [], 'nothing shows a restore: no one is told');
     assert.deepEqual(problems([...seen.alice, ...seen.bob]), []);
+  });
+
+  it('refuses a resync from a peer whose view would break the connection, or whose keys name another signer', () => {
+    const { alice, bob } = devices();
+    const mallory = alice.connection; // Alice's own keys: a peer is free to sign whatever it likes
+    const offer = (lastReceivedSeq: number, sig = mallory.signingPublicKey as Uint8Array): Uint8Array => {
+      const keys = createInvitationKeys(crypto, { sig: { publicKey: sig, secretKey: mallory.signingSecretKey } }).publicKeys;
+      const count = Math.min(RESYNC_WINDOW, lastReceivedSeq);
+      const view = { lastSentSeq: 0, lastSentHash: ZERO_HASH, lastReceivedSeq, receivedHashes: Array.from({ length: count }, () => crypto.randomBytes(32)) };
+      return sealResync(crypto, mallory.signingSecretKey, mallory.associatedData, { kind: 'offer', timestamp: NOW + lastReceivedSeq, restored: false, view, keys });
+    };
+    const before = bob.connection;
+    for (const body of [offer(0xffff_fffe), offer(before.lastSentSeq + 2_000_000), offer(1, crypto.ed25519KeyPair().publicKey)]) {
+      const events = receiveOnAgreed({ store: bob.store, crypto, now: () => NOW }, bob.connection, decodeQueueBody(body) as never);
+      assert.match(problems(events).map((e) => (e.event === 'rejected' ? e.reason : '')).join(), /^resync rejected: /);
+    }
+    assert.equal(bob.connection.lastSentSeq, before.lastSentSeq, 'nothing changed');
+    assert.deepEqual(bob.connection.ratchet, before.ratchet);
+    assert.deepEqual(restored(alice.store.listMessages(alice.id) as never), []);
+    bob.write('still fine');
+    settle(alice, bob);
+    assert.deepEqual(alice.texts('received'), ['still fine']);
+  });
+
+  it('recovers when a relay loses the answer: the offer comes again a minute on, and so does the answer', () => {
+    const { alice, bob } = restoredBob('second');
+    carry(bob, alice); // 'second' dropped as a spent key
+    alice.write('ping');
+    carry(alice, bob); // Bob finds his state restored and offers
+    carry(bob, alice); // Alice answers, switches to the new ratchet, sends again what Bob lacks
+    const answer = alice.store.listOutbox().find((item) => item.seq === 0)!;
+    alice.store.deleteOutbox(answer.id); // lost by the relay
+    alice.write('after the answer');
+    const lost = carry(alice, bob, undefined, NOW + 1_000);
+    assert.ok(problems(lost).length > 0, "Bob can't open what Alice seals under the new ratchet");
+    assert.equal(bob.store.listOutbox().filter((item) => item.seq === 0).length, 0, 'not sent again within the minute');
+    alice.write('still there?');
+    carry(alice, bob, undefined, NOW + 61_000);
+    assert.equal(bob.store.listOutbox().filter((item) => item.seq === 0).length, 1, 'the same offer, sent again');
+    settle(alice, bob, NOW + 61_000);
+    assert.equal(bob.connection.resyncOffer ?? null, null, 'completed');
+    alice.write('and now?');
+    bob.write('all here');
+    settle(alice, bob);
+    assert.deepEqual(bob.texts('received'), ['ping', 'after the answer', 'still there?', 'and now?']);
+    assert.deepEqual(alice.texts('received'), ['first', 'second', 'all here']);
   });
 
   it('ignores a resync a relay forged, altered or replayed', () => {

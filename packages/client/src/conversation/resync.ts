@@ -10,6 +10,7 @@
  */
 import {
   acceptAgreement,
+  CodedError,
   createInvitationKeys,
   decodeHeader,
   encodeQueueBody,
@@ -21,6 +22,7 @@ import {
   joinAgreement,
   openResync,
   RESYNC_WINDOW,
+  resyncRootKey,
   sealResync,
   ZERO_HASH,
   type Resync,
@@ -63,9 +65,48 @@ export function offerResync(ctx: StepContext, connection: AgreedConnection, rest
   const keys = createInvitationKeys(crypto, { sig: { publicKey: connection.signingPublicKey, secretKey: connection.signingSecretKey } });
   const offer: Resync = { kind: 'offer', timestamp: ctx.now, restored, view: viewOf(ctx, connection), keys: keys.publicKeys };
   const body = sealResync(crypto, connection.signingSecretKey, connection.associatedData, offer);
-  enqueueBody(ctx.store, connection, { body, messageId: null, seq: 0, hash: crypto.sha256(body) });
-  return { ...connection, resyncOffer: { hash: crypto.sha256(body), timestamp: ctx.now, secrets: { dh: keys.secretKeys.dh, kem: keys.secretKeys.kem } } };
+  const hash = crypto.sha256(body);
+  enqueueBody(ctx.store, connection, { body, messageId: null, seq: 0, hash });
+  return { ...connection, resyncOffer: { hash, body, sentAt: ctx.now, timestamp: ctx.now, secrets: { dh: keys.secretKeys.dh, kem: keys.secretKeys.kem } } };
 }
+
+/** How often a waiting offer may be sent again (offerAgain). */
+const OFFER_AGAIN_MS = 60 * 1000;
+
+/**
+ * Sends the waiting offer again, at most once a minute, when what arrives
+ * suggests the peer answered and the answer was lost (a message the old
+ * ratchet cannot open): the peer answers the same offer with the same
+ * answer (answerOffer). Returns the connection's new state.
+ */
+export function offerAgain(ctx: StepContext, connection: AgreedConnection): AgreedConnection {
+  const offer = connection.resyncOffer;
+  if (offer == null || ctx.now - offer.sentAt < OFFER_AGAIN_MS) return connection;
+  sendOnce(ctx, connection, offer.body);
+  return { ...connection, resyncOffer: { ...offer, sentAt: ctx.now } };
+}
+
+/** Queues a resync body unless a copy of it still waits in the outbox; returns whether it did. */
+function sendOnce(ctx: StepContext, connection: AgreedConnection, body: Uint8Array): boolean {
+  const hash = ctx.crypto.sha256(body);
+  const waiting = ctx.store.listOutbox().some((item) => item.connectionId === connection.id && item.seq === 0 && equalBytes(item.hash, hash));
+  if (!waiting) enqueueBody(ctx.store, connection, { body, messageId: null, seq: 0, hash });
+  return !waiting;
+}
+
+/** The seqs after `received` up to `sent`, at most MAX_RESEND of them. */
+function seqsAfter(received: number, sent: number): number[] {
+  const seqs: number[] = [];
+  for (let seq = received + 1; seq <= Math.min(sent, received + MAX_RESEND); seq++) seqs.push(seq);
+  return seqs;
+}
+
+/** A view's seqs that no honest peer can state: past them this side's seqs could run out (u32) within a conversation's life. */
+const SEQ_CEILING = 0xf000_0000;
+/** How far beyond this side's last sent envelope a peer's view may say it received: a restore older than this is not recovered. */
+const MAX_RESTORED_BEHIND = 1_000_000;
+/** Stored envelopes sent again in one resync, at most: a peer's view cannot make this side resend its whole history. */
+const MAX_RESEND = 5_000;
 
 /**
  * A resync body from the peer (offer or answer), inside the caller's
@@ -82,27 +123,54 @@ export function receiveResync(ctx: StepContext, connection: AgreedConnection, bo
   } catch (error) {
     return reject(`resync rejected: ${(error as Error).message}`);
   }
-  if (resync.kind === 'offer') return answerOffer(ctx, connection, resync, ctx.crypto.sha256(encodeQueueBody({ type: 'resync', resync: body })));
-  return completeOffer(ctx, connection, resync, acceptEnvelope);
+  // Signed by the peer, so what follows is the peer's doing; it must not be able to break this side's connection.
+  const problem = viewProblem(connection, resync);
+  if (problem !== null) return reject(`resync rejected: ${problem}`);
+  try {
+    if (resync.kind === 'offer') return answerOffer(ctx, connection, resync, ctx.crypto.sha256(encodeQueueBody({ type: 'resync', resync: body })));
+    return completeOffer(ctx, connection, resync, acceptEnvelope);
+  } catch (error) {
+    // An unusable agreement key (AgreementError): thrown before anything is stored.
+    if (error instanceof CodedError) return reject(`resync rejected: ${error.message}`);
+    throw error;
+  }
+}
+
+/** Why a resync from the peer cannot be taken, or null. */
+function viewProblem(connection: AgreedConnection, resync: Resync): string | null {
+  const { view } = resync;
+  if (!equalBytes(resync.keys.sig, connection.peerSigningKey)) return 'its agreement keys name another signing key than the connection';
+  if (view.lastSentSeq > SEQ_CEILING || view.lastReceivedSeq > SEQ_CEILING) return 'a seq no conversation reaches';
+  if (view.lastReceivedSeq > connection.lastSentSeq + MAX_RESTORED_BEHIND) return `it received ${view.lastReceivedSeq - connection.lastSentSeq} more envelopes than this side has sent`;
+  return null;
 }
 
 function answerOffer(ctx: StepContext, connection: AgreedConnection, offer: Extract<Resync, { kind: 'offer' }>, offerHash: Uint8Array): AgreedConnection {
   const { crypto } = ctx;
+  const last = connection.lastAnswer;
+  if (last != null && equalBytes(last.offerHash, offerHash)) {
+    // The offer this side answered, again: the offerer sent it again because the answer did not reach it, nor
+    // then what followed it under the new ratchet. Both go again, at most once a minute (a relay can replay it).
+    if (ctx.now - last.sentAt < OFFER_AGAIN_MS || !sendOnce(ctx, connection, last.body)) return connection;
+    return resend(ctx, { ...connection, lastAnswer: { ...last, sentAt: ctx.now } }, seqsAfter(offer.view.lastReceivedSeq, connection.lastSentSeq));
+  }
   // A copy through another relay, or a replay: every offer accepted has a later timestamp than the one before.
   if (offer.timestamp <= (connection.peerResyncTimestamp ?? -1)) return connection;
   const own = connection.resyncOffer;
   // Both sides offered at once: the offer with the lower hash is answered, the other dropped (the peer does the same).
   if (own != null && compareBytes(own.hash, offerHash) < 0) return connection;
   const join = joinAgreement(crypto, offer.keys, { sig: { publicKey: connection.signingPublicKey, secretKey: connection.signingSecretKey } });
+  const root = resyncRootKey(crypto, resyncKeyOf(connection), join.sharedKey);
+  crypto.wipe(join.sharedKey);
   const view = viewOf(ctx, connection);
   let next: AgreedConnection = {
     ...connection,
-    ratchet: encodeRatchetState(initSender(crypto, join.sharedKey, offer.keys.dh)),
+    ratchet: encodeRatchetState(initSender(crypto, root, offer.keys.dh)),
     previousRatchet: connection.ratchet,
     resyncOffer: null,
     peerResyncTimestamp: offer.timestamp,
   };
-  crypto.wipe(join.sharedKey);
+  crypto.wipe(root);
   dropSealedOutbox(ctx, next);
   const adopted = adoptPeerView(ctx, next, offer.view);
   next = adopted.connection;
@@ -113,7 +181,7 @@ function answerOffer(ctx: StepContext, connection: AgreedConnection, offer: Extr
   const answer: Resync = { kind: 'answer', timestamp: ctx.now, restored: adopted.missing >= 0, view, offerHash, keys: join.confirmation, header: hello.header, ciphertext: hello.ciphertext };
   const body = sealResync(crypto, next.signingSecretKey, next.associatedData, answer);
   enqueueBody(ctx.store, next, { body, messageId: null, seq: 0, hash: crypto.sha256(body) });
-  next = resend(ctx, next, adopted.resend);
+  next = resend(ctx, { ...next, lastAnswer: { offerHash, body, sentAt: ctx.now } }, adopted.resend);
   tell(ctx, next.id, adopted.missing, peerRestored(ctx, connection, offer));
   return next;
 }
@@ -125,8 +193,10 @@ function completeOffer(ctx: StepContext, connection: AgreedConnection, answer: E
   if (own == null || !equalBytes(own.hash, answer.offerHash)) return connection;
   const sig = { publicKey: connection.signingPublicKey, secretKey: connection.signingSecretKey };
   const agreement = acceptAgreement(crypto, { dh: own.secrets.dh, kem: own.secrets.kem, sig }, answer.keys);
-  const fresh = { ratchet: encodeRatchetState(initReceiver(crypto, agreement.sharedKey, own.secrets.dh)), associatedData: connection.associatedData };
+  const root = resyncRootKey(crypto, resyncKeyOf(connection), agreement.sharedKey);
   crypto.wipe(agreement.sharedKey);
+  const fresh = { ratchet: encodeRatchetState(initReceiver(crypto, root, own.secrets.dh)), associatedData: connection.associatedData };
+  crypto.wipe(root);
   let opened;
   try {
     decodeHeader(answer.header);
@@ -162,18 +232,15 @@ function adoptPeerView(ctx: StepContext, connection: AgreedConnection, peer: Res
     const seq = first + i;
     const stated = peer.receivedHashes[i]!;
     if (seq > connection.lastSentSeq) {
-      fork = seq;
+      // Every seq from the one after this side's last is an envelope the peer holds and this side does not.
+      fork = Math.min(seq, connection.lastSentSeq + 1);
       break;
     }
     // Every sent envelope is stored; one that is not (or is unsigned, so not stated) cannot show a fork.
     const mine = store.findMessageBySeq(connection.id, 'sent', seq);
     if (mine?.hash != null && !equalBytes(stated, ZERO_HASH) && !equalBytes(mine.hash, stated)) fork = seq;
   }
-  if (fork === null) {
-    const resend: number[] = [];
-    for (let seq = peer.lastReceivedSeq + 1; seq <= connection.lastSentSeq; seq++) resend.push(seq);
-    return { connection, resend, missing: -1 };
-  }
+  if (fork === null) return { connection, resend: seqsAfter(peer.lastReceivedSeq, connection.lastSentSeq), missing: -1 };
   for (let seq = fork; seq <= connection.lastSentSeq; seq++) {
     const mine = store.findMessageBySeq(connection.id, 'sent', seq);
     if (mine === null) continue;
@@ -192,6 +259,11 @@ function adoptPeerView(ctx: StepContext, connection: AgreedConnection, peer: Res
     // Past the fork the two chains differ at every seq: each envelope the peer holds from there is one this side lost.
     missing: Math.max(0, peer.lastReceivedSeq - fork + 1),
   };
+}
+
+/** The connection's resync key; a record from before resyncs has none and uses zeros (no such connection was ever released). */
+function resyncKeyOf(connection: AgreedConnection): Uint8Array {
+  return connection.resyncKey ?? new Uint8Array(32);
 }
 
 /** Encrypts the stored envelopes at `seqs` again under the new ratchet and queues them. */

@@ -133,6 +133,8 @@ export interface ConnectionBase {
   readonly resyncOffer?: ResyncOffer | null;
   /** The timestamp of the last resync accepted from the peer: an older or equal one is a replay. */
   readonly peerResyncTimestamp?: number;
+  /** The last answer this side sent, and the hash of the offer it answered: sent again when that offer comes again. */
+  readonly lastAnswer?: { readonly offerHash: Uint8Array; readonly body: Uint8Array; readonly sentAt: number } | null;
   /**
    * The ratchet the last resync replaced (encoded), kept to open what the
    * peer sealed under it before it switched: copies of those messages can
@@ -149,6 +151,10 @@ export interface ConnectionBase {
 
 export interface ResyncOffer {
   readonly hash: Uint8Array;
+  /** The offer's queue body, to send again if its answer was lost (offerAgain). */
+  readonly body: Uint8Array;
+  /** When it was last queued. */
+  readonly sentAt: number;
   readonly timestamp: number;
   readonly secrets: AgreementSecrets;
 }
@@ -171,6 +177,8 @@ interface Agreed {
   /** The peer's per-connection Ed25519 key that signs its envelopes. */
   readonly peerSigningKey: EnvelopeSigningKey;
   readonly failure: null;
+  /** From the agreement's SK (connectionResyncKey): a resync's new root needs it (graph-chat §8.7). Absent in records made before resyncs: 32 zero bytes. */
+  readonly resyncKey?: Uint8Array;
 }
 
 /** Invitation made, no confirmation yet (inviter); the link is kept until a confirmation is accepted. */

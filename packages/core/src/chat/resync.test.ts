@@ -15,7 +15,7 @@ import { loadVectors, replayingRandomBytes } from '../test-support/vectors.js';
 import { padPlaintext, signEnvelope, unpadPlaintext, openEnvelope, ZERO_HASH } from './envelope.js';
 import { ChatError } from './errors.js';
 import { decodeQueueBody } from './queue-body.js';
-import { openResync, RESYNC_WINDOW, sealResync, type Resync, type ResyncView } from './resync.js';
+import { openResync, RESYNC_WINDOW, resyncRootKey, sealResync, type Resync, type ResyncView } from './resync.js';
 
 interface JsonView {
   readonly last_sent_seq: number;
@@ -26,6 +26,7 @@ interface JsonView {
 interface ResyncVectors {
   readonly comment: string;
   readonly associated_data: string;
+  readonly resync_key: string;
   readonly offer_sig_seed: string;
   readonly answer_sig_seed: string;
   readonly offer: { readonly timestamp: number; readonly restored: boolean; readonly view: JsonView; readonly dh_secret: string; readonly kem_seed: string; readonly body: string; readonly hash: string };
@@ -40,6 +41,7 @@ interface ResyncVectors {
     readonly nonce: string;
     readonly hello: { readonly seq: number; readonly timestamp: number; readonly prev_sent_hash: string; readonly last_received_hash: string };
     readonly shared_key: string;
+    readonly root_key: string;
     readonly body: string;
   };
 }
@@ -68,7 +70,8 @@ for (const crypto of [nobleCrypto, sodiumCrypto]) {
     });
     const h = vectors.answer.hello;
     const hello = signEnvelope(c, answerSig.secretKey, { seq: h.seq, timestamp: h.timestamp, prevSentHash: fromHex(h.prev_sent_hash), lastReceivedHash: fromHex(h.last_received_hash), content: { type: 'hello' } });
-    const ratchet = initSender(c, joined.sharedKey, offerKeys.publicKeys.dh, () => x25519(vectors.answer.ratchet_secret));
+    const root = resyncRootKey(c, fromHex(vectors.resync_key), joined.sharedKey);
+    const ratchet = initSender(c, root, offerKeys.publicKeys.dh, () => x25519(vectors.answer.ratchet_secret));
     const sent = ratchetEncrypt(replayingRandomBytes(c, [vectors.answer.nonce]), ratchet, padPlaintext(hello), ad);
     const resync: Resync = {
       kind: 'answer',
@@ -80,7 +83,7 @@ for (const crypto of [nobleCrypto, sodiumCrypto]) {
       header: sent.header,
       ciphertext: sent.ciphertext,
     };
-    return { sharedKey: joined.sharedKey, hello, resync };
+    return { sharedKey: joined.sharedKey, root, hello, resync };
   };
 
   describe(`resync (${crypto.name})`, () => {
@@ -96,6 +99,10 @@ for (const crypto of [nobleCrypto, sodiumCrypto]) {
     test('the answer runs the agreement against the offer and carries the first message of the new ratchet', () => {
       const built = answer(crypto);
       assert.equal(toHex(built.sharedKey), vectors.answer.shared_key);
+      assert.equal(toHex(built.root), vectors.answer.root_key);
+      // The root key from primitives: HKDF-SHA256(resync key || SK, 32 zero bytes, "graphchat resync root v2").
+      const ikm = new Uint8Array([...fromHex(vectors.resync_key), ...built.sharedKey]);
+      assert.equal(toHex(crypto.hkdfSha256(ikm, new Uint8Array(32), new TextEncoder().encode('graphchat resync root v2'), 32)), vectors.answer.root_key);
       const body = sealResync(crypto, answerSig.secretKey, ad, built.resync);
       assert.equal(toHex(body), vectors.answer.body);
       // The offerer's side, from the recorded bytes and its own secrets only.
@@ -106,7 +113,8 @@ for (const crypto of [nobleCrypto, sodiumCrypto]) {
       assert.equal(toHex(opened.offerHash), vectors.offer.hash);
       const agreed = acceptAgreement(crypto, offerKeys.secretKeys, opened.keys);
       assert.equal(toHex(agreed.sharedKey), vectors.answer.shared_key);
-      const received = ratchetDecrypt(crypto, initReceiver(crypto, agreed.sharedKey, offerKeys.secretKeys.dh), opened.header, opened.ciphertext, ad);
+      const root = resyncRootKey(crypto, fromHex(vectors.resync_key), agreed.sharedKey);
+      const received = ratchetDecrypt(crypto, initReceiver(crypto, root, offerKeys.secretKeys.dh), opened.header, opened.ciphertext, ad);
       assert.deepEqual(openEnvelope(crypto, answerSig.publicKey, unpadPlaintext(received.plaintext)).content, { type: 'hello' });
     });
 

@@ -32,6 +32,11 @@ import { ChatError } from './errors.js';
 import { QUEUE_BODY_TAGS, QUEUE_BODY_VERSION, readRatchetMessage, checkQueueBodySize, type RatchetMessage } from './queue-body.js';
 
 export const RESYNC_SIGNATURE_CONTEXT = 'graphchat resync v2';
+/** HKDF info of the connection's resync key, from the agreement's SK (§8.7). */
+export const RESYNC_KEY_INFO = 'graphchat resync key v2';
+/** HKDF info of a resync's new root key. */
+export const RESYNC_ROOT_INFO = 'graphchat resync root v2';
+const ZERO_SALT = new Uint8Array(32);
 /** Hashes of the peer's envelopes a view names at most: how far back a fork in the peer's chain can be found. */
 export const RESYNC_WINDOW = 16;
 const HASH = 32;
@@ -69,6 +74,26 @@ export type Resync =
       readonly keys: ConfirmationKeys;
     } & ResyncCommon &
       RatchetMessage);
+
+/**
+ * The connection's resync key, derived from the first agreement's SK (§1.2)
+ * when the connection is made and kept with it: a resync's new root key
+ * needs it, so a resync needs a secret of the connection, not only its
+ * signing keys (which a forger of Ed25519 could fake).
+ */
+export function connectionResyncKey(crypto: Crypto, sharedKey: Uint8Array): Uint8Array {
+  return crypto.hkdfSha256(sharedKey, ZERO_SALT, utf8(RESYNC_KEY_INFO), 32);
+}
+
+/** The new ratchet's root key: the resync agreement's SK (§1.2, run again) mixed with the connection's resync key, in one HKDF. */
+export function resyncRootKey(crypto: Crypto, resyncKey: Uint8Array, sharedKey: Uint8Array): Uint8Array {
+  const ikm = concatBytes(resyncKey, sharedKey);
+  try {
+    return crypto.hkdfSha256(ikm, ZERO_SALT, utf8(RESYNC_ROOT_INFO), 32);
+  } finally {
+    crypto.wipe(ikm);
+  }
+}
 
 function windowLength(lastReceivedSeq: number): number {
   return Math.min(RESYNC_WINDOW, lastReceivedSeq);
