@@ -14,19 +14,15 @@
 // With GRAPHCHAT_SCREENSHOTS=DIR the test saves screenshots of the main
 // screens there (`npm run screenshots` writes docs/screenshots).
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { after, before, describe, it, type TestContext } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it, type TestContext } from 'node:test';
 import { fromBase64url, toBase64url, utf8, type ProofBundle } from '@graphchat/core';
-import { killSpawnedRelays, portOf, spawnRelay } from 'graphchat-server/test-support';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from './test-support/browser.js';
 import { decodePng } from './test-support/png.js';
 import { writeStillY4m } from './test-support/y4m.js';
-import { createStore, PUBLIC, ROOT, SLOW, terminal as graphchat } from './test-support/pages.js';
+import { createStore, ROOT, servingRelay, SLOW, terminal as graphchat } from './test-support/pages.js';
 
 const VECTORS = join(ROOT, 'docs', 'protocol', 'vectors', 'proof.json');
 const SCREENSHOTS = process.env['GRAPHCHAT_SCREENSHOTS'];
@@ -72,22 +68,10 @@ function tamperText(bundle: ProofBundle, text: string): ProofBundle {
 }
 
 describe('web client in Chromium', () => {
-  const temp = mkdtempSync(join(tmpdir(), 'graphchat-web-'));
-  let url = '';
-  let relay = '';
-
-  before(async () => {
-    const running = await spawnRelay(join(temp, 'relay'), ['--web', PUBLIC]);
-    relay = running.address;
-    url = `http://127.0.0.1:${portOf(relay)}/`;
-  });
-  after(() => {
-    killSpawnedRelays();
-    rmSync(temp, { recursive: true, force: true });
-  });
+  const { temp, url, address: relay } = servingRelay('graphchat-web-');
 
   it('two browsers connect by a QR code read through the camera, chat both ways, and keep the history behind the passphrase', { timeout: 180_000 }, async (t) => {
-    const alice = await openPage(t, await launchChromium(), url, { width: 1000, height: 720 });
+    const alice = await openPage(t, await launchChromium(), url(), { width: 1000, height: 720 });
     await createStore(alice, 'Alice', 'alice passphrase 1', () => screenshot(alice, 'create'));
     await alice.getByRole('button', { name: 'Add contact' }).click();
     const code = alice.getByRole('img', { name: 'Invitation QR code' });
@@ -98,7 +82,7 @@ describe('web client in Chromium', () => {
     const image = decodePng(await code.screenshot());
     const camera = join(temp, 'alice-invitation.y4m');
     writeStillY4m(camera, image, even(image.width + 64), even(image.height + 64));
-    const bob = await openPage(t, await launchChromium(camera), url, { width: 390, height: 780 });
+    const bob = await openPage(t, await launchChromium(camera), url(), { width: 390, height: 780 });
     await createStore(bob, 'Bob', 'bob passphrase 22');
     await bob.getByRole('button', { name: 'Scan' }).click();
     await bob.getByRole('textbox', { name: 'Message' }).waitFor(SLOW);
@@ -208,7 +192,7 @@ describe('web client in Chromium', () => {
 
     // A second tab on the same store is refused: two agents would advance the same ratchets.
     const secondTab = await alice.context().newPage();
-    await secondTab.goto(url);
+    await secondTab.goto(url());
     await secondTab.getByLabel('Passphrase').fill('alice passphrase 1');
     await secondTab.getByRole('button', { name: 'Unlock' }).click();
     await secondTab.getByRole('alert').filter({ hasText: 'open in another tab' }).waitFor(SLOW);
@@ -224,9 +208,9 @@ describe('web client in Chromium', () => {
 
   it('a browser and the terminal client connect and chat', { timeout: 120_000 }, async (t) => {
     const terminal = join(temp, 'terminal');
-    graphchat(terminal, ['init', '--name', 'Terminal Tess', '--server', relay]);
+    graphchat(terminal, ['init', '--name', 'Terminal Tess', '--server', relay()]);
     const [invitation] = graphchat(terminal, ['invite']);
-    const browser = await openPage(t, await launchChromium(), url, { width: 1000, height: 720 });
+    const browser = await openPage(t, await launchChromium(), url(), { width: 1000, height: 720 });
     await createStore(browser, 'Browser Ben', 'ben passphrase 333');
     await browser.getByRole('button', { name: 'Scan' }).click();
     await browser.getByLabel('Invitation link').fill(String(invitation!['link']));

@@ -5,42 +5,28 @@
 // the contact's device went back, every message once and in order, and
 // later messages flow both ways.
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { killSpawnedRelays, portOf, spawnRelay } from 'graphchat-server/test-support';
+import { describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { launchChromium } from './test-support/browser.js';
-import { createStore, PUBLIC, SLOW, terminal as graphchat } from './test-support/pages.js';
+import { createStore, servingRelay, SLOW, terminal as graphchat } from './test-support/pages.js';
 
 const received = (page: Page) => page.locator('li.message.received p.text');
 
 describe('web client: a contact restored from an older copy', () => {
-  const temp = mkdtempSync(join(tmpdir(), 'graphchat-web-restore-'));
-  let url = '';
-  let relay = '';
-
-  before(async () => {
-    const running = await spawnRelay(join(temp, 'relay'), ['--web', PUBLIC]);
-    relay = running.address;
-    url = `http://127.0.0.1:${portOf(relay)}/`;
-  });
-  after(() => {
-    killSpawnedRelays();
-    rmSync(temp, { recursive: true, force: true });
-  });
+  const { temp, url, address: relay } = servingRelay('graphchat-web-restore-');
 
   it('shows a notice, every message once and in order, and later messages flow', { timeout: 180_000 }, async () => {
     const terminal = join(temp, 'terminal');
-    graphchat(terminal, ['init', '--name', 'Terminal Tess', '--server', relay]);
+    graphchat(terminal, ['init', '--name', 'Terminal Tess', '--server', relay()]);
     const [invitation] = graphchat(terminal, ['invite']);
     const chromium = await launchChromium();
     try {
       const page = await (await chromium.newContext()).newPage();
       const errors: string[] = [];
       page.on('pageerror', (error) => errors.push(error.message));
-      await page.goto(url);
+      await page.goto(url());
       await createStore(page, 'Browser Ben', 'ben passphrase 444');
       await page.getByRole('button', { name: 'Scan' }).click();
       await page.getByLabel('Invitation link').fill(String(invitation!['link']));

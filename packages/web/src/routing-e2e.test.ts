@@ -3,26 +3,12 @@
 // setting is on the Relays screen, starts at the default, and a change is
 // kept in the encrypted store across a reload.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { killSpawnedRelays, portOf, spawnRelay } from 'graphchat-server/test-support';
+import { describe, it } from 'node:test';
 import { launchChromium } from './test-support/browser.js';
-import { createStore, PUBLIC, SLOW } from './test-support/pages.js';
+import { createStore, servingRelay, SLOW } from './test-support/pages.js';
 
 describe('web client: private routing setting', () => {
-  const temp = mkdtempSync(join(tmpdir(), 'graphchat-web-routing-'));
-  let url = '';
-
-  before(async () => {
-    const running = await spawnRelay(join(temp, 'relay'), ['--web', PUBLIC]);
-    url = `http://127.0.0.1:${portOf(running.address)}/`;
-  });
-  after(() => {
-    killSpawnedRelays();
-    rmSync(temp, { recursive: true, force: true });
-  });
+  const { url } = servingRelay('graphchat-web-routing-');
 
   it('shows the default, changes it, and keeps the change across a reload', { timeout: 120_000 }, async () => {
     const browser = await launchChromium();
@@ -30,7 +16,7 @@ describe('web client: private routing setting', () => {
       const page = await (await browser.newContext()).newPage();
       const errors: string[] = [];
       page.on('pageerror', (error) => errors.push(error.message));
-      await page.goto(url);
+      await page.goto(url());
       await createStore(page, 'Rita', 'rita passphrase 4');
       await page.getByRole('button', { name: 'Relays' }).click();
 

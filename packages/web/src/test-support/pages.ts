@@ -4,8 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { killSpawnedRelays, portOf, spawnRelay } from 'graphchat-server/test-support';
 import type { Page } from 'playwright-core';
 
 /** The repository root, from packages/web/dist/lib/test-support. */
@@ -15,6 +19,29 @@ export const PUBLIC = join(ROOT, 'packages', 'web', 'dist', 'public');
 const GRAPHCHAT = join(ROOT, 'packages', 'cli', 'bin', 'graphchat.js');
 /** Waits for things that cross a relay, or derive a key in JavaScript. */
 export const SLOW = { timeout: 30_000 };
+
+export interface ServingRelay {
+  /** A temporary directory for the suite's files, removed after it. */
+  readonly temp: string;
+  /** The relay's address, once `before` has run. */
+  address(): string;
+  /** The URL the relay serves the client at. */
+  url(): string;
+}
+
+/** A relay process serving the built client, started before the suite's tests and stopped after them. */
+export function servingRelay(prefix: string): ServingRelay {
+  const temp = mkdtempSync(join(tmpdir(), prefix));
+  let address = '';
+  before(async () => {
+    address = (await spawnRelay(join(temp, 'relay'), ['--web', PUBLIC])).address;
+  });
+  after(() => {
+    killSpawnedRelays();
+    rmSync(temp, { recursive: true, force: true });
+  });
+  return { temp, address: () => address, url: () => `http://127.0.0.1:${portOf(address)}/` };
+}
 
 /**
  * Fills the first screen and creates the store; `beforeCreate` runs with
