@@ -1,0 +1,105 @@
+// A slow or silent destination holds up only the forwards waiting for it
+// (EMP §7.7): the client's other commands on its own relay, and those of
+// other clients behind its address, are answered meanwhile. And the
+// forwarding relay holds sessions with at most so many destinations.
+import assert from 'node:assert/strict';
+import { createServer, type Server, type Socket } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { forwardSend, openProxy, parseRelayAddress, toBase64url, utf8, type RelayClient } from '@graphchat/core';
+import { Forwarder } from './forwarder.js';
+import { createLogger } from './log.js';
+import type { RunningRelay } from './server.js';
+import type { QueueStore } from './store.js';
+import { connect, crypto, startTestRelay } from './test-support/harness.js';
+
+const EMPTY = new Uint8Array(0);
+/** Far below the forwarding relay's 10-second wait for a destination. */
+const PROMPT_MS = 1000;
+
+/** A TCP server that accepts connections and never says a word. */
+async function silentServer(): Promise<{ server: Server; port: number; close: () => Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => sockets.add(socket));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  const close = () => {
+    for (const socket of sockets) socket.destroy();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  return { server, port, close };
+}
+
+const silentAddress = (port: number, i = 1): string => `emp://${toBase64url(new Uint8Array(32).fill(i))}@127.0.0.1:${port}`;
+
+async function timed(work: Promise<unknown>): Promise<number> {
+  const started = Date.now();
+  await work;
+  return Date.now() - started;
+}
+
+/** A store whose sender lookups never finish: a destination that takes a forward and never answers it. */
+function stalling(store: QueueStore): QueueStore {
+  const never = new Promise<never>(() => {});
+  return new Proxy(store, {
+    get(target, key) {
+      if (key === 'queueBySenderId') return () => never;
+      const value = Reflect.get(target, key) as unknown;
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+describe('a destination that does not answer', () => {
+  let p: RunningRelay;
+  let silent: Awaited<ReturnType<typeof silentServer>>;
+  let client: RelayClient;
+  let neighbour: RelayClient;
+  before(async () => {
+    [p, silent] = await Promise.all([startTestRelay({ blocksPerAddress: 1 }), silentServer()]);
+    // Both from 127.0.0.1: one client address, one turn at a time.
+    [client, neighbour] = await Promise.all([connect(p.address), connect(p.address)]);
+  });
+  after(async () => {
+    client.close();
+    neighbour.close();
+    await Promise.all([p.close(), silent.close()]);
+  });
+
+  it('while P connects to it (PRXY), the client and its address neighbours are answered at once', async () => {
+    void client.command(EMPTY, { type: 'PRXY', relay: silentAddress(silent.port) }, null).catch(() => {});
+    assert.ok((await timed(client.command(EMPTY, { type: 'PING' }, null))) < PROMPT_MS, 'same connection');
+    assert.ok((await timed(neighbour.command(EMPTY, { type: 'PING' }, null))) < PROMPT_MS, 'same address');
+  });
+
+  it('while P waits for its answer to a forward (PFWD), the client and its address neighbours are answered at once', async () => {
+    const d = await startTestRelay({}, { wrapStore: stalling });
+    try {
+      const route = await openProxy(client, crypto, parseRelayAddress(d.address));
+      void forwardSend(client, crypto, route, crypto.randomBytes(24), { type: 'SEND', body: utf8('into the void') }, null).catch(() => {});
+      await new Promise((resolve) => setTimeout(resolve, 100)); // the PFWD is on its way to D
+      assert.ok((await timed(client.command(EMPTY, { type: 'PING' }, null))) < PROMPT_MS, 'same connection');
+      assert.ok((await timed(neighbour.command(EMPTY, { type: 'PING' }, null))) < PROMPT_MS, 'same address');
+    } finally {
+      await d.close();
+    }
+  });
+});
+
+describe('a forwarding relay\'s destinations', () => {
+  it('are at most maxDestinations, connecting ones included; one already held is still reached', async () => {
+    const silent = await silentServer();
+    const forwarder = new Forwarder({ crypto, allowPrivateDestinations: true, log: createLogger('error'), maxDestinations: 2 });
+    try {
+      const first = forwarder.reach(parseRelayAddress(silentAddress(silent.port, 1)));
+      const second = forwarder.reach(parseRelayAddress(silentAddress(silent.port, 2)));
+      assert.ok(first !== null && second !== null);
+      first.catch(() => {});
+      second.catch(() => {});
+      assert.equal(forwarder.reach(parseRelayAddress(silentAddress(silent.port, 3))), null, 'a third is refused');
+      assert.equal(forwarder.reach(parseRelayAddress(silentAddress(silent.port, 1))), first, 'the first is shared');
+    } finally {
+      forwarder.close();
+      await silent.close();
+    }
+  });
+});
