@@ -5,12 +5,12 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { forwardSend, openProxy, parseRelayAddress, toBase64url, utf8, type RelayClient } from '@graphchat/core';
+import { forwardSend, openProxy, parseRelayAddress, RelayClient, toBase64url, utf8 } from '@graphchat/core';
 import { Forwarder } from './forwarder.js';
 import { createLogger } from './log.js';
 import type { RunningRelay } from './server.js';
 import type { QueueStore } from './store.js';
-import { connect, crypto, startTestRelay } from './test-support/harness.js';
+import { connect, crypto, startTestRelay, webSocket } from './test-support/harness.js';
 
 const EMPTY = new Uint8Array(0);
 /** Far below the forwarding relay's 10-second wait for a destination. */
@@ -81,6 +81,23 @@ describe('a destination that does not answer', () => {
       assert.ok((await timed(neighbour.command(EMPTY, { type: 'PING' }, null))) < PROMPT_MS, 'same address');
     } finally {
       await d.close();
+    }
+  });
+});
+
+describe('a client of a forwarding relay', () => {
+  it('waits for PRXY longer than for other commands, so the relay answers before the client gives up', async () => {
+    const [p, silent] = await Promise.all([startTestRelay(), silentServer()]);
+    const impatient = await RelayClient.connect(p.address, { crypto, webSocket, timeoutMs: 300 });
+    try {
+      let settled = false;
+      const proxy = impatient.command(EMPTY, { type: 'PRXY', relay: silentAddress(silent.port) }, null).finally(() => (settled = true));
+      proxy.catch(() => {});
+      await new Promise((resolve) => setTimeout(resolve, 800));
+      assert.equal(settled, false, 'still waiting past the client\'s own timeout');
+    } finally {
+      impatient.close();
+      await Promise.all([p.close(), silent.close()]);
     }
   });
 });
