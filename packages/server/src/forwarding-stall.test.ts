@@ -1,35 +1,17 @@
 // A slow or silent destination holds up only the forwards waiting for it
 // (EMP §7.7): the client's other commands on its own relay, and those of
-// other clients behind its address, are answered meanwhile. And the
-// forwarding relay holds sessions with at most so many destinations.
+// other clients behind its address, are answered meanwhile.
 import assert from 'node:assert/strict';
-import { createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { forwardSend, openProxy, parseRelayAddress, RelayClient, toBase64url, utf8 } from '@graphchat/core';
-import { Forwarder } from './forwarder.js';
-import { createLogger } from './log.js';
+import { forwardSend, openProxy, parseRelayAddress, RelayClient, utf8 } from '@graphchat/core';
 import type { RunningRelay } from './server.js';
 import type { QueueStore } from './store.js';
 import { connect, crypto, startTestRelay, webSocket } from './test-support/harness.js';
+import { silentAddress, silentServer } from './test-support/silent-server.js';
 
 const EMPTY = new Uint8Array(0);
 /** Far below the forwarding relay's 10-second wait for a destination. */
 const PROMPT_MS = 1000;
-
-/** A TCP server that accepts connections and never says a word. */
-async function silentServer(): Promise<{ server: Server; port: number; close: () => Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server = createServer((socket) => sockets.add(socket));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  const close = () => {
-    for (const socket of sockets) socket.destroy();
-    return new Promise<void>((resolve) => server.close(() => resolve()));
-  };
-  return { server, port, close };
-}
-
-const silentAddress = (port: number, i = 1): string => `emp://${toBase64url(new Uint8Array(32).fill(i))}@127.0.0.1:${port}`;
 
 async function timed(work: Promise<unknown>): Promise<number> {
   const started = Date.now();
@@ -98,25 +80,6 @@ describe('a client of a forwarding relay', () => {
     } finally {
       impatient.close();
       await Promise.all([p.close(), silent.close()]);
-    }
-  });
-});
-
-describe('a forwarding relay\'s destinations', () => {
-  it('are at most maxDestinations, connecting ones included; one already held is still reached', async () => {
-    const silent = await silentServer();
-    const forwarder = new Forwarder({ crypto, allowPrivateDestinations: true, log: createLogger('error'), maxDestinations: 2 });
-    try {
-      const first = forwarder.reach(parseRelayAddress(silentAddress(silent.port, 1)));
-      const second = forwarder.reach(parseRelayAddress(silentAddress(silent.port, 2)));
-      assert.ok(first !== null && second !== null);
-      first.catch(() => {});
-      second.catch(() => {});
-      assert.equal(forwarder.reach(parseRelayAddress(silentAddress(silent.port, 3))), null, 'a third is refused');
-      assert.equal(forwarder.reach(parseRelayAddress(silentAddress(silent.port, 1))), first, 'the first is shared');
-    } finally {
-      forwarder.close();
-      await silent.close();
     }
   });
 });
