@@ -99,7 +99,7 @@ export function serveWebSocket(ws: WebSocket, address: string, options: WsTransp
     }
     pending++;
     const current = connection;
-    // Blocks are answered strictly in the order they arrived.
+    // Blocks are executed and answered strictly in the order they arrived (all but the answers that wait for another relay, below).
     chain = chain.then(async () => {
       try {
         // At most one block per connection in each turn of the event loop, so
