@@ -8,16 +8,20 @@ import type { RelayConnection } from './relay.js';
 const EMPTY = new Uint8Array(0);
 const BLOCK_ERROR = encodeTransmission(EMPTY, encodeSigned(EMPTY, EMPTY, encodeResponse({ type: 'ERR', code: 'BLOCK' })));
 
-/** Opens nothing: `plaintext` is the already-decrypted block, so callers can open frames in arrival order. */
-export async function answerBlock(connection: RelayConnection, plaintext: Uint8Array): Promise<Uint8Array[]> {
+/**
+ * Opens nothing: `plaintext` is the already-decrypted block, so callers can
+ * open frames in arrival order. `remote` are the answers waiting for another
+ * relay (PRXY, PFWD): callers await them outside the address's turn.
+ */
+export async function answerBlock(connection: RelayConnection, plaintext: Uint8Array): Promise<{ ready: Uint8Array[]; remote: Promise<Uint8Array>[] }> {
   let transmissions: Uint8Array[];
   try {
     transmissions = decodeBlock(plaintext);
   } catch {
     connection.lastBlockWrote = false;
-    return [BLOCK_ERROR];
+    return { ready: [BLOCK_ERROR], remote: [] };
   }
-  return connection.handle(transmissions);
+  return connection.handleBlock(transmissions);
 }
 
 export function sealTransmissions(session: EmpSession, transmissions: readonly Uint8Array[]): Uint8Array[] {

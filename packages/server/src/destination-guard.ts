@@ -10,7 +10,9 @@ import { CodedError } from '@graphchat/core';
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
 
-const BLOCKED = new BlockList();
+// Two lists: BlockList matches an IPv4 address against IPv6 rules as IPv4-mapped, so ::/96 would catch every one.
+const BLOCKED_V4 = new BlockList();
+const BLOCKED_V6 = new BlockList();
 for (const [network, prefix] of [
   ['0.0.0.0', 8], // "this network", unspecified
   ['10.0.0.0', 8],
@@ -19,31 +21,40 @@ for (const [network, prefix] of [
   ['169.254.0.0', 16], // link-local
   ['172.16.0.0', 12],
   ['192.0.0.0', 24],
+  ['192.0.2.0', 24], // TEST-NET-1
   ['192.168.0.0', 16],
   ['198.18.0.0', 15], // benchmarking
+  ['198.51.100.0', 24], // TEST-NET-2
+  ['203.0.113.0', 24], // TEST-NET-3
   ['224.0.0.0', 4], // multicast
   ['240.0.0.0', 4], // reserved, and the broadcast address
 ] as const) {
-  BLOCKED.addSubnet(network, prefix, 'ipv4');
+  BLOCKED_V4.addSubnet(network, prefix, 'ipv4');
 }
 for (const [network, prefix] of [
-  ['::', 128],
-  ['::1', 128],
+  // IPv6 forms that carry an IPv4 address, which a gateway or the host's own stack may turn into
+  // a connection to that IPv4 address, private ones included: refused whole rather than decoded.
+  ['::', 96], // IPv4-compatible, and the unspecified and loopback addresses
+  ['::ffff:0:0', 96], // IPv4-mapped, as hex (the dotted form is checked as IPv4 below)
+  ['64:ff9b::', 96], // NAT64
+  ['64:ff9b:1::', 48], // NAT64, local use
+  ['2002::', 16], // 6to4
+  ['2001:db8::', 32], // documentation
   ['fc00::', 7], // unique local
   ['fe80::', 10], // link-local
   ['ff00::', 8], // multicast
 ] as const) {
-  BLOCKED.addSubnet(network, prefix, 'ipv6');
+  BLOCKED_V6.addSubnet(network, prefix, 'ipv6');
 }
 
 /** Whether `ip` (an IPv4 or IPv6 address, IPv4-mapped included) is one a forwarding relay must not connect to. */
 export function isPrivateAddress(ip: string): boolean {
   const family = isIP(ip);
-  if (family === 4) return BLOCKED.check(ip, 'ipv4');
+  if (family === 4) return BLOCKED_V4.check(ip, 'ipv4');
   if (family !== 6) return true; // not an address at all: refuse rather than guess
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
-  if (mapped) return BLOCKED.check(mapped[1]!, 'ipv4');
-  return BLOCKED.check(ip, 'ipv6');
+  if (mapped) return BLOCKED_V4.check(mapped[1]!, 'ipv4');
+  return BLOCKED_V6.check(ip, 'ipv6');
 }
 
 /** A host of a relay address as `net` takes it: an IPv6 address without its brackets. */

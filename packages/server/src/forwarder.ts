@@ -23,14 +23,16 @@ import { WebSocket } from 'ws';
 import { bareHost, DestinationError, isPrivateAddress, publicOnlyLookup } from './destination-guard.js';
 import type { Logger } from './log.js';
 
-/** Destinations one client session may hold proxies for. */
+/** Destinations one client session holds proxies for; past it, the least recently used is dropped. */
 export const MAX_PROXIES_PER_SESSION = 16;
-/** PFWDs of one client session waiting for their destination. */
+/** PRXYs and PFWDs of one client session waiting for their destination. */
 export const MAX_PENDING_FORWARDS = 64;
+/** Destinations the relay holds sessions with (or is connecting to), for all its clients. */
+export const MAX_DESTINATIONS = 1000;
 /** A session with a destination is closed after this long without a forward. */
 export const PROXY_IDLE_MS = 60_000;
 /** Reaching a destination, and each RFWD. */
-const FORWARD_TIMEOUT_MS = 10_000;
+const FORWARD_TIMEOUT_MS = limits.RELAY_FORWARD_TIMEOUT_MS;
 
 type RfwdCommand = Extract<Command, { type: 'RFWD' }>;
 
@@ -39,6 +41,8 @@ export interface ForwarderOptions {
   readonly allowPrivateDestinations: boolean;
   readonly log: Logger;
   readonly idleMs?: number;
+  /** MAX_DESTINATIONS unless a test asks for fewer. */
+  readonly maxDestinations?: number;
   /**
    * Test hook: what a malicious forwarding relay sends the destination
    * instead of an RFWD (changed, or several: a replay); the client is
@@ -68,8 +72,12 @@ export class Forwarder {
     this.sweeper.unref();
   }
 
-  /** The open session with `destination` (without password), reusing one if there is; throws when it can't be reached. */
-  reach(destination: RelayAddress): Promise<RelayClient> {
+  /**
+   * The open session with `destination` (without password), reusing one if
+   * there is; null when the relay holds sessions with as many destinations
+   * as it may. The promise rejects when the destination can't be reached.
+   */
+  reach(destination: RelayAddress): Promise<RelayClient> | null {
     const key = formatRelayAddress(destination);
     // Decided before any wait, so clients asking at once share one session (or one attempt).
     const known = this.destinations.get(key);
@@ -77,6 +85,8 @@ export class Forwarder {
       known.lastUsed = Date.now();
       return known.client;
     }
+    // Other destinations are not dropped to make room: their sessions carry other clients' proxies.
+    if (known === undefined && this.destinations.size >= (this.options.maxDestinations ?? MAX_DESTINATIONS)) return null;
     const entry: Destination = { client: this.connect(destination), open: null, lastUsed: Date.now() };
     this.destinations.set(key, entry);
     const forget = () => {
@@ -113,6 +123,11 @@ export class Forwarder {
     return this.options.rewrite?.(command) ?? [command];
   }
 
+  /** Destinations held or being connected to (for tests). */
+  get size(): number {
+    return this.destinations.size;
+  }
+
   /** Notes a forward to `relay` (as `reach` keys it), so its session is not closed as idle. */
   touch(relay: string): void {
     const entry = this.destinations.get(relay);
@@ -135,17 +150,34 @@ export class Forwarder {
   }
 }
 
-/** One client session's proxies and forwards in flight. */
+/** What a client's forwarding draws on at its own relay, per client address (EMP §14.9). */
+export interface ForwardRates {
+  /** A PRXY takes a token from the address's NEW bucket. */
+  readonly takeProxyToken: () => boolean;
+  /** A PFWD takes its sealed bytes from the address's SEND bytes. */
+  readonly takeForwardBytes: (bytes: number) => boolean;
+}
+
+/**
+ * What a forwarding command answers: a refusal decided at once, or the wait
+ * for the destination. The wait is kept apart so that the transports run it
+ * outside the client address's turn and the connection's block order: a slow
+ * or silent destination must not hold up the client's other commands.
+ */
+export type ForwardAnswer = Response | { readonly remote: Promise<Response> };
+
+/** One client session's proxies (least recently used first) and forwards in flight. */
 export class ProxySet {
   private readonly proxies = new Map<string, { relay: string; client: RelayClient }>();
   private pending = 0;
 
   constructor(
     private readonly forwarder: Forwarder,
+    private readonly rates: ForwardRates,
     private readonly log: Logger,
   ) {}
 
-  async proxy(t: Transmission, command: Extract<Command, { type: 'PRXY' }>): Promise<Response> {
+  proxy(t: Transmission, command: Extract<Command, { type: 'PRXY' }>): ForwardAnswer {
     if (t.entityId.length !== 0 || t.signature.length !== 0) return err('PROHIBITED');
     let destination: RelayAddress;
     try {
@@ -155,45 +187,71 @@ export class ProxySet {
     }
     // The password of a private relay is for NEW only: the forwarding relay must not learn it.
     if (destination.password !== '') return err('SYNTAX');
-    const relay = formatRelayAddress(destination);
-    const held = [...this.proxies.entries()].find(([, p]) => p.relay === relay);
-    if (held === undefined && this.proxies.size >= MAX_PROXIES_PER_SESSION) return err('LIMIT');
+    if (this.pending >= MAX_PENDING_FORWARDS) return err('LIMIT');
+    if (!this.rates.takeProxyToken()) return err('RATE');
+    const reaching = this.forwarder.reach(destination);
+    if (reaching === null) return err('LIMIT');
+    return { remote: this.track(this.proxied(formatRelayAddress(destination), reaching)) };
+  }
+
+  private async proxied(relay: string, reaching: Promise<RelayClient>): Promise<Response> {
     let client: RelayClient;
     try {
-      client = await this.forwarder.reach(destination);
+      client = await reaching;
     } catch (error) {
       this.log.debug(`forward: cannot reach a destination: ${(error as Error).message}`);
       return err('PROXY');
     }
-    if (held !== undefined) this.proxies.delete(held[0]);
+    for (const [id, held] of this.proxies) {
+      // A proxy for the same destination is replaced; one whose session closed is of no use any more.
+      if (held.relay === relay || !held.client.isOpen) this.proxies.delete(id);
+    }
+    // Full: the least recently used goes, so a client with contacts on many relays can reach them all in turn.
+    if (this.proxies.size >= MAX_PROXIES_PER_SESSION) this.proxies.delete(this.proxies.keys().next().value!);
     const sessionId = client.session.id;
     this.proxies.set(toHex(sessionId.subarray(0, limits.ID_LENGTH)), { relay, client });
     return { type: 'PKEY', sessionId, relayKey: client.session.relayKey! };
   }
 
-  async forward(t: Transmission, command: Extract<Command, { type: 'PFWD' }>): Promise<Response> {
+  forward(t: Transmission, command: Extract<Command, { type: 'PFWD' }>): ForwardAnswer {
     if (t.signature.length !== 0) return err('PROHIBITED');
     if (t.entityId.length === 0) return err('PROHIBITED');
-    const proxy = this.proxies.get(toHex(t.entityId));
+    const id = toHex(t.entityId);
+    const proxy = this.proxies.get(id);
     if (proxy === undefined || !proxy.client.isOpen) return err('PROXY');
     if (this.pending >= MAX_PENDING_FORWARDS) return err('LIMIT');
-    this.pending++;
+    if (!this.rates.takeForwardBytes(command.sealed.length)) return err('RATE');
+    // Used last: moved to the end of the eviction order.
+    this.proxies.delete(id);
+    this.proxies.set(id, proxy);
+    this.forwarder.touch(proxy.relay);
+    return { remote: this.track(this.forwarded(proxy.client, command)) };
+  }
+
+  private async forwarded(client: RelayClient, command: Extract<Command, { type: 'PFWD' }>): Promise<Response> {
     try {
-      this.forwarder.touch(proxy.relay);
       const forwards = this.forwarder.rewrite({ type: 'RFWD', ephemeralKey: command.ephemeralKey, sealed: command.sealed });
-      const [response] = await proxy.client.commands(forwards.map((forward) => ({ entityId: EMPTY, command: forward, signingKey: null })));
+      const [response] = await client.commands(forwards.map((forward) => ({ entityId: EMPTY, command: forward, signingKey: null })));
       if (response?.type === 'RRES') return { type: 'PRES', sealedResponse: response.sealedResponse };
       // The destination remembers no more forwards on this session: a new one starts afresh.
-      if (response?.type === 'ERR' && response.code === 'LIMIT') proxy.client.close();
+      if (response?.type === 'ERR' && response.code === 'LIMIT') client.close();
       return err('PROXY');
     } catch {
       return err('PROXY'); // timed out, or the session closed
+    }
+  }
+
+  /** Counts `wait` against MAX_PENDING_FORWARDS until it settles. */
+  private async track(wait: Promise<Response>): Promise<Response> {
+    this.pending++;
+    try {
+      return await wait;
     } finally {
       this.pending--;
     }
   }
 }
 
-function err(code: 'PROHIBITED' | 'SYNTAX' | 'LIMIT' | 'PROXY'): Response {
+function err(code: 'PROHIBITED' | 'SYNTAX' | 'LIMIT' | 'PROXY' | 'RATE'): Response {
   return { type: 'ERR', code };
 }

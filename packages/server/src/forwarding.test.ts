@@ -181,11 +181,11 @@ describe('a forwarding relay\'s sessions with destinations', () => {
     const forwarder = new Forwarder({ crypto, allowPrivateDestinations: true, log: createLogger('error'), idleMs: 1000 });
     try {
       const destination = parseRelayAddress(d.address);
-      const [first, second] = await Promise.all([forwarder.reach(destination), forwarder.reach(destination)]);
+      const [first, second] = await Promise.all([forwarder.reach(destination)!, forwarder.reach(destination)!]);
       assert.equal(first, second, 'one session for both');
       await new Promise((resolve) => setTimeout(resolve, 2500));
       assert.equal(first.isOpen, false, 'closed after a second without a forward');
-      const next = await forwarder.reach(destination);
+      const next = await forwarder.reach(destination)!;
       assert.notEqual(next, first);
       assert.equal(next.isOpen, true);
     } finally {

@@ -240,7 +240,9 @@ export class HttpApi {
       }
       s.lastUsed = Date.now();
       this.markUsed(s);
-      const answer = await this.options.turns.run(s.address, () => answerBlock(s.connection, plaintext));
+      const { ready, remote } = await this.options.turns.run(s.address, () => answerBlock(s.connection, plaintext));
+      // Waits for another relay (PRXY, PFWD) are outside the turn: they hold up this request only.
+      const answer = ready.concat(await Promise.all(remote));
       binary(res, Buffer.concat(sealTransmissions(s.session, answer)));
     } finally {
       s.busy = false;

@@ -8,26 +8,22 @@ import {
   decodeCommand,
   DecodeError,
   decodeTransmission,
-  encodeResponse,
   encryptQueueMessage,
   equalBytes,
-  encodeSigned,
-  encodeTransmission,
   limits,
   queueSecret,
   signatureInput,
-  utf8,
   type Command,
   type Crypto,
-  type ErrorCode,
   type KeyPair,
   type Response,
   type Transmission,
 } from '@graphchat/core';
 import { AddressRates, TokenBucket, type RateLimit } from './admission.js';
 import { ForwardedReceiver } from './forwarded.js';
-import { ProxySet, type Forwarder } from './forwarder.js';
+import { ProxySet, type ForwardAnswer, type Forwarder } from './forwarder.js';
 import type { Logger } from './log.js';
+import { err, passwordMatches, respond } from './relay-responses.js';
 import type { QueueRecord, QueueStore } from './store.js';
 
 export interface RelayOptions {
@@ -185,22 +181,38 @@ export class RelayConnection {
 
   /**
    * Executes the transmissions of one block, in order, and returns their
-   * responses once everything they changed is durable.
+   * responses once everything they changed is durable, and those waiting
+   * for another relay (PRXY, PFWD) once they have their answer.
    */
   async handle(transmissions: readonly Uint8Array[]): Promise<Uint8Array[]> {
+    const { ready, remote } = await this.handleBlock(transmissions);
+    return ready.concat(await Promise.all(remote));
+  }
+
+  /**
+   * Executes one block: `ready` are the responses once what they changed is
+   * durable; `remote` those waiting for another relay, which the transports
+   * await outside the address's turn and the block order (EMP §7.7).
+   */
+  async handleBlock(transmissions: readonly Uint8Array[]): Promise<{ ready: Uint8Array[]; remote: Promise<Uint8Array>[] }> {
     const results: [corrId: Uint8Array, entityId: Uint8Array, response: Response][] = [];
+    const remote: Promise<Uint8Array>[] = [];
     this.lastBlockWrote = false;
-    for (const bytes of transmissions) results.push(await this.handleOne(bytes));
+    for (const bytes of transmissions) {
+      const [corrId, entityId, answer] = await this.handleOne(bytes);
+      if (!('remote' in answer)) results.push([corrId, entityId, answer]);
+      else remote.push(answer.remote.then((response) => respond(corrId, entityId, response), () => respond(corrId, entityId, err('INTERNAL'))));
+    }
     try {
       await this.relay.options.store.flush();
     } catch (error) {
       this.relay.options.log.error(`relay: commit failed: ${String(error)}`);
-      return results.map(([corrId, entityId]) => respond(corrId, entityId, err('INTERNAL')));
+      return { ready: results.map(([corrId, entityId]) => respond(corrId, entityId, err('INTERNAL'))), remote };
     }
-    return results.map(([corrId, entityId, response]) => respond(corrId, entityId, response));
+    return { ready: results.map(([corrId, entityId, response]) => respond(corrId, entityId, response)), remote };
   }
 
-  private async handleOne(bytes: Uint8Array): Promise<[Uint8Array, Uint8Array, Response]> {
+  private async handleOne(bytes: Uint8Array): Promise<[Uint8Array, Uint8Array, ForwardAnswer]> {
     let t: Transmission;
     try {
       t = decodeTransmission(bytes);
@@ -216,7 +228,7 @@ export class RelayConnection {
     }
   }
 
-  private async execute(t: Transmission, command: Command): Promise<Response> {
+  private async execute(t: Transmission, command: Command): Promise<ForwardAnswer> {
     if (command.type === 'PING') {
       return t.entityId.length === 0 && t.signature.length === 0 ? { type: 'PONG' } : err('PROHIBITED');
     }
@@ -238,7 +250,7 @@ export class RelayConnection {
   }
 
   /** PRXY and PFWD as the forwarding relay, RFWD as the destination (EMP §7.7); version 1 knows none of them. */
-  private forwarding(t: Transmission, command: Extract<Command, { type: 'PRXY' | 'PFWD' | 'RFWD' }>): Promise<Response> | Response {
+  private forwarding(t: Transmission, command: Extract<Command, { type: 'PRXY' | 'PFWD' | 'RFWD' }>): Promise<Response> | ForwardAnswer {
     if (this.version < limits.FORWARDING_VERSION) return err('SYNTAX');
     const { forwarder, staticKey, crypto, log } = this.relay.options;
     if (command.type === 'RFWD') {
@@ -247,7 +259,8 @@ export class RelayConnection {
       return this.forwarded.receive(t, command);
     }
     if (forwarder === undefined) return err('PROXY');
-    this.proxies ??= new ProxySet(forwarder, log);
+    const rates = this.relay.addressRates;
+    this.proxies ??= new ProxySet(forwarder, { takeProxyToken: () => rates.takeQueueToken(this.address), takeForwardBytes: (n) => rates.takeSendBytes(this.address, n) }, log);
     return command.type === 'PRXY' ? this.proxies.proxy(t, command) : this.proxies.forward(t, command);
   }
 
@@ -377,18 +390,4 @@ export class RelayConnection {
     this.subscribed.clear();
     this.authorized.clear();
   }
-}
-
-function err(code: ErrorCode): Response {
-  return { type: 'ERR', code };
-}
-
-function respond(corrId: Uint8Array, entityId: Uint8Array, response: Response): Uint8Array {
-  return encodeTransmission(EMPTY, encodeSigned(corrId, entityId, encodeResponse(response)));
-}
-
-function passwordMatches(crypto: Crypto, expected: string, given: string): boolean {
-  if (expected === '') return true;
-  // Compare digests so the comparison time does not depend on the password's length or content.
-  return equalBytes(crypto.sha256(utf8(expected)), crypto.sha256(utf8(given)));
 }

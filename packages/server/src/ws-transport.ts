@@ -99,7 +99,7 @@ export function serveWebSocket(ws: WebSocket, address: string, options: WsTransp
     }
     pending++;
     const current = connection;
-    // Blocks are answered strictly in the order they arrived.
+    // Blocks are executed and answered strictly in the order they arrived (all but the answers that wait for another relay, below).
     chain = chain.then(async () => {
       try {
         // At most one block per connection in each turn of the event loop, so
@@ -110,7 +110,11 @@ export function serveWebSocket(ws: WebSocket, address: string, options: WsTransp
         await options.turns.run(address, async () => {
           // Blocks still queued when the connection closes (also while waiting for the slot) are dropped, not executed.
           if (closing || ws.readyState !== ws.OPEN) return;
-          send(await answerBlock(current, plaintext));
+          const { ready, remote } = await answerBlock(current, plaintext);
+          send(ready);
+          // Answers waiting for another relay go out on their own when they come (matched by corrId):
+          // a slow destination holds neither this address's turn nor the connection's next blocks.
+          for (const answer of remote) void answer.then((transmission) => send([transmission]));
           if (!current.lastBlockWrote) await new Promise<void>((resolve) => setImmediate(resolve));
         });
       } catch (error) {

@@ -59,18 +59,22 @@ export class QueueSender {
     const profile = store.getProfile(connection.profileId);
     const route = profile === null ? { direct: true as const } : routeTo(profile, target.relay);
     const sessions = this.sessionsFor(connection, target.relay);
-    if (route.direct) return this.attempt(sessions[0]!, (client) => client.command(target.senderId, { type: 'SEND', body }, target.senderSecretKey));
+    if (route.direct) return this.attempt(sessions[0]!, (client) => client.command(target.senderId, { type: 'SEND', body }, target.senderSecretKey), true);
     // Sessions already up first: a SEND waits for no connection it can do without.
     const ordered = [...sessions.filter((s) => s.isUp), ...sessions.filter((s) => !s.isUp)];
     for (const session of ordered) {
-      const response = await this.attempt(session, (client) => this.forward(client, target, body));
+      const response = await this.attempt(session, (client) => this.forward(client, target, body), false);
       if (response !== null) return response;
     }
     return null;
   }
 
-  /** Runs `send` on the session's client; null when the session can't be opened or the attempt failed on the way. */
-  private async attempt(session: PoolSession, send: (client: RelayClient) => Promise<Response>): Promise<Response | null> {
+  /**
+   * Runs `send` on the session's client; null when the session can't be
+   * opened or the attempt failed on the way. `closeOnTimeout`: whether a
+   * timeout means the relay itself stopped answering.
+   */
+  private async attempt(session: PoolSession, send: (client: RelayClient) => Promise<Response>, closeOnTimeout: boolean): Promise<Response | null> {
     const { activity } = this.ctx;
     // An open session is used without a wait, so the SENDs of one pass share blocks (EMP §5.3).
     const client = session.isUp ? session.client : await activity.track(session.open());
@@ -81,7 +85,9 @@ export class QueueSender {
       if (error instanceof ForwardError) return null;
       if (!(error instanceof RelayClientError)) throw error;
       // A relay that holds a connection open but stops answering counts as down, so its session is reopened.
-      if (error.code === 'TIMEOUT') client.close();
+      // Not for a forward: its wait is on the destination, and closing the user's own session would drop
+      // all its subscriptions; the relay answers PROXY first (core CLIENT_FORWARD_TIMEOUT_MS), and the SEND is retried later.
+      if (error.code === 'TIMEOUT' && closeOnTimeout) client.close();
       return null;
     }
   }

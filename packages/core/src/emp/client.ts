@@ -9,6 +9,7 @@ import type { Crypto } from '../crypto/crypto.js';
 import { CodedError, SessionError } from '../errors.js';
 import { parseRelayAddress, relayUrl, type RelayAddress } from './address.js';
 import { decodeBlock, packBlocks } from './block.js';
+import { CLIENT_FORWARD_TIMEOUT_MS } from './limits.js';
 import { decodeResponse, decodeTransmission, encodeCommand, encodeSigned, encodeTransmission, signatureInput, type Command, type Response } from './commands.js';
 import { startClientHandshake, type EmpSession } from './session.js';
 
@@ -130,7 +131,7 @@ export class RelayClient {
       const signature = request.signingKey ? this.crypto.ed25519Sign(request.signingKey, signatureInput(this.session.id, signed)) : EMPTY;
       return { corrId, transmission: encodeTransmission(signature, signed) };
     });
-    const responses = encoded.map((e) => this.awaitResponse(toHex(e.corrId)));
+    const responses = encoded.map((e, i) => this.awaitResponse(toHex(e.corrId), timeoutFor(requests[i]!.command, this.timeoutMs)));
     // Commands issued in the same turn of the event loop share blocks.
     if (this.outbox.length === 0) void Promise.resolve().then(() => this.flush());
     for (const e of encoded) this.outbox.push(e.transmission);
@@ -153,12 +154,12 @@ export class RelayClient {
     this.socket.send(this.session.seal(block));
   }
 
-  private awaitResponse(key: string): Promise<Response> {
+  private awaitResponse(key: string, timeoutMs: number): Promise<Response> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(key);
         reject(new RelayClientError('TIMEOUT', 'no response from relay'));
-      }, this.timeoutMs);
+      }, timeoutMs);
       this.pending.set(key, { resolve, reject, timer });
     });
   }
@@ -211,4 +212,13 @@ export class RelayClient {
     this.socket.close(1000, 'client closing');
     this.closed(1000, 'client closing');
   }
+}
+
+/**
+ * PRXY and PFWD wait for another relay: the client waits longer than the
+ * forwarding relay does, so that the relay's own answer (ERR PROXY) comes
+ * first and a slow destination is not taken for a dead relay (EMP §7.7).
+ */
+function timeoutFor(command: Command, timeoutMs: number): number {
+  return command.type === 'PRXY' || command.type === 'PFWD' ? Math.max(timeoutMs, CLIENT_FORWARD_TIMEOUT_MS) : timeoutMs;
 }

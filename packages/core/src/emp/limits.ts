@@ -24,6 +24,14 @@ export const MIN_VERSION = 1;
 export const MAX_VERSION = 2;
 /** The first version with private message routing (PRXY, PFWD, RFWD; §7.8). */
 export const FORWARDING_VERSION = 2;
+/** How long a forwarding relay waits to reach a destination, and for each RFWD's answer (EMP §7.7). */
+export const RELAY_FORWARD_TIMEOUT_MS = 10_000;
+/**
+ * How long a client waits for PRXY and PFWD: longer than the forwarding
+ * relay's own waits, so that the relay's answer (ERR PROXY when the
+ * destination is slow) arrives before the client gives up.
+ */
+export const CLIENT_FORWARD_TIMEOUT_MS = 25_000;
 /**
  * A forwarded transmission is padded to this many bytes before sealing, so a
  * forwarding relay learns nothing from its length. It holds `len:u16` and a
