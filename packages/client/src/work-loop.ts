@@ -7,6 +7,7 @@ import { MAX_BATCHED_RECEIPTS } from '@graphchat/core';
 import { agreedConnectionOf } from './connection/contacts.js';
 import { stepContext, type AgentContext } from './context.js';
 import { sealQueued, sealReceipts } from './conversation/outbound.js';
+import { GAP_RESYNC_MS, gapOverdue, unprovenResync } from './conversation/unproven-resync.js';
 import type { OutboxDispatcher } from './outbox/dispatch.js';
 import { isAgreed } from './store/records.js';
 import type { QueueSecurer } from './transport/queue-securing.js';
@@ -21,6 +22,8 @@ export class WorkLoop {
   private pumpScheduled = false;
   private wakeTimer: ReturnType<typeof setTimeout> | null = null;
   private wakeTime = 0;
+  /** The gap (its gapSince) of each connection already asked for by askForLostEnvelopes. */
+  private readonly gapsAsked = new Map<string, number>();
   /** When each connection's oldest due receipt became due (answerReceipts). */
   private readonly receiptsDueSince = new Map<string, number>();
 
@@ -59,6 +62,7 @@ export class WorkLoop {
       if (!this.active) return;
       this.dispatcher.recordAccepted();
       this.answerReceipts();
+      this.askForLostEnvelopes();
       this.securer.secureQueues();
       this.encryptQueued();
       const wakeAt = this.dispatcher.dispatchOutbox();
@@ -107,6 +111,28 @@ export class WorkLoop {
       this.receiptsDueSince.delete(connection.id);
       const ctx = stepContext(this.ctx, now);
       store.transaction(() => store.putConnection(sealReceipts(ctx, agreedConnectionOf(store, connection.id))));
+    }
+  }
+
+  /**
+   * A gap before held envelopes that stays open with nothing arriving after
+   * it (graph-chat §8.7): asked for once it is overdue, and the loop wakes
+   * when the next one will be. Each gap is asked for once here; later
+   * arrivals ask again (waitForGap).
+   */
+  private askForLostEnvelopes(): void {
+    const { store } = this.ctx;
+    const now = this.ctx.now();
+    for (const connection of store.listConnections()) {
+      const since = connection.gapSince;
+      if (since == null || !isAgreed(connection) || this.gapsAsked.get(connection.id) === since) continue;
+      if (!gapOverdue(connection, now)) {
+        this.wakeAt(since + GAP_RESYNC_MS);
+        continue;
+      }
+      this.gapsAsked.set(connection.id, since);
+      const ctx = stepContext(this.ctx, now);
+      store.transaction(() => store.putConnection(unprovenResync(ctx, agreedConnectionOf(store, connection.id))));
     }
   }
 

@@ -26,7 +26,8 @@ import type { AgentEvent } from '../events.js';
 import { enqueueSealed } from '../outbox/enqueue.js';
 import { decryptEnvelope, verifyEnvelope } from './envelope-crypto.js';
 import { chainsOn, deliverEnvelope } from './inbound.js';
-import { offerAgain, offerResync, receiveResync } from './resync.js';
+import { offerResync, receiveResync } from './resync.js';
+import { unprovenResync, waitForGap } from './unproven-resync.js';
 import { storeSentHandshake } from './outbound.js';
 
 import type { PoolSession } from '../transport/relay-pool.js';
@@ -228,30 +229,6 @@ function acceptEnvelope(inbound: StepContext, connection: AgreedConnection, sign
 }
 
 /**
- * An envelope held past a gap. A gap still open GAP_RESYNC_MS after it
- * opened is no relay's delay (each queue delivers in order) but envelopes
- * lost: by a relay, or by this side's state going back to an older copy
- * after it had received them. A resync has the peer send them again.
- */
-function waitForGap(inbound: StepContext, connection: AgreedConnection): AgreedConnection {
-  if (connection.gapSince == null) return { ...connection, gapSince: inbound.now };
-  return inbound.now - connection.gapSince >= GAP_RESYNC_MS ? unprovenResync(inbound, connection) : connection;
-}
-
-/**
- * A resync offered on no evidence (graph-chat §8.7): no one is told, and a
- * relay must not be able to keep the connection busy re-keying, so at most
- * one an hour.
- */
-function unprovenResync(inbound: StepContext, connection: AgreedConnection): AgreedConnection {
-  // With an offer waiting, its answer may be what was lost: the same offer again, not a new one.
-  if (connection.resyncOffer != null) return offerAgain(inbound, connection);
-  if (inbound.now - (connection.unprovenResyncAt ?? -Infinity) < UNPROVEN_RESYNC_INTERVAL_MS) return connection;
-  const offered = offerResync(inbound, connection, false);
-  return offered === connection ? connection : { ...offered, unprovenResyncAt: inbound.now };
-}
-
-/**
  * The next envelope from the peer names, as the one before it, another
  * envelope than this side received at that seq: the peer wrote it from a
  * restored state. It is not delivered; the resync sends it again, after
@@ -261,10 +238,6 @@ function forked(inbound: StepContext, connection: AgreedConnection): AgreedConne
   return offerResync(inbound, connection, false);
 }
 
-/** A resync offered on no evidence (a message the ratchet cannot open, a gap that stays open) at most this often per connection. */
-const UNPROVEN_RESYNC_INTERVAL_MS = 60 * 60 * 1000;
-/** How long a gap before held envelopes may stay open before a resync asks for what it lacks. */
-const GAP_RESYNC_MS = 60 * 1000;
 
 /** How far back a hash the peer names as received is looked for among sent envelopes, at most. */
 const MAX_LOOKBACK = 1000;
