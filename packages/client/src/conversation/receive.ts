@@ -132,7 +132,10 @@ export function receiveOnAgreed(ctx: Pick<AgentContext, 'store' | 'crypto' | 'no
  * already received, rejected, or accepted (acceptEnvelope). Returns the
  * connection's new state.
  */
-function receiveRatchetMessage(inbound: StepContext, connection: AgreedConnection, message: RatchetMessage): AgreedConnection {
+function receiveRatchetMessage(inbound: StepContext, received: AgreedConnection, message: RatchetMessage): AgreedConnection {
+  // Past its two days the replaced ratchet is dropped, so its keys do not stay on the device.
+  const expired = received.previousRatchet != null && inbound.now - (received.resyncedAt ?? 0) > PREVIOUS_RATCHET_MS;
+  const connection = expired ? { ...received, previousRatchet: null } : received;
   let decrypted;
   try {
     decrypted = decryptEnvelope(inbound.crypto, connection, message.header, message.ciphertext);
@@ -238,6 +241,9 @@ function forked(inbound: StepContext, connection: AgreedConnection): AgreedConne
   return offerResync(inbound, connection, false);
 }
 
+
+/** How long the ratchet a resync replaced still opens what arrives (graph-chat §8.7). */
+const PREVIOUS_RATCHET_MS = 2 * 24 * 60 * 60 * 1000;
 
 /** How far back a hash the peer names as received is looked for among sent envelopes, at most. */
 const MAX_LOOKBACK = 1000;

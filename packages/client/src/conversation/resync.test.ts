@@ -222,6 +222,27 @@ describe('a state restored from an older copy', () => {
     assert.deepEqual(alice.texts('received'), ['first', 'second', 'all here']);
   });
 
+  it('opens late copies sealed under the replaced ratchet for two days, then drops that ratchet', () => {
+    const { alice, bob } = restoredBob('second');
+    carry(bob, alice);
+    alice.write('ping');
+    carry(alice, bob); // Bob offers
+    alice.write('sealed before the answer');
+    // Its copies are held back, as a slow relay would; the resync sends it again anyway.
+    const late = alice.store.listOutbox().map(({ id, ...item }) => (alice.store.deleteOutbox(id), item));
+    settle(alice, bob);
+    assert.deepEqual(bob.texts('received'), ['ping', 'sealed before the answer']);
+    const deliverLate = (now: number): AgentEvent[] => {
+      for (const item of late) alice.store.addOutbox(item);
+      return carry(alice, bob, undefined, now);
+    };
+    assert.deepEqual(deliverLate(NOW + 24 * 3600_000), [], 'a day on: opened with the replaced ratchet, known, dropped silently');
+    assert.notEqual(bob.connection.previousRatchet ?? null, null);
+    assert.match(problems(deliverLate(NOW + 3 * 24 * 3600_000)).map((e) => (e.event === 'rejected' ? e.reason : '')).join(), /message rejected/);
+    assert.equal(bob.connection.previousRatchet ?? null, null, 'three days on: gone');
+    assert.deepEqual(bob.texts('received'), ['ping', 'sealed before the answer']);
+  });
+
   it('ignores a resync a relay forged, altered or replayed', () => {
     const { alice, bob } = restoredBob('second');
     carry(bob, alice);

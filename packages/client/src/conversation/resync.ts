@@ -167,6 +167,7 @@ function answerOffer(ctx: StepContext, connection: AgreedConnection, offer: Extr
     ...connection,
     ratchet: encodeRatchetState(initSender(crypto, root, offer.keys.dh)),
     previousRatchet: connection.ratchet,
+    resyncedAt: ctx.now,
     resyncOffer: null,
     peerResyncTimestamp: offer.timestamp,
   };
@@ -206,7 +207,7 @@ function completeOffer(ctx: StepContext, connection: AgreedConnection, answer: E
     ctx.events.push({ event: 'rejected', contact: connection.id, reason: `resync answer unreadable: ${(error as Error).message}` });
     return connection;
   }
-  let next: AgreedConnection = { ...connection, ratchet: opened.connection.ratchet, previousRatchet: connection.ratchet, resyncOffer: null, peerResyncTimestamp: answer.timestamp };
+  let next: AgreedConnection = { ...connection, ratchet: opened.connection.ratchet, previousRatchet: connection.ratchet, resyncedAt: ctx.now, resyncOffer: null, peerResyncTimestamp: answer.timestamp };
   dropSealedOutbox(ctx, next);
   const adopted = adoptPeerView(ctx, next, answer.view);
   next = resend(ctx, adopted.connection, adopted.resend);

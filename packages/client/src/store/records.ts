@@ -138,9 +138,12 @@ export interface ConnectionBase {
   /**
    * The ratchet the last resync replaced (encoded), kept to open what the
    * peer sealed under it before it switched: copies of those messages can
-   * still arrive through other relays. Replaced at the next resync.
+   * still arrive through other relays. Replaced at the next resync, and
+   * forgotten PREVIOUS_RATCHET_MS after this one (receive.ts).
    */
   readonly previousRatchet?: Uint8Array | null;
+  /** When the last resync replaced the ratchet. */
+  readonly resyncedAt?: number;
   /** The hash the peer's last envelope named as received, found among this side's (so not looked up again). */
   readonly peerNamedHash?: Uint8Array;
   /** When envelopes began to be held past a gap that is still open (receive.ts waitForGap). */
