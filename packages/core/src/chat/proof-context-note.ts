@@ -12,7 +12,13 @@ import type { ProvenMessage } from './proof.js';
  */
 export function proofContextNote(message: ProvenMessage): string | null {
   const answers =
-    message.context === 'outside' ? 'answers a message not in this proof' : message.answers === null ? 'answers no message in this proof' : `answers message ${message.answers}`;
+    message.context === 'outside'
+      ? 'answers a message not in this proof'
+      : message.context === 'handshake'
+        ? 'answers the handshake'
+        : message.answers === null
+          ? 'answers no message in this proof'
+          : `answers message ${message.answers}`;
   if (message.unprovenAfter !== null) return `${answers}, not message ${message.unprovenAfter}`;
   return message.context === 'outside' ? answers : null;
 }

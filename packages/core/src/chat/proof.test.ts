@@ -193,16 +193,22 @@ for (const crypto of [sodiumCrypto, nobleCrypto]) {
 
     test('an honest export keeps verifying, with what each message answers', () => {
       const report = verifyProofBundle(crypto, vectors.bundle);
-      // The joiner's hello and text answer the inviter's reply, which exporters leave out; the inviter's answer the joiner's text.
+      // The joiner's hello and text answer the inviter's reply, which exporters leave out but whose hash the inviter's
+      // seq 2 gives (handshake); the inviter's answer the joiner's text.
       assert.deepEqual(
         report.messages.map((m) => [m.context, m.answers, m.unprovenAfter]),
         [
-          ['outside', null, null],
-          ['outside', null, null],
+          ['handshake', null, null],
+          ['handshake', null, null],
           ['in-bundle', 2, null],
           ['in-bundle', 2, null],
         ],
       );
+    });
+
+    test("without the other side's seq 2 in the range, the handshake's hash is unknown: outside", () => {
+      const joinerOnly = { ...bundle, envelopes: bundle.envelopes.slice(0, 2), receipts: [] };
+      assert.deepEqual(verifyProofBundle(crypto, joinerOnly).messages.map((m) => m.context), ['outside', 'outside']);
     });
 
     test('late receipts acknowledge range envelopes without being part of the range', () => {

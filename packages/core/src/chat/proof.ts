@@ -78,7 +78,9 @@ export interface ProvenMessage {
   /**
    * What its sender had last received from the other side when it wrote it, by its own signed
    * lastReceivedHash (proofs.md §2.1): `none` nothing signed (ZERO_HASH); `in-bundle` the envelope at
-   * position `answers`; `outside` an envelope the bundle leaves out, so it answers none of the
+   * position `answers`; `handshake` the other side's first envelope (confirm or reply), which no export
+   * holds, so it answers nothing the bundle shows but was written first thing; `outside` an envelope the
+   * bundle leaves out, so it answers none of the
    * messages the bundle shows.
    */
   readonly context: ProofContext;
@@ -95,7 +97,7 @@ export interface ProvenMessage {
 }
 
 /** What a message answers (ProvenMessage.context). */
-export type ProofContext = 'none' | 'in-bundle' | 'outside';
+export type ProofContext = 'none' | 'in-bundle' | 'handshake' | 'outside';
 
 export interface ProofReport {
   /** True when there are no failures. */
@@ -326,6 +328,9 @@ type MessageContext = Pick<ProvenMessage, 'context' | 'answers' | 'lastReceivedH
 function contextsOf(range: readonly Opened[]): MessageContext[] {
   const byHash = new Map<string, number>();
   range.forEach((o, i) => byHash.has(o.hash) || byHash.set(o.hash, i));
+  // Each side's seq-1 envelope (the confirm, the reply) carries queue keys, so no export holds it; its hash is
+  // known from the prevSentHash of that side's seq-2 envelope when the range holds that.
+  const handshake = new Set(range.filter((o) => o.envelope.seq === 2).map((o) => toHex(o.envelope.prevSentHash)));
   const provenSeq = new Map<Opened, number>();
   for (const sender of ['inviter', 'joiner'] as const) {
     let latest = -1;
@@ -344,7 +349,7 @@ function contextsOf(range: readonly Opened[]): MessageContext[] {
     const before = lastListed[other];
     lastListed[o.sender] = i;
     return {
-      context: hex === ZERO_HEX ? 'none' : named !== undefined ? 'in-bundle' : 'outside',
+      context: hex === ZERO_HEX ? 'none' : named !== undefined ? 'in-bundle' : handshake.has(hex) ? 'handshake' : 'outside',
       answers: hex !== ZERO_HEX && named !== undefined ? named + 1 : null,
       lastReceivedHash: hex,
       unprovenAfter: before !== null && range[before]!.envelope.seq > provenSeq.get(o)! ? before + 1 : null,
