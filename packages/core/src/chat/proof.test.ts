@@ -206,6 +206,16 @@ for (const crypto of [sodiumCrypto, nobleCrypto]) {
       );
     });
 
+    test("the handshake's hash counts only when both sides' seq 2 sign it: one side alone cannot make a message answer the handshake", () => {
+      // vector envelopes: [1] the inviter's reply (never exported), [2] joiner hello (seq 2, names the reply), [3] joiner text (seq 3)
+      const joiner = bundle.envelopes.slice(0, 2);
+      const inviter2 = (prev: Uint8Array) => toBase64url(sign('inviter', 2, prev, hashOf(3), 'the inviter writes'));
+      const contexts = (inviterSecond: string) => verifyProofBundle(crypto, { ...bundle, envelopes: [...joiner, inviterSecond], receipts: [] }).messages.slice(0, 2).map((m) => m.context);
+      assert.deepEqual(contexts(inviter2(hashOf(1))), ['handshake', 'handshake'], 'both sign the reply: the joiner answered the handshake');
+      // The inviter, holding its own key, claims another first envelope: the joiner's hello names something else.
+      assert.deepEqual(contexts(inviter2(crypto.randomBytes(32))), ['outside', 'outside']);
+    });
+
     test("without the other side's seq 2 in the range, the handshake's hash is unknown: outside", () => {
       const joinerOnly = { ...bundle, envelopes: bundle.envelopes.slice(0, 2), receipts: [] };
       assert.deepEqual(verifyProofBundle(crypto, joinerOnly).messages.map((m) => m.context), ['outside', 'outside']);

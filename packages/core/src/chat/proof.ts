@@ -328,9 +328,15 @@ type MessageContext = Pick<ProvenMessage, 'context' | 'answers' | 'lastReceivedH
 function contextsOf(range: readonly Opened[]): MessageContext[] {
   const byHash = new Map<string, number>();
   range.forEach((o, i) => byHash.has(o.hash) || byHash.set(o.hash, i));
-  // Each side's seq-1 envelope (the confirm, the reply) carries queue keys, so no export holds it; its hash is
-  // known from the prevSentHash of that side's seq-2 envelope when the range holds that.
-  const handshake = new Set(range.filter((o) => o.envelope.seq === 2).map((o) => toHex(o.envelope.prevSentHash)));
+  // Each side's seq-1 envelope (the confirm, the reply) carries queue keys, so no export holds it. Its hash is
+  // taken as known only when both sides sign it: as what its author's seq 2 followed (prevSentHash), and as
+  // what the other side's seq 2 had received. One side alone, holding its own key, could name anything there.
+  const second = (sender: ProofRole) => range.find((o) => o.sender === sender && o.envelope.seq === 2)?.envelope;
+  const [inviter2, joiner2] = [second('inviter'), second('joiner')];
+  const attested = (author: Envelope | undefined, reader: Envelope | undefined): string | null =>
+    author !== undefined && reader !== undefined && toHex(author.prevSentHash) === toHex(reader.lastReceivedHash) ? toHex(author.prevSentHash) : null;
+  /** The hash of the other side's first envelope, as each side's messages would name it. */
+  const handshakeOf: Record<ProofRole, string | null> = { joiner: attested(inviter2, joiner2), inviter: attested(joiner2, inviter2) };
   const provenSeq = new Map<Opened, number>();
   for (const sender of ['inviter', 'joiner'] as const) {
     let latest = -1;
@@ -349,7 +355,7 @@ function contextsOf(range: readonly Opened[]): MessageContext[] {
     const before = lastListed[other];
     lastListed[o.sender] = i;
     return {
-      context: hex === ZERO_HEX ? 'none' : named !== undefined ? 'in-bundle' : handshake.has(hex) ? 'handshake' : 'outside',
+      context: hex === ZERO_HEX ? 'none' : named !== undefined ? 'in-bundle' : handshakeOf[o.sender] === hex ? 'handshake' : 'outside',
       answers: hex !== ZERO_HEX && named !== undefined ? named + 1 : null,
       lastReceivedHash: hex,
       unprovenAfter: before !== null && range[before]!.envelope.seq > provenSeq.get(o)! ? before + 1 : null,
