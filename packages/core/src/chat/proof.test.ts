@@ -214,6 +214,10 @@ for (const crypto of [sodiumCrypto, nobleCrypto]) {
       assert.deepEqual(contexts(inviter2(hashOf(1))), ['handshake', 'handshake'], 'both sign the reply: the joiner answered the handshake');
       // The inviter, holding its own key, claims another first envelope: the joiner's hello names something else.
       assert.deepEqual(contexts(inviter2(crypto.randomBytes(32))), ['outside', 'outside']);
+      // The inviter's message that names the joiner's confirm: nothing both sides sign pins the confirm's hash
+      // (a joiner could forge its own seq 2 to point it at any message of its own), so it is outside.
+      const namingConfirm = toBase64url(sign('inviter', 2, hashOf(1), hashOf(0), 'answers the confirm'));
+      assert.equal(verifyProofBundle(crypto, { ...bundle, envelopes: [...joiner, namingConfirm], receipts: [] }).messages[2]!.context, 'outside');
     });
 
     test("without the other side's seq 2 in the range, the handshake's hash is unknown: outside", () => {

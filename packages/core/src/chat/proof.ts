@@ -328,15 +328,19 @@ type MessageContext = Pick<ProvenMessage, 'context' | 'answers' | 'lastReceivedH
 function contextsOf(range: readonly Opened[]): MessageContext[] {
   const byHash = new Map<string, number>();
   range.forEach((o, i) => byHash.has(o.hash) || byHash.set(o.hash, i));
-  // Each side's seq-1 envelope (the confirm, the reply) carries queue keys, so no export holds it. Its hash is
-  // taken as known only when both sides sign it: as what its author's seq 2 followed (prevSentHash), and as
-  // what the other side's seq 2 had received. One side alone, holding its own key, could name anything there.
+  // The inviter's seq-1 envelope (the reply) carries queue keys, so no export holds it. Its hash is taken as
+  // known only when both sides sign it: the inviter's seq 2 as what it followed (prevSentHash), and the joiner's
+  // seq 2, its automatic hello written right after the reply, as what it had received. The inviter's seq 2 is
+  // written whenever its user writes, so the joiner's confirm gets no such proof: one side alone, holding its
+  // own key, could name anything there.
   const second = (sender: ProofRole) => range.find((o) => o.sender === sender && o.envelope.seq === 2)?.envelope;
   const [inviter2, joiner2] = [second('inviter'), second('joiner')];
-  const attested = (author: Envelope | undefined, reader: Envelope | undefined): string | null =>
-    author !== undefined && reader !== undefined && toHex(author.prevSentHash) === toHex(reader.lastReceivedHash) ? toHex(author.prevSentHash) : null;
+  const reply =
+    inviter2 !== undefined && joiner2 !== undefined && joiner2.content.type === 'hello' && toHex(inviter2.prevSentHash) === toHex(joiner2.lastReceivedHash)
+      ? toHex(inviter2.prevSentHash)
+      : null;
   /** The hash of the other side's first envelope, as each side's messages would name it. */
-  const handshakeOf: Record<ProofRole, string | null> = { joiner: attested(inviter2, joiner2), inviter: attested(joiner2, inviter2) };
+  const handshakeOf: Record<ProofRole, string | null> = { joiner: reply, inviter: null };
   const provenSeq = new Map<Opened, number>();
   for (const sender of ['inviter', 'joiner'] as const) {
     let latest = -1;
