@@ -149,7 +149,9 @@ function receiveRatchetMessage(inbound: StepContext, received: AgreedConnection,
     // ratchet keys this side lost to a restored state.
     return error instanceof RatchetError && error.code === 'DECRYPT' ? unprovenResync(inbound, connection) : connection;
   }
-  return acceptEnvelope(inbound, decrypted.connection, decrypted.signed);
+  // The peer opened this side's answer (it seals under the new ratchet): that offer needs no answer again.
+  const opened = decrypted.connection.lastAnswer != null ? { ...decrypted.connection, lastAnswer: null } : decrypted.connection;
+  return acceptEnvelope(inbound, opened, decrypted.signed);
 }
 
 /**

@@ -10,7 +10,8 @@
  */
 import {
   acceptAgreement,
-  CodedError,
+  AgreementError,
+  CryptoError,
   createInvitationKeys,
   decodeHeader,
   encodeQueueBody,
@@ -130,8 +131,8 @@ export function receiveResync(ctx: StepContext, connection: AgreedConnection, bo
     if (resync.kind === 'offer') return answerOffer(ctx, connection, resync, ctx.crypto.sha256(encodeQueueBody({ type: 'resync', resync: body })));
     return completeOffer(ctx, connection, resync, acceptEnvelope);
   } catch (error) {
-    // An unusable agreement key (AgreementError): thrown before anything is stored.
-    if (error instanceof CodedError) return reject(`resync rejected: ${error.message}`);
+    // An unusable agreement key: thrown by the agreement, before anything is stored.
+    if (error instanceof AgreementError || error instanceof CryptoError) return reject(`resync rejected: ${error.message}`);
     throw error;
   }
 }
@@ -148,17 +149,19 @@ function viewProblem(connection: AgreedConnection, resync: Resync): string | nul
 function answerOffer(ctx: StepContext, connection: AgreedConnection, offer: Extract<Resync, { kind: 'offer' }>, offerHash: Uint8Array): AgreedConnection {
   const { crypto } = ctx;
   const last = connection.lastAnswer;
-  if (last != null && equalBytes(last.offerHash, offerHash)) {
-    // The offer this side answered, again: the offerer sent it again because the answer did not reach it, nor
-    // then what followed it under the new ratchet. Both go again, at most once a minute (a relay can replay it).
-    if (ctx.now - last.sentAt < OFFER_AGAIN_MS || !sendOnce(ctx, connection, last.body)) return connection;
-    return resend(ctx, { ...connection, lastAnswer: { ...last, sentAt: ctx.now } }, seqsAfter(offer.view.lastReceivedSeq, connection.lastSentSeq));
+  // The offer this side answered, again, before anything of the peer opened under the answer's ratchet (which
+  // clears lastAnswer): the answer did not reach it. It is answered afresh, at most once a minute (a relay can
+  // replay it): a new ratchet from the same offer keys, so the first message and what follows start the chain.
+  const again = last != null && equalBytes(last.offerHash, offerHash);
+  if (again) {
+    if (ctx.now - last.sentAt < OFFER_AGAIN_MS) return connection;
+  } else {
+    // A copy through another relay, or a replay: every offer accepted has a later timestamp than the one before.
+    if (offer.timestamp <= (connection.peerResyncTimestamp ?? -1)) return connection;
+    const own = connection.resyncOffer;
+    // Both sides offered at once: the offer with the lower hash is answered, the other dropped (the peer does the same).
+    if (own != null && compareBytes(own.hash, offerHash) < 0) return connection;
   }
-  // A copy through another relay, or a replay: every offer accepted has a later timestamp than the one before.
-  if (offer.timestamp <= (connection.peerResyncTimestamp ?? -1)) return connection;
-  const own = connection.resyncOffer;
-  // Both sides offered at once: the offer with the lower hash is answered, the other dropped (the peer does the same).
-  if (own != null && compareBytes(own.hash, offerHash) < 0) return connection;
   const join = joinAgreement(crypto, offer.keys, { sig: { publicKey: connection.signingPublicKey, secretKey: connection.signingSecretKey } });
   const root = resyncRootKey(crypto, resyncKeyOf(connection), join.sharedKey);
   crypto.wipe(join.sharedKey);
@@ -166,7 +169,8 @@ function answerOffer(ctx: StepContext, connection: AgreedConnection, offer: Extr
   let next: AgreedConnection = {
     ...connection,
     ratchet: encodeRatchetState(initSender(crypto, root, offer.keys.dh)),
-    previousRatchet: connection.ratchet,
+    // Answering again, the ratchet to keep is still the one the peer seals under until it has an answer.
+    previousRatchet: again ? (connection.previousRatchet ?? null) : connection.ratchet,
     resyncedAt: ctx.now,
     resyncOffer: null,
     peerResyncTimestamp: offer.timestamp,
@@ -182,8 +186,8 @@ function answerOffer(ctx: StepContext, connection: AgreedConnection, offer: Extr
   const answer: Resync = { kind: 'answer', timestamp: ctx.now, restored: adopted.missing >= 0, view, offerHash, keys: join.confirmation, header: hello.header, ciphertext: hello.ciphertext };
   const body = sealResync(crypto, next.signingSecretKey, next.associatedData, answer);
   enqueueBody(ctx.store, next, { body, messageId: null, seq: 0, hash: crypto.sha256(body) });
-  next = resend(ctx, { ...next, lastAnswer: { offerHash, body, sentAt: ctx.now } }, adopted.resend);
-  tell(ctx, next.id, adopted.missing, peerRestored(ctx, connection, offer));
+  next = resend(ctx, { ...next, lastAnswer: { offerHash, sentAt: ctx.now } }, adopted.resend);
+  if (!again) tell(ctx, next.id, adopted.missing, peerRestored(ctx, connection, offer));
   return next;
 }
 
@@ -294,7 +298,8 @@ function dropSealedOutbox(ctx: StepContext, connection: AgreedConnection): void 
  */
 function peerRestored(ctx: StepContext, connection: AgreedConnection, peer: Resync): boolean {
   const { lastSentSeq, lastSentHash } = peer.view;
-  if (peer.restored || lastSentSeq < connection.lastReceivedSeq) return true;
+  if (peer.restored) return true;
+  // A lower lastSentSeq alone proves nothing (an offer sent again carries the view of when it was made).
   if (lastSentSeq > connection.lastReceivedSeq || equalBytes(lastSentHash, ZERO_HASH)) return false;
   const received = ctx.store.findMessageBySeq(connection.id, 'received', lastSentSeq);
   return received?.hash != null && !equalBytes(received.hash, lastSentHash);

@@ -133,8 +133,11 @@ export interface ConnectionBase {
   readonly resyncOffer?: ResyncOffer | null;
   /** The timestamp of the last resync accepted from the peer: an older or equal one is a replay. */
   readonly peerResyncTimestamp?: number;
-  /** The last answer this side sent, and the hash of the offer it answered: sent again when that offer comes again. */
-  readonly lastAnswer?: { readonly offerHash: Uint8Array; readonly body: Uint8Array; readonly sentAt: number } | null;
+  /**
+   * The offer this side last answered (its hash) and when: answered afresh if it comes again before anything
+   * of the peer opens under the answer's ratchet (which clears this).
+   */
+  readonly lastAnswer?: { readonly offerHash: Uint8Array; readonly sentAt: number } | null;
   /**
    * The ratchet the last resync replaced (encoded), kept to open what the
    * peer sealed under it before it switched: copies of those messages can
