@@ -3,7 +3,7 @@
 // client address's rates, over a stand-in for the destinations.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { encodeSigned, toBase64url, type RelayClient, type Response, type Transmission } from '@graphchat/core';
+import { encodeSigned, limits, toBase64url, type RelayClient, type Response, type Transmission } from '@graphchat/core';
 import { MAX_PENDING_FORWARDS, MAX_PROXIES_PER_SESSION, ProxySet, type ForwardAnswer, type Forwarder, type ForwardRates } from './forwarder.js';
 import { createLogger } from './log.js';
 import { crypto } from './test-support/harness.js';
@@ -66,7 +66,7 @@ describe('proxies of one client session', () => {
 
   it('takes a NEW token per PRXY and the sealed bytes of each PFWD from the client address (RATE past them)', async () => {
     let tokens = 2;
-    let bytes = 100;
+    let bytes = 2 * limits.SEALED_FORWARD_SIZE - 1;
     const rates: ForwardRates = {
       takeProxyToken: () => tokens-- > 0,
       takeForwardBytes: (n) => (bytes >= n ? ((bytes -= n), true) : false),
@@ -75,6 +75,7 @@ describe('proxies of one client session', () => {
     const id = await proxyId(proxies, 1);
     await proxyId(proxies, 2);
     assert.deepEqual(proxies.proxy(transmission(EMPTY), { type: 'PRXY', relay: address(3) }), { type: 'ERR', code: 'RATE' });
+    // Each costs the padded size, however short its sealed bytes: the second is past the budget.
     assert.ok('remote' in proxies.forward(transmission(id), pfwd(new Uint8Array(60))));
     assert.deepEqual(proxies.forward(transmission(id), pfwd(new Uint8Array(60))), { type: 'ERR', code: 'RATE' });
   });

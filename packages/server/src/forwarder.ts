@@ -220,7 +220,9 @@ export class ProxySet {
     const proxy = this.proxies.get(id);
     if (proxy === undefined || !proxy.client.isOpen) return err('PROXY');
     if (this.pending >= MAX_PENDING_FORWARDS) return err('LIMIT');
-    if (!this.rates.takeForwardBytes(command.sealed.length)) return err('RATE');
+    // Charged at the size every honest forward has (padded), whatever this one's: a short one costs the destination
+    // as much work, and must not slip past the address's budget.
+    if (!this.rates.takeForwardBytes(limits.SEALED_FORWARD_SIZE)) return err('RATE');
     // Used last: moved to the end of the eviction order.
     this.proxies.delete(id);
     this.proxies.set(id, proxy);

@@ -39,5 +39,7 @@ export const CLIENT_FORWARD_TIMEOUT_MS = 25_000;
  * bytes), and the PFWD carrying it fits one block (EMP §10).
  */
 export const FORWARD_REQUEST_SIZE = 16200;
+/** A sealed forward as it travels: the padded request and its 16-byte Poly1305 tag. */
+export const SEALED_FORWARD_SIZE = FORWARD_REQUEST_SIZE + 16;
 /** A forwarded response (`len:u16` and the response transmission) is padded to this many bytes. */
 export const FORWARD_RESPONSE_SIZE = 128;
