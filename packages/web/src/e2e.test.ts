@@ -16,13 +16,13 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, it, type TestContext } from 'node:test';
+import { describe, it } from 'node:test';
 import { fromBase64url, toBase64url, utf8, type ProofBundle } from '@graphchat/core';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { launchChromium } from './test-support/browser.js';
 import { decodePng } from './test-support/png.js';
 import { writeStillY4m } from './test-support/y4m.js';
-import { createStore, ROOT, servingRelay, SLOW, terminal as graphchat } from './test-support/pages.js';
+import { createStore, openPage, ROOT, servingRelay, SLOW, terminal as graphchat } from './test-support/pages.js';
 
 const VECTORS = join(ROOT, 'docs', 'protocol', 'vectors', 'proof.json');
 const SCREENSHOTS = process.env['GRAPHCHAT_SCREENSHOTS'];
@@ -33,17 +33,6 @@ async function screenshot(page: Page, name: string): Promise<void> {
   if (SCREENSHOTS === undefined) return;
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
-}
-
-/** A page in a browser of its own, failing the test on any uncaught page error. */
-async function openPage(t: TestContext, browser: Browser, url: string, viewport: { width: number; height: number }): Promise<Page> {
-  t.after(() => browser.close());
-  const page = await (await browser.newContext({ viewport })).newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (error) => errors.push(error.message));
-  t.after(() => assert.deepEqual(errors, [], 'no uncaught errors in the page'));
-  await page.goto(url);
-  return page;
 }
 
 /** Sends a text from the open conversation. */

@@ -7,10 +7,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { after, before } from 'node:test';
+import { after, before, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { killSpawnedRelays, portOf, spawnRelay } from 'graphchat-server/test-support';
-import type { Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 
 /** The repository root, from packages/web/dist/lib/test-support. */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', '..');
@@ -41,6 +41,17 @@ export function servingRelay(prefix: string): ServingRelay {
     rmSync(temp, { recursive: true, force: true });
   });
   return { temp, address: () => address, url: () => `http://127.0.0.1:${portOf(address)}/` };
+}
+
+/** A page in a browser of its own, failing the test on any uncaught page error. */
+export async function openPage(t: TestContext, browser: Browser, url: string, viewport: { width: number; height: number }): Promise<Page> {
+  t.after(() => browser.close());
+  const page = await (await browser.newContext({ viewport })).newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  t.after(() => assert.deepEqual(errors, [], 'no uncaught errors in the page'));
+  await page.goto(url);
+  return page;
 }
 
 /**
