@@ -202,7 +202,9 @@ export class OutboxDispatcher {
         store.deleteOutbox(item.id);
         if (item.messageId === null) continue;
         const message = store.getMessage(item.messageId);
-        if (message === null || message.status !== 'queued') continue;
+        // Another seq: a resync took the message back to the queue after this copy left (graph-chat §8.7); it is
+        // sealed again, and this acceptance is not its sending.
+        if (message === null || message.status !== 'queued' || message.seq !== item.seq) continue;
         store.putMessage({ ...message, status: 'sent' });
         if (message.kind === 'text') events.push({ event: 'sent', contact: item.connectionId, message: message.id });
       }

@@ -60,7 +60,7 @@ export function pruneReceived(store: AgentStore, connectionId: string, lastRecei
     if (item.seq > named.seq || item.seq === 0) continue;
     store.deleteOutbox(item.id);
     const message = item.messageId === null ? null : store.getMessage(item.messageId);
-    if (message !== null && message.status === 'queued') store.putMessage({ ...message, status: 'sent' });
+    if (message !== null && message.status === 'queued' && message.seq === item.seq) store.putMessage({ ...message, status: 'sent' });
   }
 }
 
