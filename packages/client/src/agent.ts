@@ -25,9 +25,11 @@ import { Activity, type AgentCore } from './context.js';
 import { acceptMode, exportProof, history, proposeMode, send } from './conversation/messages.js';
 import type { ProofRange } from './conversation/proof-export.js';
 import { Receiver } from './conversation/receive.js';
-import type { AgentEvent, ContactInfo, HistoryItem } from './events.js';
+import type { AgentEvent, ContactInfo, HistoryItem, RelayInfo } from './events.js';
+import { QueueMover } from './moves/mover.js';
+import { addRelay, rekey, relayList, removeRelay, rotate, setRelays, setRotation } from './moves/relays.js';
 import { OutboxDispatcher } from './outbox/dispatch.js';
-import { activeProfile, createProfile, setActiveProfile, setPrivateRouting, testRelay, updateProfile, updateRelays, type NewProfile } from './profile/profiles.js';
+import { activeProfile, createProfile, setActiveProfile, setPrivateRouting, testRelay, updateProfile, type NewProfile } from './profile/profiles.js';
 import { CachedStore } from './store/cached-store.js';
 import type { AgentStore } from './store/agent-store.js';
 import type { InvitationChannel, PrivateRouting, ProfileData, ProfileRecord } from './store/records.js';
@@ -90,7 +92,7 @@ export class Agent {
     const securer = new QueueSecurer(this.core, kick);
     this.sender = new QueueSender(this.core);
     this.dispatcher = new OutboxDispatcher(this.core, { awaitsOwnKeys: (connection) => securer.awaitsOwnKeys(connection), kick, sender: this.sender });
-    this.work = new WorkLoop(this.core, securer, this.dispatcher, this.sender);
+    this.work = new WorkLoop(this.core, securer, this.dispatcher, this.sender, new QueueMover(this.core));
     this.receiver = new Receiver(this.core, kick);
     for (const connection of this.store.listConnections()) this.receiver.indexQueues(connection);
   }
@@ -118,9 +120,33 @@ export class Agent {
     updateProfile(this.core, id, profile);
   }
 
-  /** Sets the relays on which a profile creates the queues of its new connections (not those of existing ones). */
+  /**
+   * Sets a profile's relays. New connections use them, and every connection
+   * of the profile whose contact's client can (graph-chat version 3) moves
+   * its receive queues there, step by step as `sync` or `start` runs (§8.6).
+   */
   updateRelays(id: string, relays: readonly string[]): void {
-    updateRelays(this.store, id, relays);
+    setRelays(this.core, id, relays);
+  }
+
+  /** Adds a relay to a profile's list, and moves its connections (updateRelays). */
+  addRelay(id: string, address: string): void {
+    addRelay(this.core, id, address);
+  }
+
+  /** Takes a relay off a profile's list; its connections move away, and their queues there are deleted. */
+  removeRelay(id: string, address: string): void {
+    removeRelay(this.core, id, address);
+  }
+
+  /** A profile's relays, and those still holding queues of its connections while they move away. */
+  relays(id: string): RelayInfo[] {
+    return relayList(this.core, id);
+  }
+
+  /** How often each connection of a profile moves to new queues, in ms (0: never); default 7 days. */
+  setRotation(id: string, periodMs: number): void {
+    setRotation(this.core, id, periodMs);
   }
 
   /** Sets when the profile's messages to its contacts' relays go through its own relays (EMP §7.8). */
@@ -182,6 +208,16 @@ export class Agent {
 
   history(contactId: string): HistoryItem[] {
     return history(this.store, contactId);
+  }
+
+  /** Moves the connection to new queues (new ids and keys) on the profile's relays now. */
+  rotate(contactId: string): void {
+    rotate(this.core, contactId);
+  }
+
+  /** Runs a new hybrid agreement inside the connection; the security code changes on both sides. */
+  rekey(contactId: string): void {
+    rekey(this.core, contactId);
   }
 
   securityCode(contactId: string): string {

@@ -29,6 +29,36 @@ export interface ContactInfo {
   readonly offTheRecord: boolean;
   /** The contact proposes this mode and waits for acceptMode. */
   readonly modeRequest: { readonly offTheRecord: boolean } | null;
+  /** The graph-chat version the connection speaks (§2.2): 3 can move queues and rekey, 2 cannot. */
+  readonly version: number;
+  /** This side's receive queues: where the contact sends to (graph-chat §8.6 for `state`). */
+  readonly queues: readonly QueueInfo[];
+  /** The contact's queues this side sends to. */
+  readonly peerQueues: readonly QueueInfo[];
+  /** This side's move of its receive queues under way, or null (graph-chat §8.6). */
+  readonly move: { readonly step: 'wanted' | 'added' | 'keyed' | 'using'; readonly since: number } | null;
+  /** When the next scheduled rotation of its queues is due, if planned. */
+  readonly rotateAt: number | null;
+}
+
+/** One queue of a connection: its relay (address without password) and where it is in a move (absent: in use). */
+export interface QueueInfo {
+  readonly relay: string;
+  readonly state?: 'new' | 'retiring' | 'deleting';
+}
+
+/** One relay of a profile's list, or one that still holds queues of its connections. */
+export interface RelayInfo {
+  /** The address as configured (with its password, if any). */
+  readonly address: string;
+  /** Whether it is on the profile's list (false: removed, still holding queues being moved away or deleted). */
+  readonly listed: boolean;
+  /** Connections whose receive queues in use are on this relay. */
+  readonly connections: number;
+  /** Queues of this profile's connections being moved away or deleted there. */
+  readonly leaving: number;
+  /** Whether the agent's session to it is up now (null: no session opened yet in this run). */
+  readonly up: boolean | null;
 }
 
 export interface HistoryItem {
@@ -40,7 +70,7 @@ export interface HistoryItem {
   readonly timestamp: number;
   /** Envelope sequence number in its direction (0 while queued). */
   readonly seq: number;
-  /** A line from graphchat itself, not from either person (a state restored from an older copy, graph-chat §8.7). */
+  /** A line from graphchat itself, not from either person (a state restored from an older copy, graph-chat §8.7; a rekey, §8.6). */
   readonly notice?: true;
 }
 
@@ -74,7 +104,20 @@ export type AgentEvent =
    * the contact still has.
    */
   | { readonly event: 'restored'; readonly contact: string; readonly device: 'this' | 'contact'; readonly missing: number }
+  /**
+   * One step of a move of a connection's queues (graph-chat §8.6). This side
+   * moving its receive queues: `added` (new queues announced), `keyed` (the
+   * contact's keys registered), `using` (contact told to switch), `done`
+   * (the contact switched; the old queues are deleted). The contact moving
+   * its queues: `peer-added` (keys sent), `peer-switched`. `deleted`: an old
+   * queue is gone from its relay.
+   */
+  | { readonly event: 'move'; readonly contact: string; readonly step: MoveStep; readonly relays: readonly string[] }
+  /** A rekey (graph-chat §8.6) put new keys in force, asked for on this device or by the contact: the security code changed. */
+  | { readonly event: 'rekeyed'; readonly contact: string; readonly by: 'this' | 'contact' }
   | { readonly event: 'failed'; readonly contact: string; readonly reason: string };
+
+export type MoveStep = 'added' | 'keyed' | 'using' | 'done' | 'peer-added' | 'peer-switched' | 'deleted';
 
 export type AgentErrorCode =
   | 'NO_PROFILE'
@@ -97,7 +140,11 @@ export type AgentErrorCode =
   /** A proof range that holds off-the-record envelopes: they are unsigned, so they prove nothing. */
   | 'OFF_THE_RECORD'
   /** acceptMode without a pending proposal from the contact. */
-  | 'NO_MODE_REQUEST';
+  | 'NO_MODE_REQUEST'
+  /** The contact's client speaks an older graph-chat version, without this feature (moving queues, rekey). */
+  | 'UNSUPPORTED_VERSION'
+  /** A rekey or resync of this connection is already under way. */
+  | 'BUSY';
 
 export class AgentError extends CodedError<AgentErrorCode> {
   override readonly name = 'AgentError';

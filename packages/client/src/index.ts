@@ -44,6 +44,7 @@ export { decodeRecord, encodeRecord, RecordCodecError } from './store/record-cod
 export { Agent } from './agent.js';
 export type { AgentOptions, NewProfile } from './agent.js';
 export type { ProofRange } from './conversation/proof-export.js';
-export { restoredNotice } from './conversation/resync.js';
+export { rekeyedNotice, restoredNotice } from './conversation/resync.js';
+export { DEFAULT_ROTATION_MS } from './moves/rotation.js';
 export { AgentError } from './events.js';
-export type { AgentErrorCode, AgentEvent, ContactInfo, HistoryItem } from './events.js';
+export type { AgentErrorCode, AgentEvent, ContactInfo, HistoryItem, MoveStep, QueueInfo, RelayInfo } from './events.js';

@@ -8,6 +8,7 @@ import { agreedConnectionOf } from './connection/contacts.js';
 import { stepContext, type AgentContext } from './context.js';
 import { sealQueued, sealReceipts } from './conversation/outbound.js';
 import { GAP_RESYNC_MS, gapOverdue, unprovenResync } from './conversation/unproven-resync.js';
+import type { QueueMover } from './moves/mover.js';
 import type { OutboxDispatcher } from './outbox/dispatch.js';
 import { isAgreed } from './store/records.js';
 import type { QueueSecurer } from './transport/queue-securing.js';
@@ -32,6 +33,7 @@ export class WorkLoop {
     private readonly securer: QueueSecurer,
     private readonly dispatcher: OutboxDispatcher,
     private readonly sender: QueueSender,
+    private readonly mover: QueueMover,
   ) {}
 
   get running(): boolean {
@@ -64,6 +66,8 @@ export class WorkLoop {
       this.answerReceipts();
       this.askForLostEnvelopes();
       this.securer.secureQueues();
+      const moveAt = this.mover.step();
+      if (moveAt !== Infinity) this.wakeAt(moveAt);
       this.encryptQueued();
       const wakeAt = this.dispatcher.dispatchOutbox();
       if (wakeAt !== Infinity) this.wakeAt(wakeAt);
@@ -85,7 +89,7 @@ export class WorkLoop {
       const connection = store.getConnection(item.connectionId);
       if (connection !== null && this.sender.canSend(connection, item.relay)) return true;
     }
-    return false;
+    return this.mover.hasWork();
   }
 
   /**

@@ -88,6 +88,7 @@ export {
   MAX_TEXT_BYTES,
   MAX_BATCHED_RECEIPTS,
   MIN_BATCHED_RECEIPTS,
+  QUEUE_MOVE_CONTENT,
   SENDER_KEY_LENGTH,
 } from './chat/content.js';
 export type { Content, ContentType, ProfileContent, Receipt } from './chat/content.js';
@@ -110,7 +111,7 @@ export {
   ZERO_HASH,
 } from './chat/envelope.js';
 export type { Envelope } from './chat/envelope.js';
-export { BATCH_OVERHEAD, batchQueueBodies, decodeQueueBody, encodeQueueBody, QUEUE_BODY_TAGS, QUEUE_BODY_VERSION } from './chat/queue-body.js';
+export { BATCH_OVERHEAD, batchQueueBodies, decodeQueueBody, encodeQueueBody, isQueueBodyVersion, QUEUE_BODY_TAGS, QUEUE_BODY_VERSION } from './chat/queue-body.js';
 export type { QueueBody, RatchetMessage } from './chat/queue-body.js';
 export { connectionResyncKey, openResync, RESYNC_KEY_INFO, RESYNC_ROOT_INFO, RESYNC_SIGNATURE_CONTEXT, RESYNC_WINDOW, resyncRootKey, sealResync } from './chat/resync.js';
 export type { Resync, ResyncView } from './chat/resync.js';

@@ -2,11 +2,11 @@
  * A profile's contacts as the user sees them, finding one by id or name,
  * and comparing a connection's security code (graph-chat §6).
  */
-import { securityCode as codeOf, securityCodeMatches, type Crypto } from '@graphchat/core';
-import { AgentError, type ContactInfo } from '../events.js';
+import { queueRelay, securityCode as codeOf, securityCodeMatches, type Crypto } from '@graphchat/core';
+import { AgentError, type ContactInfo, type QueueInfo } from '../events.js';
 import { activeProfile } from '../profile/profiles.js';
 import type { AgentStore } from '../store/agent-store.js';
-import { isAgreed, type AgreedConnection, type ConnectionRecord } from '../store/records.js';
+import { chatVersionOf, isAgreed, type AgreedConnection, type ConnectionRecord } from '../store/records.js';
 
 /** The connection with this id; throws AgentError NO_CONTACT. */
 export function connectionOf(store: AgentStore, contactId: string): ConnectionRecord {
@@ -41,7 +41,16 @@ function contactInfo(c: ConnectionRecord): ContactInfo {
     request: c.status === 'request',
     offTheRecord: c.offTheRecord === true,
     modeRequest: c.modeProposal?.byPeer === true ? { offTheRecord: c.modeProposal.offTheRecord } : null,
+    version: chatVersionOf(c),
+    queues: c.receiveQueues.map((q) => queueInfo(queueRelay(q.relay), q.state)),
+    peerQueues: c.sendQueues.map((q) => queueInfo(q.relay, q.state)),
+    move: c.move != null ? { step: c.move.step, since: c.move.startedAt } : c.moveWanted != null ? { step: 'wanted', since: c.moveWanted } : null,
+    rotateAt: c.rotateAt ?? null,
   };
+}
+
+function queueInfo(relay: string, state: QueueInfo['state'] | undefined): QueueInfo {
+  return state === undefined ? { relay } : { relay, state };
 }
 
 /** The active profile's contacts, pending ones included; its own open invitations and address are not contacts. */

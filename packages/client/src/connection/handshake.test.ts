@@ -37,7 +37,7 @@ describe('handshake steps', () => {
     assert.ok(joining.ratchet.length > 0 && joining.associatedData.length > 0);
     assert.equal(joining.sendQueues.length, 1);
 
-    const accepted = acceptConfirmation(crypto, invited.connection, confirmation, { displayName: 'Alice' }, NOW);
+    const accepted = acceptConfirmation(crypto, invited.connection, confirmation, { displayName: 'Alice' }, NOW, 3);
     const inviter = accepted.reply.connection;
     assert.equal(inviter.status, 'accepted');
     assert.equal(inviter.agreementSecrets, null);
@@ -51,7 +51,7 @@ describe('handshake steps', () => {
 
   it('the joiner is connected by the reply, and a text it seals is delivered to the inviter', () => {
     const { invited, joined, confirmation } = invitationAndConfirmation();
-    const accepted = acceptConfirmation(crypto, invited.connection, confirmation, { displayName: 'Alice' }, NOW);
+    const accepted = acceptConfirmation(crypto, invited.connection, confirmation, { displayName: 'Alice' }, NOW, 3);
     const reply = decodeQueueBody(accepted.body) as Extract<QueueBody, { type: 'message' }>;
 
     const bobStore = new MemoryStore();
@@ -84,14 +84,14 @@ describe('handshake steps', () => {
   it('a confirmation sealed for other keys is refused and the invitation stays open', () => {
     const { invited } = invitationAndConfirmation();
     const other = invitationAndConfirmation();
-    assert.throws(() => acceptConfirmation(crypto, invited.connection, other.confirmation, { displayName: 'Alice' }, NOW), HandshakeRejected);
+    assert.throws(() => acceptConfirmation(crypto, invited.connection, other.confirmation, { displayName: 'Alice' }, NOW, 3), HandshakeRejected);
     assert.equal(invited.connection.status, 'invited');
     assert.ok(invited.connection.agreementSecrets !== null);
   });
 
   it('a second confirmation for a used invitation is refused', () => {
     const { invited, confirmation } = invitationAndConfirmation();
-    const accepted = acceptConfirmation(crypto, invited.connection, confirmation, { displayName: 'Alice' }, NOW);
-    assert.throws(() => acceptConfirmation(crypto, accepted.reply.connection, confirmation, { displayName: 'Alice' }, NOW), /already used/);
+    const accepted = acceptConfirmation(crypto, invited.connection, confirmation, { displayName: 'Alice' }, NOW, 3);
+    assert.throws(() => acceptConfirmation(crypto, accepted.reply.connection, confirmation, { displayName: 'Alice' }, NOW, 3), /already used/);
   });
 });

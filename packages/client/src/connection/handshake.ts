@@ -8,6 +8,7 @@ import {
   acceptAgreement,
   connectionResyncKey,
   CHAT_VERSIONS,
+  commonChatVersion,
   createInvitationKeys,
   encodeQueueBody,
   formatInvitationLink,
@@ -145,6 +146,7 @@ export function joinInvitation(
   profile: ProfileData,
   channel: InvitationChannel,
 ): { sealed: Sealed<JoiningConnection>; body: Uint8Array } {
+  const version = commonChatVersion(invitation.versions);
   const join = joinAgreement(crypto, invitation.keys);
   const ratchet = initSender(crypto, join.sharedKey, invitation.keys.dh);
   const resyncKey = connectionResyncKey(crypto, join.sharedKey);
@@ -164,6 +166,7 @@ export function joinInvitation(
     failure: null,
     resyncKey,
     sendQueues,
+    version,
   };
   const sealed = sealEnvelope(
     crypto,
@@ -176,7 +179,8 @@ export function joinInvitation(
     },
     base.now,
   );
-  const body = encodeQueueBody({ type: 'confirmation', keys: join.confirmation, header: sealed.header, ciphertext: sealed.ciphertext });
+  // The confirmation's version byte tells the inviter which version the connection speaks.
+  const body = encodeQueueBody({ type: 'confirmation', keys: join.confirmation, header: sealed.header, ciphertext: sealed.ciphertext }, version);
   return { sealed, body };
 }
 
@@ -232,6 +236,7 @@ export function acceptConfirmation(
   confirmation: Extract<QueueBody, { type: 'confirmation' }>,
   profile: ProfileData,
   now: number,
+  version: number,
 ): AcceptedConfirmation {
   if (connection.role !== 'inviter' || (connection.status !== 'invited' && connection.status !== 'requested')) {
     throw new HandshakeRejected('the invitation was already used');
@@ -256,6 +261,7 @@ export function acceptConfirmation(
     receiveQueues: connection.receiveQueues.map((queue, i) => ({ ...queue, peerSenderKey: asSenderKey(content.senderKeys[i]!) })),
     lastReceivedSeq: envelope.seq,
     lastReceivedHash: hash,
+    version,
   };
   const reply = sealEnvelope(
     crypto,
@@ -263,7 +269,7 @@ export function acceptConfirmation(
     { type: 'reply', senderKeys: sendQueues.map((queue) => queue.senderPublicKey), profile: profileContent(profile) },
     now,
   );
-  const body = encodeQueueBody({ type: 'message', header: reply.header, ciphertext: reply.ciphertext });
+  const body = encodeQueueBody({ type: 'message', header: reply.header, ciphertext: reply.ciphertext }, version);
   return { received: { signed, hash, timestamp: envelope.timestamp }, reply, body };
 }
 
@@ -296,7 +302,7 @@ export function requestContact(
     failure: null,
   };
   const sealed = sealEnvelope(crypto, once, { type: 'request', invitation: ownInvitation, profile: profileContent(profile) }, now);
-  const body = encodeQueueBody({ type: 'confirmation', keys: join.confirmation, header: sealed.header, ciphertext: sealed.ciphertext });
+  const body = encodeQueueBody({ type: 'confirmation', keys: join.confirmation, header: sealed.header, ciphertext: sealed.ciphertext }, commonChatVersion(address.versions));
   return { body, seq: sealed.envelope.seq, hash: sealed.hash };
 }
 

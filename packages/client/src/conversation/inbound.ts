@@ -3,11 +3,13 @@
  * §8), in sequence order. Runs inside the caller's transaction: the message,
  * its receipt and the connection's new state are stored together.
  */
-import { equalBytes, isUnsignedEnvelope, ZERO_HASH, type Envelope, type Receipt } from '@graphchat/core';
+import { equalBytes, isUnsignedEnvelope, ZERO_HASH, type Content, type Envelope, type Receipt } from '@graphchat/core';
 import type { StepContext } from '../context.js';
 import { pruneReceived } from '../outbox/enqueue.js';
 import { asSenderKey } from '../store/keys.js';
-import type { AgreedConnection, MessageKind, ProfileData } from '../store/records.js';
+import { peerAddedQueues, peerKeys, peerTested, peerUse } from '../moves/queue-moves.js';
+import { rotationPeriod } from '../moves/rotation.js';
+import { chatVersionOf, type AgreedConnection, type MessageKind, type ProfileData } from '../store/records.js';
 import { peerModeChange } from './mode.js';
 import { sealHello } from './outbound.js';
 
@@ -22,6 +24,11 @@ function kindOf(envelope: Envelope): MessageKind {
       return 'profile';
     case 'mode':
       return 'mode';
+    case 'queues-add':
+    case 'queues-keys':
+    case 'queues-use':
+    case 'queues-test':
+      return 'queues';
     default:
       return 'handshake';
   }
@@ -109,12 +116,36 @@ export function deliverEnvelope(
     case 'mode':
       next = peerModeChange(ctx, next, content.offTheRecord, content.answer);
       break;
+    case 'queues-add':
+    case 'queues-keys':
+    case 'queues-use':
+    case 'queues-test':
+      next = queueMoveStep(ctx, next, content);
+      break;
     case 'confirm':
     case 'request':
       events.push({ event: 'rejected', contact: connection.id, reason: `${content.type} inside an established connection` });
       break;
   }
   return next;
+}
+
+/** A message of a move of queues (§8.6): only on a connected version 3 connection. */
+function queueMoveStep(ctx: StepContext, connection: AgreedConnection, content: Extract<Content, { type: 'queues-add' | 'queues-keys' | 'queues-use' | 'queues-test' }>): AgreedConnection {
+  if (chatVersionOf(connection) < 3 || connection.status !== 'connected') {
+    ctx.events.push({ event: 'rejected', contact: connection.id, reason: `${content.type} on a connection that cannot move its queues` });
+    return connection;
+  }
+  switch (content.type) {
+    case 'queues-add':
+      return peerAddedQueues(ctx, connection, content);
+    case 'queues-keys':
+      return peerKeys(ctx, connection, content);
+    case 'queues-use':
+      return peerUse(ctx, connection, content);
+    case 'queues-test':
+      return peerTested(ctx, connection, rotationPeriod(ctx.store.getProfile(connection.profileId)));
+  }
 }
 
 /** Marks the sent text a receipt names as delivered, if the hash is the one it was sent with. */

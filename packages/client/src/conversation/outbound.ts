@@ -9,7 +9,7 @@ import { MAX_BATCHED_RECEIPTS, type Content } from '@graphchat/core';
 import { profileContent } from '../connection/handshake.js';
 import type { StepContext } from '../context.js';
 import { enqueueSealed } from '../outbox/enqueue.js';
-import type { AgreedConnection, MessageKind, MessageRecord } from '../store/records.js';
+import type { AgreedConnection, MessageKind, MessageRecord, SendQueueRecord } from '../store/records.js';
 import { sealEnvelope, type Sealed } from './envelope-crypto.js';
 
 /** A message written on this side, to be sealed once the connection is connected (sealQueued). */
@@ -56,7 +56,7 @@ export function sealQueued(ctx: StepContext, connection: AgreedConnection): Agre
 }
 
 /** Stores an envelope this side sealed on its own (a receipt, a mode change: nothing the user wrote) as sent, and queues it. */
-export function sendSealed(ctx: StepContext, kind: MessageKind, sealed: Sealed): void {
+export function sendSealed(ctx: StepContext, kind: MessageKind, sealed: Sealed, queues?: readonly SendQueueRecord[]): void {
   ctx.store.putMessage({
     id: ctx.newId(),
     connectionId: sealed.connection.id,
@@ -70,7 +70,7 @@ export function sendSealed(ctx: StepContext, kind: MessageKind, sealed: Sealed):
     envelope: sealed.signed,
     hash: sealed.hash,
   });
-  enqueueSealed(ctx.store, sealed, null);
+  enqueueSealed(ctx.store, sealed, null, true, undefined, queues);
 }
 
 export function storeSentHandshake(ctx: StepContext, connectionId: string, seq: number, signed: Uint8Array, hash: Uint8Array): void {

@@ -98,7 +98,9 @@ function acknowledgesRange(receipt: Candidate, range: readonly Candidate[]): boo
  * unsigned envelope.
  */
 export function exportProof(crypto: Crypto, connection: ConnectionRecord, messages: readonly MessageRecord[], range: ProofRange): ProofBundle {
-  const { associatedData, peerSigningKey } = connection;
+  const { peerSigningKey } = connection;
+  // The handshake's AD binds both signing keys; a rekey (§8.6) keeps those keys, so a proof spans it.
+  const associatedData = connection.handshakeAD ?? connection.associatedData;
   if (associatedData === null || peerSigningKey === null) throw new AgentError('NOT_CONNECTED', 'no proof before the contact has joined');
   const ordered = chainOrder(candidates(crypto, connection, peerSigningKey, messages));
   const first = indexOf(ordered, range.from, 0, 'from');

@@ -42,8 +42,8 @@ const MAX_PENDING_REQUESTS = 100;
 const MAX_HELD = 1000;
 
 export class Receiver {
-  /** Receive queues by recipient id (hex). */
-  private readonly queueIndex = new Map<string, { connectionId: string; index: number }>();
+  /** The connection of each receive queue, by recipient id (hex). A queue a move deleted stays here, and finds none. */
+  private readonly queueIndex = new Map<string, string>();
 
   /** `kick` runs the work loop, as what was received may call for receipts or replies. */
   constructor(
@@ -52,7 +52,7 @@ export class Receiver {
   ) {}
 
   indexQueues(connection: ConnectionRecord): void {
-    connection.receiveQueues.forEach((queue, index) => this.queueIndex.set(toHex(queue.recipientId), { connectionId: connection.id, index }));
+    for (const queue of connection.receiveQueues) this.queueIndex.set(toHex(queue.recipientId), connection.id);
   }
 
   received(session: PoolSession, push: Push): void {
@@ -64,9 +64,9 @@ export class Receiver {
       return;
     }
     const { msgId, encryptedBody } = push.response;
-    const ref = this.queueIndex.get(recipientHex);
-    const connection = ref === undefined ? null : store.getConnection(ref.connectionId);
-    const queue = ref === undefined ? undefined : connection?.receiveQueues[ref.index];
+    const connectionId = this.queueIndex.get(recipientHex);
+    const connection = connectionId === undefined ? null : store.getConnection(connectionId);
+    const queue = connection?.receiveQueues.find((q) => equalBytes(q.recipientId, push.recipientId));
     if (connection === null || queue === undefined) return;
     let events: AgentEvent[];
     try {
@@ -95,12 +95,16 @@ function receive(ctx: AgentContext, connection: ConnectionRecord, queue: Receive
   const reject = (reason: string): AgentEvent[] => [{ event: 'rejected', contact: connection.id, reason }];
   if (connection.status === 'failed') return [];
   let body;
+  let version: number;
   try {
-    body = decodeQueueBody(openMessage(crypto, asRecipientQueue(queue), msgId, encryptedBody).body);
+    const bytes = openMessage(crypto, asRecipientQueue(queue), msgId, encryptedBody).body;
+    body = decodeQueueBody(bytes);
+    version = bytes[0]!;
   } catch (error) {
     return reject(`unreadable message: ${(error as Error).message}`);
   }
-  if (body.type === 'confirmation') return receiveConfirmation(ctx, connection, body);
+  // A confirmation's version is the one the joiner chose from the invitation's range: the connection's (§3).
+  if (body.type === 'confirmation') return receiveConfirmation(ctx, connection, body, version);
   if (!isAgreed(connection)) return reject('message before the handshake');
   return receiveOnAgreed(ctx, connection, body);
 }
@@ -164,7 +168,7 @@ function openWithPreviousRatchet(inbound: StepContext, connection: AgreedConnect
   const previous = connection.previousRatchet;
   if (previous == null) return undefined;
   try {
-    const opened = decryptEnvelope(inbound.crypto, { ratchet: previous, associatedData: connection.associatedData }, message.header, message.ciphertext);
+    const opened = decryptEnvelope(inbound.crypto, { ratchet: previous, associatedData: connection.previousAssociatedData ?? connection.associatedData }, message.header, message.ciphertext);
     return acceptEnvelope(inbound, { ...connection, previousRatchet: opened.connection.ratchet }, opened.signed);
   } catch (error) {
     return error instanceof RatchetError && error.code === 'DUPLICATE_OR_OLD' ? connection : undefined;
@@ -332,7 +336,7 @@ function receiveRequest(ctx: AgentContext, address: ConnectionRecord, body: Para
   return [{ event: 'request', contact: id, name: request.profile.displayName }];
 }
 
-function receiveConfirmation(ctx: AgentContext, connection: ConnectionRecord, body: Parameters<typeof acceptConfirmation>[2]): AgentEvent[] {
+function receiveConfirmation(ctx: AgentContext, connection: ConnectionRecord, body: Parameters<typeof acceptConfirmation>[2], version: number): AgentEvent[] {
   const { store, crypto } = ctx;
   if (connection.status === 'address') return receiveRequest(ctx, connection, body);
   // The same confirmation through the invitation's other relays: already accepted.
@@ -342,7 +346,7 @@ function receiveConfirmation(ctx: AgentContext, connection: ConnectionRecord, bo
   const now = ctx.now();
   let accepted;
   try {
-    accepted = acceptConfirmation(crypto, connection, body, profile.profile, now);
+    accepted = acceptConfirmation(crypto, connection, body, profile.profile, now, version);
   } catch (error) {
     if (error instanceof HandshakeRejected) return [{ event: 'rejected', contact: connection.id, reason: error.message }];
     throw error;

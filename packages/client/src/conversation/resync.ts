@@ -31,7 +31,7 @@ import {
 } from '@graphchat/core';
 import type { StepContext } from '../context.js';
 import { enqueueBody } from '../outbox/enqueue.js';
-import type { AgreedConnection } from '../store/records.js';
+import { chatVersionOf, type AgreedConnection, type ConnectionBase } from '../store/records.js';
 import { decryptEnvelope, resealEnvelope, sealEnvelope } from './envelope-crypto.js';
 import { storeSentHandshake } from './outbound.js';
 
@@ -60,15 +60,36 @@ function viewOf(ctx: StepContext, connection: AgreedConnection): ResyncView {
  * Offers a resync, unless one is already offered; returns the connection's
  * new state. `restored` says this side found its own state restored.
  */
-export function offerResync(ctx: StepContext, connection: AgreedConnection, restored: boolean): AgreedConnection {
+export function offerResync(ctx: StepContext, connection: AgreedConnection, restored: boolean, rekey = false): AgreedConnection {
   if (connection.resyncOffer != null) return connection;
   const { crypto } = ctx;
   const keys = createInvitationKeys(crypto, { sig: { publicKey: connection.signingPublicKey, secretKey: connection.signingSecretKey } });
-  const offer: Resync = { kind: 'offer', timestamp: ctx.now, restored, view: viewOf(ctx, connection), keys: keys.publicKeys };
-  const body = sealResync(crypto, connection.signingSecretKey, connection.associatedData, offer);
+  const offer: Resync = { kind: 'offer', timestamp: ctx.now, restored: restored && !rekey, ...(rekey ? { rekey } : {}), view: viewOf(ctx, connection), keys: keys.publicKeys };
+  const body = sealResync(crypto, connection.signingSecretKey, signingAD(connection), offer, chatVersionOf(connection));
   const hash = crypto.sha256(body);
   enqueueBody(ctx.store, connection, { body, messageId: null, seq: 0, hash });
-  return { ...connection, resyncOffer: { hash, body, sentAt: ctx.now, timestamp: ctx.now, secrets: { dh: keys.secretKeys.dh, kem: keys.secretKeys.kem } } };
+  const secrets = { dh: keys.secretKeys.dh, kem: keys.secretKeys.kem };
+  return { ...connection, resyncOffer: { hash, body, sentAt: ctx.now, timestamp: ctx.now, secrets, ...(rekey ? { rekey } : {}) } };
+}
+
+/**
+ * The AD that resync signatures and proofs use: the handshake's, which binds
+ * both signing keys. A rekey (§8.6) gives the ratchet and the security code
+ * the AD of its own agreement, and keeps the signing keys.
+ */
+export function signingAD(connection: AgreedConnection): Uint8Array {
+  return connection.handshakeAD ?? connection.associatedData;
+}
+
+/**
+ * What a resync changes of the AD: a rekey puts the AD of its agreement in
+ * force (the security code changes, and the user has to compare it again);
+ * either kind keeps the replaced ratchet's AD for that ratchet.
+ */
+function adAfter(connection: AgreedConnection, rekeyAD: Uint8Array | null): Pick<ConnectionBase, 'previousAssociatedData'> & { associatedData?: Uint8Array; handshakeAD?: Uint8Array; codeVerified?: boolean } {
+  const previousAssociatedData = connection.associatedData;
+  if (rekeyAD === null) return { previousAssociatedData };
+  return { associatedData: rekeyAD, handshakeAD: signingAD(connection), previousAssociatedData, codeVerified: false };
 }
 
 /** How often a waiting offer may be sent again (offerAgain). */
@@ -120,15 +141,16 @@ export function receiveResync(ctx: StepContext, connection: AgreedConnection, bo
   };
   let resync: Resync;
   try {
-    resync = openResync(ctx.crypto, connection.peerSigningKey, connection.associatedData, body);
+    resync = openResync(ctx.crypto, connection.peerSigningKey, signingAD(connection), body);
   } catch (error) {
     return reject(`resync rejected: ${(error as Error).message}`);
   }
   // Signed by the peer, so what follows is the peer's doing; it must not be able to break this side's connection.
   const problem = viewProblem(connection, resync);
   if (problem !== null) return reject(`resync rejected: ${problem}`);
+  if (resync.rekey === true && chatVersionOf(connection) < 3) return reject('resync rejected: a rekey on a version 2 connection');
   try {
-    if (resync.kind === 'offer') return answerOffer(ctx, connection, resync, ctx.crypto.sha256(encodeQueueBody({ type: 'resync', resync: body })));
+    if (resync.kind === 'offer') return answerOffer(ctx, connection, resync, ctx.crypto.sha256(encodeQueueBody({ type: 'resync', resync: body }, chatVersionOf(connection))));
     return completeOffer(ctx, connection, resync, acceptEnvelope);
   } catch (error) {
     // An unusable agreement key: thrown by the agreement, before anything is stored.
@@ -166,10 +188,12 @@ function answerOffer(ctx: StepContext, connection: AgreedConnection, offer: Extr
   const root = resyncRootKey(crypto, resyncKeyOf(connection), join.sharedKey);
   crypto.wipe(join.sharedKey);
   const view = viewOf(ctx, connection);
+  const rekey = offer.rekey === true;
   let next: AgreedConnection = {
     ...connection,
+    // Answering again, the ratchet to keep (and its AD) is still the one the peer seals under until it has an answer.
+    ...(again ? { ...(rekey ? { associatedData: join.associatedData } : {}) } : adAfter(connection, rekey ? join.associatedData : null)),
     ratchet: encodeRatchetState(initSender(crypto, root, offer.keys.dh)),
-    // Answering again, the ratchet to keep is still the one the peer seals under until it has an answer.
     previousRatchet: again ? (connection.previousRatchet ?? null) : connection.ratchet,
     resyncedAt: ctx.now,
     resyncOffer: null,
@@ -183,11 +207,22 @@ function answerOffer(ctx: StepContext, connection: AgreedConnection, offer: Extr
   const hello = sealEnvelope(crypto, next, { type: 'hello' }, ctx.now);
   next = hello.connection;
   storeSentHandshake(ctx, next.id, hello.envelope.seq, hello.signed, hello.hash);
-  const answer: Resync = { kind: 'answer', timestamp: ctx.now, restored: adopted.missing >= 0, view, offerHash, keys: join.confirmation, header: hello.header, ciphertext: hello.ciphertext };
-  const body = sealResync(crypto, next.signingSecretKey, next.associatedData, answer);
+  const answer: Resync = {
+    kind: 'answer',
+    timestamp: ctx.now,
+    restored: adopted.missing >= 0 && !rekey,
+    ...(rekey ? { rekey } : {}),
+    view,
+    offerHash,
+    keys: join.confirmation,
+    header: hello.header,
+    ciphertext: hello.ciphertext,
+  };
+  const body = sealResync(crypto, next.signingSecretKey, signingAD(next), answer, chatVersionOf(next));
   enqueueBody(ctx.store, next, { body, messageId: null, seq: 0, hash: crypto.sha256(body) });
   next = resend(ctx, { ...next, lastAnswer: { offerHash, sentAt: ctx.now } }, adopted.resend);
   if (!again) tell(ctx, next.id, adopted.missing, peerRestored(ctx, connection, offer));
+  if (!again && rekey) tellRekeyed(ctx, next.id, 'contact');
   return next;
 }
 
@@ -200,7 +235,8 @@ function completeOffer(ctx: StepContext, connection: AgreedConnection, answer: E
   const agreement = acceptAgreement(crypto, { dh: own.secrets.dh, kem: own.secrets.kem, sig }, answer.keys);
   const root = resyncRootKey(crypto, resyncKeyOf(connection), agreement.sharedKey);
   crypto.wipe(agreement.sharedKey);
-  const fresh = { ratchet: encodeRatchetState(initReceiver(crypto, root, own.secrets.dh)), associatedData: connection.associatedData };
+  const rekeyAD = own.rekey === true ? agreement.associatedData : null;
+  const fresh = { ratchet: encodeRatchetState(initReceiver(crypto, root, own.secrets.dh)), associatedData: rekeyAD ?? connection.associatedData };
   crypto.wipe(root);
   let opened;
   try {
@@ -211,11 +247,20 @@ function completeOffer(ctx: StepContext, connection: AgreedConnection, answer: E
     ctx.events.push({ event: 'rejected', contact: connection.id, reason: `resync answer unreadable: ${(error as Error).message}` });
     return connection;
   }
-  let next: AgreedConnection = { ...connection, ratchet: opened.connection.ratchet, previousRatchet: connection.ratchet, resyncedAt: ctx.now, resyncOffer: null, peerResyncTimestamp: answer.timestamp };
+  let next: AgreedConnection = {
+    ...connection,
+    ...adAfter(connection, rekeyAD),
+    ratchet: opened.connection.ratchet,
+    previousRatchet: connection.ratchet,
+    resyncedAt: ctx.now,
+    resyncOffer: null,
+    peerResyncTimestamp: answer.timestamp,
+  };
   dropSealedOutbox(ctx, next);
   const adopted = adoptPeerView(ctx, next, answer.view);
   next = resend(ctx, adopted.connection, adopted.resend);
   tell(ctx, next.id, adopted.missing, peerRestored(ctx, connection, answer));
+  if (rekeyAD !== null) tellRekeyed(ctx, next.id, 'this');
   return acceptEnvelope(ctx, next, opened.signed);
 }
 
@@ -279,7 +324,7 @@ function resend(ctx: StepContext, connection: AgreedConnection, seqs: readonly n
     if (sent === null || sent.envelope === null || sent.hash === null) continue;
     const sealed = resealEnvelope(ctx.crypto, current, sent.envelope);
     current = sealed.connection;
-    const body = encodeQueueBody({ type: 'message', header: sealed.header, ciphertext: sealed.ciphertext });
+    const body = encodeQueueBody({ type: 'message', header: sealed.header, ciphertext: sealed.ciphertext }, chatVersionOf(current));
     enqueueBody(ctx.store, current, { body, messageId: sent.kind === 'text' ? sent.id : null, seq, hash: sent.hash });
   }
   return current;
@@ -305,17 +350,32 @@ function peerRestored(ctx: StepContext, connection: AgreedConnection, peer: Resy
   return received?.hash != null && !equalBytes(received.hash, lastSentHash);
 }
 
+/** Puts a line from graphchat itself into the conversation's history. */
+function notice(ctx: StepContext, contact: string, text: string): void {
+  ctx.store.putMessage({ id: ctx.newId(), connectionId: contact, direction: 'received', kind: 'notice', seq: 0, text, timestamp: ctx.now, localTime: ctx.now, status: 'received', envelope: null, hash: null });
+}
+
+/** Tells the user that a rekey (asked for on this device or by the contact) changed the security code. */
+function tellRekeyed(ctx: StepContext, contact: string, by: 'this' | 'contact'): void {
+  ctx.events.push({ event: 'rekeyed', contact, by });
+  notice(ctx, contact, rekeyedNotice(by));
+}
+
+/** What the user is told after a rekey (the same words in every client). */
+export function rekeyedNotice(by: 'this' | 'contact'): string {
+  const who = by === 'this' ? 'You asked for new keys' : 'The contact asked for new keys';
+  return `${who}: this conversation now runs under a fresh agreement, and the security code changed. The contact is no longer verified until you compare the code again (in person by QR code, or the digits).`;
+}
+
 /** Tells the user, by an event and by a notice kept in the conversation's history. */
 function tell(ctx: StepContext, contact: string, missing: number, peerRestored: boolean): void {
-  const notice = (text: string): void =>
-    ctx.store.putMessage({ id: ctx.newId(), connectionId: contact, direction: 'received', kind: 'notice', seq: 0, text, timestamp: ctx.now, localTime: ctx.now, status: 'received', envelope: null, hash: null });
   if (missing >= 0) {
     ctx.events.push({ event: 'restored', contact, device: 'this', missing });
-    notice(restoredNotice('this', missing));
+    notice(ctx, contact, restoredNotice('this', missing));
   }
   if (peerRestored) {
     ctx.events.push({ event: 'restored', contact, device: 'contact', missing: 0 });
-    notice(restoredNotice('contact', 0));
+    notice(ctx, contact, restoredNotice('contact', 0));
   }
 }
 

@@ -4,7 +4,7 @@
  * §8), failures retried after backoff, and what relays accepted recorded
  * together.
  */
-import { BATCH_OVERHEAD, batchQueueBodies, limits, QUEUE_BODY_TAGS, QUEUE_BODY_VERSION, toHex } from '@graphchat/core';
+import { BATCH_OVERHEAD, batchQueueBodies, limits, isQueueBodyVersion, QUEUE_BODY_TAGS, toHex } from '@graphchat/core';
 import type { AgentContext } from '../context.js';
 import type { AgentEvent } from '../events.js';
 import { backoffMs } from './enqueue.js';
@@ -21,7 +21,7 @@ const MAX_IN_FLIGHT_PER_QUEUE = 16;
  * A confirmation goes alone (unsigned, to a queue not yet secured).
  */
 function batchable(item: OutboxRecord): boolean {
-  return item.senderSecretKey !== null && item.body[0] === QUEUE_BODY_VERSION && item.body[1] === QUEUE_BODY_TAGS.message;
+  return item.senderSecretKey !== null && isQueueBodyVersion(item.body[0]!) && item.body[1] === QUEUE_BODY_TAGS.message;
 }
 
 /** Outbox items of one queue about to leave in one SEND, and the size of that SEND's body. */

@@ -6,7 +6,7 @@
 import { encodeQueueBody, equalBytes } from '@graphchat/core';
 import type { Sealed } from '../conversation/envelope-crypto.js';
 import type { AgentStore } from '../store/agent-store.js';
-import type { ConnectionRecord, OutboxRecord, SendQueueRecord } from '../store/records.js';
+import { chatVersionOf, type ConnectionRecord, type OutboxRecord, type SendQueueRecord } from '../store/records.js';
 import { relayKey } from '../transport/relay-pool.js';
 
 /**
@@ -14,21 +14,29 @@ import { relayKey } from '../transport/relay-pool.js';
  * queues (enqueueBody). `signed` is false only for the first message to
  * queues not secured yet.
  */
-export function enqueueSealed(store: AgentStore, sealed: Sealed, messageId: string | null, signed = true, body?: Uint8Array): void {
-  const bytes = body ?? encodeQueueBody({ type: 'message', header: sealed.header, ciphertext: sealed.ciphertext });
-  enqueueBody(store, sealed.connection, { body: bytes, messageId, seq: sealed.envelope.seq, hash: sealed.hash }, signed);
+export function enqueueSealed(store: AgentStore, sealed: Sealed, messageId: string | null, signed = true, body?: Uint8Array, queues?: readonly SendQueueRecord[]): void {
+  const bytes = body ?? encodeQueueBody({ type: 'message', header: sealed.header, ciphertext: sealed.ciphertext }, chatVersionOf(sealed.connection));
+  enqueueBody(store, sealed.connection, { body: bytes, messageId, seq: sealed.envelope.seq, hash: sealed.hash }, signed, queues);
 }
 
 /**
- * Adds a queue body to the connection's send queues: a copy for every relay
- * of the peer, and, where the peer has several queues on one relay, to one
- * of them in turn (by seq), so that consecutive messages travel through
- * that relay side by side. Seq 0 is a body outside the envelope chain (a
- * resync, §8.7), which pruneReceived never drops.
+ * Adds a queue body to the connection's send queues in use: a copy for
+ * every relay of the peer, and, where the peer has several queues on one
+ * relay, to one of them in turn (by seq), so that consecutive messages
+ * travel through that relay side by side. Seq 0 is a body outside the
+ * envelope chain (a resync, §8.7), which pruneReceived never drops.
+ * `queues` narrows the copies to some of them (a queues-test goes through
+ * the new queues only, §8.6).
  */
-export function enqueueBody(store: AgentStore, connection: ConnectionRecord, item: Pick<OutboxRecord, 'body' | 'messageId' | 'seq' | 'hash'>, signed = true): void {
+export function enqueueBody(
+  store: AgentStore,
+  connection: ConnectionRecord,
+  item: Pick<OutboxRecord, 'body' | 'messageId' | 'seq' | 'hash'>,
+  signed = true,
+  queues: readonly SendQueueRecord[] = connection.sendQueues.filter((queue) => queue.state === undefined),
+): void {
   const byRelay = new Map<string, SendQueueRecord[]>();
-  for (const queue of connection.sendQueues) {
+  for (const queue of queues) {
     const key = relayKey(queue.relay);
     byRelay.set(key, [...(byRelay.get(key) ?? []), queue]);
   }

@@ -102,9 +102,8 @@ export function updateProfile(core: AgentCore, id: string, profile: ProfileData)
 }
 
 /**
- * Sets the relays on which a profile creates the queues of its new
- * connections. Existing connections keep the queues of their handshake
- * (graph-chat §8.6), so their relays stay in use.
+ * Sets the relays on which a profile creates its queues. Moving existing
+ * connections there is moves/relays.ts (setRelays), which calls this.
  */
 export function updateRelays(store: AgentStore, id: string, relays: readonly string[]): void {
   const record = profileRecord(store, id);

@@ -39,6 +39,12 @@ export interface ProfileRecord {
   readonly queuesPerRelay?: number;
   /** Absent in profiles stored before the setting existed, and when it is the default ('unknown-relays'). */
   readonly privateRouting?: PrivateRouting;
+  /**
+   * How often each connection moves to new queues (graph-chat §8.6), in ms,
+   * jittered by a seventh either way; 0 turns rotation off. Absent: the
+   * default, DEFAULT_ROTATION_MS (7 days).
+   */
+  readonly rotationMs?: number;
   readonly createdAt: number;
 }
 
@@ -57,6 +63,15 @@ export interface ReceiveQueueRecord {
   readonly peerSenderKey: SenderKey | null;
   /** Whether KEY has registered `peerSenderKey` on the relay. */
   readonly secured: boolean;
+  /**
+   * Where the queue is in a move (graph-chat §8.6); absent: in use. `new`:
+   * announced in queues-add, not yet used by the peer; `retiring`: the peer
+   * was told to stop (queues-use), still received from; `deleting`: the peer
+   * stopped (queues-test arrived), DEL is due on the relay.
+   */
+  readonly state?: 'new' | 'retiring' | 'deleting';
+  /** When a DEL of a `deleting` queue last failed, and how often: retried with backoff, given up after a week. */
+  readonly deleteFailures?: { readonly count: number; readonly since: number; readonly last: number };
 }
 
 /** A queue this side sends to (one of the peer's receive queues). */
@@ -67,6 +82,8 @@ export interface SendQueueRecord {
   /** Ed25519 key pair this side signs SENDs with; the peer registers the public key with KEY. */
   readonly senderPublicKey: SenderKey;
   readonly senderSecretKey: SenderSecret;
+  /** `new`: a queue of the peer's queues-add, keys sent, not used until its queues-use (graph-chat §8.6). Absent: in use. */
+  readonly state?: 'new';
 }
 
 export type ConnectionRole = 'inviter' | 'joiner';
@@ -153,6 +170,29 @@ export interface ConnectionBase {
   readonly gapSince?: number | null;
   /** When this side last offered a resync on no evidence (a message its ratchet could not open): at most one an hour. */
   readonly unprovenResyncAt?: number;
+  /** The graph-chat version both sides speak (§2.2, §3). Absent in records made before version 3: 2. */
+  readonly version?: number;
+  /** This side's move of its receive queues under way (graph-chat §8.6), or null. */
+  readonly move?: QueueMove | null;
+  /** A move asked for (relays changed, rotation due or asked for), not yet started: when it was asked for. */
+  readonly moveWanted?: number | null;
+  /** When the next scheduled rotation is due (absent: not yet planned). */
+  readonly rotateAt?: number;
+  /**
+   * The AD of the handshake (§1.4), kept once a rekey replaced `associatedData`
+   * with the AD of its agreement: it binds the signing keys, which a rekey
+   * keeps, so proofs and resync signatures go on using it.
+   */
+  readonly handshakeAD?: Uint8Array;
+  /** The AD `previousRatchet` runs under, when a rekey changed it. */
+  readonly previousAssociatedData?: Uint8Array | null;
+}
+
+/** This side's move of its receive queues (graph-chat §8.6). */
+export interface QueueMove {
+  /** `added`: queues-add sent; `keyed`: the peer's sender keys arrived, KEY under way; `using`: queues-use sent, waiting for queues-test. */
+  readonly step: 'added' | 'keyed' | 'using';
+  readonly startedAt: number;
 }
 
 export interface ResyncOffer {
@@ -163,6 +203,8 @@ export interface ResyncOffer {
   readonly sentAt: number;
   readonly timestamp: number;
   readonly secrets: AgreementSecrets;
+  /** A rekey the user asked for (§8.6), not a recovery. */
+  readonly rekey?: boolean;
 }
 
 /** Before the agreement (graph-chat §1): no ratchet, associated data or peer signing key yet. */
@@ -281,6 +323,11 @@ export type AgreedConnection = JoiningConnection | AcceptedConnection | Connecte
 /** A connection that still holds its invitation's agreement secrets, waiting for a confirmation or a request. */
 export type InvitingConnection = InvitedConnection | RequestedConnection | AddressConnection;
 
+/** The graph-chat version of a connection: records made before version 3 have none, and speak 2. */
+export function chatVersionOf(connection: ConnectionRecord): number {
+  return connection.version ?? 2;
+}
+
 export function isAgreed(connection: ConnectionRecord): connection is AgreedConnection {
   return connection.status === 'joining' || connection.status === 'accepted' || connection.status === 'connected';
 }
@@ -290,14 +337,16 @@ export type MessageDirection = 'sent' | 'received';
 /** queued: not yet accepted by any relay; sent: accepted by at least one relay; delivered: the peer's receipt arrived. */
 export type MessageStatus = 'queued' | 'sent' | 'delivered' | 'received';
 
-/** Envelope kinds kept in history; receipts and handshake envelopes are kept for proofs but not shown. */
 /**
+ * Envelope kinds kept in history; receipts, handshake and queue-move
+ * (`queues`, §8.6) envelopes are kept for proofs but not shown.
+ *
  * `notice`: a line from graphchat itself in the conversation (a restored
  * state, §8.7), with no envelope. `lost`: an envelope this side sent from a
  * state it later lost, known only by the hash the peer stated (§8.7), so
  * that the peer naming it is not taken for another restore.
  */
-export type MessageKind = 'text' | 'receipt' | 'profile' | 'handshake' | 'mode' | 'notice' | 'lost';
+export type MessageKind = 'text' | 'receipt' | 'profile' | 'handshake' | 'mode' | 'notice' | 'lost' | 'queues';
 
 export interface MessageRecord {
   readonly id: string;

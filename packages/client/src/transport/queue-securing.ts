@@ -26,24 +26,24 @@ export class QueueSecurer {
     const { store, pool, activity } = this.ctx;
     for (const connection of store.listConnections()) {
       if (connection.status === 'failed') continue;
-      connection.receiveQueues.forEach((queue, index) => {
+      for (const queue of connection.receiveQueues) {
         const id = toHex(queue.recipientId);
-        if (queue.peerSenderKey === null || queue.secured || this.keying.has(id) || this.keyRefused.has(id)) return;
+        if (queue.peerSenderKey === null || queue.secured || this.keying.has(id) || this.keyRefused.has(id)) continue;
         const session = pool.session(queue.relay, groupOf(store, connection));
         this.keying.add(id);
-        void activity.track(this.secureQueue(session, connection.id, index, queue.peerSenderKey)).finally(() => {
+        void activity.track(this.secureQueue(session, connection.id, queue.recipientId, queue.peerSenderKey)).finally(() => {
           this.keying.delete(id);
           this.kick();
         });
-      });
+      }
     }
   }
 
-  private async secureQueue(session: PoolSession, connectionId: string, index: number, senderKey: SenderKey): Promise<void> {
+  private async secureQueue(session: PoolSession, connectionId: string, recipientId: Uint8Array, senderKey: SenderKey): Promise<void> {
     const { store } = this.ctx;
     const client = await session.open();
     if (client === null) return;
-    const queue = store.getConnection(connectionId)?.receiveQueues[index];
+    const queue = store.getConnection(connectionId)?.receiveQueues.find((q) => equalBytes(q.recipientId, recipientId));
     if (queue === undefined) return;
     let response;
     try {
@@ -59,7 +59,7 @@ export class QueueSecurer {
     store.transaction(() => {
       const connection = store.getConnection(connectionId);
       if (connection === null) return;
-      const receiveQueues = connection.receiveQueues.map((q, i) => (i === index && equalBytes(q.peerSenderKey ?? new Uint8Array(0), senderKey) ? { ...q, secured: true } : q));
+      const receiveQueues = connection.receiveQueues.map((q) => (equalBytes(q.recipientId, recipientId) && equalBytes(q.peerSenderKey ?? new Uint8Array(0), senderKey) ? { ...q, secured: true } : q));
       store.putConnection({ ...connection, receiveQueues });
     });
   }

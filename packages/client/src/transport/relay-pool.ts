@@ -130,6 +130,11 @@ export class RelayPool {
     return session;
   }
 
+  /** The session for this relay and group if one was asked for already (none is created). */
+  existing(relay: string, group: string): PoolSession | undefined {
+    return this.sessions.get(`${relayKey(relay)} ${group}`);
+  }
+
   all(): PoolSession[] {
     return [...this.sessions.values()];
   }

@@ -18,12 +18,20 @@
  *   6 profile  profileFields
  *   7 request  bin (a one-time invitation, §2.2) || profileFields
  *   8 receipts count:u8 (2..128) || (seq:u32 (>= 1) || hash:32) * count
+ *   9 mode     offTheRecord:u8 (0 | 1) || answer:u8 (0 | 1)
+ *
+ * Version 3 (moving queues, §8.6):
+ *  10 queues-add   queues (the recipient's new receive queues)
+ *  11 queues-keys  keys (one sender key per queue of the queues-add, same order)
+ *  12 queues-use   ids (use, 1..8) || ids (retire, 0..8)
+ *  13 queues-test  (empty; sent through the new queues only)
+ *   ids = count:u8 || senderId:24 * count
  */
 import { ByteReader, ByteWriter, fromUtf8, utf8 } from '../bytes.js';
 import { DecodeError } from '../errors.js';
 import { ChatError } from './errors.js';
 import { decodeInvitation, encodeInvitation, type Invitation } from './invitation.js';
-import { MAX_QUEUES, readCount, readQueueList, writeQueueList, type QueueAddress } from './queue-address.js';
+import { MAX_QUEUES, readCount, readQueueList, SENDER_ID_LENGTH, writeQueueList, type QueueAddress } from './queue-address.js';
 
 export interface ProfileContent {
   /** 1..100 Unicode code points, no control characters (C0, DEL, C1). */
@@ -61,7 +69,15 @@ export type Content =
    * Switching the connection on or off the record (graph-chat §8.5): a
    * proposal, or (`answer`) the agreement to the peer's proposal.
    */
-  | { readonly type: 'mode'; readonly offTheRecord: boolean; readonly answer: boolean };
+  | { readonly type: 'mode'; readonly offTheRecord: boolean; readonly answer: boolean }
+  /** The recipient's new receive queues for this connection (graph-chat §8.6): the peer answers with sender keys for them. */
+  | { readonly type: 'queues-add'; readonly queues: readonly QueueAddress[] }
+  /** One sender public key per queue of the last queues-add, in its order: the recipient registers them with KEY. */
+  | { readonly type: 'queues-keys'; readonly senderKeys: readonly Uint8Array[] }
+  /** The recipient secured its new queues: send through `use` (sender ids) and stop sending to `retire`. */
+  | { readonly type: 'queues-use'; readonly use: readonly Uint8Array[]; readonly retire: readonly Uint8Array[] }
+  /** Sent through the new queues only, once the sender switched to them: the recipient may delete the retired ones. */
+  | { readonly type: 'queues-test' };
 
 /** One acknowledged envelope of the peer: its seq and SHA-256 hash (envelopeHash). */
 export interface Receipt {
@@ -82,7 +98,10 @@ export const MAX_TEXT_BYTES = 15_000;
 export const SENDER_KEY_LENGTH = 32;
 export const HASH_LENGTH = 32;
 
-export const CONTENT_TAGS: Readonly<Record<ContentType, number>> = { confirm: 1, reply: 2, hello: 3, text: 4, receipt: 5, profile: 6, request: 7, receipts: 8, mode: 9 };
+export const CONTENT_TAGS: Readonly<Record<ContentType, number>> = { confirm: 1, reply: 2, hello: 3, text: 4, receipt: 5, profile: 6, request: 7, receipts: 8, mode: 9, 'queues-add': 10, 'queues-keys': 11, 'queues-use': 12, 'queues-test': 13 };
+
+/** Content types a version 2 connection does not know (graph-chat §8.6): sent only when both sides speak version 3. */
+export const QUEUE_MOVE_CONTENT: readonly ContentType[] = ['queues-add', 'queues-keys', 'queues-use', 'queues-test'];
 
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
@@ -209,6 +228,21 @@ function readFlag(reader: ByteReader): boolean {
   return value === 1;
 }
 
+function writeIds(writer: ByteWriter, ids: readonly Uint8Array[], min: number): void {
+  if (ids.length < min || ids.length > MAX_QUEUES) throw new RangeError(`${min}..${MAX_QUEUES} sender ids required, got ${ids.length}`);
+  writer.u8(ids.length);
+  for (const id of ids) {
+    if (id.length !== SENDER_ID_LENGTH) throw new RangeError(`sender id must be ${SENDER_ID_LENGTH} bytes`);
+    writer.bytes(id);
+  }
+}
+
+function readIds(reader: ByteReader, min: number): Uint8Array[] {
+  const count = reader.u8();
+  if (count < min || count > MAX_QUEUES) throw new DecodeError('INVALID', `sender id count ${count} outside ${min}..${MAX_QUEUES}`);
+  return Array.from({ length: count }, () => reader.bytes(SENDER_ID_LENGTH));
+}
+
 function readReceipt(reader: ByteReader): Receipt {
   const seq = reader.u32();
   if (seq < 1) throw new DecodeError('INVALID', 'receipt seq 0');
@@ -254,6 +288,18 @@ export function writeContent(writer: ByteWriter, content: Content): void {
     case 'mode':
       writer.u8(content.offTheRecord ? 1 : 0).u8(content.answer ? 1 : 0);
       return;
+    case 'queues-add':
+      writeQueueList(writer, content.queues);
+      return;
+    case 'queues-keys':
+      writeKeys(writer, content.senderKeys);
+      return;
+    case 'queues-use':
+      writeIds(writer, content.use, 1);
+      writeIds(writer, content.retire, 0);
+      return;
+    case 'queues-test':
+      return;
     default:
       throw new RangeError(`unknown content type ${(content as { type: unknown }).type}`);
   }
@@ -298,6 +344,18 @@ export function readContent(reader: ByteReader): Content {
     }
     case 9:
       content = { type: 'mode', offTheRecord: readFlag(reader), answer: readFlag(reader) };
+      break;
+    case 10:
+      content = { type: 'queues-add', queues: readQueueList(reader) };
+      break;
+    case 11:
+      content = { type: 'queues-keys', senderKeys: readKeys(reader) };
+      break;
+    case 12:
+      content = { type: 'queues-use', use: readIds(reader, 1), retire: readIds(reader, 0) };
+      break;
+    case 13:
+      content = { type: 'queues-test' };
       break;
     default:
       throw new DecodeError('INVALID', `unknown content type ${tag}`);

@@ -24,8 +24,10 @@ export type { QueueAddress } from './queue-address.js';
  * (§1.6) puts a random nonce in front of every ratchet ciphertext; version 1
  * (a constant nonce) is no longer spoken, so a version 1 invitation fails
  * with UNSUPPORTED_VERSION instead of leading to undecryptable messages.
+ * Version 3 adds moving a connection's queues (§8.6); a connection uses
+ * the highest version both sides speak.
  */
-export const CHAT_VERSIONS = { min: 2, max: 2 } as const;
+export const CHAT_VERSIONS = { min: 2, max: 3 } as const;
 
 /**
  * 'one-time': accepts one confirmation, then its queues belong to that connection.

@@ -1,10 +1,12 @@
 /**
  * The bodies of EMP SENDs between graph-chat clients (docs/protocol/graph-chat.md §3):
  *
- *   confirmation = version:u8 (= 2) || 01 || confirmationKeys:1185 || ratchetHeader:40 || ciphertext
- *   message      = version:u8 (= 2) || 02 || ratchetHeader:40 || ciphertext
- *   batch        = version:u8 (= 2) || 03 || n × (length:u16 || ratchetHeader:40 || ciphertext), n >= 2
- *   resync       = version:u8 (= 2) || 04 || signature:64 || signed   (resync.ts, §8.7)
+ * version is the connection's graph-chat version (2 or 3, §3).
+ *
+ *   confirmation = version:u8 || 01 || confirmationKeys:1185 || ratchetHeader:40 || ciphertext
+ *   message      = version:u8 || 02 || ratchetHeader:40 || ciphertext
+ *   batch        = version:u8 || 03 || n × (length:u16 || ratchetHeader:40 || ciphertext), n >= 2
+ *   resync       = version:u8 || 04 || signature:64 || signed   (resync.ts, §8.7)
  *
  * ciphertext is the ratchet ciphertext (24-byte nonce, XChaCha20-Poly1305
  * with its 16-byte tag) of a padded envelope (§5), so its length is 40 + a
@@ -18,6 +20,7 @@ import { HEADER_LENGTH } from '../ratchet/header.js';
 import { MESSAGE_CIPHERTEXT_OVERHEAD } from '../ratchet/kdf.js';
 import { PADDING_BLOCK } from './envelope.js';
 import { ChatError } from './errors.js';
+import { CHAT_VERSIONS } from './invitation.js';
 
 /** One Double Ratchet message: its encoded header and its ciphertext. */
 export interface RatchetMessage {
@@ -35,8 +38,22 @@ export type QueueBody =
   /** Tag 4: a resync offer or answer (resync.ts): `signature || signed`, opened by openResync. */
   | { readonly type: 'resync'; readonly resync: Uint8Array };
 
-/** The graph-chat version of the connection (§3): CHAT_VERSIONS has only this one. */
-export const QUEUE_BODY_VERSION = 2;
+/**
+ * The newest graph-chat version (CHAT_VERSIONS.max). A body carries the
+ * version of its connection (§3): both versions have the same layouts, and
+ * version 3 adds the content types that move queues (§8.6).
+ */
+export const QUEUE_BODY_VERSION = CHAT_VERSIONS.max;
+
+/** Whether a body's version byte is one this implementation speaks. */
+export function isQueueBodyVersion(version: number): boolean {
+  return version >= CHAT_VERSIONS.min && version <= CHAT_VERSIONS.max;
+}
+
+function checkVersion(version: number): number {
+  if (!isQueueBodyVersion(version)) throw new RangeError(`graph-chat version ${version} is not spoken`);
+  return version;
+}
 export const QUEUE_BODY_TAGS: Readonly<Record<QueueBody['type'], number>> = { confirmation: 1, message: 2, batch: 3, resync: 4 };
 /** A batch of encoded message bodies is this many bytes plus the sum of their lengths (each item's length prefix takes the place of its version and tag). */
 export const BATCH_OVERHEAD = 2;
@@ -58,16 +75,21 @@ export function checkQueueBodySize(bytes: Uint8Array): Uint8Array {
   return bytes;
 }
 
-/** Throws RangeError for a header or ciphertext of an impossible length or a batch of fewer than 2, ChatError TOO_LARGE past 16,000 bytes. */
-export function encodeQueueBody(body: QueueBody): Uint8Array {
+/**
+ * The body with the connection's graph-chat `version`. Throws RangeError for
+ * a version not spoken, a header or ciphertext of an impossible length or a
+ * batch of fewer than 2, ChatError TOO_LARGE past 16,000 bytes.
+ */
+export function encodeQueueBody(body: QueueBody, version: number = QUEUE_BODY_VERSION): Uint8Array {
+  checkVersion(version);
   if (body.type === 'batch') {
     if (body.messages.length < 2) throw new RangeError('a batch holds at least 2 messages');
-    return batchQueueBodies(body.messages.map((message) => encodeQueueBody({ type: 'message', ...message })));
+    return batchQueueBodies(body.messages.map((message) => encodeQueueBody({ type: 'message', ...message }, version)));
   }
-  if (body.type === 'resync') return checkQueueBodySize(new ByteWriter(2 + body.resync.length).u8(QUEUE_BODY_VERSION).u8(QUEUE_BODY_TAGS.resync).bytes(body.resync).finish());
+  if (body.type === 'resync') return checkQueueBodySize(new ByteWriter(2 + body.resync.length).u8(version).u8(QUEUE_BODY_TAGS.resync).bytes(body.resync).finish());
   checkRatchetMessage(body);
   const writer = new ByteWriter(2 + CONFIRMATION_KEYS_LENGTH + HEADER_LENGTH + body.ciphertext.length)
-    .u8(QUEUE_BODY_VERSION)
+    .u8(version)
     .u8(QUEUE_BODY_TAGS[body.type]);
   if (body.type === 'confirmation') writer.bytes(encodeConfirmationKeys(body.keys));
   return checkQueueBodySize(writer.bytes(body.header).bytes(body.ciphertext).finish());
@@ -77,21 +99,23 @@ export function encodeQueueBody(body: QueueBody): Uint8Array {
  * The batch (tag 3) of two or more encoded message bodies (tag 2), without
  * decoding them: each one's version and tag give way to its length. The
  * sender's outbox keeps encoded bodies, and batches those waiting for one
- * queue. Throws RangeError unless every body is a message body of QUEUE_BODY_VERSION
- * and there are at least 2; ChatError TOO_LARGE past 16,000 bytes.
+ * queue. Throws RangeError unless every body is a message body of one
+ * version spoken and there are at least 2; ChatError TOO_LARGE past 16,000
+ * bytes.
  */
 export function batchQueueBodies(bodies: readonly Uint8Array[]): Uint8Array {
   if (bodies.length < 2) throw new RangeError('a batch holds at least 2 messages');
+  const version = checkVersion(bodies[0]![0]!);
   let length = BATCH_OVERHEAD;
   for (const body of bodies) {
-    if (body[0] !== QUEUE_BODY_VERSION || body[1] !== QUEUE_BODY_TAGS.message || body.length < MESSAGE_PREFIX + HEADER_LENGTH) {
+    if (body[0] !== version || body[1] !== QUEUE_BODY_TAGS.message || body.length < MESSAGE_PREFIX + HEADER_LENGTH) {
       throw new RangeError('only message bodies (tag 2) can be batched');
     }
     length += body.length;
   }
   if (length > MAX_MESSAGE_BODY) throw new ChatError('TOO_LARGE', `queue body is ${length} bytes, at most ${MAX_MESSAGE_BODY} allowed`);
   const out = new Uint8Array(length);
-  out[0] = QUEUE_BODY_VERSION;
+  out[0] = version;
   out[1] = QUEUE_BODY_TAGS.batch;
   let offset = BATCH_OVERHEAD;
   for (const body of bodies) {
@@ -114,12 +138,12 @@ export function readRatchetMessage(reader: ByteReader): RatchetMessage {
   return { header, ciphertext };
 }
 
-/** Throws DecodeError unless `bytes` is exactly one queue body of QUEUE_BODY_VERSION. */
+/** Throws DecodeError unless `bytes` is exactly one queue body of a version spoken (its first byte, which the caller may read). */
 export function decodeQueueBody(bytes: Uint8Array): QueueBody {
   if (bytes.length > MAX_MESSAGE_BODY) throw new DecodeError('INVALID', `queue body longer than ${MAX_MESSAGE_BODY} bytes`);
   const reader = new ByteReader(bytes);
   const version = reader.u8();
-  if (version !== QUEUE_BODY_VERSION) throw new DecodeError('INVALID', `unknown queue body version ${version}`);
+  if (!isQueueBodyVersion(version)) throw new DecodeError('INVALID', `unknown queue body version ${version}`);
   const tag = reader.u8();
   switch (tag) {
     case 1: {

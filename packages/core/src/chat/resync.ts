@@ -8,7 +8,8 @@
  * one, and the answer names the offer it answers.
  *
  *   resync  = version:u8 (= 2) || 04 || signature:64 || signed
- *   signed  = kind:u8 || timestamp:u64 || restored:u8 || view || offer / answer
+ *   signed  = kind:u8 || timestamp:u64 || reason:u8 || view || offer / answer
+ *   reason  = 0 (none proven) | 1 (the sender's state was restored) | 2 (rekey: a new agreement asked for, version 3)
  *   view    = lastSentSeq:u32 || lastSentHash:32 || lastReceivedSeq:u32 || count:u8 || count × receivedHash:32
  *   offer   = invitationKeys:1249                                       (kind 1)
  *   answer  = offerHash:32 || confirmationKeys:1185 || header:40 || ciphertext   (kind 2)
@@ -42,6 +43,7 @@ export const RESYNC_WINDOW = 16;
 const HASH = 32;
 const SIGNATURE = 64;
 const KINDS = { offer: 1, answer: 2 } as const;
+const REASONS = { none: 0, restored: 1, rekey: 2 } as const;
 
 /** What one side holds of the conversation when it writes a resync (§8.7). */
 export interface ResyncView {
@@ -62,6 +64,11 @@ interface ResyncCommon {
   readonly timestamp: number;
   /** The sender found that its own state was restored (it holds less than the peer received from it). */
   readonly restored: boolean;
+  /**
+   * A rekey (§8.6): the user asked for a new agreement. The new ratchet then
+   * runs under the AD of this agreement, so the security code changes.
+   */
+  readonly rekey?: boolean;
   readonly view: ResyncView;
 }
 
@@ -102,7 +109,8 @@ function windowLength(lastReceivedSeq: number): number {
 function encodeSigned(resync: Resync): Uint8Array {
   const { view } = resync;
   if (view.receivedHashes.length !== windowLength(view.lastReceivedSeq)) throw new RangeError(`a view names min(${RESYNC_WINDOW}, lastReceivedSeq) received hashes`);
-  const w = new ByteWriter(3000).u8(KINDS[resync.kind]).u64(resync.timestamp).u8(resync.restored ? 1 : 0);
+  if (resync.restored && resync.rekey === true) throw new RangeError('a resync is a rekey or reports a restored state, not both');
+  const w = new ByteWriter(3000).u8(KINDS[resync.kind]).u64(resync.timestamp).u8(resync.rekey === true ? REASONS.rekey : resync.restored ? REASONS.restored : REASONS.none);
   w.u32(view.lastSentSeq).bytes(fixed(view.lastSentHash)).u32(view.lastReceivedSeq).u8(view.receivedHashes.length);
   for (const hash of view.receivedHashes) w.bytes(fixed(hash));
   if (resync.kind === 'offer') return w.bytes(encodeInvitationKeys(resync.keys)).finish();
@@ -119,11 +127,12 @@ function signatureInput(associatedData: Uint8Array, signed: Uint8Array): Uint8Ar
   return concatBytes(utf8(RESYNC_SIGNATURE_CONTEXT), associatedData, signed);
 }
 
-/** The queue body (tag 4) of a resync, signed. Throws ChatError TOO_LARGE past 16,000 bytes. */
-export function sealResync(crypto: Crypto, signingSecretKey: Uint8Array, associatedData: Uint8Array, resync: Resync): Uint8Array {
+/** The queue body (tag 4) of a resync, signed, with the connection's `version`. Throws ChatError TOO_LARGE past 16,000 bytes. */
+export function sealResync(crypto: Crypto, signingSecretKey: Uint8Array, associatedData: Uint8Array, resync: Resync, version: number = QUEUE_BODY_VERSION): Uint8Array {
+  if (resync.rekey === true && version < 3) throw new RangeError('a rekey needs graph-chat version 3');
   const signed = encodeSigned(resync);
   const signature = crypto.ed25519Sign(signingSecretKey, signatureInput(associatedData, signed));
-  return checkQueueBodySize(concatBytes(new Uint8Array([QUEUE_BODY_VERSION, QUEUE_BODY_TAGS.resync]), signature, signed));
+  return checkQueueBodySize(concatBytes(new Uint8Array([version, QUEUE_BODY_TAGS.resync]), signature, signed));
 }
 
 /**
@@ -144,9 +153,10 @@ function decodeSigned(signed: Uint8Array): Resync {
   const r = new ByteReader(signed);
   const kind = r.u8();
   const timestamp = r.u64();
-  const flag = r.u8();
-  if (flag > 1) throw new DecodeError('INVALID', `restored flag ${flag}`);
-  const restored = flag === 1;
+  const reason = r.u8();
+  if (reason > REASONS.rekey) throw new DecodeError('INVALID', `resync reason ${reason}`);
+  const restored = reason === REASONS.restored;
+  const rekey = reason === REASONS.rekey ? { rekey: true } : {};
   const lastSentSeq = r.u32();
   const lastSentHash = r.bytes(HASH);
   const lastReceivedSeq = r.u32();
@@ -157,12 +167,12 @@ function decodeSigned(signed: Uint8Array): Resync {
   if (kind === KINDS.offer) {
     const keys = decodeInvitationKeys(r.bytes(INVITATION_KEYS_LENGTH));
     r.end();
-    return { kind: 'offer', timestamp, restored, view, keys };
+    return { kind: 'offer', timestamp, restored, ...rekey, view, keys };
   }
   if (kind === KINDS.answer) {
     const offerHash = r.bytes(HASH);
     const keys = decodeConfirmationKeys(r.bytes(CONFIRMATION_KEYS_LENGTH));
-    return { kind: 'answer', timestamp, restored, view, offerHash, keys, ...readRatchetMessage(r) };
+    return { kind: 'answer', timestamp, restored, ...rekey, view, offerHash, keys, ...readRatchetMessage(r) };
   }
   throw new DecodeError('INVALID', `unknown resync kind ${kind}`);
 }

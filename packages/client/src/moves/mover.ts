@@ -1,0 +1,194 @@
+/**
+ * The work loop's part of moving queues (graph-chat §8.6): plans scheduled
+ * rotations, starts the moves asked for (NEW on the profile's relays, then
+ * queues-add), sends queues-use once the new queues are secured, and
+ * deletes (DEL) the queues a finished move left behind, retrying relays
+ * that are down.
+ */
+import { equalBytes, toHex } from '@graphchat/core';
+import { stepContext, type AgentCore, type StepContext } from '../context.js';
+import type { AgentEvent } from '../events.js';
+import { backoffMs } from '../outbox/enqueue.js';
+import { chatVersionOf, isAgreed, type AgreedConnection, type ConnectionRecord, type ReceiveQueueRecord } from '../store/records.js';
+import { relayKey } from '../transport/relay-pool.js';
+import { groupOf, newQueues } from '../transport/sessions.js';
+import { beginMove, useWhenSecured } from './queue-moves.js';
+import { nextRotation, rotationPeriod } from './rotation.js';
+
+/** A relay that never answers DEL again (closed for good) is given up on after a week; the queue then expires there. */
+const DELETE_GIVE_UP_MS = 7 * 24 * 60 * 60 * 1000;
+/** A move whose NEW failed (no relay of the list answered) is tried again after this long. */
+const START_RETRY_MS = 30_000;
+
+/** Whether a connection can move its queues: connected, and both sides speak version 3. */
+export function canMove(connection: ConnectionRecord): connection is AgreedConnection {
+  return connection.status === 'connected' && chatVersionOf(connection) >= 3;
+}
+
+export class QueueMover {
+  /** Connections whose move is creating its queues now, and when a failed start may be tried again. */
+  private readonly starting = new Set<string>();
+  private readonly startAfter = new Map<string, number>();
+  /** Receive queues (recipient id hex) with a DEL in flight. */
+  private readonly deleting = new Set<string>();
+
+  constructor(private readonly core: AgentCore) {}
+
+  /** One pass; returns when the loop should wake for the next scheduled step (Infinity: none). */
+  step(): number {
+    const { store } = this.core;
+    const now = this.core.now();
+    let wakeAt = Infinity;
+    for (const connection of store.listConnections()) {
+      if (!canMove(connection)) continue;
+      wakeAt = Math.min(wakeAt, this.schedule(connection, now));
+      if (connection.move?.step === 'keyed') this.update(connection.id, (c, ctx) => useWhenSecured(ctx, c));
+      if (connection.moveWanted != null && connection.move == null) wakeAt = Math.min(wakeAt, this.start(connection, now));
+    }
+    for (const connection of store.listConnections()) {
+      for (const queue of connection.receiveQueues) if (queue.state === 'deleting') wakeAt = Math.min(wakeAt, this.delete(connection, queue, now));
+    }
+    return wakeAt;
+  }
+
+  /** Whether a move can take a step now: one to start, new queues all secured, or a DEL due on a relay that is up. */
+  hasWork(): boolean {
+    const { store, pool } = this.core;
+    const now = this.core.now();
+    for (const connection of store.listConnections()) {
+      if (canMove(connection)) {
+        if (connection.moveWanted != null && connection.move == null && !this.starting.has(connection.id) && (this.startAfter.get(connection.id) ?? 0) <= now) return true;
+        if (connection.move?.step === 'keyed' && connection.receiveQueues.every((q) => q.state !== 'new' || q.secured)) return true;
+      }
+      for (const queue of connection.receiveQueues) {
+        if (queue.state !== 'deleting' || this.deleting.has(toHex(queue.recipientId))) continue;
+        const failures = queue.deleteFailures;
+        if (failures === undefined && pool.session(queue.relay, groupOf(store, connection)).isUp) return true;
+      }
+    }
+    return false;
+  }
+
+  /** Runs a step on a connection inside one transaction, and emits its events once committed. */
+  private update(connectionId: string, change: (connection: AgreedConnection, ctx: StepContext) => AgreedConnection, now = this.core.now()): void {
+    const { store } = this.core;
+    let events: readonly AgentEvent[] = [];
+    store.transaction(() => {
+      const current = store.getConnection(connectionId);
+      // Only a connection that is still agreed (connected, in practice) moves: nothing else is touched.
+      if (current === null || !isAgreed(current)) return;
+      const ctx = stepContext(this.core, now);
+      const next = change(current, ctx);
+      events = ctx.events;
+      if (next !== current) store.putConnection(next);
+    });
+    this.core.emit(events);
+  }
+
+  /** Plans the connection's next rotation, or asks for it when due; returns when it is due. */
+  private schedule(connection: AgreedConnection, now: number): number {
+    const period = rotationPeriod(this.core.store.getProfile(connection.profileId));
+    if (period <= 0) return Infinity;
+    if (connection.rotateAt === undefined) {
+      this.update(connection.id, (c) => ({ ...c, ...nextRotation({ crypto: this.core.crypto, now }, period) }));
+      return Infinity;
+    }
+    if (connection.rotateAt > now) return connection.rotateAt;
+    if (connection.move == null && connection.moveWanted == null) this.update(connection.id, (c) => ({ ...c, moveWanted: now }));
+    return Infinity;
+  }
+
+  /** Creates the move's queues on the profile's relays, then begins it (queues-add); returns when to try again. */
+  private start(connection: AgreedConnection, now: number): number {
+    const retryAt = this.startAfter.get(connection.id) ?? 0;
+    if (this.starting.has(connection.id)) return Infinity;
+    if (retryAt > now) return retryAt;
+    const profile = this.core.store.getProfile(connection.profileId);
+    if (profile === null) return Infinity;
+    this.starting.add(connection.id);
+    void this.core.activity
+      .track(newQueues(this.core, profile, connection.id))
+      .then(
+        (created) => {
+          this.startAfter.delete(connection.id);
+          this.begin(connection.id, created);
+        },
+        (error: Error) => {
+          this.startAfter.set(connection.id, this.core.now() + START_RETRY_MS);
+          this.core.emit([{ event: 'rejected', contact: connection.id, reason: `moving queues waits: ${error.message}` }]);
+        },
+      )
+      .finally(() => {
+        this.starting.delete(connection.id);
+        this.core.kick();
+      });
+    return Infinity;
+  }
+
+  private begin(connectionId: string, created: readonly ReceiveQueueRecord[]): void {
+    let begun = false;
+    this.update(connectionId, (c, ctx) => {
+      // Asked for still, and no other move began meanwhile.
+      if (!canMove(c) || c.move != null || c.moveWanted == null) return c;
+      begun = true;
+      return beginMove(ctx, c, created);
+    });
+    const connection = this.core.store.getConnection(connectionId);
+    if (connection === null) return;
+    if (begun) {
+      this.core.indexQueues(connection);
+      this.core.subscribe(connection);
+      return;
+    }
+    // Not needed after all: the queues just made are deleted again rather than left on the relays.
+    const orphans = created.map((queue) => ({ ...queue, state: 'deleting' as const }));
+    this.core.store.transaction(() => {
+      const current = this.core.store.getConnection(connectionId);
+      if (current !== null) this.core.store.putConnection({ ...current, receiveQueues: [...current.receiveQueues, ...orphans] });
+    });
+  }
+
+  /** DEL of a queue the peer no longer sends to; returns when to try again. */
+  private delete(connection: ConnectionRecord, queue: ReceiveQueueRecord, now: number): number {
+    const id = toHex(queue.recipientId);
+    if (this.deleting.has(id)) return Infinity;
+    const failures = queue.deleteFailures;
+    if (failures !== undefined && now < failures.last + backoffMs(failures.count) * 8) return failures.last + backoffMs(failures.count) * 8;
+    this.deleting.add(id);
+    const session = this.core.pool.session(queue.relay, groupOf(this.core.store, connection));
+    const attempt = async (): Promise<boolean> => {
+      const client = await session.open();
+      if (client === null) return false;
+      const response = await client.command(queue.recipientId, { type: 'DEL' }, queue.recipientSecretKey);
+      // AUTH: the queue is gone already (a DEL whose answer was lost before a crash, say).
+      return response.type === 'OK' || (response.type === 'ERR' && response.code === 'AUTH');
+    };
+    void this.core.activity
+      .track(attempt().catch(() => false))
+      .then((deleted) => this.deleted(connection.id, queue.recipientId, deleted))
+      .finally(() => {
+        this.deleting.delete(id);
+        this.core.kick();
+      });
+    return Infinity;
+  }
+
+  private deleted(connectionId: string, recipientId: Uint8Array, deleted: boolean): void {
+    const { store } = this.core;
+    const now = this.core.now();
+    let relay = '';
+    store.transaction(() => {
+      const connection = store.getConnection(connectionId);
+      if (connection === null) return;
+      const receiveQueues = connection.receiveQueues.flatMap((q) => {
+        if (!equalBytes(q.recipientId, recipientId)) return [q];
+        relay = q.relay;
+        const failures = q.deleteFailures;
+        if (deleted || (failures !== undefined && now - failures.since > DELETE_GIVE_UP_MS)) return [];
+        return [{ ...q, deleteFailures: { count: (failures?.count ?? 0) + 1, since: failures?.since ?? now, last: now } }];
+      });
+      store.putConnection({ ...connection, receiveQueues });
+    });
+    if (deleted && relay !== '') this.core.emit([{ event: 'move', contact: connectionId, step: 'deleted', relays: [relayKey(relay)] }]);
+  }
+}
