@@ -17,8 +17,28 @@ import { nextRotation, rotationPeriod } from './rotation.js';
 
 /** A relay that never answers DEL again (closed for good) is given up on after a week; the queue then expires there. */
 const DELETE_GIVE_UP_MS = 7 * 24 * 60 * 60 * 1000;
-/** A move whose NEW failed (no relay of the list answered) is tried again after this long. */
+/** A move whose NEW failed on a relay of the list is tried again after this long. */
 const START_RETRY_MS = 30_000;
+/**
+ * Attempts that need a queue on every relay of the list: a move does not
+ * leave the connection on fewer relays than the user asked for because one
+ * of them was down for a moment. After them, the move goes ahead on the
+ * relays that answer (the rest of the list may be down for good).
+ */
+const FULL_LIST_ATTEMPTS = 3;
+/**
+ * A move whose contact never answered its queues-add (or never got the
+ * queues-use KEY waits for) starts over after the relays' message lifetime:
+ * whatever it sent may have expired there. Once queues-use is sent the
+ * contact may already use the new queues, so that step is never abandoned.
+ */
+const STALE_MOVE_MS = 21 * 24 * 60 * 60 * 1000;
+
+/** A move that waited too long for the contact: its new queues are deleted, and it starts over. */
+function abandonMove(connection: AgreedConnection, now: number): AgreedConnection {
+  const receiveQueues = connection.receiveQueues.map((q) => (q.state === 'new' ? { ...q, state: 'deleting' as const } : q));
+  return { ...connection, receiveQueues, move: null, moveWanted: now };
+}
 
 /** Whether a connection can move its queues: connected, and both sides speak version 3. */
 export function canMove(connection: ConnectionRecord): connection is AgreedConnection {
@@ -26,9 +46,10 @@ export function canMove(connection: ConnectionRecord): connection is AgreedConne
 }
 
 export class QueueMover {
-  /** Connections whose move is creating its queues now, and when a failed start may be tried again. */
+  /** Connections whose move is creating its queues now, when a failed start may be tried again, and how many failed. */
   private readonly starting = new Set<string>();
   private readonly startAfter = new Map<string, number>();
+  private readonly startFailures = new Map<string, number>();
   /** Receive queues (recipient id hex) with a DEL in flight. */
   private readonly deleting = new Set<string>();
 
@@ -43,6 +64,7 @@ export class QueueMover {
       if (!canMove(connection)) continue;
       wakeAt = Math.min(wakeAt, this.schedule(connection, now));
       if (connection.move?.step === 'keyed') this.update(connection.id, (c, ctx) => useWhenSecured(ctx, c));
+      if (connection.move != null && connection.move.step !== 'using' && now - connection.move.startedAt > STALE_MOVE_MS) this.update(connection.id, (c) => abandonMove(c, now));
       if (connection.moveWanted != null && connection.move == null) wakeAt = Math.min(wakeAt, this.start(connection, now));
     }
     for (const connection of store.listConnections()) {
@@ -106,17 +128,27 @@ export class QueueMover {
     const profile = this.core.store.getProfile(connection.profileId);
     if (profile === null) return Infinity;
     this.starting.add(connection.id);
+    const failures = this.startFailures.get(connection.id) ?? 0;
+    const wait = (reason: string): void => {
+      this.startFailures.set(connection.id, failures + 1);
+      this.startAfter.set(connection.id, this.core.now() + START_RETRY_MS * 2 ** Math.min(failures, 6));
+      this.core.emit([{ event: 'rejected', contact: connection.id, reason: `moving queues waits: ${reason}` }]);
+    };
+    const expected = profile.relays.length * (profile.queuesPerRelay ?? 1);
     void this.core.activity
       .track(newQueues(this.core, profile, connection.id))
       .then(
         (created) => {
+          if (created.length < expected && failures + 1 < FULL_LIST_ATTEMPTS) {
+            this.orphan(connection.id, created);
+            wait(`${expected - created.length} of the profile's relays did not answer`);
+            return;
+          }
           this.startAfter.delete(connection.id);
+          this.startFailures.delete(connection.id);
           this.begin(connection.id, created);
         },
-        (error: Error) => {
-          this.startAfter.set(connection.id, this.core.now() + START_RETRY_MS);
-          this.core.emit([{ event: 'rejected', contact: connection.id, reason: `moving queues waits: ${error.message}` }]);
-        },
+        (error: Error) => wait(error.message),
       )
       .finally(() => {
         this.starting.delete(connection.id);
@@ -140,7 +172,11 @@ export class QueueMover {
       this.core.subscribe(connection);
       return;
     }
-    // Not needed after all: the queues just made are deleted again rather than left on the relays.
+    this.orphan(connectionId, created);
+  }
+
+  /** Queues made and not needed after all: deleted again rather than left on the relays. */
+  private orphan(connectionId: string, created: readonly ReceiveQueueRecord[]): void {
     const orphans = created.map((queue) => ({ ...queue, state: 'deleting' as const }));
     this.core.store.transaction(() => {
       const current = this.core.store.getConnection(connectionId);

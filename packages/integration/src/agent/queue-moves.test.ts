@@ -9,7 +9,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { AgentStore } from '@graphchat/client';
-import { formatInvitationLink, parseInvitationLink, toHex } from '@graphchat/core';
+import { formatInvitationLink, parseInvitationLink, toHex, verifyProofBundle } from '@graphchat/core';
+import { sodiumCrypto } from '@graphchat/core/crypto-sodium';
 import { openSqliteStore } from 'graphchat-server';
 import { killSpawnedRelays } from 'graphchat-server/test-support';
 import { connectPair, makeAgent, syncAll, type TestAgent } from './agent-fixtures.js';
@@ -103,5 +104,117 @@ describe('moving connections between relays (graph-chat §8.6)', () => {
         await store.close();
       }
     }
+  });
+
+  it('a contact offline during the whole move: the move waits and completes when it comes back', async () => {
+    const [a, b] = await Promise.all([RelayUnderTest.start(), RelayUnderTest.start()]);
+    const alice = makeAgent('alice', [a!.address]);
+    const bob = makeAgent('bob', [a!.address]);
+    const { aliceSide, bobSide } = await connectPair(alice, bob);
+    alice.agent.updateRelays(alice.agent.activeProfile().id, [b!.address]);
+    alice.agent.send(aliceSide, 'while bob is away');
+    await sync([alice]);
+    await sync([alice]);
+    // Alice waits for bob's keys: her old queue stays in use, the new one is not yet.
+    const waiting = alice.agent.findContact(aliceSide);
+    assert.equal(waiting.move?.step, 'added');
+    assert.deepEqual(relaysOf(waiting.queues.filter((q) => q.state === undefined)), [a!.address]);
+    bob.agent.send(bobSide, 'bob is back');
+    await syncUntil([alice, bob], () => settled(alice, aliceSide) && settled(bob, bobSide));
+    assert.deepEqual(relaysOf(alice.agent.findContact(aliceSide).queues), [b!.address]);
+    assert.deepEqual(relaysOf(bob.agent.findContact(bobSide).peerQueues), [b!.address]);
+    bob.agent.send(bobSide, 'through the new relay');
+    await syncUntil([alice, bob], () => shown(alice, aliceSide).length === 2);
+    assert.deepEqual(shown(alice, aliceSide), ['bob is back', 'through the new relay']);
+    assert.deepEqual(shown(bob, bobSide), ['while bob is away']);
+  });
+
+  it('rotation: on a short schedule and on demand, new queue ids on the same relays', async () => {
+    const relay = await RelayUnderTest.start();
+    const alice = makeAgent('alice', [relay.address]);
+    const bob = makeAgent('bob', [relay.address]);
+    const { aliceSide, bobSide } = await connectPair(alice, bob);
+    const before = { alice: receiveIds(alice.store, aliceSide), bob: receiveIds(bob.store, bobSide) };
+    // On demand: bob's queues only.
+    bob.agent.rotate(bobSide);
+    await syncUntil([alice, bob], () => settled(bob, bobSide) && receiveIds(bob.store, bobSide).length === 1 && receiveIds(bob.store, bobSide)[0] !== before.bob[0]);
+    assert.notDeepEqual(receiveIds(bob.store, bobSide), before.bob);
+    assert.deepEqual(receiveIds(alice.store, aliceSide), before.alice, "alice's queues did not move");
+    assert.ok(bob.events.some((e) => e.event === 'move' && e.step === 'done'));
+    // On schedule: alice every 1.5 s (jittered by a seventh).
+    alice.agent.setRotation(alice.agent.activeProfile().id, 1500);
+    const rotated = (): boolean => settled(alice, aliceSide) && receiveIds(alice.store, aliceSide).length === 1 && receiveIds(alice.store, aliceSide)[0] !== before.alice[0];
+    const started = Date.now();
+    while (!rotated() && Date.now() - started < 15_000) await sync([alice, bob], 2500);
+    assert.ok(rotated(), 'alice rotated on schedule');
+    assert.ok(alice.agent.findContact(aliceSide).rotateAt! > Date.now() - 1000, 'the next rotation is planned');
+    alice.agent.send(aliceSide, 'after the rotations');
+    bob.agent.send(bobSide, 'me too');
+    await syncUntil([alice, bob], () => shown(bob, bobSide).length === 1 && shown(alice, aliceSide).length === 1);
+    assert.deepEqual(shown(bob, bobSide), ['after the rotations']);
+    assert.deepEqual(shown(alice, aliceSide), ['me too']);
+    const store = openSqliteStore(`${relay.dataDir}/relay.db`);
+    try {
+      assert.equal((await store.stats()).queues, 2, 'the rotated-away queues were deleted on the relay');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('rekey: a new agreement changes the security code on both sides and resets verification', async () => {
+    const relay = await RelayUnderTest.start();
+    const alice = makeAgent('alice', [relay.address]);
+    const bob = makeAgent('bob', [relay.address]);
+    const { aliceSide, bobSide } = await connectPair(alice, bob);
+    const code = alice.agent.securityCode(aliceSide);
+    assert.ok(alice.agent.verifyCode(aliceSide, bob.agent.securityCode(bobSide)));
+    assert.ok(bob.agent.verifyCode(bobSide, code));
+    alice.agent.send(aliceSide, 'before');
+    bob.agent.rekey(bobSide);
+    assert.throws(() => bob.agent.rekey(bobSide), { name: 'AgentError', code: 'BUSY' });
+    alice.agent.send(aliceSide, 'during');
+    await syncUntil([alice, bob], () => alice.agent.securityCode(aliceSide) !== code && bob.agent.securityCode(bobSide) !== code);
+    const fresh = alice.agent.securityCode(aliceSide);
+    assert.notEqual(fresh, code);
+    assert.equal(bob.agent.securityCode(bobSide), fresh, 'both sides show the same new code');
+    assert.equal(alice.agent.findContact(aliceSide).verified, false);
+    assert.equal(bob.agent.findContact(bobSide).verified, false);
+    assert.deepEqual(alice.events.filter((e) => e.event === 'rekeyed'), [{ event: 'rekeyed', contact: aliceSide, by: 'contact' }]);
+    assert.deepEqual(bob.events.filter((e) => e.event === 'rekeyed'), [{ event: 'rekeyed', contact: bobSide, by: 'this' }]);
+    assert.ok(alice.agent.history(aliceSide).some((m) => m.notice === true && /security code changed/.test(m.text)));
+    alice.agent.send(aliceSide, 'after');
+    bob.agent.send(bobSide, 'after too');
+    await syncUntil([alice, bob], () => shown(bob, bobSide).length === 3 && shown(alice, aliceSide).length === 1);
+    assert.deepEqual(shown(bob, bobSide), ['before', 'during', 'after']);
+    assert.deepEqual(shown(alice, aliceSide), ['after too']);
+    // A proof spanning the rekey still verifies: the signing keys stayed.
+    const report = verifyProofBundle(sodiumCrypto, alice.agent.exportProof(aliceSide));
+    assert.deepEqual(report.failures, []);
+    assert.deepEqual(report.messages.filter((m) => m.type === 'text').map((m) => m.text), ['before', 'during', 'after', 'after too']);
+  });
+
+  it('a contact whose client speaks version 2: rotate and rekey are refused and the connection keeps working', async () => {
+    const relay = await RelayUnderTest.start();
+    const alice = makeAgent('alice', [relay.address]);
+    const bob = makeAgent('bob', [relay.address]);
+    const { link, contactId: aliceSide } = await alice.agent.createInvitation();
+    // Bob's client is older: the invitation as it would read it, versions 2..2.
+    const old = formatInvitationLink({ ...parseInvitationLink(link), versions: { min: 2, max: 2 } });
+    const { contactId: bobSide } = await bob.agent.connect(old);
+    await syncUntil([alice, bob], () => alice.agent.findContact(aliceSide).status === 'connected' && bob.agent.findContact(bobSide).status === 'connected', 5);
+    assert.equal(alice.agent.findContact(aliceSide).version, 2);
+    assert.equal(bob.agent.findContact(bobSide).version, 2);
+    for (const [side, contact] of [[alice, aliceSide], [bob, bobSide]] as const) {
+      assert.throws(() => side.agent.rotate(contact), { name: 'AgentError', code: 'UNSUPPORTED_VERSION' });
+      assert.throws(() => side.agent.rekey(contact), { name: 'AgentError', code: 'UNSUPPORTED_VERSION' });
+    }
+    const other = await RelayUnderTest.start();
+    alice.agent.updateRelays(alice.agent.activeProfile().id, [other.address]);
+    alice.agent.send(aliceSide, 'still here');
+    bob.agent.send(bobSide, 'me too');
+    await syncUntil([alice, bob], () => shown(bob, bobSide).length === 1 && shown(alice, aliceSide).length === 1);
+    assert.deepEqual(shown(bob, bobSide), ['still here']);
+    assert.deepEqual(shown(alice, aliceSide), ['me too']);
+    assert.deepEqual(relaysOf(alice.agent.findContact(aliceSide).queues), [relay.address], 'the version 2 connection kept its queues');
   });
 });
