@@ -50,8 +50,9 @@ export class QueueMover {
   private readonly starting = new Set<string>();
   private readonly startAfter = new Map<string, number>();
   private readonly startFailures = new Map<string, number>();
-  /** Receive queues (recipient id hex) with a DEL in flight. */
+  /** Receive queues (recipient id hex) with a DEL in flight, and sessions opened once for a DEL (the pool retries them). */
   private readonly deleting = new Set<string>();
+  private readonly opened = new WeakSet<object>();
 
   constructor(private readonly core: AgentCore) {}
 
@@ -85,7 +86,8 @@ export class QueueMover {
       for (const queue of connection.receiveQueues) {
         if (queue.state !== 'deleting' || this.deleting.has(toHex(queue.recipientId))) continue;
         const failures = queue.deleteFailures;
-        if (failures === undefined && pool.session(queue.relay, groupOf(store, connection)).isUp) return true;
+        const due = failures === undefined || now >= failures.last + backoffMs(failures.count) * 8;
+        if (due && pool.session(queue.relay, groupOf(store, connection)).isUp) return true;
       }
     }
     return false;
@@ -184,18 +186,28 @@ export class QueueMover {
     });
   }
 
-  /** DEL of a queue the peer no longer sends to; returns when to try again. */
+  /**
+   * DEL of a queue the peer no longer sends to; returns when to try again. A
+   * relay that is down is not asked: the pool reconnects in the background,
+   * and its coming back runs the loop again.
+   */
   private delete(connection: ConnectionRecord, queue: ReceiveQueueRecord, now: number): number {
     const id = toHex(queue.recipientId);
     if (this.deleting.has(id)) return Infinity;
     const failures = queue.deleteFailures;
-    if (failures !== undefined && now < failures.last + backoffMs(failures.count) * 8) return failures.last + backoffMs(failures.count) * 8;
-    this.deleting.add(id);
+    const retryAt = failures === undefined ? 0 : failures.last + backoffMs(failures.count) * 8;
+    if (now < retryAt) return retryAt;
     const session = this.core.pool.session(queue.relay, groupOf(this.core.store, connection));
+    if (!session.isUp) {
+      if (!this.opened.has(session)) {
+        this.opened.add(session);
+        void session.open();
+      }
+      return Infinity;
+    }
+    this.deleting.add(id);
     const attempt = async (): Promise<boolean> => {
-      const client = await session.open();
-      if (client === null) return false;
-      const response = await client.command(queue.recipientId, { type: 'DEL' }, queue.recipientSecretKey);
+      const response = await session.client!.command(queue.recipientId, { type: 'DEL' }, queue.recipientSecretKey);
       // AUTH: the queue is gone already (a DEL whose answer was lost before a crash, say).
       return response.type === 'OK' || (response.type === 'ERR' && response.code === 'AUTH');
     };

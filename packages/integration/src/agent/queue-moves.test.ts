@@ -217,4 +217,37 @@ describe('moving connections between relays (graph-chat §8.6)', () => {
     assert.deepEqual(shown(alice, aliceSide), ['me too']);
     assert.deepEqual(relaysOf(alice.agent.findContact(aliceSide).queues), [relay.address], 'the version 2 connection kept its queues');
   });
+
+  it('a relay taken off the list while it is down: the move completes over the others, and its queues are deleted once it is back', async () => {
+    const [a, b, c] = await Promise.all([RelayUnderTest.start(), RelayUnderTest.start(), RelayUnderTest.start()]);
+    const alice = makeAgent('alice', [a!.address, b!.address]);
+    const bob = makeAgent('bob', [a!.address, b!.address]);
+    const { aliceSide, bobSide } = await connectPair(alice, bob);
+    const onA = alice.store.getConnection(aliceSide)!.receiveQueues.find((q) => q.relay === a!.address)!;
+    await a!.kill();
+    alice.agent.updateRelays(alice.agent.activeProfile().id, [b!.address, c!.address]);
+    alice.agent.send(aliceSide, 'one');
+    bob.agent.send(bobSide, 'two');
+    await syncUntil([alice, bob], () => settled(alice, aliceSide) && settled(bob, bobSide));
+    assert.deepEqual(relaysOf(alice.agent.findContact(aliceSide).queues.filter((q) => q.state === undefined)), relaysOf([{ relay: b!.address }, { relay: c!.address }]));
+    assert.deepEqual(relaysOf(bob.agent.findContact(bobSide).peerQueues), relaysOf([{ relay: b!.address }, { relay: c!.address }]));
+    // The queue on A waits to be deleted; A's row says so.
+    assert.deepEqual(alice.agent.findContact(aliceSide).queues.filter((q) => q.state === 'deleting').map((q) => q.relay), [a!.address]);
+    const row = alice.agent.relays(alice.agent.activeProfile().id).find((r) => r.address === a!.address);
+    assert.deepEqual(row && { listed: row.listed, leaving: row.leaving, connections: row.connections }, { listed: false, leaving: 1, connections: 0 });
+    await syncUntil([alice, bob], () => shown(alice, aliceSide).length === 1 && shown(bob, bobSide).length === 1);
+    assert.deepEqual(shown(alice, aliceSide), ['two']);
+    assert.deepEqual(shown(bob, bobSide), ['one']);
+    await a!.restart();
+    await syncUntil([alice], () => alice.store.getConnection(aliceSide)!.receiveQueues.every((q) => q.state !== 'deleting'), 20);
+    assert.deepEqual(relaysOf(alice.agent.findContact(aliceSide).queues), relaysOf([{ relay: b!.address }, { relay: c!.address }]));
+    assert.ok(alice.events.some((e) => e.event === 'move' && e.step === 'deleted' && e.relays[0] === a!.address));
+    await a!.kill();
+    const store = openSqliteStore(`${a!.dataDir}/relay.db`);
+    try {
+      assert.equal(await store.queueByRecipientId(onA.recipientId), null, "alice's queue on A is gone");
+    } finally {
+      await store.close();
+    }
+  });
 });
