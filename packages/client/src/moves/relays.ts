@@ -20,9 +20,9 @@ function profileOf(core: AgentCore, id: string): ProfileRecord {
   return profile;
 }
 
-/** The relays (keys, without password) of a connection's receive queues in use. */
-function relaysInUse(connection: ConnectionRecord): Set<string> {
-  return new Set(connection.receiveQueues.filter((q) => q.state === undefined).map((q) => relayKey(q.relay)));
+/** The relays (keys, without password) of a connection's receive queues in a state (undefined: in use). */
+function relaysOf(connection: ConnectionRecord, state: 'new' | undefined): Set<string> {
+  return new Set(connection.receiveQueues.filter((q) => q.state === state).map((q) => relayKey(q.relay)));
 }
 
 /**
@@ -37,10 +37,10 @@ export function setRelays(core: AgentCore, profileId: string, relays: readonly s
   core.store.transaction(() => {
     for (const connection of core.store.listConnections(profileId)) {
       if (!canMove(connection) || connection.moveWanted != null) continue;
-      const current = relaysInUse(connection);
-      const same = current.size === wanted.size && [...wanted].every((relay) => current.has(relay));
       // A move under way goes to the list of when it began: one more follows it if the list changed since.
-      if (!same || connection.move != null) core.store.putConnection({ ...connection, moveWanted: now });
+      const current = connection.move != null ? relaysOf(connection, 'new') : relaysOf(connection, undefined);
+      const same = current.size === wanted.size && [...wanted].every((relay) => current.has(relay));
+      if (!same) core.store.putConnection({ ...connection, moveWanted: now });
     }
   });
   core.kick();

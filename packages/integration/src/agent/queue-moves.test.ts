@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { AgentStore } from '@graphchat/client';
-import { formatInvitationLink, parseInvitationLink, toHex, verifyProofBundle } from '@graphchat/core';
+import { formatInvitationLink, isUnsignedEnvelope, parseInvitationLink, toHex, verifyProofBundle } from '@graphchat/core';
 import { sodiumCrypto } from '@graphchat/core/crypto-sodium';
 import { openSqliteStore } from 'graphchat-server';
 import { killSpawnedRelays } from 'graphchat-server/test-support';
@@ -94,6 +94,10 @@ describe('moving connections between relays (graph-chat §8.6)', () => {
         'nothing rejected',
       );
     }
+    // A proof spanning the moves verifies: the chain went on unchanged.
+    const report = verifyProofBundle(sodiumCrypto, bob.agent.exportProof(bobSide));
+    assert.deepEqual(report.failures, []);
+    assert.deepEqual(report.messages.filter((m) => m.type === 'text' && m.text?.startsWith('alice') === true).map((m) => m.text), fromAlice);
     // A and B hold no queue of theirs.
     for (const relay of [a!, b!]) {
       const store = openSqliteStore(`${relay.dataDir}/relay.db`);
@@ -249,5 +253,24 @@ describe('moving connections between relays (graph-chat §8.6)', () => {
     } finally {
       await store.close();
     }
+  });
+
+  it('off the record: the move messages go unsigned, and the move completes', async () => {
+    const [a, b] = await Promise.all([RelayUnderTest.start(), RelayUnderTest.start()]);
+    const alice = makeAgent('alice', [a!.address]);
+    const bob = makeAgent('bob', [a!.address]);
+    const { link, contactId: aliceSide } = await alice.agent.createInvitation({ offTheRecord: true });
+    const { contactId: bobSide } = await bob.agent.connect(link);
+    await syncUntil([alice, bob], () => alice.agent.findContact(aliceSide).status === 'connected' && bob.agent.findContact(bobSide).status === 'connected', 5);
+    bob.agent.updateRelays(bob.agent.activeProfile().id, [b!.address]);
+    alice.agent.send(aliceSide, 'unsigned');
+    await syncUntil([alice, bob], () => settled(alice, aliceSide) && settled(bob, bobSide));
+    assert.deepEqual(relaysOf(alice.agent.findContact(aliceSide).peerQueues), [b!.address]);
+    const moves = bob.store.listMessages(bobSide).filter((m) => m.kind === 'queues' && m.direction === 'sent');
+    assert.ok(moves.length >= 2 && moves.every((m) => m.envelope !== null && isUnsignedEnvelope(m.envelope)), 'queues-add and queues-use unsigned');
+    bob.agent.send(bobSide, 'through b');
+    await syncUntil([alice, bob], () => shown(alice, aliceSide).length === 1);
+    assert.deepEqual(shown(alice, aliceSide), ['through b']);
+    assert.deepEqual(shown(bob, bobSide), ['unsigned']);
   });
 });
