@@ -57,7 +57,7 @@ describe('content encoding', () => {
   });
 
   test('unknown type, truncation, trailing bytes and bad presence flags are DecodeError', () => {
-    for (const tag of [0, 9, 255]) assert.throws(() => decodeContent(Uint8Array.of(tag)), isDecodeError);
+    for (const tag of [0, 9, 14, 255]) assert.throws(() => decodeContent(Uint8Array.of(tag)), isDecodeError);
     const full: Content = {
       type: 'confirm',
       replyQueues: [queue, queue],
@@ -82,6 +82,51 @@ describe('content encoding', () => {
     assert.throws(() => encodeContent({ type: 'confirm', replyQueues: new Array(9).fill(queue), senderKeys: [key], profile }), RangeError);
     assert.throws(() => encodeContent({ type: 'confirm', replyQueues: [], senderKeys: [key], profile }), RangeError);
     assert.throws(() => encodeContent({ type: 'confirm', replyQueues: [{ relay: `emp://${FP}:pw@relay.example.com`, senderId: new Uint8Array(24) }], senderKeys: [key], profile }), RangeError);
+  });
+
+  test('queue moves (§8.6): layouts of queues-add, queues-keys, queues-use and queues-test, and their limits', () => {
+    const id = (n: number) => new Uint8Array(24).fill(n);
+    const key = (n: number) => new Uint8Array(32).fill(n);
+    const add: Content = { type: 'queues-add', queues: [queue] };
+    const relay = new TextEncoder().encode(RELAY);
+    assert.deepEqual(encodeContent(add), concatBytes(Uint8Array.of(10, 1, relay.length), relay, id(7)));
+    assert.deepEqual(encodeContent({ type: 'queues-keys', senderKeys: [key(1), key(2)] }), concatBytes(Uint8Array.of(11, 2), key(1), key(2)));
+    assert.deepEqual(encodeContent({ type: 'queues-use', use: [id(1), id(2)], retire: [id(3)] }), concatBytes(Uint8Array.of(12, 2), id(1), id(2), Uint8Array.of(1), id(3)));
+    assert.deepEqual(encodeContent({ type: 'queues-use', use: [id(1)], retire: [] }), concatBytes(Uint8Array.of(12, 1), id(1), Uint8Array.of(0)));
+    assert.deepEqual([...encodeContent({ type: 'queues-test' })], [13]);
+    const eight = Array.from({ length: 8 }, (_, i) => id(i));
+    for (const content of [
+      add,
+      { type: 'queues-add', queues: new Array(8).fill(queue) },
+      { type: 'queues-keys', senderKeys: Array.from({ length: 8 }, (_, i) => key(i)) },
+      { type: 'queues-use', use: eight, retire: eight },
+      { type: 'queues-use', use: [id(1)], retire: [] },
+      { type: 'queues-test' },
+    ] as const satisfies readonly Content[]) {
+      const bytes = encodeContent(content);
+      assert.deepEqual(decodeContent(bytes), content);
+      assertPrefixesFail(bytes, decodeContent);
+      assert.throws(() => decodeContent(concatBytes(bytes, Uint8Array.of(0))), isDecodeError, `${content.type} with a trailing byte`);
+    }
+    // Counts: queues and keys 1..8, use 1..8, retire 0..8; ids of 24 bytes, keys of 32.
+    assert.throws(() => encodeContent({ type: 'queues-add', queues: [] }), RangeError);
+    assert.throws(() => encodeContent({ type: 'queues-add', queues: new Array(9).fill(queue) }), RangeError);
+    assert.throws(() => encodeContent({ type: 'queues-keys', senderKeys: [] }), RangeError);
+    assert.throws(() => encodeContent({ type: 'queues-keys', senderKeys: new Array(9).fill(key(1)) }), RangeError);
+    assert.throws(() => encodeContent({ type: 'queues-keys', senderKeys: [new Uint8Array(31)] }), RangeError);
+    assert.throws(() => encodeContent({ type: 'queues-use', use: [], retire: [] }), RangeError);
+    assert.throws(() => encodeContent({ type: 'queues-use', use: new Array(9).fill(id(1)), retire: [] }), RangeError);
+    assert.throws(() => encodeContent({ type: 'queues-use', use: [id(1)], retire: new Array(9).fill(id(1)) }), RangeError);
+    assert.throws(() => encodeContent({ type: 'queues-use', use: [new Uint8Array(23)], retire: [] }), RangeError);
+    assert.throws(() => encodeContent({ type: 'queues-use', use: [id(1)], retire: [new Uint8Array(25)] }), RangeError);
+    assert.throws(() => decodeContent(Uint8Array.of(10, 0)), isDecodeError);
+    assert.throws(() => decodeContent(concatBytes(Uint8Array.of(10, 9), ...new Array(9).fill(encodeContent(add).subarray(2)))), isDecodeError);
+    assert.throws(() => decodeContent(Uint8Array.of(11, 0)), isDecodeError);
+    assert.throws(() => decodeContent(concatBytes(Uint8Array.of(11, 9), ...new Array(9).fill(key(1)))), isDecodeError);
+    assert.throws(() => decodeContent(concatBytes(Uint8Array.of(12, 0, 0))), isDecodeError, 'use count 0');
+    assert.throws(() => decodeContent(concatBytes(Uint8Array.of(12, 9), ...new Array(9).fill(id(1)), Uint8Array.of(0))), isDecodeError, 'use count 9');
+    assert.throws(() => decodeContent(concatBytes(Uint8Array.of(12, 1), id(1), Uint8Array.of(9), ...new Array(9).fill(id(1)))), isDecodeError, 'retire count 9');
+    assert.throws(() => decodeContent(concatBytes(Uint8Array.of(12, 1), id(1).subarray(1), Uint8Array.of(0))), isDecodeError, 'id of 23 bytes');
   });
 
   test('text: a lone surrogate is RangeError; far more code units than bytes allowed is TOO_LARGE', () => {

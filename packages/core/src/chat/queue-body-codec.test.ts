@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { concatBytes } from '../bytes.js';
 import { assertPrefixesFail, bytes, isChatError, isDecodeError } from '../test-support/chat-codec.js';
 import { MAX_CONFIRMATION_PLAINTEXT, MAX_MESSAGE_PLAINTEXT } from './envelope.js';
-import { BATCH_OVERHEAD, batchQueueBodies, decodeQueueBody, encodeQueueBody, type QueueBody } from './queue-body.js';
+import { BATCH_OVERHEAD, batchQueueBodies, decodeQueueBody, encodeQueueBody, QUEUE_BODY_VERSION, type QueueBody } from './queue-body.js';
 
 describe('queue bodies', () => {
   const header = new Uint8Array(40).fill(4);
@@ -26,16 +26,26 @@ describe('queue bodies', () => {
     // A resync is carried as it is; openResync checks its signature before reading it (resync.test.ts).
     const resync = { type: 'resync', resync: Uint8Array.of(1, 2, 3) } as const;
     assert.deepEqual(decodeQueueBody(encodeQueueBody(resync)), resync);
-    assert.deepEqual([...encodeQueueBody(resync).subarray(0, 2)], [2, 4]);
+    assert.deepEqual([...encodeQueueBody(resync).subarray(0, 2)], [3, 4]);
+    assert.deepEqual([...encodeQueueBody(resync, 2).subarray(0, 2)], [2, 4]);
+    // Both versions spoken have the same layouts: a version 2 body decodes to the same body.
+    for (const body of [message, confirmation, resync, { type: 'batch', messages: [{ header, ciphertext }, { header, ciphertext }] } as const]) {
+      assert.deepEqual(decodeQueueBody(encodeQueueBody(body, 2)), body);
+      assert.deepEqual(encodeQueueBody(body, 2).subarray(1), encodeQueueBody(body, 3).subarray(1));
+    }
+    assert.equal(QUEUE_BODY_VERSION, 3);
   });
 
-  test('layouts: version 2, tag, [confirmation keys], header, ciphertext', () => {
+  test('layouts: version (the connection\'s, 2 or 3), tag, [confirmation keys], header, ciphertext', () => {
     const m = encodeQueueBody(message);
-    assert.deepEqual([...m.subarray(0, 3)], [2, 2, 4]);
+    assert.deepEqual([...m.subarray(0, 3)], [3, 2, 4]);
     assert.equal(m.length, 2 + 40 + 296);
+    assert.deepEqual([...encodeQueueBody(message, 2).subarray(0, 3)], [2, 2, 4]);
     const c = encodeQueueBody(confirmation);
-    assert.deepEqual([...c.subarray(0, 4)], [2, 1, 1, 1]);
+    assert.deepEqual([...c.subarray(0, 4)], [3, 1, 1, 1]);
     assert.equal(c.length, 2 + 1185 + 40 + 296);
+    assert.deepEqual([...encodeQueueBody(confirmation, 2).subarray(0, 4)], [2, 1, 1, 1]);
+    for (const version of [0, 1, 4, 255]) assert.throws(() => encodeQueueBody(message, version), RangeError, `version ${version}`);
   });
 
   test('unknown version or tag, truncation, bad confirmation keys and bad ciphertext lengths are DecodeError', () => {
@@ -43,9 +53,10 @@ describe('queue bodies', () => {
     const m = encodeQueueBody(message);
     assertPrefixesFail(c, decodeQueueBody);
     assertPrefixesFail(m, decodeQueueBody);
-    for (const [version, tag] of [[0, 1], [1, 2], [3, 2], [2, 0], [2, 5]] as const) {
-      assert.throws(() => decodeQueueBody(concatBytes(Uint8Array.of(version, tag), m.subarray(2))), isDecodeError);
+    for (const [version, tag] of [[0, 1], [1, 2], [4, 2], [255, 2], [2, 0], [2, 5], [3, 0], [3, 5]] as const) {
+      assert.throws(() => decodeQueueBody(concatBytes(Uint8Array.of(version, tag), m.subarray(2))), isDecodeError, `version ${version}, tag ${tag}`);
     }
+    for (const version of [2, 3]) assert.equal(decodeQueueBody(concatBytes(Uint8Array.of(version, 2), m.subarray(2))).type, 'message', `version ${version}`);
     const badKeys = c.slice();
     badKeys[2] = 2;
     assert.throws(() => decodeQueueBody(badKeys), isDecodeError);
@@ -71,10 +82,16 @@ describe('queue bodies', () => {
     );
   });
 
-  test('batch layout: version 2, tag 3, then length:u16 || header || ciphertext per message', () => {
+  test('batch layout: version, tag 3, then length:u16 || header || ciphertext per message', () => {
     const other = { header: new Uint8Array(40).fill(7), ciphertext: new Uint8Array(40 + 512).fill(8) };
     const b = encodeQueueBody({ type: 'batch', messages: [{ header, ciphertext }, other] });
-    assert.deepEqual([...b.subarray(0, 5)], [2, 3, 0x01, 0x50, 4]); // 0x0150 = 40 + 296
+    assert.deepEqual([...b.subarray(0, 5)], [3, 3, 0x01, 0x50, 4]); // 0x0150 = 40 + 296
+    // A batch keeps the version of its bodies, which must all share it.
+    const v2 = [encodeQueueBody(message, 2), encodeQueueBody({ type: 'message', ...other }, 2)];
+    assert.deepEqual(batchQueueBodies(v2), encodeQueueBody({ type: 'batch', messages: [{ header, ciphertext }, other] }, 2));
+    assert.deepEqual([...batchQueueBodies(v2).subarray(0, 2)], [2, 3]);
+    assert.throws(() => batchQueueBodies([encodeQueueBody(message, 2), encodeQueueBody(message, 3)]), RangeError);
+    assert.throws(() => batchQueueBodies([encodeQueueBody(message, 3), encodeQueueBody(message, 2)]), RangeError);
     assert.equal(b[2 + 2 + 336], 0x02); // 40 + 552 = 0x0250
     assert.equal(b[2 + 2 + 336 + 1], 0x50);
     assert.equal(b.length, 2 + (2 + 336) + (2 + 592));

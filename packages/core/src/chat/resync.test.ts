@@ -88,7 +88,8 @@ for (const crypto of [nobleCrypto, sodiumCrypto]) {
 
   describe(`resync (${crypto.name})`, () => {
     test('the offer signs to the recorded body and hash, and opens back', () => {
-      const body = sealResync(crypto, offerSig.secretKey, ad, offer);
+      // The recorded resync is of a version 2 connection.
+      const body = sealResync(crypto, offerSig.secretKey, ad, offer, 2);
       assert.equal(toHex(body), vectors.offer.body);
       assert.equal(toHex(crypto.sha256(body)), vectors.offer.hash);
       const decoded = decodeQueueBody(body);
@@ -103,7 +104,7 @@ for (const crypto of [nobleCrypto, sodiumCrypto]) {
       // The root key from primitives: HKDF-SHA256(resync key || SK, 32 zero bytes, "graphchat resync root v2").
       const ikm = new Uint8Array([...fromHex(vectors.resync_key), ...built.sharedKey]);
       assert.equal(toHex(crypto.hkdfSha256(ikm, new Uint8Array(32), new TextEncoder().encode('graphchat resync root v2'), 32)), vectors.answer.root_key);
-      const body = sealResync(crypto, answerSig.secretKey, ad, built.resync);
+      const body = sealResync(crypto, answerSig.secretKey, ad, built.resync, 2);
       assert.equal(toHex(body), vectors.answer.body);
       // The offerer's side, from the recorded bytes and its own secrets only.
       const decoded = decodeQueueBody(fromHex(vectors.answer.body));
@@ -149,7 +150,23 @@ describe('resync bodies, malformed', () => {
     assert.equal(openResync(crypto, key.publicKey, new Uint8Array(0), full).view.receivedHashes.length, RESYNC_WINDOW);
   });
 
-  test('truncated, extended, of an unknown kind or flag: DecodeError, never anything else', () => {
+  test('a rekey is reason 2, only with version 3, and never also restored', () => {
+    const v = { lastSentSeq: 0, lastSentHash: ZERO_HASH, lastReceivedSeq: 0, receivedHashes: [] };
+    const signed = (resync: Resync, version?: number) => sealResync(crypto, key.secretKey, new Uint8Array(0), resync, version);
+    const rekey = { ...base, rekey: true, view: v } as const;
+    const body = signed(rekey);
+    assert.deepEqual([...body.subarray(0, 2)], [3, 4]);
+    assert.equal(body[2 + 64 + 1 + 8], 2, 'reason byte');
+    assert.deepEqual(openResync(crypto, key.publicKey, new Uint8Array(0), body.subarray(2)), rekey);
+    assert.throws(() => signed(rekey, 2), RangeError);
+    assert.throws(() => signed({ ...rekey, restored: true }), RangeError);
+    assert.equal(signed({ ...base, restored: true, view: v })[2 + 64 + 1 + 8], 1);
+    assert.equal(signed({ ...base, view: v }, 2)[2 + 64 + 1 + 8], 0);
+    const plain = openResync(crypto, key.publicKey, new Uint8Array(0), signed({ ...base, view: v }).subarray(2));
+    assert.equal(plain.rekey, undefined);
+  });
+
+  test('truncated, extended, of an unknown kind or reason: DecodeError, never anything else', () => {
     const good = sign({ ...base, view: { lastSentSeq: 0, lastSentHash: ZERO_HASH, lastReceivedSeq: 0, receivedHashes: [] } });
     const resigned = (signed: Uint8Array) => {
       const out = new Uint8Array(64 + signed.length);
@@ -158,7 +175,7 @@ describe('resync bodies, malformed', () => {
       return out;
     };
     const signed = good.subarray(64);
-    const cases = [signed.subarray(0, signed.length - 1), new Uint8Array([...signed, 0]), Uint8Array.of(3, ...signed.subarray(1)), Uint8Array.of(1, ...signed.subarray(1, 9), 2, ...signed.subarray(10))];
+    const cases = [signed.subarray(0, signed.length - 1), new Uint8Array([...signed, 0]), Uint8Array.of(3, ...signed.subarray(1)), Uint8Array.of(1, ...signed.subarray(1, 9), 3, ...signed.subarray(10)), Uint8Array.of(1, ...signed.subarray(1, 9), 255, ...signed.subarray(10))];
     for (const bad of cases) assert.throws(() => openResync(crypto, key.publicKey, new Uint8Array(0), resigned(bad)), DecodeError);
     assert.throws(() => openResync(crypto, key.publicKey, new Uint8Array(0), new Uint8Array(10)), DecodeError);
   });

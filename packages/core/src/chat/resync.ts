@@ -7,7 +7,7 @@
  * connection's envelope signing keys, so a relay can neither forge nor alter
  * one, and the answer names the offer it answers.
  *
- *   resync  = version:u8 (= 2) || 04 || signature:64 || signed
+ *   resync  = version:u8 (the connection's, 2 or 3) || 04 || signature:64 || signed
  *   signed  = kind:u8 || timestamp:u64 || reason:u8 || view || offer / answer
  *   reason  = 0 (none proven) | 1 (the sender's state was restored) | 2 (rekey: a new agreement asked for, version 3)
  *   view    = lastSentSeq:u32 || lastSentHash:32 || lastReceivedSeq:u32 || count:u8 || count × receivedHash:32

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { readDoc } from '../test-support/vectors.js';
-import { MAX_IMAGE_BYTES, MAX_TEXT_BYTES } from './content.js';
+import { CONTENT_TAGS, MAX_IMAGE_BYTES, MAX_TEXT_BYTES, QUEUE_MOVE_CONTENT } from './content.js';
 import { MAX_CONFIRMATION_PLAINTEXT, MAX_MESSAGE_PLAINTEXT } from './envelope.js';
 import { CHAT_ERROR_CODES, type ChatErrorCode } from './errors.js';
+import { CHAT_VERSIONS } from './invitation.js';
 
 const doc = readDoc('protocol/graph-chat.md');
 const section = (heading: string): string => {
@@ -28,5 +29,17 @@ describe('graph-chat.md follows the code', () => {
     assert.ok(section('3. Queue bodies').includes(`${format(MAX_CONFIRMATION_PLAINTEXT)} bytes in a confirmation`));
     assert.ok(section('4. Envelopes and content').includes(`1..${format(MAX_IMAGE_BYTES)} bytes (\`MAX_IMAGE_BYTES\`)`));
     assert.ok(section('4. Envelopes and content').includes(`0..${format(MAX_TEXT_BYTES)} bytes (\`MAX_TEXT_BYTES\`)`));
+  });
+
+  test('the §4.2 table lists exactly the content types, with their tags; the move messages are those of version 3', () => {
+    const four = section('4. Envelopes and content');
+    const table = four.slice(four.indexOf('\n### 4.2'), four.indexOf('\n### 4.3'));
+    const rows = [...table.matchAll(/^\| (\d+) \| `([a-z-]+)` \| ([^|]*) \|/gm)];
+    assert.deepEqual(Object.fromEntries(rows.map((m) => [m[2], Number(m[1])])), CONTENT_TAGS);
+    for (const m of rows) assert.equal(m[3]!.includes('(version 3)'), QUEUE_MOVE_CONTENT.includes(m[2] as never), m[2]);
+  });
+
+  test('§2.2 states the versions spoken', () => {
+    assert.ok(section('2. Invitation link').includes(`\`CHAT_VERSIONS = {min: ${CHAT_VERSIONS.min}, max: ${CHAT_VERSIONS.max}}\``));
   });
 });

@@ -55,6 +55,10 @@ export const contentArb: fc.Arbitrary<Content> = fc.oneof(
   fc.record({ type: fc.constant('text' as const), text: fc.string({ unit: 'grapheme', maxLength: 200 }) }, { noNullPrototype: true }),
   fc.record({ type: fc.constant('receipt' as const), seq: fc.integer({ min: 1, max: 0xffffffff }), hash: bytes(32) }, { noNullPrototype: true }),
   fc.record({ type: fc.constant('profile' as const), profile: profileArb }, { noNullPrototype: true }),
+  fc.record({ type: fc.constant('queues-add' as const), queues: queuesArb }, { noNullPrototype: true }),
+  fc.record({ type: fc.constant('queues-keys' as const), senderKeys: senderKeysArb }, { noNullPrototype: true }),
+  fc.record({ type: fc.constant('queues-use' as const), use: fc.array(bytes(24), { minLength: 1, maxLength: 8 }), retire: fc.array(bytes(24), { maxLength: 8 }) }, { noNullPrototype: true }),
+  fc.constant({ type: 'queues-test' as const }),
 );
 
 export function sampleInvitation(queues: readonly QueueAddress[] = [{ relay: RELAY, senderId: new Uint8Array(24).fill(5) }]): Invitation {
