@@ -15,7 +15,7 @@ import { groupOf, newQueues } from '../transport/sessions.js';
 import { beginMove, useWhenSecured } from './queue-moves.js';
 import { nextRotation, rotationPeriod } from './rotation.js';
 
-/** A relay that never answers DEL again (closed for good) is given up on after a week; the queue then expires there. */
+/** A relay that never answers DEL again (closed for good) is given up on after a week; the queue stays there, unused, and its messages expire. */
 const DELETE_GIVE_UP_MS = 7 * 24 * 60 * 60 * 1000;
 /** A move whose NEW failed on a relay of the list is tried again after this long. */
 const START_RETRY_MS = 30_000;
