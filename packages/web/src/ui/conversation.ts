@@ -155,7 +155,7 @@ export function conversationScreen(ctx: AppContext, contactId: string): Screen {
         h('dt', {}, `You send to ${name} through`),
         queueList(contact.peerQueues, `${name}'s relays for this conversation`),
         h('dt', {}, 'New queues'),
-        h('dd', {}, move ?? (contact.rotateAt === null ? 'no rotation planned' : `next rotation ${formatTime(contact.rotateAt)}`)),
+        h('dd', {}, contact.move !== null ? `a move under way since ${formatTime(contact.move.since)}` : contact.rotateAt === null ? 'no rotation planned' : `next rotation ${formatTime(contact.rotateAt)}`),
       ),
       h(
         'div',

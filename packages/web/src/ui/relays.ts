@@ -52,8 +52,8 @@ type Reachability = { readonly ok: boolean; readonly text: string } | 'testing';
 export function relaysScreen(ctx: AppContext): Screen {
   const { agent } = ctx;
   const list = h('ul', { class: 'relays', 'aria-label': 'Relays' });
-  const leaving = h('div', { class: 'stack' });
-  const moves = h('div', { class: 'stack' });
+  const leaving = h('div', {});
+  const moves = h('div', {});
   const status = h('p', { role: 'status' });
   const address = h('input', { 'aria-label': 'Relay address', placeholder: 'emp://…@host:port' });
   const password = h('input', { 'aria-label': 'Access password (private relays)', type: 'password', autocomplete: 'off' });
