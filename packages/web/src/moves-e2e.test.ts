@@ -10,6 +10,8 @@
 // B, and every text arrived once and in order on both sides. Then the page
 // asks for new keys (its security code changes to the contact's new code,
 // with a notice, and the contact is no longer verified) and new queues.
+// Last, with a contact whose connection speaks graph-chat version 2, both
+// buttons answer with a sentence saying why not.
 //
 // With GRAPHCHAT_SCREENSHOTS=DIR the test saves screenshots of the Relays
 // screen during the move and of a conversation's relays there.
@@ -18,6 +20,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { Agent, MemoryStore, type AgentEvent } from '@graphchat/client';
+import { formatInvitationLink, parseInvitationLink } from '@graphchat/core';
 import { crypto, portOf, spawnRelay, webSocket } from 'graphchat-server/test-support';
 import type { Page } from 'playwright-core';
 import { launchChromium } from './test-support/browser.js';
@@ -195,6 +198,22 @@ describe('web client: moving relays, new keys and new queues', () => {
       assert.deepEqual(await queuesShown(page, 'Your relays for this conversation'), [`${portB} in use`]);
       peer.send(peerSide, 'on the new queue');
       await received(page).filter({ hasText: 'on the new queue' }).waitFor(SLOW);
+    });
+    await t.test('d: a contact whose graphchat speaks version 2 gets a sentence, not a move', async () => {
+      // An invitation that offers version 2 only: the connection speaks 2, as with an older client.
+      const { link: link3, contactId: olgaSide } = await peer.createInvitation();
+      const link2 = formatInvitationLink({ ...parseInvitationLink(link3), versions: { min: 2, max: 2 } });
+      await page.getByRole('button', { name: 'Scan' }).click();
+      await page.getByLabel('Invitation link').fill(link2);
+      await page.getByRole('button', { name: 'Connect' }).click();
+      await page.getByRole('textbox', { name: 'Message' }).waitFor(SLOW);
+      await until(() => peer.findContact(olgaSide).status === 'connected', 'the version 2 contact to connect');
+      await page.locator('details.connection-details summary').click();
+      await page.getByRole('button', { name: 'New keys' }).click();
+      await page.getByText("Peggy's graphchat is older and cannot move to new queues or make new keys. The conversation keeps working as it is; it can once Peggy updates.").waitFor(SLOW);
+      await page.getByRole('button', { name: 'New queues now' }).click();
+      assert.equal(await page.locator('details.connection-details summary').textContent(), 'Relays and keys', 'no move began');
+      assert.equal(peer.findContact(olgaSide).version, 2);
     });
     t.diagnostic(`took ${Date.now() - started} ms`);
   });
