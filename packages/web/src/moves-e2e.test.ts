@@ -98,7 +98,7 @@ describe('web client: moving relays, new keys and new queues', () => {
       await page.getByRole('button', { name: 'Add relay' }).click();
       await page.getByText('Your 1 conversation moves to the new list; contacts who are offline follow when they come back.').waitFor(SLOW);
       // B answers: the page's test says so, or its session for the new queues is up already.
-      await relays.locator('li', { hasText: `:${portB}` }).getByText(/^(connected|reachable, and its identity matches the address)$/).waitFor(SLOW);
+      await relays.locator('li', { hasText: `:${portB}` }).getByText(/^(connected|answers, and its identity matches the address)$/).waitFor(SLOW);
       const moves = page.getByRole('list', { name: 'Moves under way' });
       await moves.getByText("Moving Peggy's conversation: waiting for Peggy").waitFor(SLOW);
       await relays.locator('li', { hasText: `:${portA}` }).getByRole('button', { name: /^Remove/ }).click();

@@ -68,7 +68,7 @@ export function relaysScreen(ctx: AppContext): Screen {
     render();
     try {
       await agent.testRelay(relay);
-      tested.set(relay, { ok: true, text: 'reachable, and its identity matches the address' });
+      tested.set(relay, { ok: true, text: 'answers, and its identity matches the address' });
     } catch (error) {
       tested.set(relay, { ok: false, text: errorText(error) });
     }
@@ -93,8 +93,9 @@ export function relaysScreen(ctx: AppContext): Screen {
   function reachability(relay: RelayInfo): { state: string; text: string } {
     const test = tested.get(relay.address);
     if (test === 'testing') return { state: 'testing', text: 'testing…' };
-    if (relay.up === true) return { state: 'up', text: 'connected' };
+    // A test asked for here says the most; a session going up or down since replaces it (update).
     if (test !== undefined) return { state: test.ok ? 'up' : 'down', text: test.text };
+    if (relay.up === true) return { state: 'up', text: 'connected' };
     if (relay.up === false) return { state: 'down', text: 'not reachable now' };
     return { state: 'unknown', text: 'not tested' };
   }
@@ -191,6 +192,9 @@ export function relaysScreen(ctx: AppContext): Screen {
   return {
     element,
     update(event: AgentEvent) {
+      if (event.event === 'relay-up' || event.event === 'relay-down') {
+        for (const [address, test] of tested) if (test !== 'testing' && shownRelay(address).startsWith(event.relay)) tested.delete(address);
+      }
       if (['move', 'relay-up', 'relay-down', 'connected', 'rekeyed'].includes(event.event)) render();
     },
   };
