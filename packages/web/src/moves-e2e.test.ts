@@ -198,6 +198,15 @@ describe('web client: moving relays, new keys and new queues', () => {
       assert.deepEqual(await queuesShown(page, 'Your relays for this conversation'), [`${portB} in use`]);
       peer.send(peerSide, 'on the new queue');
       await received(page).filter({ hasText: 'on the new queue' }).waitFor(SLOW);
+      await page.locator('dd', { hasText: /^next rotation / }).waitFor(SLOW);
+
+      // The rotation period, on the Relays screen: 7 days by default; off, no rotation is planned.
+      await page.getByRole('button', { name: 'Relays' }).click();
+      assert.equal(await page.getByLabel('Rotation').inputValue(), String(7 * 24 * 3600 * 1000));
+      await page.getByLabel('Rotation').selectOption({ label: 'Off' });
+      await page.getByText('Saved.', { exact: true }).waitFor(SLOW);
+      await page.locator('[data-contact]').first().click();
+      await page.locator('dd', { hasText: 'no rotation planned' }).waitFor({ state: 'attached', ...SLOW });
     });
     await t.test('d: a contact whose graphchat speaks version 2 gets a sentence, not a move', async () => {
       // An invitation that offers version 2 only: the connection speaks 2, as with an older client.
