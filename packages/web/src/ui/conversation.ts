@@ -3,10 +3,11 @@
  * new ones appearing as they arrive, the composer, and the export of a
  * proof of it (docs/protocol/proofs.md).
  */
-import type { AgentEvent, ContactInfo, HistoryItem } from '@graphchat/client';
+import { AgentError, type AgentEvent, type ContactInfo, type HistoryItem, type QueueInfo } from '@graphchat/client';
 import { avatar } from './avatar.js';
 import { errorText, type AppContext, type Screen } from './context.js';
 import { formatTime, h, replace } from './dom.js';
+import { moveText, shownRelay } from './relays.js';
 import { markRead } from './unread.js';
 
 const STATUS_TEXT: Record<HistoryItem['status'], string> = { queued: 'sending', sent: 'sent ✓', delivered: 'delivered ✓✓', received: '' };
@@ -37,12 +38,37 @@ function download(fileName: string, text: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 40_000);
 }
 
+const QUEUE_STATE: Record<NonNullable<QueueInfo['state']>, string> = { new: 'new', retiring: 'leaving', deleting: 'being deleted' };
+
+/** A connection's queues as a list of relays, with where each is in a move. */
+function queueList(queues: readonly QueueInfo[], label: string): HTMLElement {
+  if (queues.length === 0) return h('dd', { 'aria-label': label }, 'none');
+  return h(
+    'dd',
+    { 'aria-label': label },
+    h('ul', { class: 'queues' }, ...queues.map((q) => h('li', { 'data-state': q.state ?? 'in use' }, h('code', {}, shownRelay(q.relay)), q.state === undefined ? null : ` (${QUEUE_STATE[q.state]})`))),
+  );
+}
+
+/** What a failed rotate or rekey tells the user. */
+function moveError(error: unknown, name: string): string {
+  if (error instanceof AgentError) {
+    if (error.code === 'UNSUPPORTED_VERSION') return `${name}'s graphchat is older and cannot move to new queues or make new keys. The conversation keeps working as it is; it can once ${name} updates.`;
+    if (error.code === 'BUSY') return `New keys with ${name} are already on their way.`;
+    if (error.code === 'NOT_CONNECTED') return `${name} has not joined yet.`;
+  }
+  return errorText(error);
+}
+
 export function conversationScreen(ctx: AppContext, contactId: string): Screen {
   const { agent } = ctx;
   const list = h('ol', { class: 'messages', 'aria-label': 'Messages', 'aria-live': 'polite' });
   const header = h('header', { class: 'chat-header' });
   const footer = h('div', { class: 'composer-area' });
-  const element = h('section', { class: 'chat' }, header, list, footer);
+  /** The connection's relays, its move under way, and the buttons for new queues and new keys; kept across renders so it stays open. */
+  const details = h('details', { class: 'connection-details' });
+  const detailsStatus = h('p', { role: 'status' });
+  const element = h('section', { class: 'chat' }, header, details, list, footer);
 
   const input = h('textarea', { 'aria-label': 'Message', rows: 1, placeholder: 'Message', maxlength: 4000 });
   const error = h('p', { class: 'error', role: 'alert' });
@@ -104,9 +130,47 @@ export function conversationScreen(ctx: AppContext, contactId: string): Screen {
     }
   }
 
+  const connectionAction = (action: () => void, done: string, name: string): void => {
+    try {
+      action();
+      detailsStatus.textContent = done;
+    } catch (e) {
+      detailsStatus.textContent = moveError(e, name);
+    }
+    render();
+  };
+  function renderDetails(contact: ContactInfo, name: string): void {
+    details.hidden = contact.status !== 'connected';
+    if (details.hidden) return;
+    const move = moveText(contact);
+    const peerMoving = contact.peerQueues.some((q) => q.state !== undefined);
+    replace(
+      details,
+      h('summary', {}, move ?? (peerMoving ? `${name} is moving the conversation` : 'Relays and keys')),
+      h(
+        'dl',
+        {},
+        h('dt', {}, `${name} sends to you through`),
+        queueList(contact.queues, 'Your relays for this conversation'),
+        h('dt', {}, `You send to ${name} through`),
+        queueList(contact.peerQueues, `${name}'s relays for this conversation`),
+        h('dt', {}, 'New queues'),
+        h('dd', {}, contact.move !== null ? `a move under way since ${formatTime(contact.move.since)}` : contact.rotateAt === null ? 'no rotation planned' : `next rotation ${formatTime(contact.rotateAt)}`),
+      ),
+      h(
+        'div',
+        { class: 'row' },
+        h('button', { onclick: () => connectionAction(() => agent.rotate(contactId), `Moving to new queues: ${name} follows when online.`, name) }, 'New queues now'),
+        h('button', { onclick: () => connectionAction(() => agent.rekey(contactId), `Making new keys with ${name}: the security code changes once ${name} answers.`, name) }, 'New keys'),
+      ),
+      detailsStatus,
+    );
+  }
+
   function render(): void {
     const contact = agent.findContact(contactId);
     const name = contact.name || 'New contact';
+    renderDetails(contact, name);
     replace(
       header,
       h('button', { class: 'back', 'aria-label': 'Back to contacts', onclick: () => ctx.show({ name: 'home' }) }, '‹'),
@@ -146,6 +210,8 @@ export function conversationScreen(ctx: AppContext, contactId: string): Screen {
     update(event: AgentEvent) {
       if (event.event === 'waiting' && event.contact === contactId) waiting.textContent = `Messages wait to be sent: ${event.reason}.`;
       if (event.event === 'sent' && event.contact === contactId) waiting.textContent = '';
+      if (event.event === 'rekeyed' && event.contact === contactId) detailsStatus.textContent = 'New keys in force: the security code changed. Compare it again to verify.';
+      if (event.event === 'move' && event.contact === contactId && event.step === 'done') detailsStatus.textContent = 'Moved to the new queues.';
       if (!('contact' in event) || event.contact === contactId) render();
     },
   };
