@@ -65,7 +65,11 @@ export function removeRelay(core: AgentCore, profileId: string, address: string)
 export function relayList(core: AgentCore, profileId: string): RelayInfo[] {
   const profile = profileOf(core, profileId);
   const rows = new Map<string, { address: string; listed: boolean; connections: Set<string>; leaving: number; up: boolean | null }>();
-  for (const address of profile.relays) rows.set(relayKey(address), { address, listed: true, connections: new Set(), leaving: 0, up: null });
+  for (const address of profile.relays) {
+    // The profile's own session (invitations, the contact address) tells too, when no connection has one yet.
+    const session = core.pool.existing(address, `profile ${profile.id}`);
+    rows.set(relayKey(address), { address, listed: true, connections: new Set(), leaving: 0, up: session === undefined ? null : session.isUp });
+  }
   for (const connection of core.store.listConnections(profileId)) {
     if (connection.status === 'failed') continue;
     for (const queue of connection.receiveQueues) {
