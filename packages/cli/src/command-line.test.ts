@@ -191,6 +191,22 @@ describe('commands', () => {
     usageError(['code', 'a', 'b'], /unexpected argument/);
   });
 
+  it('relays, relays add/remove, rotate, rekey, profile rotation (issue 13)', () => {
+    assert.deepEqual(command('relays'), { name: 'relays' });
+    assert.deepEqual(command('relays', 'add', 'emp://x@h:1'), { name: 'relays-add', address: 'emp://x@h:1' });
+    assert.deepEqual(command('relays', 'remove', 'emp://x@h:1'), { name: 'relays-remove', address: 'emp://x@h:1' });
+    usageError(['relays', 'add'], /missing ADDR/);
+    usageError(['relays', 'remove', 'a', 'b'], /unexpected argument/);
+    usageError(['relays', 'list'], /unknown subcommand "list" \(add or remove\)/);
+    assert.deepEqual(command('rotate', 'bob'), { name: 'rotate', contact: 'bob' });
+    assert.deepEqual(command('rekey', 'bob'), { name: 'rekey', contact: 'bob' });
+    usageError(['rekey'], /missing CONTACT/);
+    assert.deepEqual(command('profile', 'rotation'), { name: 'profile-rotation', periodMs: null });
+    assert.deepEqual(command('profile', 'rotation', '12h'), { name: 'profile-rotation', periodMs: 43_200_000 });
+    assert.deepEqual(command('profile', 'rotation', 'off'), { name: 'profile-rotation', periodMs: 0 });
+    usageError(['profile', 'rotation', 'often'], /not a duration/);
+  });
+
   it('verify: the code as one argument or several', () => {
     assert.deepEqual(command('verify', 'bob', '12345 67890'), { name: 'verify', contact: 'bob', code: '12345 67890' });
     assert.deepEqual(command('verify', 'bob', '12345', '67890'), { name: 'verify', contact: 'bob', code: '12345 67890' });

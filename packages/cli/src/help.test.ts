@@ -28,6 +28,15 @@ describe('help', () => {
     assert.match(helpText('proof'), /proof export CONTACT [^]*proof verify FILE/);
   });
 
+  it('covers relays, moves, rekey and rotation (issue 13)', () => {
+    for (const text of ['relays  ', 'relays add ADDR', 'relays remove ADDR', 'rotate CONTACT', 'rekey CONTACT', 'profile rotation [DURATION|off]']) {
+      assert.ok(USAGE.includes(text), text);
+    }
+    assert.match(helpText('relays'), /^usage: graphchat relays\n {7}graphchat relays add ADDR\n {7}graphchat relays remove ADDR/);
+    assert.match(helpText('profile'), /profile rotation \[DURATION\|off\]/);
+    assert.match(USAGE, /default 7d: a relay can follow/);
+  });
+
   it('no lines wider than 90 columns; unknown topics give the usage', () => {
     for (const line of USAGE.split('\n')) assert.ok(line.length <= 90, line);
     assert.equal(helpText('nope'), USAGE);

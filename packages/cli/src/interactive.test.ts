@@ -76,6 +76,19 @@ describe('interactive chat', () => {
     assert.match(printed, /\* bob {2}connected/);
   });
 
+  it('prints move steps and rekeys as they happen', async () => {
+    const agent = agentWithContacts();
+    agent.events = [
+      { event: 'move', contact: 'c1', step: 'done', relays: ['emp://c@h:3'] },
+      { event: 'move', contact: 'c2', step: 'peer-switched', relays: ['emp://d@h:4'] },
+      { event: 'rekeyed', contact: 'c1', by: 'contact' },
+    ];
+    const printed = await chat(agent, []);
+    assert.match(printed, /moved bob's connection: bob now sends to emp:\/\/c@h:3\n/);
+    assert.match(printed, /carol moved: now sending to emp:\/\/d@h:4\n/);
+    assert.match(printed, /! bob: The contact asked for new keys: .* the security code changed/);
+  });
+
   it('/invite, /connect, /code, /verify, /name, errors and unknown commands', async () => {
     const agent = agentWithContacts();
     const printed = await chat(agent, [

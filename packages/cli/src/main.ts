@@ -33,6 +33,10 @@ function describe(code: string, message: string, options: GlobalOptions): string
       return `${options.dir} already holds a database (${databasePath(options.dir)})`;
     case 'WRONG_PASSPHRASE':
       return `wrong passphrase for ${databasePath(options.dir)}`;
+    case 'UNSUPPORTED_VERSION':
+      return `the contact's graphchat is older (graph-chat version 2): it cannot move relays, rotate or rekey; the connection keeps working as it is, and can once the contact updates`;
+    case 'BUSY':
+      return `${message} (run "graphchat sync" to finish it first)`;
     case 'IN_USE':
       return `another graphchat process is using ${options.dir} (only one at a time: wait for it to finish)`;
     default:

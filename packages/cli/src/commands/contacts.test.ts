@@ -100,9 +100,54 @@ describe('graphchat contacts and contact', () => {
     sessions.agent.contactList[0] = fakeContact('c1', 'bob', { profile });
     const json = await run(['--json', 'contact', 'bob'], { sessions });
     assert.deepEqual(json.stdout.json(), [
-      { contact: 'c1', name: 'bob', status: 'connected', verified: false, channel: 'link', fullName: 'Robert B.', profileStatus: 'on the road', imageBytes: 321 },
+      {
+        contact: 'c1',
+        name: 'bob',
+        status: 'connected',
+        verified: false,
+        channel: 'link',
+        fullName: 'Robert B.',
+        profileStatus: 'on the road',
+        imageBytes: 321,
+        version: 3,
+        queues: [{ relay: 'emp://f@h:1' }],
+        peerQueues: [{ relay: 'emp://g@k:2' }],
+        move: null,
+        rotateAt: null,
+      },
     ]);
     const human = await run(['contact', 'bob'], { sessions });
-    assert.match(human.stdout.text, /full name: Robert B\.\nstatus: on the road\nimage: 321 bytes\n$/);
+    assert.match(human.stdout.text, /full name: Robert B\.\nstatus: on the road\nimage: 321 bytes\nreceives at: emp:\/\/f@h:1\nsends to: emp:\/\/g@k:2\ngraph-chat version 3\n$/);
+  });
+
+  it('contact shows the relays of the connection, a move under way and the next rotation', async () => {
+    const sessions = withContacts();
+    sessions.agent.contactList[0] = fakeContact('c1', 'bob', {
+      queues: [{ relay: 'emp://a@h:1', state: 'retiring' }, { relay: 'emp://c@h:3', state: 'new' }],
+      peerQueues: [{ relay: 'emp://b@h:2' }],
+      move: { step: 'using', since: 1_000 },
+      rotateAt: 86_400_000,
+    });
+    const [json] = (await run(['--json', 'contact', 'c1'], { sessions })).stdout.json() as Record<string, unknown>[];
+    assert.deepEqual(
+      { version: json!.version, queues: json!.queues, peerQueues: json!.peerQueues, move: json!.move, rotateAt: json!.rotateAt },
+      {
+        version: 3,
+        queues: [{ relay: 'emp://a@h:1', state: 'retiring' }, { relay: 'emp://c@h:3', state: 'new' }],
+        peerQueues: [{ relay: 'emp://b@h:2' }],
+        move: { step: 'using', since: 1000 },
+        rotateAt: 86_400_000,
+      },
+    );
+    const human = (await run(['contact', 'c1'], { sessions })).stdout.lines();
+    assert.deepEqual(human.slice(1), [
+      'receives at: emp://a@h:1 (retiring), emp://c@h:3 (new)',
+      'sends to: emp://b@h:2',
+      'graph-chat version 3',
+      'moving its queues: using since 1970-01-01T00:00:01.000Z',
+      'next rotation: 1970-01-02T00:00:00.000Z',
+    ]);
+    sessions.agent.contactList[0] = fakeContact('c1', 'bob', { version: 2 });
+    assert.match((await run(['contact', 'c1'], { sessions })).stdout.text, /graph-chat version 2: the contact's graphchat is older; this connection cannot move relays or rekey/);
   });
 });

@@ -1,7 +1,7 @@
 /** `contacts` lists the active profile's contacts; `contact CONTACT` shows one in full. */
-import type { ContactInfo } from '@graphchat/client';
+import type { ContactInfo, QueueInfo } from '@graphchat/client';
 import { oneLine } from '../errors.js';
-import { displayName, hideRelayPasswords, printable } from '../output.js';
+import { displayName, hideRelayPassword, hideRelayPasswords, printable } from '../output.js';
 import { contactArgument, NO_FLAGS, noArguments } from './arguments.js';
 import { defineCommand } from './entry.js';
 
@@ -53,23 +53,53 @@ export function contactLine(contact: ContactInfo, unread = 0): string {
   return parts.join('  ');
 }
 
-/** One contact in full: `contactJson` plus the profile the contact sent (the image as its size in bytes). */
-function contactDetailsJson(contact: ContactInfo): object {
+const queueJson = (queue: QueueInfo): object => (queue.state === undefined ? { relay: queue.relay } : { relay: queue.relay, state: queue.state });
+
+/**
+ * One contact in full: `contactJson`, the profile the contact sent (the
+ * image as its size in bytes), and the connection's relays (graph-chat
+ * §8.6): "version" (3 can move queues and rekey), "queues" (where the
+ * contact sends to this side) and "peerQueues" (where this side sends),
+ * each [{"relay", "state"?}] with "state" ("new", "retiring", "deleting")
+ * only while moving, "move" ({"step","since"} or null) and "rotateAt" (ms
+ * or null).
+ */
+export function contactDetailsJson(contact: ContactInfo): object {
   const p = contact.profile;
   return {
     ...contactJson(contact),
     ...(p?.fullName !== undefined ? { fullName: p.fullName } : {}),
     ...(p?.status !== undefined ? { profileStatus: p.status } : {}),
     ...(p?.image !== undefined ? { imageBytes: p.image.length } : {}),
+    version: contact.version,
+    queues: contact.queues.map(queueJson),
+    peerQueues: contact.peerQueues.map(queueJson),
+    move: contact.move === null ? null : { step: contact.move.step, since: contact.move.since },
+    rotateAt: contact.rotateAt,
   };
 }
 
-function contactDetailsLines(contact: ContactInfo): string[] {
+/** Queues as `relay, relay (new)`. */
+function queueList(queues: readonly QueueInfo[]): string {
+  if (queues.length === 0) return 'none';
+  return queues.map((q) => printable(hideRelayPassword(q.relay)) + (q.state === undefined ? '' : ` (${q.state})`)).join(', ');
+}
+
+export function contactDetailsLines(contact: ContactInfo): string[] {
   const p = contact.profile;
   const lines = [contactLine(contact)];
   if (p?.fullName !== undefined) lines.push(`full name: ${printable(p.fullName)}`);
   if (p?.status !== undefined) lines.push(`status: ${printable(p.status)}`);
   if (p?.image !== undefined) lines.push(`image: ${p.image.length} bytes`);
+  if (contact.status === 'failed') return lines;
+  lines.push(`receives at: ${queueList(contact.queues)}`);
+  lines.push(`sends to: ${queueList(contact.peerQueues)}`);
+  if (contact.status === 'connected') {
+    if (contact.version < 3) lines.push(`graph-chat version ${contact.version}: the contact's graphchat is older; this connection cannot move relays or rekey`);
+    else lines.push(`graph-chat version ${contact.version}`);
+  }
+  if (contact.move !== null) lines.push(`moving its queues: ${contact.move.step} since ${new Date(contact.move.since).toISOString()}`);
+  if (contact.rotateAt !== null) lines.push(`next rotation: ${new Date(contact.rotateAt).toISOString()}`);
   return lines;
 }
 
@@ -117,7 +147,7 @@ export const contact = defineCommand({
     words: ['contact'],
     flags: NO_FLAGS,
     parse: (args): ContactCommand => ({ name: 'contact', contact: contactArgument(args) }),
-    listing: [{ form: 'contact CONTACT', description: ["CONTACT's profile (full name, status, image) and state"] }],
+    listing: [{ form: 'contact CONTACT', description: ["CONTACT's profile (full name, status, image), state, and", 'the relays of the connection (and any move under way)'] }],
     synopsis: 'graphchat contact CONTACT',
   },
   opens: 'database',

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { AgentEvent } from '@graphchat/client';
+import { rekeyedNotice, type AgentEvent, type MoveStep } from '@graphchat/client';
 import { jsonLine } from '../output.js';
 import { run, withContacts } from '../test-support/run-main.js';
 import { eventJson, eventLine } from './sync.js';
@@ -20,6 +20,8 @@ describe('sync: JSON and lines', () => {
       { event: 'relay-up', relay: 'emp://f@h:1' },
       { event: 'rejected', contact: null, reason: 'bad signature' },
       { event: 'failed', contact: 'c1', reason: 'key substituted' },
+      { event: 'move', contact: 'c1', step: 'keyed', relays: ['emp://f@h:1'] },
+      { event: 'rekeyed', contact: 'c1', by: 'contact' },
     ];
     for (const event of events) {
       assert.deepEqual(JSON.parse(jsonLine(eventJson(event))), event);
@@ -36,6 +38,19 @@ describe('sync: JSON and lines', () => {
     assert.match(eventLine({ event: 'rejected', contact: null, reason: 'forged' }, names), /^rejected a message: forged$/);
     assert.equal(eventLine({ event: 'request', contact: 'c7', name: 'dora' }, names), 'dora asks to connect: graphchat accept c7');
     assert.equal(eventLine({ event: 'accepted', contact: 'c7', name: 'dora' }, names), 'dora joined through your invitation: connected once they sync');
+  });
+
+  it('move steps and rekeys, one readable line each', () => {
+    const move = (step: MoveStep): string => eventLine({ event: 'move', contact: 'c1', step, relays: ['emp://c@h:3', 'emp://d@h:4'] }, names);
+    assert.equal(move('added'), "moving bob's connection to emp://c@h:3, emp://d@h:4: new queues made and announced");
+    assert.equal(move('keyed'), "moving bob's connection to emp://c@h:3, emp://d@h:4: bob's keys arrived");
+    assert.equal(move('using'), "moving bob's connection to emp://c@h:3, emp://d@h:4: bob told to switch");
+    assert.equal(move('done'), "moved bob's connection: bob now sends to emp://c@h:3, emp://d@h:4");
+    assert.equal(move('peer-added'), 'bob is moving to emp://c@h:3, emp://d@h:4: keys sent');
+    assert.equal(move('peer-switched'), 'bob moved: now sending to emp://c@h:3, emp://d@h:4');
+    assert.equal(eventLine({ event: 'move', contact: 'c1', step: 'deleted', relays: ['emp://a:pw@h:1'] }, names), "old queue of bob's connection deleted on emp://a:***@h:1");
+    assert.equal(eventLine({ event: 'rekeyed', contact: 'c1', by: 'this' }, names), `! bob: ${rekeyedNotice('this')}`);
+    assert.match(eventLine({ event: 'rekeyed', contact: 'c1', by: 'contact' }, names), /^! bob: The contact asked for new keys/);
   });
 });
 

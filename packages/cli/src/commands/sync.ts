@@ -1,5 +1,5 @@
 /** `sync`: talks to the relays until idle, printing each event as it comes. */
-import { restoredNotice, type AgentEvent } from '@graphchat/client';
+import { rekeyedNotice, restoredNotice, type AgentEvent, type MoveStep } from '@graphchat/client';
 import { oneLine } from '../errors.js';
 import { displayName, hideRelayPassword, hideRelayPasswords, printable } from '../output.js';
 import type { ChatAgent } from '../session.js';
@@ -39,6 +39,32 @@ export function contactNamer(agent: ChatAgent): (contactId: string) => string {
   };
 }
 
+/** The relays of a move event, for people. */
+function relayList(relays: readonly string[]): string {
+  return relays.length === 0 ? '(no relay)' : relays.map((relay) => printable(hideRelayPassword(relay))).join(', ');
+}
+
+/** One line for a step of a move of a connection's queues (graph-chat §8.6). */
+export function moveLine(contact: string, step: MoveStep, relays: readonly string[]): string {
+  const at = relayList(relays);
+  switch (step) {
+    case 'added':
+      return `moving ${contact}'s connection to ${at}: new queues made and announced`;
+    case 'keyed':
+      return `moving ${contact}'s connection to ${at}: ${contact}'s keys arrived`;
+    case 'using':
+      return `moving ${contact}'s connection to ${at}: ${contact} told to switch`;
+    case 'done':
+      return `moved ${contact}'s connection: ${contact} now sends to ${at}`;
+    case 'peer-added':
+      return `${contact} is moving to ${at}: keys sent`;
+    case 'peer-switched':
+      return `${contact} moved: now sending to ${at}`;
+    case 'deleted':
+      return `old queue of ${contact}'s connection deleted on ${at}`;
+  }
+}
+
 /** One line for an agent event; `nameOf` turns a contact id into a name. */
 export function eventLine(event: AgentEvent, nameOf: (contactId: string) => string): string {
   switch (event.event) {
@@ -72,6 +98,10 @@ export function eventLine(event: AgentEvent, nameOf: (contactId: string) => stri
       return `connection with ${nameOf(event.contact)} failed: ${hideRelayPasswords(oneLine(event.reason))}`;
     case 'restored':
       return `! ${nameOf(event.contact)}: ${restoredNotice(event.device, event.missing)}`;
+    case 'move':
+      return moveLine(nameOf(event.contact), event.step, event.relays);
+    case 'rekeyed':
+      return `! ${nameOf(event.contact)}: ${rekeyedNotice(event.by)}`;
   }
 }
 

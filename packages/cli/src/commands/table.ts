@@ -31,6 +31,12 @@ import { profileRouting } from './routing.js';
 import type { ProfileRoutingCommand } from './routing.js';
 import { code, verify } from './security-code.js';
 import type { CodeCommand, VerifyCommand } from './security-code.js';
+import { rekey, rotate } from './moves.js';
+import type { RekeyCommand, RotateCommand } from './moves.js';
+import { relays, relaysAdd, relaysRemove } from './relays.js';
+import type { RelaysAddCommand, RelaysCommand, RelaysRemoveCommand } from './relays.js';
+import { profileRotation } from './rotation.js';
+import type { ProfileRotationCommand } from './rotation.js';
 import { send } from './send.js';
 import type { SendCommand } from './send.js';
 import { sync } from './sync.js';
@@ -51,10 +57,16 @@ export interface Commands {
   contact: ContactCommand;
   code: CodeCommand;
   verify: VerifyCommand;
+  rotate: RotateCommand;
+  rekey: RekeyCommand;
   profile: ProfileCommand;
   'profile-new': ProfileNewCommand;
   'profile-use': ProfileUseCommand;
   'profile-routing': ProfileRoutingCommand;
+  'profile-rotation': ProfileRotationCommand;
+  relays: RelaysCommand;
+  'relays-add': RelaysAddCommand;
+  'relays-remove': RelaysRemoveCommand;
   profiles: ProfilesCommand;
   'proof-export': ProofExportCommand;
   'proof-verify': ProofVerifyCommand;
@@ -79,10 +91,16 @@ export const TABLE: { readonly [N in CommandName]: CommandEntry<Commands[N]> } =
   contact,
   code,
   verify,
+  rotate,
+  rekey,
   profile,
   'profile-new': profileNew,
   'profile-use': profileUse,
   'profile-routing': profileRouting,
+  'profile-rotation': profileRotation,
+  relays,
+  'relays-add': relaysAdd,
+  'relays-remove': relaysRemove,
   profiles,
   'proof-export': proofExport,
   'proof-verify': proofVerify,

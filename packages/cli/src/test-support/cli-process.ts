@@ -36,8 +36,22 @@ export function graphchat(dir: string, passphrase: string, args: readonly string
   return parseLines(result.stdout);
 }
 
-/** When to SIGKILL the process: after a delay from spawning, or once it printed `afterEvents` events of kind `event`. */
-export type KillPlan = { readonly afterMs: number } | { readonly afterEvents: number; readonly event: string };
+/**
+ * When to SIGKILL the process: after a delay from spawning, or once it
+ * printed `afterEvents` events of kind `event` whose fields also match
+ * `step` (a move step, say `{afterEvents: 1, event: 'move', step: 'keyed'}`)
+ * and `where`, if given.
+ */
+export type KillPlan =
+  | { readonly afterMs: number }
+  | { readonly afterEvents: number; readonly event: string; readonly step?: string; readonly where?: Readonly<Json> };
+
+/** Whether a printed JSON line counts towards an event kill plan. */
+export function matchesPlan(line: Json, plan: Extract<KillPlan, { afterEvents: number }>): boolean {
+  if (line.event !== plan.event) return false;
+  if (plan.step !== undefined && line.step !== plan.step) return false;
+  return Object.entries(plan.where ?? {}).every(([field, value]) => line[field] === value);
+}
 
 export interface CliRun {
   readonly code: number | null;
@@ -78,7 +92,7 @@ export function cliProcess(dir: string, passphrase: string, args: readonly strin
       if (part.length === 0) continue;
       const line = JSON.parse(part) as Json;
       lines.push(line);
-      if (plan !== undefined && 'afterEvents' in plan && line.event === plan.event && ++counted >= plan.afterEvents) kill();
+      if (plan !== undefined && 'afterEvents' in plan && matchesPlan(line, plan) && ++counted >= plan.afterEvents) kill();
     }
   });
   child.stderr.setEncoding('utf8');

@@ -1,6 +1,6 @@
 /** An in-memory stand-in for the agent, for testing the terminal client without relays or a database. */
 import { AgentError } from '@graphchat/client';
-import type { AgentEvent, ContactInfo, HistoryItem, NewProfile, PrivateRouting, ProfileData, ProfileRecord, ProofRange } from '@graphchat/client';
+import type { AgentEvent, ContactInfo, HistoryItem, NewProfile, PrivateRouting, ProfileData, ProfileRecord, ProofRange, RelayInfo } from '@graphchat/client';
 import type { ProofBundle } from '@graphchat/core';
 import type { OpenSession, Session } from '../session.js';
 import type { ChatAgent } from '../session.js';
@@ -19,6 +19,11 @@ export function fakeContact(id: string, name: string, extra: Partial<ContactInfo
     request: false,
     offTheRecord: false,
     modeRequest: null,
+    version: 3,
+    queues: [{ relay: 'emp://f@h:1' }],
+    peerQueues: [{ relay: 'emp://g@k:2' }],
+    move: null,
+    rotateAt: null,
     ...extra,
   };
 }
@@ -79,6 +84,75 @@ export class FakeAgent implements ChatAgent {
   setPrivateRouting(id: string, setting: PrivateRouting): void {
     this.calls.push(`setPrivateRouting ${id} ${setting}`);
     this.profiles = this.profiles.map((p) => (p.id === id ? { ...p, privateRouting: setting } : p));
+  }
+
+  /** Relay addresses testRelay finds unreachable. */
+  unreachable = new Set<string>();
+  /** Relays no longer listed that still hold queues, and the connection counts of listed ones, for `relays`. */
+  leavingRelays: RelayInfo[] = [];
+  relayConnections = new Map<string, number>();
+
+  private setRelayList(id: string, relays: readonly string[]): void {
+    if (relays.length === 0) throw new AgentError('NO_RELAYS', 'a profile needs at least one relay');
+    this.profiles = this.profiles.map((p) => (p.id === id ? { ...p, relays: [...relays] } : p));
+  }
+
+  private profileById(id: string): ProfileRecord {
+    const profile = this.profiles.find((p) => p.id === id);
+    if (profile === undefined) throw new AgentError('NO_PROFILE', `no profile ${id}`);
+    return profile;
+  }
+
+  addRelay(id: string, address: string): void {
+    this.calls.push(`addRelay ${id} ${address}`);
+    if (!address.startsWith('emp://')) throw new AgentError('BAD_RELAY_ADDRESS', `${address} is not a relay address`);
+    const relays = this.profileById(id).relays;
+    if (relays.includes(address)) throw new AgentError('BAD_RELAY_ADDRESS', `${address} is on the list already`);
+    this.setRelayList(id, [...relays, address]);
+  }
+
+  removeRelay(id: string, address: string): void {
+    this.calls.push(`removeRelay ${id} ${address}`);
+    const relays = this.profileById(id).relays;
+    if (!relays.includes(address)) throw new AgentError('BAD_RELAY_ADDRESS', `${address} is not on the list`);
+    this.setRelayList(
+      id,
+      relays.filter((r) => r !== address),
+    );
+  }
+
+  relays(id: string): RelayInfo[] {
+    const listed = this.profileById(id).relays.map((address) => ({ address, listed: true, connections: this.relayConnections.get(address) ?? 0, leaving: 0, up: null }));
+    return [...listed, ...this.leavingRelays];
+  }
+
+  async testRelay(address: string): Promise<void> {
+    this.calls.push(`testRelay ${address}`);
+    if (this.unreachable.has(address)) throw new AgentError('RELAY_UNREACHABLE', 'connection refused');
+  }
+
+  setRotation(id: string, periodMs: number): void {
+    this.calls.push(`setRotation ${id} ${periodMs}`);
+    this.profiles = this.profiles.map((p) => (p.id === id ? { ...p, rotationMs: periodMs } : p));
+  }
+
+  private movable(contactId: string): ContactInfo {
+    const contact = this.contactList.find((c) => c.id === contactId);
+    if (contact === undefined) throw new AgentError('NO_CONTACT', `no contact ${contactId}`);
+    if (contact.status !== 'connected') throw new AgentError('NOT_CONNECTED', 'the contact has not joined yet');
+    if (contact.version < 3) throw new AgentError('UNSUPPORTED_VERSION', "the contact's graphchat is older (graph-chat version 2)");
+    return contact;
+  }
+
+  rotate(contactId: string): void {
+    this.calls.push(`rotate ${contactId}`);
+    const contact = this.movable(contactId);
+    this.contactList = this.contactList.map((c) => (c === contact ? { ...c, move: { step: 'wanted', since: 0 } } : c));
+  }
+
+  rekey(contactId: string): void {
+    this.calls.push(`rekey ${contactId}`);
+    this.movable(contactId);
   }
 
   async createInvitation(): Promise<{ link: string; contactId: string }> {
