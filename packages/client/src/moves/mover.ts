@@ -118,7 +118,11 @@ export class QueueMover {
       return Infinity;
     }
     if (connection.rotateAt > now) return connection.rotateAt;
-    if (connection.move == null && connection.moveWanted == null) this.update(connection.id, (c) => ({ ...c, moveWanted: now }));
+    if (connection.move == null && connection.moveWanted == null) {
+      this.update(connection.id, (c) => ({ ...c, moveWanted: now }));
+      // This pass looked at the connection before the move was wanted: the next one starts it.
+      this.core.kick();
+    }
     return Infinity;
   }
 
