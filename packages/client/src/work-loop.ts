@@ -13,7 +13,8 @@ import type { OutboxDispatcher } from './outbox/dispatch.js';
 import { isAgreed } from './store/records.js';
 import type { QueueSecurer } from './transport/queue-securing.js';
 import type { QueueSender } from './transport/queue-sender.js';
-import { groupOf } from './transport/sessions.js';
+
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 /** How long a receipt waits for others to share its envelope; well below what a person notices. */
 const RECEIPT_DELAY_MS = 20;
@@ -76,14 +77,11 @@ export class WorkLoop {
 
   /** Whether there is work this agent could do now (with relays reachable). */
   hasWork(): boolean {
-    const { store, pool } = this.ctx;
+    const { store } = this.ctx;
     for (const connection of store.listConnections()) {
       if (connection.status === 'connected' && store.listUnencrypted(connection.id).length > 0) return true;
       if (connection.receiptsDue.length > 0) return true;
-      const group = groupOf(store, connection);
-      for (const queue of connection.receiveQueues) {
-        if (queue.peerSenderKey !== null && !queue.secured && pool.session(queue.relay, group).isUp) return true;
-      }
+      if (this.securer.hasWork(connection)) return true;
     }
     for (const item of store.listOutbox()) {
       const connection = store.getConnection(item.connectionId);
@@ -160,6 +158,7 @@ export class WorkLoop {
     this.wakeTimer = setTimeout(() => {
       this.wakeTimer = null;
       this.kick();
-    }, Math.max(1, time - this.ctx.now()));
+      // setTimeout takes at most 2^31 - 1 ms (about 24.8 days) and fires at once past it: the loop then wakes early and plans again.
+    }, Math.min(MAX_TIMEOUT_MS, Math.max(1, time - this.ctx.now())));
   }
 }

@@ -181,8 +181,9 @@ function answerOffer(ctx: StepContext, connection: AgreedConnection, offer: Extr
     // A copy through another relay, or a replay: every offer accepted has a later timestamp than the one before.
     if (offer.timestamp <= (connection.peerResyncTimestamp ?? -1)) return connection;
     const own = connection.resyncOffer;
-    // Both sides offered at once: the offer with the lower hash is answered, the other dropped (the peer does the same).
-    if (own != null && compareBytes(own.hash, offerHash) < 0) return connection;
+    // Both sides offered at once: a rekey is answered before a plain resync (which it does the work of), else the
+    // offer with the lower hash; the other is dropped (the peer decides the same way).
+    if (own != null && ownOfferWins(own, offer.rekey === true, offerHash)) return connection;
   }
   const join = joinAgreement(crypto, offer.keys, { sig: { publicKey: connection.signingPublicKey, secretKey: connection.signingSecretKey } });
   const root = resyncRootKey(crypto, resyncKeyOf(connection), join.sharedKey);
@@ -384,6 +385,13 @@ export function restoredNotice(device: 'this' | 'contact', missing: number): str
   if (device === 'contact') return "The contact's device went back to an older copy of its data. The conversation continues under new keys; nothing is missing here.";
   const lost = missing === 0 ? '' : ` ${missing} message${missing === 1 ? '' : 's'} this device had sent from it (texts or receipts) are only on the contact's device.`;
   return `This device went back to an older copy of its data (a backup, snapshot or copied folder).${lost} The conversation continues under new keys, and what the contact had sent since was sent again.`;
+}
+
+/** Which of two offers made at once is answered (answerOffer): the same answer on both sides. */
+function ownOfferWins(own: { readonly hash: Uint8Array; readonly rekey?: boolean }, peerRekey: boolean, peerHash: Uint8Array): boolean {
+  const ownRekey = own.rekey === true;
+  if (ownRekey !== peerRekey) return ownRekey;
+  return compareBytes(own.hash, peerHash) < 0;
 }
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {

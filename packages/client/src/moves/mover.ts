@@ -20,12 +20,12 @@ const DELETE_GIVE_UP_MS = 7 * 24 * 60 * 60 * 1000;
 /** A move whose NEW failed on a relay of the list is tried again after this long. */
 const START_RETRY_MS = 30_000;
 /**
- * Attempts that need a queue on every relay of the list: a move does not
- * leave the connection on fewer relays than the user asked for because one
- * of them was down for a moment. After them, the move goes ahead on the
- * relays that answer (the rest of the list may be down for good).
+ * How long a move waits for every relay of the list to create its queue: a
+ * move does not leave the connection on fewer relays than the user asked
+ * for because one of them was down for a while. After that, it goes ahead
+ * on the relays that answer (the rest of the list may be gone for good).
  */
-const FULL_LIST_ATTEMPTS = 3;
+const FULL_LIST_PATIENCE_MS = 60 * 60 * 1000;
 /**
  * A move whose contact never answered its queues-add (or never got the
  * queues-use KEY waits for) starts over after the relays' message lifetime:
@@ -34,8 +34,14 @@ const FULL_LIST_ATTEMPTS = 3;
  */
 const STALE_MOVE_MS = 21 * 24 * 60 * 60 * 1000;
 
-/** A move that waited too long for the contact: its new queues are deleted, and it starts over. */
+/** The relay list as a set, to tell whether it changed. */
+function listKey(relays: readonly string[]): string {
+  return [...new Set(relays.map(relayKey))].sort().join(' ');
+}
+
+/** A move that waited too long for the contact: its new queues are deleted, and it starts over (never once queues-use is out). */
 function abandonMove(connection: AgreedConnection, now: number): AgreedConnection {
+  if (connection.move == null || connection.move.step === 'using') return connection;
   const receiveQueues = connection.receiveQueues.map((q) => (q.state === 'new' ? { ...q, state: 'deleting' as const } : q));
   return { ...connection, receiveQueues, move: null, moveWanted: now };
 }
@@ -49,7 +55,7 @@ export class QueueMover {
   /** Connections whose move is creating its queues now, when a failed start may be tried again, and how many failed. */
   private readonly starting = new Set<string>();
   private readonly startAfter = new Map<string, number>();
-  private readonly startFailures = new Map<string, number>();
+  private readonly startFailures = new Map<string, { readonly count: number; readonly since: number }>();
   /** Receive queues (recipient id hex) with a DEL in flight, and sessions opened once for a DEL (the pool retries them). */
   private readonly deleting = new Set<string>();
   private readonly opened = new WeakSet<object>();
@@ -134,28 +140,31 @@ export class QueueMover {
     const profile = this.core.store.getProfile(connection.profileId);
     if (profile === null) return Infinity;
     this.starting.add(connection.id);
-    const failures = this.startFailures.get(connection.id) ?? 0;
+    const failures = this.startFailures.get(connection.id) ?? { count: 0, since: now };
     const wait = (reason: string): void => {
-      this.startFailures.set(connection.id, failures + 1);
-      this.startAfter.set(connection.id, this.core.now() + START_RETRY_MS * 2 ** Math.min(failures, 6));
+      this.startFailures.set(connection.id, { count: failures.count + 1, since: failures.since });
+      this.startAfter.set(connection.id, this.core.now() + START_RETRY_MS * 2 ** Math.min(failures.count, 6));
       this.core.emit([{ event: 'rejected', contact: connection.id, reason: `moving queues waits: ${reason}` }]);
     };
     const expected = profile.relays.length * (profile.queuesPerRelay ?? 1);
+    const list = listKey(profile.relays);
     void this.core.activity
       .track(newQueues(this.core, profile, connection.id))
       .then(
         (created) => {
-          if (created.length < expected && failures + 1 < FULL_LIST_ATTEMPTS) {
+          if (created.length < expected && this.core.now() - failures.since < FULL_LIST_PATIENCE_MS) {
             this.orphan(connection.id, created);
             wait(`${expected - created.length} of the profile's relays did not answer`);
             return;
           }
           this.startAfter.delete(connection.id);
           this.startFailures.delete(connection.id);
-          this.begin(connection.id, created);
+          this.begin(connection.id, created, list);
         },
         (error: Error) => wait(error.message),
       )
+      // Not the relays' doing (a store failure, say): reported, and the move is asked for again on the next pass.
+      .catch((error: Error) => this.core.emit([{ event: 'rejected', contact: connection.id, reason: `moving queues failed: ${error.message}` }]))
       .finally(() => {
         this.starting.delete(connection.id);
         this.core.kick();
@@ -163,13 +172,16 @@ export class QueueMover {
     return Infinity;
   }
 
-  private begin(connectionId: string, created: readonly ReceiveQueueRecord[]): void {
+  /** Begins the move with the queues made for the relay list `list`; if the list changed meanwhile, another move follows. */
+  private begin(connectionId: string, created: readonly ReceiveQueueRecord[], list: string): void {
     let begun = false;
     this.update(connectionId, (c, ctx) => {
       // Asked for still, and no other move began meanwhile.
       if (!canMove(c) || c.move != null || c.moveWanted == null) return c;
       begun = true;
-      return beginMove(ctx, c, created);
+      const moved = beginMove(ctx, c, created);
+      const profile = ctx.store.getProfile(c.profileId);
+      return profile !== null && listKey(profile.relays) !== list ? { ...moved, moveWanted: ctx.now } : moved;
     });
     const connection = this.core.store.getConnection(connectionId);
     if (connection === null) return;
@@ -218,6 +230,7 @@ export class QueueMover {
     void this.core.activity
       .track(attempt().catch(() => false))
       .then((deleted) => this.deleted(connection.id, queue.recipientId, deleted))
+      .catch((error: Error) => this.core.emit([{ event: 'rejected', contact: connection.id, reason: `deleting a queue failed: ${error.message}` }]))
       .finally(() => {
         this.deleting.delete(id);
         this.core.kick();

@@ -50,9 +50,11 @@ function seal(ctx: StepContext, connection: AgreedConnection, content: Content, 
  */
 export function beginMove(ctx: StepContext, connection: AgreedConnection, created: readonly ReceiveQueueRecord[]): AgreedConnection {
   const added = created.map((queue) => ({ ...queue, state: 'new' as const }));
-  const next: AgreedConnection = { ...connection, receiveQueues: [...connection.receiveQueues, ...added], move: { step: 'added', startedAt: ctx.now }, moveWanted: null };
+  const next: AgreedConnection = { ...connection, receiveQueues: [...connection.receiveQueues, ...added], moveWanted: null };
   report(ctx, next, 'added', added.map((q) => queueRelay(q.relay)));
-  return seal(ctx, next, { type: 'queues-add', queues: added.map((q) => ({ relay: queueRelay(q.relay), senderId: q.senderId })) });
+  const sealed = sealEnvelope(ctx.crypto, next, { type: 'queues-add', queues: added.map((q) => ({ relay: queueRelay(q.relay), senderId: q.senderId })) }, ctx.now);
+  sendSealed(ctx, 'queues', sealed);
+  return { ...sealed.connection, move: { step: 'added', startedAt: ctx.now, addHash: sealed.hash } };
 }
 
 /**
@@ -60,23 +62,30 @@ export function beginMove(ctx: StepContext, connection: AgreedConnection, create
  * `new` (not sent to yet); queues-keys carries the public keys. A newer
  * queues-add replaces the queues of an older one that never came into use.
  */
-export function peerAddedQueues(ctx: StepContext, connection: AgreedConnection, content: Extracted<'queues-add'>): AgreedConnection {
+export function peerAddedQueues(ctx: StepContext, connection: AgreedConnection, content: Extracted<'queues-add'>, addHash: Uint8Array): AgreedConnection {
   const added: SendQueueRecord[] = content.queues.map((queue) => {
     const keys = senderKeys(ctx.crypto.ed25519KeyPair());
     return { relay: queue.relay, senderId: queue.senderId, senderPublicKey: keys.publicKey, senderSecretKey: keys.secretKey, state: 'new' };
   });
   const next: AgreedConnection = { ...connection, sendQueues: [...connection.sendQueues.filter(inUse), ...added] };
   report(ctx, next, 'peer-added', content.queues.map((q) => q.relay));
-  return seal(ctx, next, { type: 'queues-keys', senderKeys: added.map((q) => q.senderPublicKey) });
+  return seal(ctx, next, { type: 'queues-keys', addHash, senderKeys: added.map((q) => q.senderPublicKey) });
 }
 
-/** R, step 3: S's sender keys, one per new queue in order; the work loop registers them (KEY). */
+/**
+ * R, step 3: S's sender keys, one per new queue in order; the work loop
+ * registers them (KEY). Keys that answer another queues-add (of a move
+ * this side gave up) are not these queues' keys.
+ */
 export function peerKeys(ctx: StepContext, connection: AgreedConnection, content: Extracted<'queues-keys'>): AgreedConnection {
   const fresh = connection.receiveQueues.filter((q) => q.state === 'new');
-  if (connection.move?.step !== 'added' || content.senderKeys.length !== fresh.length) return reject(ctx, connection, 'queues-keys for no queues-add of this side');
+  const move = connection.move;
+  if (move?.step !== 'added' || !equalBytes(content.addHash, move.addHash) || content.senderKeys.length !== fresh.length) {
+    return reject(ctx, connection, 'queues-keys for no queues-add of this side');
+  }
   let i = 0;
   const receiveQueues = connection.receiveQueues.map((q) => (q.state === 'new' ? { ...q, peerSenderKey: asSenderKey(content.senderKeys[i++]!) } : q));
-  const next: AgreedConnection = { ...connection, receiveQueues, move: { ...connection.move, step: 'keyed' } };
+  const next: AgreedConnection = { ...connection, receiveQueues, move: { ...move, step: 'keyed' } };
   report(ctx, next, 'keyed', fresh.map((q) => queueRelay(q.relay)));
   return next;
 }

@@ -14,6 +14,9 @@ import { groupOf } from '../transport/sessions.js';
 import { relayKey } from '../transport/relay-pool.js';
 import { canMove } from './mover.js';
 
+/** A year: a longer period would leave queue ids in place for about as long as never rotating. */
+const MAX_ROTATION_MS = 365 * 24 * 60 * 60 * 1000;
+
 function profileOf(core: AgentCore, id: string): ProfileRecord {
   const profile = core.store.getProfile(id);
   if (profile === null) throw new AgentError('NO_PROFILE', `no profile ${id}`);
@@ -88,7 +91,9 @@ export function relayList(core: AgentCore, profileId: string): RelayInfo[] {
 function movable(core: AgentCore, contactId: string): AgreedConnection {
   const connection = connectionOf(core.store, contactId);
   if (connection.status !== 'connected' || !isAgreed(connection)) throw new AgentError('NOT_CONNECTED', 'the contact has not joined yet');
-  if (!canMove(connection)) throw new AgentError('UNSUPPORTED_VERSION', "the contact's graphchat is older (graph-chat version 2): it cannot move queues or rekey; the connection keeps working as it is");
+  if (!canMove(connection)) {
+    throw new AgentError('UNSUPPORTED_VERSION', "this connection speaks graph-chat version 2 (the contact's graphchat was older when you connected): it cannot move queues or rekey, and keeps working as it is; connect again to get both");
+  }
   return connection;
 }
 
@@ -117,7 +122,7 @@ export function rekey(core: AgentCore, contactId: string): void {
 
 /** Sets how often the profile's connections rotate their queues (ms; 0 turns rotation off). Each plans its next rotation afresh. */
 export function setRotation(core: AgentCore, profileId: string, periodMs: number): void {
-  if (!Number.isSafeInteger(periodMs) || periodMs < 0) throw new AgentError('BAD_PROFILE', 'the rotation period is a whole number of ms, 0 for off');
+  if (!Number.isSafeInteger(periodMs) || periodMs < 0 || periodMs > MAX_ROTATION_MS) throw new AgentError('BAD_PROFILE', 'the rotation period is a whole number of ms up to a year, 0 for off');
   const profile = profileOf(core, profileId);
   core.store.transaction(() => {
     core.store.putProfile({ ...profile, rotationMs: periodMs });

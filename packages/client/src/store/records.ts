@@ -193,6 +193,8 @@ export interface QueueMove {
   /** `added`: queues-add sent; `keyed`: the peer's sender keys arrived, KEY under way; `using`: queues-use sent, waiting for queues-test. */
   readonly step: 'added' | 'keyed' | 'using';
   readonly startedAt: number;
+  /** Hash of this move's queues-add envelope: the peer's queues-keys must name it. */
+  readonly addHash: Uint8Array;
 }
 
 export interface ResyncOffer {

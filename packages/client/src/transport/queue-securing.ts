@@ -28,7 +28,8 @@ export class QueueSecurer {
       if (connection.status === 'failed') continue;
       for (const queue of connection.receiveQueues) {
         const id = toHex(queue.recipientId);
-        if (queue.peerSenderKey === null || queue.secured || this.keying.has(id) || this.keyRefused.has(id)) continue;
+        // A queue on its way out (a finished move's, §8.6) needs no KEY any more.
+        if (queue.peerSenderKey === null || queue.secured || queue.state === 'deleting' || this.keying.has(id) || this.keyRefused.has(id)) continue;
         const session = pool.session(queue.relay, groupOf(store, connection));
         this.keying.add(id);
         void activity.track(this.secureQueue(session, connection.id, queue.recipientId, queue.peerSenderKey)).finally(() => {
@@ -61,6 +62,15 @@ export class QueueSecurer {
       if (connection === null) return;
       const receiveQueues = connection.receiveQueues.map((q) => (equalBytes(q.recipientId, recipientId) && equalBytes(q.peerSenderKey ?? new Uint8Array(0), senderKey) ? { ...q, secured: true } : q));
       store.putConnection({ ...connection, receiveQueues });
+    });
+  }
+
+  /** Whether a KEY is due on a queue whose relay is up: work for `sync` to wait for. Queues whose relay refused KEY are not. */
+  hasWork(connection: ConnectionRecord): boolean {
+    const group = groupOf(this.ctx.store, connection);
+    return connection.receiveQueues.some((queue) => {
+      const id = toHex(queue.recipientId);
+      return queue.peerSenderKey !== null && !queue.secured && queue.state !== 'deleting' && !this.keyRefused.has(id) && this.ctx.pool.session(queue.relay, group).isUp;
     });
   }
 

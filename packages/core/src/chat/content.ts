@@ -22,7 +22,7 @@
  *
  * Version 3 (moving queues, §8.6):
  *  10 queues-add   queues (the recipient's new receive queues)
- *  11 queues-keys  keys (one sender key per queue of the queues-add, same order)
+ *  11 queues-keys  addHash:32 (the queues-add answered) || keys (one sender key per queue of it, same order)
  *  12 queues-use   ids (use, 1..8) || ids (retire, 0..8)
  *  13 queues-test  (empty; sent through the new queues only)
  *   ids = count:u8 || senderId:24 * count
@@ -72,8 +72,12 @@ export type Content =
   | { readonly type: 'mode'; readonly offTheRecord: boolean; readonly answer: boolean }
   /** The recipient's new receive queues for this connection (graph-chat §8.6): the peer answers with sender keys for them. */
   | { readonly type: 'queues-add'; readonly queues: readonly QueueAddress[] }
-  /** One sender public key per queue of the last queues-add, in its order: the recipient registers them with KEY. */
-  | { readonly type: 'queues-keys'; readonly senderKeys: readonly Uint8Array[] }
+  /**
+   * Answers the queues-add whose envelope hash is `addHash` (so an answer to
+   * an older one is never taken for the current one): one sender public key
+   * per queue of it, in its order, which the recipient registers with KEY.
+   */
+  | { readonly type: 'queues-keys'; readonly addHash: Uint8Array; readonly senderKeys: readonly Uint8Array[] }
   /** The recipient secured its new queues: send through `use` (sender ids) and stop sending to `retire`. */
   | { readonly type: 'queues-use'; readonly use: readonly Uint8Array[]; readonly retire: readonly Uint8Array[] }
   /** Sent through the new queues only, once the sender switched to them: the recipient may delete the retired ones. */
@@ -292,6 +296,8 @@ export function writeContent(writer: ByteWriter, content: Content): void {
       writeQueueList(writer, content.queues);
       return;
     case 'queues-keys':
+      if (content.addHash.length !== HASH_LENGTH) throw new RangeError(`queues-keys names a ${HASH_LENGTH}-byte hash`);
+      writer.bytes(content.addHash);
       writeKeys(writer, content.senderKeys);
       return;
     case 'queues-use':
@@ -349,7 +355,7 @@ export function readContent(reader: ByteReader): Content {
       content = { type: 'queues-add', queues: readQueueList(reader) };
       break;
     case 11:
-      content = { type: 'queues-keys', senderKeys: readKeys(reader) };
+      content = { type: 'queues-keys', addHash: reader.bytes(HASH_LENGTH), senderKeys: readKeys(reader) };
       break;
     case 12:
       content = { type: 'queues-use', use: readIds(reader, 1), retire: readIds(reader, 0) };
