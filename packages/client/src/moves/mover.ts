@@ -40,7 +40,7 @@ function listKey(relays: readonly string[]): string {
 }
 
 /** A move that waited too long for the contact: its new queues are deleted, and it starts over (never once queues-use is out). */
-function abandonMove(connection: AgreedConnection, now: number): AgreedConnection {
+export function abandonMove(connection: AgreedConnection, now: number): AgreedConnection {
   if (connection.move == null || connection.move.step === 'using') return connection;
   const receiveQueues = connection.receiveQueues.map((q) => (q.state === 'new' ? { ...q, state: 'deleting' as const } : q));
   return { ...connection, receiveQueues, move: null, moveWanted: now };

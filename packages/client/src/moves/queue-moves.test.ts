@@ -9,6 +9,7 @@ import { sealEnvelope } from '../conversation/envelope-crypto.js';
 import { queuedMessage, sealQueued, sendSealed } from '../conversation/outbound.js';
 import { connectedPair, deliver, NOW, receiveQueue, stepContext, type Side } from '../test-support/memory-pair.js';
 import type { ReceiveQueueRecord } from '../store/records.js';
+import { abandonMove } from './mover.js';
 import { beginMove, useWhenSecured } from './queue-moves.js';
 
 const steps = (events: readonly { event: string; step?: string }[]): string[] => events.filter((e) => e.event === 'move' || e.event === 'rejected').map((e) => (e.event === 'move' ? e.step! : 'rejected'));
@@ -80,7 +81,7 @@ describe('moving queues, step by step', () => {
     assert.deepEqual(steps(deliver(alice, bob)), ['rejected']);
     assert.deepEqual(ids(bob.connection.sendQueues), bobQueues);
     // Keys and a test for no move of alice's.
-    sendOutOfTurn(bob, { type: 'queues-keys', senderKeys: [crypto.randomBytes(32)] });
+    sendOutOfTurn(bob, { type: 'queues-keys', addHash: crypto.randomBytes(32), senderKeys: [crypto.randomBytes(32)] });
     sendOutOfTurn(bob, { type: 'queues-test' });
     const aliceBefore = alice.connection.receiveQueues;
     assert.deepEqual(steps(deliver(bob, alice)), ['rejected', 'rejected']);
@@ -89,7 +90,7 @@ describe('moving queues, step by step', () => {
     // Keys that do not match the queues alice added.
     alice.connection = beginMove(stepContext(alice.store), alice.connection, [receiveQueue(), receiveQueue()]);
     alice.store.listOutbox().forEach((item) => alice.store.deleteOutbox(item.id)); // the queues-add is lost
-    sendOutOfTurn(bob, { type: 'queues-keys', senderKeys: [crypto.randomBytes(32)] });
+    sendOutOfTurn(bob, { type: 'queues-keys', addHash: crypto.randomBytes(32), senderKeys: [crypto.randomBytes(32)] });
     assert.deepEqual(steps(deliver(bob, alice)), ['rejected']);
     assert.equal(alice.connection.move?.step, 'added');
   });
@@ -101,5 +102,24 @@ describe('moving queues, step by step', () => {
     const events = deliver(alice, bob);
     assert.deepEqual(steps(events), ['rejected']);
     assert.equal(bob.connection.sendQueues.length, 1);
+  });
+
+  it('keys that answer the queues-add of a move given up are not taken for the next move', () => {
+    const { alice, bob } = connectedPair();
+    alice.connection = beginMove(stepContext(alice.store), alice.connection, [receiveQueue()]);
+    // Bob was away for the relays' message lifetime: alice gives the move up and starts another.
+    alice.connection = abandonMove(alice.connection, NOW);
+    const second = receiveQueue();
+    alice.connection = beginMove(stepContext(alice.store), alice.connection, [second]);
+    // Both queues-add reach bob, in order, and he answers each.
+    assert.deepEqual(steps(deliver(alice, bob)), ['peer-added', 'peer-added']);
+    assert.deepEqual(steps(deliver(bob, alice)), ['rejected', 'keyed'], 'the answer to the first is refused');
+    const registered = alice.connection.receiveQueues.find((q) => equalBytes(q.senderId, second.senderId))!.peerSenderKey!;
+    const drawn = bob.connection.sendQueues.find((q) => equalBytes(q.senderId, second.senderId))!.senderPublicKey;
+    assert.ok(equalBytes(registered, drawn), 'alice registers the key bob signs with');
+    secureNew(alice);
+    alice.connection = useWhenSecured(stepContext(alice.store), alice.connection);
+    assert.deepEqual(steps(deliver(alice, bob)), ['peer-switched']);
+    assert.deepEqual(steps(deliver(bob, alice)), ['done']);
   });
 });
