@@ -87,10 +87,11 @@ describe('content encoding', () => {
   test('queue moves (§8.6): layouts of queues-add, queues-keys, queues-use and queues-test, and their limits', () => {
     const id = (n: number) => new Uint8Array(24).fill(n);
     const key = (n: number) => new Uint8Array(32).fill(n);
+    const addHash = new Uint8Array(32).fill(0xa5);
     const add: Content = { type: 'queues-add', queues: [queue] };
     const relay = new TextEncoder().encode(RELAY);
     assert.deepEqual(encodeContent(add), concatBytes(Uint8Array.of(10, 1, relay.length), relay, id(7)));
-    assert.deepEqual(encodeContent({ type: 'queues-keys', senderKeys: [key(1), key(2)] }), concatBytes(Uint8Array.of(11, 2), key(1), key(2)));
+    assert.deepEqual(encodeContent({ type: 'queues-keys', addHash, senderKeys: [key(1), key(2)] }), concatBytes(Uint8Array.of(11), addHash, Uint8Array.of(2), key(1), key(2)));
     assert.deepEqual(encodeContent({ type: 'queues-use', use: [id(1), id(2)], retire: [id(3)] }), concatBytes(Uint8Array.of(12, 2), id(1), id(2), Uint8Array.of(1), id(3)));
     assert.deepEqual(encodeContent({ type: 'queues-use', use: [id(1)], retire: [] }), concatBytes(Uint8Array.of(12, 1), id(1), Uint8Array.of(0)));
     assert.deepEqual([...encodeContent({ type: 'queues-test' })], [13]);
@@ -98,7 +99,8 @@ describe('content encoding', () => {
     for (const content of [
       add,
       { type: 'queues-add', queues: new Array(8).fill(queue) },
-      { type: 'queues-keys', senderKeys: Array.from({ length: 8 }, (_, i) => key(i)) },
+      { type: 'queues-keys', addHash, senderKeys: Array.from({ length: 8 }, (_, i) => key(i)) },
+      { type: 'queues-keys', addHash: key(3), senderKeys: [key(4)] },
       { type: 'queues-use', use: eight, retire: eight },
       { type: 'queues-use', use: [id(1)], retire: [] },
       { type: 'queues-test' },
@@ -108,12 +110,15 @@ describe('content encoding', () => {
       assertPrefixesFail(bytes, decodeContent);
       assert.throws(() => decodeContent(concatBytes(bytes, Uint8Array.of(0))), isDecodeError, `${content.type} with a trailing byte`);
     }
-    // Counts: queues and keys 1..8, use 1..8, retire 0..8; ids of 24 bytes, keys of 32.
+    // Counts: queues and keys 1..8, use 1..8, retire 0..8; ids of 24 bytes, keys and the queues-add hash of 32.
     assert.throws(() => encodeContent({ type: 'queues-add', queues: [] }), RangeError);
     assert.throws(() => encodeContent({ type: 'queues-add', queues: new Array(9).fill(queue) }), RangeError);
-    assert.throws(() => encodeContent({ type: 'queues-keys', senderKeys: [] }), RangeError);
-    assert.throws(() => encodeContent({ type: 'queues-keys', senderKeys: new Array(9).fill(key(1)) }), RangeError);
-    assert.throws(() => encodeContent({ type: 'queues-keys', senderKeys: [new Uint8Array(31)] }), RangeError);
+    assert.throws(() => encodeContent({ type: 'queues-keys', addHash, senderKeys: [] }), RangeError);
+    assert.throws(() => encodeContent({ type: 'queues-keys', addHash, senderKeys: new Array(9).fill(key(1)) }), RangeError);
+    assert.throws(() => encodeContent({ type: 'queues-keys', addHash, senderKeys: [new Uint8Array(31)] }), RangeError);
+    assert.throws(() => encodeContent({ type: 'queues-keys', addHash: new Uint8Array(31), senderKeys: [key(1)] }), RangeError);
+    assert.throws(() => encodeContent({ type: 'queues-keys', addHash: new Uint8Array(33), senderKeys: [key(1)] }), RangeError);
+    assert.throws(() => encodeContent({ type: 'queues-keys', addHash: new Uint8Array(0), senderKeys: [key(1)] }), RangeError);
     assert.throws(() => encodeContent({ type: 'queues-use', use: [], retire: [] }), RangeError);
     assert.throws(() => encodeContent({ type: 'queues-use', use: new Array(9).fill(id(1)), retire: [] }), RangeError);
     assert.throws(() => encodeContent({ type: 'queues-use', use: [id(1)], retire: new Array(9).fill(id(1)) }), RangeError);
@@ -121,8 +126,11 @@ describe('content encoding', () => {
     assert.throws(() => encodeContent({ type: 'queues-use', use: [id(1)], retire: [new Uint8Array(25)] }), RangeError);
     assert.throws(() => decodeContent(Uint8Array.of(10, 0)), isDecodeError);
     assert.throws(() => decodeContent(concatBytes(Uint8Array.of(10, 9), ...new Array(9).fill(encodeContent(add).subarray(2)))), isDecodeError);
-    assert.throws(() => decodeContent(Uint8Array.of(11, 0)), isDecodeError);
-    assert.throws(() => decodeContent(concatBytes(Uint8Array.of(11, 9), ...new Array(9).fill(key(1)))), isDecodeError);
+    assert.throws(() => decodeContent(concatBytes(Uint8Array.of(11), addHash, Uint8Array.of(0))), isDecodeError, 'key count 0');
+    assert.throws(() => decodeContent(concatBytes(Uint8Array.of(11), addHash, Uint8Array.of(9), ...new Array(9).fill(key(1)))), isDecodeError, 'key count 9');
+    assert.throws(() => decodeContent(concatBytes(Uint8Array.of(11), addHash.subarray(1))), isDecodeError, 'hash of 31 bytes');
+    // Without its hash, a count and one key read as a 32-byte hash and a count past the key: short.
+    assert.throws(() => decodeContent(concatBytes(Uint8Array.of(11, 1), key(1))), isDecodeError, 'no hash');
     assert.throws(() => decodeContent(concatBytes(Uint8Array.of(12, 0, 0))), isDecodeError, 'use count 0');
     assert.throws(() => decodeContent(concatBytes(Uint8Array.of(12, 9), ...new Array(9).fill(id(1)), Uint8Array.of(0))), isDecodeError, 'use count 9');
     assert.throws(() => decodeContent(concatBytes(Uint8Array.of(12, 1), id(1), Uint8Array.of(9), ...new Array(9).fill(id(1)))), isDecodeError, 'retire count 9');

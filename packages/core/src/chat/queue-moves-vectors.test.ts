@@ -26,7 +26,7 @@ interface JsonQueue {
 }
 type JsonContent =
   | { readonly type: 'queues-add'; readonly queues: readonly JsonQueue[] }
-  | { readonly type: 'queues-keys'; readonly sender_keys: readonly string[] }
+  | { readonly type: 'queues-keys'; readonly add_hash: string; readonly sender_keys: readonly string[] }
   | { readonly type: 'queues-use'; readonly use: readonly string[]; readonly retire: readonly string[] }
   | { readonly type: 'queues-test' };
 interface JsonView {
@@ -93,7 +93,7 @@ function content(c: JsonContent): Content {
     case 'queues-add':
       return { type: 'queues-add', queues: c.queues.map((q) => ({ relay: q.relay, senderId: fromHex(q.sender_id) })) };
     case 'queues-keys':
-      return { type: 'queues-keys', senderKeys: c.sender_keys.map(fromHex) };
+      return { type: 'queues-keys', addHash: fromHex(c.add_hash), senderKeys: c.sender_keys.map(fromHex) };
     case 'queues-use':
       return { type: 'queues-use', use: c.use.map(fromHex), retire: c.retire.map(fromHex) };
     case 'queues-test':
@@ -155,12 +155,17 @@ for (const crypto of [nobleCrypto, sodiumCrypto]) {
       }
     });
 
-    test('the envelopes are one move: add, keys for its queues (drawn by S), use of exactly those queues, test; chained as §4.5', () => {
+    test('the envelopes are one move: add, keys naming it by hash for its queues (drawn by S), use of exactly those queues, test; chained as §4.5', () => {
       const [add, keys, use, testEnvelope] = vectors.envelopes.map((e) => ({ sender: e.sender, content: content(e.content) }));
+      // S's queues-keys names the queues-add it answers: the hash of R's envelope, as signed and recomputed here.
+      const addHash = toHex(envelopeHash(crypto, signEnvelope(crypto, sig.r.secretKey, envelope(vectors.envelopes[0]!))));
+      assert.equal(addHash, vectors.envelopes[0]!.hash);
       assert.deepEqual([add?.sender, keys?.sender, use?.sender, testEnvelope?.sender], ['r', 's', 'r', 's']);
       assert.ok(add?.content.type === 'queues-add' && keys?.content.type === 'queues-keys' && use?.content.type === 'queues-use');
       assert.equal(testEnvelope?.content.type, 'queues-test');
       const drawn = vectors.inputs.sender_key_seeds.map((seed) => toHex(crypto.ed25519KeyPairFromSeed(fromHex(seed)).publicKey));
+      assert.equal(toHex(keys.content.addHash), addHash, 'queues-keys names the queues-add envelope of the chain');
+      assert.equal(keys.content.addHash.length, 32);
       assert.deepEqual(keys.content.senderKeys.map(toHex), drawn);
       assert.equal(keys.content.senderKeys.length, add.content.queues.length);
       assert.deepEqual(use.content.use.map(toHex), add.content.queues.map((q) => toHex(q.senderId)));

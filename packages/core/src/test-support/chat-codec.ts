@@ -56,7 +56,7 @@ export const contentArb: fc.Arbitrary<Content> = fc.oneof(
   fc.record({ type: fc.constant('receipt' as const), seq: fc.integer({ min: 1, max: 0xffffffff }), hash: bytes(32) }, { noNullPrototype: true }),
   fc.record({ type: fc.constant('profile' as const), profile: profileArb }, { noNullPrototype: true }),
   fc.record({ type: fc.constant('queues-add' as const), queues: queuesArb }, { noNullPrototype: true }),
-  fc.record({ type: fc.constant('queues-keys' as const), senderKeys: senderKeysArb }, { noNullPrototype: true }),
+  fc.record({ type: fc.constant('queues-keys' as const), addHash: bytes(32), senderKeys: senderKeysArb }, { noNullPrototype: true }),
   fc.record({ type: fc.constant('queues-use' as const), use: fc.array(bytes(24), { minLength: 1, maxLength: 8 }), retire: fc.array(bytes(24), { maxLength: 8 }) }, { noNullPrototype: true }),
   fc.constant({ type: 'queues-test' as const }),
 );
