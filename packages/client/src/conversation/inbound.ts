@@ -120,7 +120,7 @@ export function deliverEnvelope(
     case 'queues-keys':
     case 'queues-use':
     case 'queues-test':
-      next = queueMoveStep(ctx, next, content, hash);
+      next = queueMoveStep(ctx, next, content, hash, unsigned);
       break;
     case 'confirm':
     case 'request':
@@ -131,14 +131,14 @@ export function deliverEnvelope(
 }
 
 /** A message of a move of queues (§8.6): only on a connected version 3 connection. */
-function queueMoveStep(ctx: StepContext, connection: AgreedConnection, content: Extract<Content, { type: 'queues-add' | 'queues-keys' | 'queues-use' | 'queues-test' }>, hash: Uint8Array): AgreedConnection {
+function queueMoveStep(ctx: StepContext, connection: AgreedConnection, content: Extract<Content, { type: 'queues-add' | 'queues-keys' | 'queues-use' | 'queues-test' }>, hash: Uint8Array, unsigned: boolean): AgreedConnection {
   if (chatVersionOf(connection) < 3 || connection.status !== 'connected') {
     ctx.events.push({ event: 'rejected', contact: connection.id, reason: `${content.type} on a connection that cannot move its queues` });
     return connection;
   }
   switch (content.type) {
     case 'queues-add':
-      return peerAddedQueues(ctx, connection, content, hash);
+      return peerAddedQueues(ctx, connection, content, hash, unsigned);
     case 'queues-keys':
       return peerKeys(ctx, connection, content);
     case 'queues-use':

@@ -72,6 +72,8 @@ export class QueueMover {
       wakeAt = Math.min(wakeAt, this.schedule(connection, now));
       if (connection.move?.step === 'keyed') this.update(connection.id, (c, ctx) => useWhenSecured(ctx, c));
       if (connection.move != null && connection.move.step !== 'using' && now - connection.move.startedAt > STALE_MOVE_MS) this.update(connection.id, (c) => abandonMove(c, now));
+      // Back on the record before the contact answered an unsigned queues-add: it won't (§4.7), so the move starts over.
+      if (connection.move?.step === 'added' && connection.move.addUnsigned === true && connection.offTheRecord !== true) this.update(connection.id, (c) => abandonMove(c, now));
       if (connection.moveWanted != null && connection.move == null) wakeAt = Math.min(wakeAt, this.start(connection, now));
     }
     for (const connection of store.listConnections()) {

@@ -122,4 +122,20 @@ describe('moving queues, step by step', () => {
     assert.deepEqual(steps(deliver(alice, bob)), ['peer-switched']);
     assert.deepEqual(steps(deliver(bob, alice)), ['done']);
   });
+
+  it('an unsigned queues-add that arrives once the contact signs again goes unanswered, and the move starts over', () => {
+    const { alice, bob } = connectedPair({ offTheRecord: true });
+    alice.connection = beginMove(stepContext(alice.store), alice.connection, [receiveQueue()]);
+    assert.equal(alice.connection.move?.addUnsigned, true);
+    // Bob signs again before he reads it (a switch back on the record, §8.5, as far as this step can tell).
+    bob.connection = { ...bob.connection, offTheRecord: false };
+    assert.deepEqual(steps(deliver(alice, bob)), [], 'no answer, and nothing rejected');
+    assert.equal(bob.connection.sendQueues.length, 1);
+    assert.deepEqual(bob.store.listOutbox(), []);
+    // Alice, signing again while her move waits for that answer, gives it up.
+    const restarted = abandonMove({ ...alice.connection, offTheRecord: false }, NOW);
+    assert.equal(restarted.move, null);
+    assert.equal(restarted.moveWanted, NOW);
+    assert.deepEqual(restarted.receiveQueues.map((q) => q.state), [undefined, 'deleting']);
+  });
 });

@@ -54,7 +54,8 @@ export function beginMove(ctx: StepContext, connection: AgreedConnection, create
   report(ctx, next, 'added', added.map((q) => queueRelay(q.relay)));
   const sealed = sealEnvelope(ctx.crypto, next, { type: 'queues-add', queues: added.map((q) => ({ relay: queueRelay(q.relay), senderId: q.senderId })) }, ctx.now);
   sendSealed(ctx, 'queues', sealed);
-  return { ...sealed.connection, move: { step: 'added', startedAt: ctx.now, addHash: sealed.hash } };
+  const addUnsigned = connection.offTheRecord === true ? { addUnsigned: true } : {};
+  return { ...sealed.connection, move: { step: 'added', startedAt: ctx.now, addHash: sealed.hash, ...addUnsigned } };
 }
 
 /**
@@ -62,7 +63,10 @@ export function beginMove(ctx: StepContext, connection: AgreedConnection, create
  * `new` (not sent to yet); queues-keys carries the public keys. A newer
  * queues-add replaces the queues of an older one that never came into use.
  */
-export function peerAddedQueues(ctx: StepContext, connection: AgreedConnection, content: Extracted<'queues-add'>, addHash: Uint8Array): AgreedConnection {
+export function peerAddedQueues(ctx: StepContext, connection: AgreedConnection, content: Extracted<'queues-add'>, addHash: Uint8Array, unsigned: boolean): AgreedConnection {
+  // A signed envelope never names an unsigned one (§4.7): an off-the-record queues-add that arrives once this side
+  // signs again goes unanswered, and R starts its move over when it signs again too.
+  if (unsigned && connection.offTheRecord !== true) return connection;
   const added: SendQueueRecord[] = content.queues.map((queue) => {
     const keys = senderKeys(ctx.crypto.ed25519KeyPair());
     return { relay: queue.relay, senderId: queue.senderId, senderPublicKey: keys.publicKey, senderSecretKey: keys.secretKey, state: 'new' };

@@ -195,6 +195,8 @@ export interface QueueMove {
   readonly startedAt: number;
   /** Hash of this move's queues-add envelope: the peer's queues-keys must name it. */
   readonly addHash: Uint8Array;
+  /** The queues-add went unsigned (off the record): once the connection signs again, no signed answer may name it, and the move starts over. */
+  readonly addUnsigned?: boolean;
 }
 
 export interface ResyncOffer {
