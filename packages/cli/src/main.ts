@@ -34,7 +34,7 @@ function describe(code: string, message: string, options: GlobalOptions): string
     case 'WRONG_PASSPHRASE':
       return `wrong passphrase for ${databasePath(options.dir)}`;
     case 'UNSUPPORTED_VERSION':
-      return `the contact's graphchat is older (graph-chat version 2): it cannot move relays, rotate or rekey; the connection keeps working as it is; connect again, once both sides run version 3, to get them`;
+      return `this connection speaks graph-chat version 2 (one side's graphchat was older when it was made): it cannot move relays, rotate or rekey; it keeps working as it is; connect again, once both sides run version 3, to get them`;
     case 'BUSY':
       return `${message} (run "graphchat sync" to finish it first)`;
     case 'IN_USE':

@@ -219,7 +219,7 @@ describe('web client: moving relays, new keys and new queues', () => {
       await until(() => peer.findContact(olgaSide).status === 'connected', 'the version 2 contact to connect');
       await page.locator('details.connection-details summary').click();
       await page.getByRole('button', { name: 'New keys' }).click();
-      await page.getByText("Peggy's graphchat is older and cannot move to new queues or make new keys. The conversation keeps working as it is; to get them, connect again once Peggy's graphchat is updated.").waitFor(SLOW);
+      await page.getByText("This conversation was started with an older graphchat and cannot move to new queues or make new keys. It keeps working as it is; to get them, connect again once you both run the current graphchat.").waitFor(SLOW);
       await page.getByRole('button', { name: 'New queues now' }).click();
       assert.equal(await page.locator('details.connection-details summary').textContent(), 'Relays and keys', 'no move began');
       assert.equal(peer.findContact(olgaSide).version, 2);

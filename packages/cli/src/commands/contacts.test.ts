@@ -148,6 +148,6 @@ describe('graphchat contacts and contact', () => {
       'next rotation: 1970-01-02T00:00:00.000Z',
     ]);
     sessions.agent.contactList[0] = fakeContact('c1', 'bob', { version: 2 });
-    assert.match((await run(['contact', 'c1'], { sessions })).stdout.text, /graph-chat version 2: the contact's graphchat is older; this connection cannot move relays or rekey/);
+    assert.match((await run(['contact', 'c1'], { sessions })).stdout.text, /graph-chat version 2 \(one side's graphchat was older when you connected\): this connection cannot move relays or rekey/);
   });
 });

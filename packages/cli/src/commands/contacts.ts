@@ -95,7 +95,7 @@ export function contactDetailsLines(contact: ContactInfo): string[] {
   lines.push(`receives at: ${queueList(contact.queues)}`);
   lines.push(`sends to: ${queueList(contact.peerQueues)}`);
   if (contact.status === 'connected') {
-    if (contact.version < 3) lines.push(`graph-chat version ${contact.version}: the contact's graphchat is older; this connection cannot move relays or rekey`);
+    if (contact.version < 3) lines.push(`graph-chat version ${contact.version} (one side's graphchat was older when you connected): this connection cannot move relays or rekey`);
     else lines.push(`graph-chat version ${contact.version}`);
   }
   if (contact.move !== null) lines.push(`moving its queues: ${contact.move.step} since ${new Date(contact.move.since).toISOString()}`);

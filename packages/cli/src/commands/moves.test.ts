@@ -31,7 +31,7 @@ describe('graphchat rotate and rekey', () => {
       const older = await run(['--json', command, 'old'], { sessions });
       assert.equal(older.code, 1);
       assert.equal((older.stdout.json()[0] as { error: string }).error, 'UNSUPPORTED_VERSION');
-      assertOneErrorLine(older, /^graphchat: the contact's graphchat is older \(graph-chat version 2\): it cannot move relays, rotate or rekey/);
+      assertOneErrorLine(older, /^graphchat: this connection speaks graph-chat version 2 \(one side's graphchat was older when it was made\): it cannot move relays, rotate or rekey/);
       const pending = await run([command, 'carol'], { sessions });
       assert.equal(pending.code, 1);
       assertOneErrorLine(pending, /not joined yet/);

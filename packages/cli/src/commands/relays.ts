@@ -102,8 +102,8 @@ export function moveLine(move: MoveRow): string {
 
 function printListing({ relays, moves, change }: RelayListing, printer: Printer): void {
   if (change !== null) {
-    const what = 'added' in change ? `added ${change.added}` : `removed ${change.removed}`;
-    printer.note(`${printable(hideRelayPassword(what))}: connections move on the next "graphchat sync"`);
+    const what = 'added' in change ? `added ${hideRelayPassword(change.added)}` : `removed ${hideRelayPassword(change.removed)}`;
+    printer.note(`${printable(what)}: connections move on the next "graphchat sync"`);
   }
   const listed = relays.filter((row) => row.listed);
   const leaving = relays.filter((row) => !row.listed);

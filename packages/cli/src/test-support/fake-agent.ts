@@ -140,7 +140,7 @@ export class FakeAgent implements ChatAgent {
     const contact = this.contactList.find((c) => c.id === contactId);
     if (contact === undefined) throw new AgentError('NO_CONTACT', `no contact ${contactId}`);
     if (contact.status !== 'connected') throw new AgentError('NOT_CONNECTED', 'the contact has not joined yet');
-    if (contact.version < 3) throw new AgentError('UNSUPPORTED_VERSION', "the contact's graphchat is older (graph-chat version 2)");
+    if (contact.version < 3) throw new AgentError('UNSUPPORTED_VERSION', 'this connection speaks graph-chat version 2');
     return contact;
   }
 

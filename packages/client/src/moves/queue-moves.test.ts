@@ -3,7 +3,7 @@
 // messages a misbehaving peer could send out of turn, which change nothing.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { equalBytes, toHex, type Content } from '@graphchat/core';
+import { equalBytes, isUnsignedEnvelope, toHex, type Content } from '@graphchat/core';
 import { sodiumCrypto as crypto } from '@graphchat/core/crypto-sodium';
 import { sealEnvelope } from '../conversation/envelope-crypto.js';
 import { queuedMessage, sealQueued, sendSealed } from '../conversation/outbound.js';
@@ -137,5 +137,19 @@ describe('moving queues, step by step', () => {
     assert.equal(restarted.move, null);
     assert.equal(restarted.moveWanted, NOW);
     assert.deepEqual(restarted.receiveQueues.map((q) => q.state), [undefined, 'deleting']);
+  });
+
+  it('off the record, a queues-add goes signed once the contact asked to go back on the record', () => {
+    const { alice, bob } = connectedPair({ offTheRecord: true });
+    alice.connection = { ...alice.connection, modeProposal: { offTheRecord: false, byPeer: true } };
+    alice.connection = beginMove(stepContext(alice.store), alice.connection, [receiveQueue()]);
+    assert.equal(alice.connection.offTheRecord, true, 'still off the record');
+    assert.equal(alice.connection.move?.addUnsigned, undefined);
+    const add = alice.store.listMessages(alice.connection.id).find((m) => m.kind === 'queues')!;
+    assert.equal(isUnsignedEnvelope(add.envelope!), false);
+    // Bob, who proposed and signs, answers it.
+    bob.connection = { ...bob.connection, offTheRecord: false, peerMayOmitSignatures: true };
+    assert.deepEqual(steps(deliver(alice, bob)), ['peer-added']);
+    assert.deepEqual(steps(deliver(bob, alice)), ['keyed']);
   });
 });

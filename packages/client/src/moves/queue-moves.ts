@@ -52,10 +52,24 @@ export function beginMove(ctx: StepContext, connection: AgreedConnection, create
   const added = created.map((queue) => ({ ...queue, state: 'new' as const }));
   const next: AgreedConnection = { ...connection, receiveQueues: [...connection.receiveQueues, ...added], moveWanted: null };
   report(ctx, next, 'added', added.map((q) => queueRelay(q.relay)));
-  const sealed = sealEnvelope(ctx.crypto, next, { type: 'queues-add', queues: added.map((q) => ({ relay: queueRelay(q.relay), senderId: q.senderId })) }, ctx.now);
+  const signed = signsMoves(connection);
+  // Off the record, signed all the same when the contact asked to go back on: its answer (signed) names this one.
+  const sealing = signed && connection.offTheRecord === true ? { ...next, offTheRecord: false } : next;
+  const sealed = sealEnvelope(ctx.crypto, sealing, { type: 'queues-add', queues: added.map((q) => ({ relay: queueRelay(q.relay), senderId: q.senderId })) }, ctx.now);
   sendSealed(ctx, 'queues', sealed);
-  const addUnsigned = connection.offTheRecord === true ? { addUnsigned: true } : {};
-  return { ...sealed.connection, move: { step: 'added', startedAt: ctx.now, addHash: sealed.hash, ...addUnsigned } };
+  const mode = connection.offTheRecord === true ? { offTheRecord: true } : {};
+  return { ...sealed.connection, ...mode, move: { step: 'added', startedAt: ctx.now, addHash: sealed.hash, ...(signed ? {} : { addUnsigned: true }) } };
+}
+
+/**
+ * Whether this side's queues-add goes signed: it signs, or the contact asked
+ * to go back on the record and so signs already (§8.5; signing is never
+ * refused). queues-keys names the queues-add by hash, and a signed envelope
+ * never names an unsigned one (§4.7).
+ */
+export function signsMoves(connection: AgreedConnection): boolean {
+  const proposal = connection.modeProposal;
+  return connection.offTheRecord !== true || (proposal?.byPeer === true && !proposal.offTheRecord);
 }
 
 /**

@@ -12,7 +12,7 @@ import { updateRelays } from '../profile/profiles.js';
 import { isAgreed, type AgreedConnection, type ConnectionRecord, type ProfileRecord } from '../store/records.js';
 import { groupOf } from '../transport/sessions.js';
 import { relayKey } from '../transport/relay-pool.js';
-import { canMove } from './mover.js';
+import { canMove, offList } from './mover.js';
 
 /** A year: a longer period would leave queue ids in place for about as long as never rotating. */
 const MAX_ROTATION_MS = 365 * 24 * 60 * 60 * 1000;
@@ -23,27 +23,22 @@ function profileOf(core: AgentCore, id: string): ProfileRecord {
   return profile;
 }
 
-/** The relays (keys, without password) of a connection's receive queues in a state (undefined: in use). */
-function relaysOf(connection: ConnectionRecord, state: 'new' | undefined): Set<string> {
-  return new Set(connection.receiveQueues.filter((q) => q.state === state).map((q) => relayKey(q.relay)));
-}
-
 /**
- * Sets the profile's relays, and asks every connection of it that sits on
- * other relays to move there. Connections whose contact speaks version 2
- * keep their queues.
+ * Sets the profile's relays, and asks every connection of it whose queues
+ * are on other relays to move there, at once, so that the moves show as
+ * wanted before the work loop runs. The work loop asks for the same on
+ * every pass (mover.ts), so nothing is lost to a crash in between, or to a
+ * connection that was mid-move or not yet connected. Connections whose
+ * contact speaks version 2 keep their queues.
  */
 export function setRelays(core: AgentCore, profileId: string, relays: readonly string[]): void {
   updateRelays(core.store, profileId, relays);
-  const wanted = new Set(relays.map(relayKey));
   const now = core.now();
   core.store.transaction(() => {
     for (const connection of core.store.listConnections(profileId)) {
-      if (!canMove(connection) || connection.moveWanted != null) continue;
-      // A move under way goes to the list of when it began: one more follows it if the list changed since.
-      const current = connection.move != null ? relaysOf(connection, 'new') : relaysOf(connection, undefined);
-      const same = current.size === wanted.size && [...wanted].every((relay) => current.has(relay));
-      if (!same) core.store.putConnection({ ...connection, moveWanted: now });
+      if (canMove(connection) && connection.move == null && connection.moveWanted == null && offList(core.store, connection)) {
+        core.store.putConnection({ ...connection, moveWanted: now });
+      }
     }
   });
   core.kick();

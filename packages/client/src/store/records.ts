@@ -176,6 +176,8 @@ export interface ConnectionBase {
   readonly move?: QueueMove | null;
   /** A move asked for (relays changed, rotation due or asked for), not yet started: when it was asked for. */
   readonly moveWanted?: number | null;
+  /** Failed starts of the move asked for (a relay of the list made no queue), for backoff across runs; null once one begins. */
+  readonly moveAttempt?: { readonly count: number; readonly at: number } | null;
   /** When the next scheduled rotation is due (absent: not yet planned). */
   readonly rotateAt?: number;
   /**

@@ -53,7 +53,7 @@ function queueList(queues: readonly QueueInfo[], label: string): HTMLElement {
 /** What a failed rotate or rekey tells the user. */
 function moveError(error: unknown, name: string): string {
   if (error instanceof AgentError) {
-    if (error.code === 'UNSUPPORTED_VERSION') return `${name}'s graphchat is older and cannot move to new queues or make new keys. The conversation keeps working as it is; to get them, connect again once ${name}'s graphchat is updated.`;
+    if (error.code === 'UNSUPPORTED_VERSION') return `This conversation was started with an older graphchat and cannot move to new queues or make new keys. It keeps working as it is; to get them, connect again once you both run the current graphchat.`;
     if (error.code === 'BUSY') return `New keys with ${name} are already on their way.`;
     if (error.code === 'NOT_CONNECTED') return `${name} has not joined yet.`;
   }

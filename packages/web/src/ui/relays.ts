@@ -200,12 +200,20 @@ export function relaysScreen(ctx: AppContext): Screen {
   };
 }
 
+/** A period set elsewhere (the terminal client takes any), in the largest unit that shows it whole. */
+function periodText(ms: number): string {
+  for (const [unit, size] of [['day', 864e5], ['hour', 36e5], ['minute', 6e4], ['second', 1e3]] as const) {
+    if (ms >= size && ms % size === 0) return `${ms / size} ${unit}${ms === size ? '' : 's'}`;
+  }
+  return `${ms} ms`;
+}
+
 /** How often each conversation moves to fresh queues. */
 function rotationSetting(ctx: AppContext): HTMLElement {
   const { agent } = ctx;
   const status = h('p', { role: 'status' });
   const current = agent.activeProfile().rotationMs ?? DEFAULT_ROTATION_MS;
-  const options = ROTATIONS.some((r) => r.ms === current) ? ROTATIONS : [...ROTATIONS, { ms: current, label: `Every ${Math.round(current / 36e5)} hours` }];
+  const options = ROTATIONS.some((r) => r.ms === current) ? ROTATIONS : [...ROTATIONS, { ms: current, label: `Every ${periodText(current)}` }];
   const select = h(
     'select',
     {
