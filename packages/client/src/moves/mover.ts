@@ -77,8 +77,23 @@ export class QueueMover {
   /** Receive queues (recipient id hex) with a DEL in flight, and sessions opened once for a DEL (the pool retries them). */
   private readonly deleting = new Set<string>();
   private readonly opened = new WeakSet<object>();
+  /**
+   * Relay sets already worked out, by the array they come from: records are
+   * immutable (a change stores a new array), so the check that runs for
+   * every connection on every pass parses no address twice.
+   */
+  private readonly relaySets = new WeakMap<readonly unknown[], string>();
 
   constructor(private readonly core: AgentCore) {}
+
+  /** Whether the connection's receive queues in use are on another set of relays than its profile's list (offList, cached). */
+  private offList(connection: ConnectionRecord, profile: ProfileRecord): boolean {
+    let inUse = this.relaySets.get(connection.receiveQueues);
+    if (inUse === undefined) this.relaySets.set(connection.receiveQueues, (inUse = inUseRelays(connection)));
+    let listed = this.relaySets.get(profile.relays);
+    if (listed === undefined) this.relaySets.set(profile.relays, (listed = relaySet(profile.relays)));
+    return inUse !== listed;
+  }
 
   /** One pass; returns when the loop should wake for the next scheduled step (Infinity: none). */
   step(): number {
@@ -122,7 +137,7 @@ export class QueueMover {
     if (next.move != null || next.moveWanted != null || profile === null) return next;
     const due = period > 0 && next.rotateAt !== undefined && next.rotateAt <= now;
     // Off the list after a move that had to leave a relay out: asked for again only once that move's backoff allows.
-    return due || (offList(this.core.store, next) && retryAt(next.moveAttempt) <= now) ? { ...next, moveWanted: now } : next;
+    return due || (this.offList(next, profile) && retryAt(next.moveAttempt) <= now) ? { ...next, moveWanted: now } : next;
   }
 
   /** Whether a move can take a step now: one to start, new queues all secured, or a DEL due on a relay that is up. */
