@@ -13,9 +13,9 @@ export interface TestAgent {
   readonly events: AgentEvent[];
 }
 
-/** An agent whose first profile is `profile` (or just a display name), on these relays. */
-export function makeAgent(profile: string | Omit<NewProfile, 'relays'>, relays: readonly string[], store: AgentStore = new MemoryStore()): TestAgent {
-  const agent = new Agent({ store, crypto: sodiumCrypto, webSocket, timeoutMs: 3000 });
+/** An agent whose first profile is `profile` (or just a display name), on these relays; `now` moves its clock. */
+export function makeAgent(profile: string | Omit<NewProfile, 'relays'>, relays: readonly string[], store: AgentStore = new MemoryStore(), now?: () => number): TestAgent {
+  const agent = new Agent({ store, crypto: sodiumCrypto, webSocket, timeoutMs: 3000, ...(now !== undefined ? { now } : {}) });
   const events: AgentEvent[] = [];
   agent.onEvent = (event) => events.push(event);
   const data = typeof profile === 'string' ? { displayName: profile } : profile;

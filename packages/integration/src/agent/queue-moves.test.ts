@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import type { AgentStore } from '@graphchat/client';
+import { MemoryStore, type AgentStore } from '@graphchat/client';
 import { formatInvitationLink, isUnsignedEnvelope, parseInvitationLink, toHex, verifyProofBundle } from '@graphchat/core';
 import { sodiumCrypto } from '@graphchat/core/crypto-sodium';
 import { openSqliteStore } from 'graphchat-server';
@@ -272,5 +272,49 @@ describe('moving connections between relays (graph-chat §8.6)', () => {
     await syncUntil([alice, bob], () => shown(alice, aliceSide).length === 1);
     assert.deepEqual(shown(alice, aliceSide), ['through b']);
     assert.deepEqual(shown(bob, bobSide), ['unsigned']);
+  });
+
+  it('a relay of the new list that is down: the move waits for it, goes ahead without it after an hour, and follows once it is back', async () => {
+    const [a, b, d] = await Promise.all([RelayUnderTest.start(), RelayUnderTest.start(), RelayUnderTest.start()]);
+    let offset = 0;
+    const alice = makeAgent('alice', [a!.address], new MemoryStore(), () => Date.now() + offset);
+    const bob = makeAgent('bob', [a!.address]);
+    const { aliceSide, bobSide } = await connectPair(alice, bob);
+    await d!.kill();
+    alice.agent.updateRelays(alice.agent.activeProfile().id, [b!.address, d!.address]);
+    await sync([alice, bob]);
+    // The first hour, a move that would leave out a relay of the list waits (the queues it made are deleted again).
+    assert.equal(alice.agent.findContact(aliceSide).move?.step, 'wanted');
+    assert.deepEqual(relaysOf(alice.agent.findContact(aliceSide).queues.filter((q) => q.state === undefined)), [a!.address]);
+    assert.ok(alice.events.some((e) => e.event === 'rejected' && /moving queues waits/.test(e.reason)));
+    offset += 2 * 60 * 60 * 1000;
+    // Moved to the relays that answer (a move for the rest is already asked for again: not settled).
+    const inUse = (): string[] => relaysOf(alice.agent.findContact(aliceSide).queues.filter((q) => q.state === undefined));
+    const peerInUse = (): string[] => relaysOf(bob.agent.findContact(bobSide).peerQueues.filter((q) => q.state === undefined));
+    await syncUntil([alice, bob], () => inUse().join() === b!.address && peerInUse().join() === b!.address);
+    assert.deepEqual(inUse(), [b!.address], 'moved to the relays that answer');
+    assert.deepEqual(peerInUse(), [b!.address]);
+    // The connection is still off its list: once D is back (and the backoff allows), it moves onto the whole list.
+    await d!.restart();
+    offset += 60 * 60 * 1000;
+    const whole = relaysOf([{ relay: b!.address }, { relay: d!.address }]);
+    await syncUntil([alice, bob], () => settled(alice, aliceSide) && settled(bob, bobSide) && relaysOf(alice.agent.findContact(aliceSide).queues).join() === whole.join(), 15);
+    assert.deepEqual(relaysOf(alice.agent.findContact(aliceSide).queues), whole);
+    assert.deepEqual(relaysOf(bob.agent.findContact(bobSide).peerQueues), whole);
+    bob.agent.send(bobSide, 'on the whole list');
+    await syncUntil([alice, bob], () => shown(alice, aliceSide).length === 1);
+    assert.deepEqual(shown(alice, aliceSide), ['on the whole list']);
+  });
+
+  it('a list changed while a connection is being made: it moves once connected', async () => {
+    const [a, b] = await Promise.all([RelayUnderTest.start(), RelayUnderTest.start()]);
+    const alice = makeAgent('alice', [a!.address]);
+    const bob = makeAgent('bob', [a!.address]);
+    const { link, contactId: aliceSide } = await alice.agent.createInvitation();
+    alice.agent.updateRelays(alice.agent.activeProfile().id, [b!.address]);
+    const { contactId: bobSide } = await bob.agent.connect(link);
+    await syncUntil([alice, bob], () => alice.agent.findContact(aliceSide).status === 'connected' && settled(alice, aliceSide) && relaysOf(alice.agent.findContact(aliceSide).queues)[0] === b!.address);
+    assert.deepEqual(relaysOf(alice.agent.findContact(aliceSide).queues), [b!.address], "the invitation's queue on A was moved to B");
+    assert.deepEqual(relaysOf(bob.agent.findContact(bobSide).peerQueues), [b!.address]);
   });
 });

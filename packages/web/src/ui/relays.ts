@@ -196,6 +196,10 @@ export function relaysScreen(ctx: AppContext): Screen {
         for (const [address, test] of tested) if (test !== 'testing' && shownRelay(address).startsWith(event.relay)) tested.delete(address);
       }
       if (['move', 'relay-up', 'relay-down', 'connected', 'rekeyed'].includes(event.event)) render();
+      // A move that can't start yet says why (a relay of the list does not answer, say), rather than waiting unexplained.
+      if (event.event === 'rejected' && event.reason.startsWith('moving queues waits: ')) {
+        status.textContent = `A move waits: ${event.reason.slice('moving queues waits: '.length)}. It is tried again by itself.`;
+      }
     },
   };
 }
