@@ -126,6 +126,9 @@ export function deliverEnvelope(
     case 'request':
       events.push({ event: 'rejected', contact: connection.id, reason: `${content.type} inside an established connection` });
       break;
+    case 'optional':
+      // A later version's optional type (§4.2): kept in the chain, and nothing more.
+      break;
   }
   return next;
 }

@@ -26,6 +26,9 @@
  *  12 queues-use   ids (use, 1..8) || ids (retire, 0..8)
  *  13 queues-test  (empty; sent through the new queues only)
  *   ids = count:u8 || senderId:24 * count
+ *
+ *  64..127 optional: any body; a receiver that does not know the type keeps
+ *          the envelope in the chain and ignores it (§4.2)
  */
 import { ByteReader, ByteWriter, fromUtf8, utf8 } from '../bytes.js';
 import { DecodeError } from '../errors.js';
@@ -81,7 +84,14 @@ export type Content =
   /** The recipient secured its new queues: send through `use` (sender ids) and stop sending to `retire`. */
   | { readonly type: 'queues-use'; readonly use: readonly Uint8Array[]; readonly retire: readonly Uint8Array[] }
   /** Sent through the new queues only, once the sender switched to them: the recipient may delete the retired ones. */
-  | { readonly type: 'queues-test' };
+  | { readonly type: 'queues-test' }
+  /**
+   * A type of the optional range (OPTIONAL_CONTENT_TAGS) that this version
+   * does not know: its body as it came. A later version may send one on a
+   * connection of this version; a receiver keeps it in the chain (it is
+   * signed and hashed like any) and does nothing else with it.
+   */
+  | { readonly type: 'optional'; readonly tag: number; readonly body: Uint8Array };
 
 /** One acknowledged envelope of the peer: its seq and SHA-256 hash (envelopeHash). */
 export interface Receipt {
@@ -102,7 +112,14 @@ export const MAX_TEXT_BYTES = 15_000;
 export const SENDER_KEY_LENGTH = 32;
 export const HASH_LENGTH = 32;
 
-export const CONTENT_TAGS: Readonly<Record<ContentType, number>> = { confirm: 1, reply: 2, hello: 3, text: 4, receipt: 5, profile: 6, request: 7, receipts: 8, mode: 9, 'queues-add': 10, 'queues-keys': 11, 'queues-use': 12, 'queues-test': 13 };
+/**
+ * Content types a receiver that does not know them ignores rather than
+ * rejects (§4.2): the room a later version has for what it can send to a
+ * connection of this one (a version upgrade, say) without breaking it.
+ */
+export const OPTIONAL_CONTENT_TAGS = { min: 64, max: 127 } as const;
+
+export const CONTENT_TAGS: Readonly<Record<Exclude<ContentType, 'optional'>, number>> = { confirm: 1, reply: 2, hello: 3, text: 4, receipt: 5, profile: 6, request: 7, receipts: 8, mode: 9, 'queues-add': 10, 'queues-keys': 11, 'queues-use': 12, 'queues-test': 13 };
 
 /** Content types a version 2 connection does not know (graph-chat §8.6): sent only when both sides speak version 3. */
 export const QUEUE_MOVE_CONTENT: readonly ContentType[] = ['queues-add', 'queues-keys', 'queues-use', 'queues-test'];
@@ -255,6 +272,13 @@ function readReceipt(reader: ByteReader): Receipt {
 
 /** Appends `type:u8 || body`. Throws ChatError TOO_LARGE past a size limit, RangeError for other invalid values. */
 export function writeContent(writer: ByteWriter, content: Content): void {
+  if (content.type === 'optional') {
+    if (!Number.isInteger(content.tag) || content.tag < OPTIONAL_CONTENT_TAGS.min || content.tag > OPTIONAL_CONTENT_TAGS.max) {
+      throw new RangeError(`optional content types are ${OPTIONAL_CONTENT_TAGS.min}..${OPTIONAL_CONTENT_TAGS.max}, not ${content.tag}`);
+    }
+    writer.u8(content.tag).bytes(content.body);
+    return;
+  }
   writer.u8(CONTENT_TAGS[content.type]);
   switch (content.type) {
     case 'confirm':
@@ -364,7 +388,8 @@ export function readContent(reader: ByteReader): Content {
       content = { type: 'queues-test' };
       break;
     default:
-      throw new DecodeError('INVALID', `unknown content type ${tag}`);
+      if (tag < OPTIONAL_CONTENT_TAGS.min || tag > OPTIONAL_CONTENT_TAGS.max) throw new DecodeError('INVALID', `unknown content type ${tag}`);
+      content = { type: 'optional', tag, body: reader.rest() };
   }
   reader.end();
   return content;

@@ -59,6 +59,7 @@ export const contentArb: fc.Arbitrary<Content> = fc.oneof(
   fc.record({ type: fc.constant('queues-keys' as const), addHash: bytes(32), senderKeys: senderKeysArb }, { noNullPrototype: true }),
   fc.record({ type: fc.constant('queues-use' as const), use: fc.array(bytes(24), { minLength: 1, maxLength: 8 }), retire: fc.array(bytes(24), { maxLength: 8 }) }, { noNullPrototype: true }),
   fc.constant({ type: 'queues-test' as const }),
+  fc.record({ type: fc.constant('optional' as const), tag: fc.integer({ min: 64, max: 127 }), body: fc.uint8Array({ maxLength: 300 }) }, { noNullPrototype: true }),
 );
 
 export function sampleInvitation(queues: readonly QueueAddress[] = [{ relay: RELAY, senderId: new Uint8Array(24).fill(5) }]): Invitation {
