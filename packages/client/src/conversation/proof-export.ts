@@ -6,7 +6,7 @@
  */
 import { decodeUnsignedEnvelope, envelopeHash, isUnsignedEnvelope, makeProofBundle, openEnvelope, toHex, type ContentType, type Crypto, type Envelope, type ProofBundle } from '@graphchat/core';
 import { AgentError } from '../events.js';
-import type { ConnectionRecord, MessageRecord } from '../store/records.js';
+import { signingAD, type ConnectionRecord, type MessageRecord } from '../store/records.js';
 
 /** Message ids bounding the range, both included; the first and the last exportable envelope by default. */
 export interface ProofRange {
@@ -99,9 +99,9 @@ function acknowledgesRange(receipt: Candidate, range: readonly Candidate[]): boo
  */
 export function exportProof(crypto: Crypto, connection: ConnectionRecord, messages: readonly MessageRecord[], range: ProofRange): ProofBundle {
   const { peerSigningKey } = connection;
+  if (connection.associatedData === null || peerSigningKey === null) throw new AgentError('NOT_CONNECTED', 'no proof before the contact has joined');
   // The handshake's AD binds both signing keys; a rekey (§8.6) keeps those keys, so a proof spans it.
-  const associatedData = connection.handshakeAD ?? connection.associatedData;
-  if (associatedData === null || peerSigningKey === null) throw new AgentError('NOT_CONNECTED', 'no proof before the contact has joined');
+  const associatedData = signingAD({ ...connection, associatedData: connection.associatedData });
   const ordered = chainOrder(candidates(crypto, connection, peerSigningKey, messages));
   const first = indexOf(ordered, range.from, 0, 'from');
   const last = indexOf(ordered, range.to, ordered.length - 1, 'to');

@@ -31,7 +31,7 @@ import {
 } from '@graphchat/core';
 import type { StepContext } from '../context.js';
 import { enqueueBody } from '../outbox/enqueue.js';
-import { chatVersionOf, type AgreedConnection, type ConnectionBase } from '../store/records.js';
+import { chatVersionOf, signingAD, type AgreedConnection, type ConnectionBase } from '../store/records.js';
 import { decryptEnvelope, resealEnvelope, sealEnvelope } from './envelope-crypto.js';
 import { storeSentHandshake } from './outbound.js';
 
@@ -70,15 +70,6 @@ export function offerResync(ctx: StepContext, connection: AgreedConnection, rest
   enqueueBody(ctx.store, connection, { body, messageId: null, seq: 0, hash });
   const secrets = { dh: keys.secretKeys.dh, kem: keys.secretKeys.kem };
   return { ...connection, resyncOffer: { hash, body, sentAt: ctx.now, timestamp: ctx.now, secrets, ...(rekey ? { rekey } : {}) } };
-}
-
-/**
- * The AD that resync signatures and proofs use: the handshake's, which binds
- * both signing keys. A rekey (§8.6) gives the ratchet and the security code
- * the AD of its own agreement, and keeps the signing keys.
- */
-export function signingAD(connection: AgreedConnection): Uint8Array {
-  return connection.handshakeAD ?? connection.associatedData;
 }
 
 /**

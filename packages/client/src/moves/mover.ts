@@ -57,10 +57,24 @@ function inUseRelays(connection: ConnectionRecord): string {
   return relaySet(connection.receiveQueues.filter((q) => q.state === undefined).map((q) => q.relay));
 }
 
+/**
+ * Relay sets already worked out, by the array they come from: records are
+ * immutable (a change stores a new array), so the check that runs for every
+ * connection on every pass of the work loop parses no address twice.
+ */
+const relaySets = new WeakMap<readonly unknown[], string>();
+
+function cachedSet<T>(list: readonly T[], compute: () => string): string {
+  let set = relaySets.get(list);
+  if (set === undefined) relaySets.set(list, (set = compute()));
+  return set;
+}
+
 /** Whether a connection's receive queues in use are on another set of relays than its profile's list. */
 export function offList(store: AgentStore, connection: ConnectionRecord): boolean {
   const profile = store.getProfile(connection.profileId);
-  return profile !== null && inUseRelays(connection) !== relaySet(profile.relays);
+  if (profile === null) return false;
+  return cachedSet(connection.receiveQueues, () => inUseRelays(connection)) !== cachedSet(profile.relays, () => relaySet(profile.relays));
 }
 
 /** A move that waited too long for the contact: its new queues are deleted, and it starts over (never once queues-use is out). */
@@ -86,23 +100,8 @@ export class QueueMover {
   /** Receive queues (recipient id hex) with a DEL in flight, and sessions opened once for a DEL (the pool retries them). */
   private readonly deleting = new Set<string>();
   private readonly opened = new WeakSet<object>();
-  /**
-   * Relay sets already worked out, by the array they come from: records are
-   * immutable (a change stores a new array), so the check that runs for
-   * every connection on every pass parses no address twice.
-   */
-  private readonly relaySets = new WeakMap<readonly unknown[], string>();
 
   constructor(private readonly core: AgentCore) {}
-
-  /** Whether the connection's receive queues in use are on another set of relays than its profile's list (offList, cached). */
-  private offList(connection: ConnectionRecord, profile: ProfileRecord): boolean {
-    let inUse = this.relaySets.get(connection.receiveQueues);
-    if (inUse === undefined) this.relaySets.set(connection.receiveQueues, (inUse = inUseRelays(connection)));
-    let listed = this.relaySets.get(profile.relays);
-    if (listed === undefined) this.relaySets.set(profile.relays, (listed = relaySet(profile.relays)));
-    return inUse !== listed;
-  }
 
   /** One pass; returns when the loop should wake for the next scheduled step (Infinity: none). */
   step(): number {
@@ -146,7 +145,7 @@ export class QueueMover {
     if (next.move != null || next.moveWanted != null || profile === null) return next;
     const due = period > 0 && next.rotateAt !== undefined && next.rotateAt <= now;
     // Off the list after a move that had to leave a relay out: asked for again only once that move's backoff allows.
-    return due || (this.offList(next, profile) && retryAt(next.moveAttempt) <= now) ? { ...next, moveWanted: now } : next;
+    return due || (offList(this.core.store, next) && retryAt(next.moveAttempt) <= now) ? { ...next, moveWanted: now } : next;
   }
 
   /** Whether a move can take a step now: one to start, new queues all secured, or a DEL due on a relay that is up. */

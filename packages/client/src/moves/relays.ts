@@ -94,7 +94,6 @@ function movable(core: AgentCore, contactId: string): AgreedConnection {
 
 /** Moves the connection to new queues on the profile's relays now (a rotation on demand). */
 export function rotate(core: AgentCore, contactId: string): void {
-  movable(core, contactId);
   core.store.transaction(() => {
     const connection = movable(core, contactId);
     if (connection.moveWanted == null) core.store.putConnection({ ...connection, moveWanted: core.now() });
@@ -108,9 +107,12 @@ export function rotate(core: AgentCore, contactId: string): void {
  * new AD, so the security code changes on both sides.
  */
 export function rekey(core: AgentCore, contactId: string): void {
-  if (movable(core, contactId).resyncOffer != null) throw new AgentError('BUSY', 'a new agreement with this contact is already under way');
   const ctx = stepContext(core, core.now());
-  core.store.transaction(() => core.store.putConnection(offerResync(ctx, movable(core, contactId), false, true)));
+  core.store.transaction(() => {
+    const connection = movable(core, contactId);
+    if (connection.resyncOffer != null) throw new AgentError('BUSY', 'a new agreement with this contact is already under way');
+    core.store.putConnection(offerResync(ctx, connection, false, true));
+  });
   core.emit(ctx.events);
   core.kick();
 }

@@ -334,6 +334,15 @@ export function chatVersionOf(connection: ConnectionRecord): number {
   return connection.version ?? 2;
 }
 
+/**
+ * The AD that resync signatures and proofs use: the handshake's, which binds
+ * both signing keys. A rekey (§8.6) gives the ratchet and the security code
+ * the AD of its own agreement, and keeps the signing keys.
+ */
+export function signingAD(connection: Pick<ConnectionBase, 'handshakeAD'> & { readonly associatedData: Uint8Array }): Uint8Array {
+  return connection.handshakeAD ?? connection.associatedData;
+}
+
 export function isAgreed(connection: ConnectionRecord): connection is AgreedConnection {
   return connection.status === 'joining' || connection.status === 'accepted' || connection.status === 'connected';
 }
