@@ -6,7 +6,8 @@
 // client). The contact goes offline; the page adds relay B and removes A on
 // the Relays screen, which shows the move waiting for the contact and A as
 // leaving; both send texts while the move runs; the contact comes back and
-// the move completes: the page's queues are on B only, the contact sends to
+// the move completes (the page is reloaded, its memory lost, while it runs):
+// the page's queues are on B only, the contact sends to
 // B, and every text arrived once and in order on both sides. Then the page
 // asks for new keys (its security code changes to the contact's new code,
 // with a notice, and the contact is no longer verified) and new queues.
@@ -116,6 +117,13 @@ describe('web client: moving relays, new keys and new queues', () => {
       await screenshot(page, 'conversation-moving');
       await page.locator('details.connection-details summary').click();
       await peer.start();
+      // The tab dies mid-move (a reload: nothing of the page's memory survives, only what its store holds) and is
+      // opened again: the move goes on, and nothing is lost or shown twice (checked below).
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      await page.reload();
+      await page.getByLabel('Passphrase').fill('walter passphrase 5');
+      await page.getByRole('button', { name: 'Unlock' }).click();
+      await page.getByRole('button', { name: /^Peggy/ }).click(SLOW);
       for (let i = 3; i <= 6; i++) {
         await sendText(page, `page ${i}`);
         fromPage.push(`page ${i}`);
