@@ -68,6 +68,7 @@ export type { ChatErrorCode } from './chat/errors.js';
 export { MAX_QUEUES, queueRelay, SENDER_ID_LENGTH } from './chat/queue-address.js';
 export {
   CHAT_VERSIONS,
+  DEVICE_LINK_VERSIONS,
   commonChatVersion,
   decodeInvitation,
   encodeInvitation,
@@ -91,7 +92,11 @@ export {
   OPTIONAL_CONTENT_TAGS,
   QUEUE_MOVE_CONTENT,
   SENDER_KEY_LENGTH,
+  MESSAGE_ID_LENGTH,
+  TEXT_WITH_ID_TAG,
 } from './chat/content.js';
+export { DEVICE_CONTENT_TAGS, DEVICE_ID_LENGTH, MAX_DEVICES, MAX_DEVICE_NAME_BYTES, PAIR_DEVICE_CONTENT, PAIR_ID_LENGTH } from './chat/device-content.js';
+export type { DeviceContent, DeviceEntry, DevicePair, DeviceMessageDirection, DeviceMessageStatus } from './chat/device-content.js';
 export type { Content, ContentType, ProfileContent, Receipt } from './chat/content.js';
 export {
   decodeUnsignedEnvelope,

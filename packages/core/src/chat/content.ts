@@ -27,12 +27,19 @@
  *  13 queues-test  (empty; sent through the new queues only)
  *   ids = count:u8 || senderId:24 * count
  *
+ * Version 4 (several devices per person, devices.md §6; device-content.ts):
+ *  14 text (v4)   messageId:16 || counter:u32 || str: a text with the id every copy of it
+ *                 shares and its Lamport counter (devices.md §7); sent instead of 4 on version 4
+ *  15..22         device-add, device-remove, device-list, device-profile, device-pair,
+ *                 device-message, device-invite, device-delivered
+ *
  *  64..127 optional: any body; a receiver that does not know the type keeps
  *          the envelope in the chain and ignores it (§4.2)
  */
 import { ByteReader, ByteWriter, fromUtf8, utf8 } from '../bytes.js';
 import { DecodeError } from '../errors.js';
 import { ChatError } from './errors.js';
+import { DEVICE_CONTENT_TAGS, readDeviceContent, writeDeviceContent, type DeviceContent, type ProfileCodec } from './device-content.js';
 import { decodeInvitation, encodeInvitation, type Invitation } from './invitation.js';
 import { MAX_QUEUES, readCount, readQueueList, SENDER_ID_LENGTH, writeQueueList, type QueueAddress } from './queue-address.js';
 
@@ -54,8 +61,12 @@ export type Content =
   | { readonly type: 'reply'; readonly senderKeys: readonly Uint8Array[]; readonly profile: ProfileContent }
   /** Joiner → inviter once it has secured its queues: the connection is active. */
   | { readonly type: 'hello' }
-  /** A chat message: 0..15,000 bytes of UTF-8. */
-  | { readonly type: 'text'; readonly text: string }
+  /**
+   * A chat message: 0..15,000 bytes of UTF-8. From version 4 with the id its
+   * copies on every pair share (16 bytes) and its Lamport counter (u32), both
+   * or neither (devices.md §7).
+   */
+  | { readonly type: 'text'; readonly text: string; readonly messageId?: Uint8Array; readonly counter?: number }
   /** Acknowledges the peer's envelope with this seq and SHA-256 hash (envelopeHash). */
   | { readonly type: 'receipt'; readonly seq: number; readonly hash: Uint8Array }
   /** A new profile for this connection. */
@@ -91,7 +102,8 @@ export type Content =
    * connection of this version; a receiver keeps it in the chain (it is
    * signed and hashed like any) and does nothing else with it.
    */
-  | { readonly type: 'optional'; readonly tag: number; readonly body: Uint8Array };
+  | { readonly type: 'optional'; readonly tag: number; readonly body: Uint8Array }
+  | DeviceContent;
 
 /** One acknowledged envelope of the peer: its seq and SHA-256 hash (envelopeHash). */
 export interface Receipt {
@@ -119,7 +131,25 @@ export const HASH_LENGTH = 32;
  */
 export const OPTIONAL_CONTENT_TAGS = { min: 64, max: 127 } as const;
 
-export const CONTENT_TAGS: Readonly<Record<Exclude<ContentType, 'optional'>, number>> = { confirm: 1, reply: 2, hello: 3, text: 4, receipt: 5, profile: 6, request: 7, receipts: 8, mode: 9, 'queues-add': 10, 'queues-keys': 11, 'queues-use': 12, 'queues-test': 13 };
+export const CONTENT_TAGS: Readonly<Record<Exclude<ContentType, 'optional'>, number>> = {
+  confirm: 1,
+  reply: 2,
+  hello: 3,
+  text: 4,
+  receipt: 5,
+  profile: 6,
+  request: 7,
+  receipts: 8,
+  mode: 9,
+  'queues-add': 10,
+  'queues-keys': 11,
+  'queues-use': 12,
+  'queues-test': 13,
+  ...DEVICE_CONTENT_TAGS,
+};
+/** The type byte of a version 4 text, which carries a message id and a counter (devices.md §7). */
+export const TEXT_WITH_ID_TAG = 14;
+export const MESSAGE_ID_LENGTH = 16;
 
 /** Content types a version 2 connection does not know (graph-chat §8.6): sent only when both sides speak version 3. */
 export const QUEUE_MOVE_CONTENT: readonly ContentType[] = ['queues-add', 'queues-keys', 'queues-use', 'queues-test'];
@@ -270,6 +300,8 @@ function readReceipt(reader: ByteReader): Receipt {
   return { seq, hash: reader.bytes(HASH_LENGTH) };
 }
 
+const PROFILE_CODEC: ProfileCodec = { write: (writer, profile) => writeProfile(writer, profile), read: (reader) => readProfile(reader) };
+
 /** Appends `type:u8 || body`. Throws ChatError TOO_LARGE past a size limit, RangeError for other invalid values. */
 export function writeContent(writer: ByteWriter, content: Content): void {
   if (content.type === 'optional') {
@@ -277,6 +309,12 @@ export function writeContent(writer: ByteWriter, content: Content): void {
       throw new RangeError(`optional content types are ${OPTIONAL_CONTENT_TAGS.min}..${OPTIONAL_CONTENT_TAGS.max}, not ${content.tag}`);
     }
     writer.u8(content.tag).bytes(content.body);
+    return;
+  }
+  if (content.type === 'text' && (content.messageId !== undefined || content.counter !== undefined)) {
+    if (content.messageId?.length !== MESSAGE_ID_LENGTH) throw new RangeError(`a text's message id is ${MESSAGE_ID_LENGTH} bytes`);
+    writer.u8(TEXT_WITH_ID_TAG).bytes(content.messageId).u32(content.counter ?? -1);
+    writeMessageText(writer, content.text);
     return;
   }
   writer.u8(CONTENT_TAGS[content.type]);
@@ -329,6 +367,16 @@ export function writeContent(writer: ByteWriter, content: Content): void {
       writeIds(writer, content.retire, 0);
       return;
     case 'queues-test':
+      return;
+    case 'device-add':
+    case 'device-remove':
+    case 'device-list':
+    case 'device-profile':
+    case 'device-pair':
+    case 'device-message':
+    case 'device-invite':
+    case 'device-delivered':
+      writeDeviceContent(writer, content, PROFILE_CODEC);
       return;
     default:
       throw new RangeError(`unknown content type ${(content as { type: unknown }).type}`);
@@ -387,9 +435,21 @@ export function readContent(reader: ByteReader): Content {
     case 13:
       content = { type: 'queues-test' };
       break;
-    default:
+    case TEXT_WITH_ID_TAG: {
+      const messageId = reader.bytes(MESSAGE_ID_LENGTH);
+      const counter = reader.u32();
+      content = { type: 'text', messageId, counter, text: readText(reader, 'text', 0, MAX_TEXT_BYTES) };
+      break;
+    }
+    default: {
+      const device = readDeviceContent(reader, tag, PROFILE_CODEC);
+      if (device !== null) {
+        content = device;
+        break;
+      }
       if (tag < OPTIONAL_CONTENT_TAGS.min || tag > OPTIONAL_CONTENT_TAGS.max) throw new DecodeError('INVALID', `unknown content type ${tag}`);
       content = { type: 'optional', tag, body: reader.rest() };
+    }
   }
   reader.end();
   return content;

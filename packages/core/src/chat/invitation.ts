@@ -5,10 +5,12 @@
  * (§1.5) and the relay queues the joiner sends its confirmation to.
  *
  *   invitation = ver_min:u8 || ver_max:u8 || kind:u8 || keys:1249 || nqueues:u8 || queue*nqueues
+ *                [|| expires:u64]                                  (kind 4 only)
  *   queue      = len:u8 || relay (ASCII, canonical, no password) || senderId:24
  *   link       = "graphchat:/invite#" base64url(invitation)        (kind 1, one-time; kind 3, off the record)
  *              | "graphchat:/contact#" base64url(invitation)       (kind 2, contact address)
- *              | "https://" host "/" [path "/"] ("invite" | "contact") ["?" query] "#" base64url(invitation)
+ *              | "graphchat:/device#" base64url(invitation)        (kind 4, linking a device, devices.md §4)
+ *              | "https://" host "/" [path "/"] ("invite" | "contact" | "device") ["?" query] "#" base64url(invitation)
  */
 import { ByteReader, ByteWriter, fromBase64url, toBase64url } from '../bytes.js';
 import { decodeInvitationKeys, encodeInvitationKeys, INVITATION_KEYS_LENGTH, type InvitationPublicKeys } from '../agreement/codec.js';
@@ -24,18 +26,21 @@ export type { QueueAddress } from './queue-address.js';
  * (§1.6) puts a random nonce in front of every ratchet ciphertext; version 1
  * (a constant nonce) is no longer spoken, so a version 1 invitation fails
  * with UNSUPPORTED_VERSION instead of leading to undecryptable messages.
- * Version 3 adds moving a connection's queues (§8.6); a connection uses
- * the highest version both sides speak.
+ * Version 3 adds moving a connection's queues (§8.6); version 4, several
+ * devices per person (devices.md). A connection uses the highest version
+ * both sides speak.
  */
-export const CHAT_VERSIONS = { min: 2, max: 3 } as const;
+export const CHAT_VERSIONS = { min: 2, max: 4 } as const;
 
 /**
  * 'one-time': accepts one confirmation, then its queues belong to that connection.
  * 'contact-address': long-lived, accepts a confirmation from anyone who has it.
  * 'off-the-record': one-time, for a connection whose envelopes are never
  *   signed (graph-chat §4.7), from the joiner's confirmation on.
+ * 'device': one-time, links a new device of the inviter's own (devices.md
+ *   §4); it expires at `expires`.
  */
-export type InvitationKind = 'one-time' | 'contact-address' | 'off-the-record';
+export type InvitationKind = 'one-time' | 'contact-address' | 'off-the-record' | 'device';
 
 export interface ChatVersionRange {
   readonly min: number;
@@ -50,10 +55,14 @@ export interface Invitation {
   readonly keys: InvitationPublicKeys;
   /** Where the joiner sends its confirmation: 1..8 queues. */
   readonly queues: readonly QueueAddress[];
+  /** Kind 'device' only (and there required): when the link stops working, ms since the epoch by the inviter's clock. */
+  readonly expires?: number;
 }
 
-const KIND_TAGS: Readonly<Record<InvitationKind, number>> = { 'one-time': 1, 'contact-address': 2, 'off-the-record': 3 };
-const LINK_PATHS: Readonly<Record<InvitationKind, string>> = { 'one-time': 'invite', 'contact-address': 'contact', 'off-the-record': 'invite' };
+const KIND_TAGS: Readonly<Record<InvitationKind, number>> = { 'one-time': 1, 'contact-address': 2, 'off-the-record': 3, device: 4 };
+const LINK_PATHS: Readonly<Record<InvitationKind, string>> = { 'one-time': 'invite', 'contact-address': 'contact', 'off-the-record': 'invite', device: 'device' };
+/** A device link needs version 4 (devices.md): its range starts there. */
+export const DEVICE_LINK_VERSIONS = { min: 4, max: CHAT_VERSIONS.max } as const;
 const LINK_SCHEME = 'graphchat:/';
 
 function checkVersionRange(versions: ChatVersionRange): void {
@@ -80,6 +89,8 @@ export function encodeInvitation(invitation: Invitation): Uint8Array {
     .u8(KIND_TAGS[invitation.kind])
     .bytes(encodeInvitationKeys(invitation.keys));
   writeQueueList(writer, invitation.queues);
+  if ((invitation.kind === 'device') !== (invitation.expires !== undefined)) throw new RangeError('a device invitation, and only one, carries an expiry time');
+  if (invitation.expires !== undefined) writer.u64(invitation.expires);
   return writer.finish();
 }
 
@@ -96,12 +107,14 @@ export function decodeInvitation(bytes: Uint8Array): Invitation {
   const versions = { min, max };
   commonChatVersion(versions);
   const tag = reader.u8();
-  const kind = tag === 1 ? 'one-time' : tag === 2 ? 'contact-address' : tag === 3 ? 'off-the-record' : null;
+  const kind = tag === 1 ? 'one-time' : tag === 2 ? 'contact-address' : tag === 3 ? 'off-the-record' : tag === 4 ? 'device' : null;
   if (kind === null) throw new DecodeError('INVALID', `unknown invitation kind ${tag}`);
+  if (kind === 'device' && max < DEVICE_LINK_VERSIONS.min) throw new DecodeError('INVALID', `a device invitation needs version ${DEVICE_LINK_VERSIONS.min}`);
   const keys = decodeInvitationKeys(reader.bytes(INVITATION_KEYS_LENGTH));
   const queues = readQueueList(reader);
+  const expires = kind === 'device' ? reader.u64() : undefined;
   reader.end();
-  return { versions, kind, keys, queues };
+  return expires === undefined ? { versions, kind, keys, queues } : { versions, kind, keys, queues, expires };
 }
 
 /** `graphchat:/invite#<base64url>` for a one-time invitation, `graphchat:/contact#<base64url>` for a contact address. */
@@ -121,9 +134,9 @@ export function formatInvitationWebLink(invitation: Invitation, base: string): s
   return `${path}${LINK_PATHS[invitation.kind]}#${toBase64url(encodeInvitation(invitation))}`;
 }
 
-const APP_LINK = /^graphchat:\/(invite|contact)#(.*)$/is;
+const APP_LINK = /^graphchat:\/(invite|contact|device)#(.*)$/is;
 // Host, path and query exclude the whitespace of ../whitespace.ts (space, tab, LF, CR), as §2.3 says.
-const WEB_LINK = /^https:\/\/[^/?# \t\n\r]+\/(?:[^?# \t\n\r]*\/)?(invite|contact)(?:\?[^# \t\n\r]*)?#(.*)$/is;
+const WEB_LINK = /^https:\/\/[^/?# \t\n\r]+\/(?:[^?# \t\n\r]*\/)?(invite|contact|device)(?:\?[^# \t\n\r]*)?#(.*)$/is;
 
 /**
  * Parses either link form (space, tab, LF and CR around it ignored). Throws
@@ -139,7 +152,7 @@ export function parseInvitationLink(link: string): Invitation {
   const match = APP_LINK.exec(text) ?? WEB_LINK.exec(text);
   // The scheme is case-insensitive (RFC 3986 §3.1); the path segment is not.
   const segment = match?.[1];
-  if (!match || (segment !== 'invite' && segment !== 'contact')) throw new ChatError('BAD_LINK', 'not a graphchat invitation link');
+  if (!match || (segment !== 'invite' && segment !== 'contact' && segment !== 'device')) throw new ChatError('BAD_LINK', 'not a graphchat invitation link');
   const fragment = match[2]!;
   if (fragment === '') throw new ChatError('BAD_LINK', 'invitation link without payload');
   let payload: Uint8Array;
