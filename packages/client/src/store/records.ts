@@ -188,6 +188,32 @@ export interface ConnectionBase {
   readonly handshakeAD?: Uint8Array;
   /** The AD `previousRatchet` runs under, when a rekey changed it. */
   readonly previousAssociatedData?: Uint8Array | null;
+  /**
+   * The contact this connection is a pair connection of, by the id all of
+   * this person's devices use for it (devices.md §3); absent: its own id.
+   */
+  readonly contact?: string;
+  /** A device channel (devices.md §3): a connection with another device of this person, for device messages only. */
+  readonly device?: DeviceChannel | null;
+  /** The highest Lamport counter of a text on this connection (devices.md §7). */
+  readonly lamport?: number;
+  /**
+   * A pair made by an introduction (devices.md §5): the pair id (hex) of the
+   * pair of my other device it was introduced over, and the contact device's
+   * clock when it joined (what it wrote before went to the other pairs only).
+   */
+  readonly introducedVia?: string;
+  readonly since?: number;
+  /** A request that came in a device-add (devices.md §5): joined without asking, as the contact's device introduced it. */
+  readonly introduced?: boolean;
+}
+
+/** What makes a connection a device channel (devices.md §3, §4). */
+export interface DeviceChannel {
+  /** The other device's id (hex), once its device-list told it; null before. */
+  readonly peer: string | null;
+  /** This side made the link (D1): what it shares once the channel is connected, and when the link expires. */
+  readonly link?: { readonly history: boolean; readonly expires: number } | null;
 }
 
 /** This side's move of its receive queues (graph-chat §8.6). */
@@ -288,6 +314,28 @@ export interface AcceptedConnection extends ConnectionBase, Agreed {
   readonly invitationLink: null;
 }
 
+/**
+ * A pair connection of one of my other devices with a contact (devices.md
+ * §6, device-pair): what proofs and history of it need (its handshake AD,
+ * both signing keys, its messages), and no secret. It never sends or receives.
+ */
+export interface MirrorConnection extends ConnectionBase {
+  readonly status: 'mirror';
+  /** The device holding the pair (hex id). */
+  readonly holder: string;
+  /** The pair id (hex) of the pair this one was introduced over ('' if none), and when the contact's device joined it. */
+  readonly via: string;
+  /** The contact's device speaks version 4, so the holder can introduce another device over it. */
+  readonly introducible: boolean;
+  readonly closed: boolean;
+  readonly associatedData: Uint8Array;
+  readonly peerSigningKey: EnvelopeSigningKey;
+  readonly invitationLink: null;
+  readonly agreementSecrets: null;
+  readonly ratchet: null;
+  readonly failure: null;
+}
+
 /** Both directions secured; messages flow. */
 export interface ConnectedConnection extends ConnectionBase, Agreed {
   readonly status: 'connected';
@@ -319,7 +367,8 @@ export type ConnectionRecord =
   | JoiningConnection
   | AcceptedConnection
   | ConnectedConnection
-  | FailedConnection;
+  | FailedConnection
+  | MirrorConnection;
 
 export type ConnectionStatus = ConnectionRecord['status'];
 
@@ -361,7 +410,7 @@ export type MessageStatus = 'queued' | 'sent' | 'delivered' | 'received';
  * state it later lost, known only by the hash the peer stated (§8.7), so
  * that the peer naming it is not taken for another restore.
  */
-export type MessageKind = 'text' | 'receipt' | 'profile' | 'handshake' | 'mode' | 'notice' | 'lost' | 'queues';
+export type MessageKind = 'text' | 'receipt' | 'profile' | 'handshake' | 'mode' | 'notice' | 'lost' | 'queues' | 'device';
 
 export interface MessageRecord {
   readonly id: string;
@@ -380,6 +429,10 @@ export interface MessageRecord {
   readonly envelope: Uint8Array | null;
   /** SHA-256 of `envelope`. */
   readonly hash: Uint8Array | null;
+  /** A text's id that its copies on every pair share (hex of 16 bytes, devices.md §7); the record of the first copy stored has it as `id`. */
+  readonly messageId?: string;
+  /** A text's Lamport counter (devices.md §7): the order of a conversation across pairs. */
+  readonly counter?: number;
 }
 
 /** One queue body waiting to be sent to one queue. Per queue, items go out in `id` order. */

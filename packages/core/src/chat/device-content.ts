@@ -14,7 +14,7 @@
  *  17 device-list      count:u8 (1..8) || (deviceId:8 || removed:u8 || name) * count
  *  18 device-profile   profileFields || count:u8 (1..16) || str (relay address) * count
  *  19 device-pair      contact:8 || holder:8 || via:32 || since:u64 || flags:u8 || ad:bin || holderKey:32 || peerKey:32 || opt(profileFields)
- *                        flags: 1 verified, 2 off the record, 4 closed
+ *                        flags: 1 verified, 2 off the record, 4 closed, 8 introducible (the pair speaks version 4)
  *  20 device-message   contact:8 || pairId || direction:u8 (1 sent, 2 received, by the holder) || status:u8 (1 sent, 2 delivered, 3 received)
  *                        || localTime:u64 || envelope:bin (signed or unsigned, as sent or received)
  *  21 device-invite    contact:8 || pairId || bin (a one-time invitation, kind 1 or 3, for the holder of pairId to pass on)
@@ -53,6 +53,8 @@ export interface DevicePair {
   readonly offTheRecord: boolean;
   /** Closed: removed by the contact or with a device; nothing more is sent on it. */
   readonly closed: boolean;
+  /** The pair speaks version 4: its holder can introduce another of my devices over it (device-add). */
+  readonly introducible: boolean;
   /** The pair's handshake AD: binds both signing keys, and names the pair (pairId). */
   readonly ad: Uint8Array;
   readonly holderKey: Uint8Array;
@@ -185,7 +187,7 @@ export function writeDeviceContent(writer: ByteWriter, content: DeviceContent, p
       fixed(writer, 'holder', pair.holder, DEVICE_ID_LENGTH);
       fixed(writer, 'via', pair.via, PAIR_ID_LENGTH);
       writer.u64(pair.since);
-      writer.u8((pair.verified ? 1 : 0) | (pair.offTheRecord ? 2 : 0) | (pair.closed ? 4 : 0));
+      writer.u8((pair.verified ? 1 : 0) | (pair.offTheRecord ? 2 : 0) | (pair.closed ? 4 : 0) | (pair.introducible ? 8 : 0));
       writer.longBytes(pair.ad);
       fixed(writer, 'holder key', pair.holderKey, 32);
       fixed(writer, 'peer key', pair.peerKey, 32);
@@ -254,12 +256,12 @@ export function readDeviceContent(reader: ByteReader, tag: number, profiles: Pro
       const via = reader.bytes(PAIR_ID_LENGTH);
       const since = reader.u64();
       const flags = reader.u8();
-      if (flags > 7) throw new DecodeError('INVALID', `device-pair flags ${flags}`);
+      if (flags > 15) throw new DecodeError('INVALID', `device-pair flags ${flags}`);
       const ad = reader.bytes(reader.u16());
       const holderKey = reader.bytes(32);
       const peerKey = reader.bytes(32);
       const profile = readFlagByte(reader, 'profile') ? profiles.read(reader) : undefined;
-      const pair: DevicePair = { contact, holder, via, since, verified: (flags & 1) !== 0, offTheRecord: (flags & 2) !== 0, closed: (flags & 4) !== 0, ad, holderKey, peerKey, ...(profile !== undefined ? { profile } : {}) };
+      const pair: DevicePair = { contact, holder, via, since, verified: (flags & 1) !== 0, offTheRecord: (flags & 2) !== 0, closed: (flags & 4) !== 0, introducible: (flags & 8) !== 0, ad, holderKey, peerKey, ...(profile !== undefined ? { profile } : {}) };
       return { type: 'device-pair', pair };
     }
     case 20:

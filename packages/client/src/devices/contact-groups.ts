@@ -1,0 +1,66 @@
+/**
+ * A contact as a set of pair connections (devices.md §3): one per device of
+ * mine and device of theirs that are connected, plus mirrors of the pairs
+ * my other devices hold. They share the contact id that all my devices use
+ * for the contact (`contact`, or the first connection's own id).
+ */
+import { toHex, type Crypto } from '@graphchat/core';
+import type { AgentStore } from '../store/agent-store.js';
+import { isAgreed, signingAD, type AgreedConnection, type ConnectionRecord, type MirrorConnection } from '../store/records.js';
+
+/** The contact a connection belongs to. */
+export function contactKey(connection: ConnectionRecord): string {
+  return connection.contact ?? connection.id;
+}
+
+export function isDeviceChannel(connection: ConnectionRecord): boolean {
+  return connection.device != null;
+}
+
+/** Every connection of a contact (its pairs, pending or failed, and mirrors), device channels never. */
+export function contactConnections(store: AgentStore, profileId: string, key: string): ConnectionRecord[] {
+  return store.listConnections(profileId).filter((c) => !isDeviceChannel(c) && contactKey(c) === key);
+}
+
+/** The pairs this device holds itself and still uses. */
+export function ownPairs(group: readonly ConnectionRecord[]): ConnectionRecord[] {
+  return group.filter((c) => c.status !== 'mirror' && c.status !== 'failed' && c.status !== 'request' && c.status !== 'address');
+}
+
+/** Pair ids by AD array: records are immutable, so one hash per AD. */
+const pairIds = new WeakMap<Uint8Array, string>();
+
+/** A pair connection's id among both persons' devices: SHA-256 of its handshake AD, hex (devices.md §6). */
+export function pairIdOf(crypto: Crypto, connection: { readonly associatedData: Uint8Array; readonly handshakeAD?: Uint8Array }): string {
+  const ad = signingAD(connection);
+  let id = pairIds.get(ad);
+  if (id === undefined) pairIds.set(ad, (id = toHex(crypto.sha256(ad))));
+  return id;
+}
+
+/** The record id of the mirror of a pair, from its pair id. */
+export function mirrorId(pairIdHex: string): string {
+  return `m${pairIdHex.slice(0, 16)}`;
+}
+
+/** The agreed pair or mirror of a profile with this pair id, if any. */
+export function findPair(store: AgentStore, crypto: Crypto, profileId: string, pairIdHex: string): AgreedConnection | MirrorConnection | null {
+  const mirror = store.getConnection(mirrorId(pairIdHex));
+  if (mirror?.status === 'mirror') return mirror;
+  for (const connection of store.listConnections(profileId)) {
+    if (isAgreed(connection) && !isDeviceChannel(connection) && pairIdOf(crypto, connection) === pairIdHex) return connection;
+  }
+  return null;
+}
+
+/** The highest Lamport counter seen in a contact's conversation (devices.md §7). */
+export function conversationCounter(store: AgentStore, connection: ConnectionRecord): number {
+  let max = 0;
+  for (const c of contactConnections(store, connection.profileId, contactKey(connection))) max = Math.max(max, c.lamport ?? 0);
+  return max;
+}
+
+/** The connected device channels of a profile with devices not removed: where device messages go. */
+export function siblingChannels(store: AgentStore, profileId: string): AgreedConnection[] {
+  return store.listConnections(profileId).filter((c): c is AgreedConnection => c.device != null && c.status === 'connected');
+}
