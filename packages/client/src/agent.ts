@@ -25,7 +25,11 @@ import { Activity, type AgentCore } from './context.js';
 import { acceptMode, exportProof, history, proposeMode, send } from './conversation/messages.js';
 import type { ProofRange } from './conversation/proof-export.js';
 import { Receiver } from './conversation/receive.js';
-import type { AgentEvent, ContactInfo, HistoryItem, RelayInfo } from './events.js';
+import { deviceCode, devices } from './devices/device-info.js';
+import { DeviceIntroducer } from './devices/introducer.js';
+import { joinDevice, linkDevice } from './devices/linking.js';
+import { removeDevice } from './devices/removal.js';
+import type { AgentEvent, ContactInfo, DeviceInfo, HistoryItem, RelayInfo } from './events.js';
 import { QueueMover } from './moves/mover.js';
 import { addRelay, rekey, relayList, removeRelay, rotate, setRelays, setRotation } from './moves/relays.js';
 import { OutboxDispatcher } from './outbox/dispatch.js';
@@ -92,7 +96,7 @@ export class Agent {
     const securer = new QueueSecurer(this.core, kick);
     this.sender = new QueueSender(this.core);
     this.dispatcher = new OutboxDispatcher(this.core, { awaitsOwnKeys: (connection) => securer.awaitsOwnKeys(connection), kick, sender: this.sender });
-    this.work = new WorkLoop(this.core, securer, this.dispatcher, this.sender, new QueueMover(this.core));
+    this.work = new WorkLoop(this.core, securer, this.dispatcher, this.sender, new QueueMover(this.core), new DeviceIntroducer(this.core));
     this.receiver = new Receiver(this.core, kick);
     for (const connection of this.store.listConnections()) this.receiver.indexQueues(connection);
   }
@@ -232,6 +236,37 @@ export class Agent {
     return exportProof(this.store, this.crypto, contactId, range);
   }
 
+  // ---- devices (devices.md) ----
+
+  /**
+   * A one-time device link (kind 4, expires after 10 minutes) for the active
+   * profile, or `profileId`: the device that joins it gets the profile, its
+   * contacts, and with `history` their messages. `name` names this device.
+   */
+  linkDevice(options: { profileId?: string; history?: boolean; name?: string } = {}): Promise<{ link: string; expires: number }> {
+    return linkDevice(this.core, options);
+  }
+
+  /** On a new device (its own store): joins a device link; the profile fills in as the linking device shares it. */
+  joinDevice(link: string, options: { name: string; relays?: readonly string[]; channel?: InvitationChannel }): Promise<{ profileId: string }> {
+    return joinDevice(this.core, link, options);
+  }
+
+  /** The active profile's devices, this one first. */
+  devices(): DeviceInfo[] {
+    return devices(this.core);
+  }
+
+  /** Removes another device of the active profile: it gets nothing new and can no longer write as the profile. */
+  removeDevice(deviceId: string): void {
+    removeDevice(this.core, deviceId);
+  }
+
+  /** The security code of the channel with another device of this profile, to compare on both screens. */
+  deviceCode(deviceId: string): string {
+    return deviceCode(this.core, deviceId);
+  }
+
   // ---- running ----
 
   /** Connects to every relay in use and keeps working until `stop`. */
@@ -281,7 +316,9 @@ export class Agent {
    * own, where it shows as an uncaught error and nothing else depends on it.
    */
   private emit(events: readonly AgentEvent[]): void {
-    for (const event of events) {
+    for (const raw of events) {
+      const event = this.asShown(raw);
+      if (event === null) continue;
       try {
         this.onEvent(event);
       } catch (error) {
@@ -290,5 +327,17 @@ export class Agent {
         });
       }
     }
+  }
+
+  /**
+   * An event as the interface sees it: about the contact (its id among my
+   * devices), not the pair connection that caused it; a device channel's
+   * handshake is reported as `device-linked` instead (devices.md §4).
+   */
+  private asShown(event: AgentEvent): AgentEvent | null {
+    if (!('contact' in event) || event.contact === null || event.event === 'device-contact') return event;
+    const connection = this.store.getConnection(event.contact);
+    if (connection?.device != null) return event.event === 'accepted' || event.event === 'connected' ? null : { ...event, contact: null } as AgentEvent;
+    return connection?.contact !== undefined ? { ...event, contact: connection.contact } : event;
   }
 }

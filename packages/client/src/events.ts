@@ -39,6 +39,15 @@ export interface ContactInfo {
   readonly move: { readonly step: 'wanted' | 'added' | 'keyed' | 'using'; readonly since: number } | null;
   /** When the next scheduled rotation of its queues is due, if planned. */
   readonly rotateAt: number | null;
+  /**
+   * Several devices (devices.md): this device's pairs with the contact's
+   * devices, the pairs my other devices hold with them, and whether this
+   * device is still being connected to the contact (shown from another
+   * device's pair until its own exists).
+   */
+  readonly pairs: number;
+  readonly otherDevicePairs: number;
+  readonly connecting: boolean;
 }
 
 /** One queue of a connection: its relay (address without password) and where it is in a move (absent: in use). */
@@ -59,6 +68,20 @@ export interface RelayInfo {
   readonly leaving: number;
   /** Whether the agent's session to it is up now (null: no session opened yet in this run). */
   readonly up: boolean | null;
+}
+
+/** A device of the active profile (devices.md). */
+export interface DeviceInfo {
+  /** Its id among the person's devices (16 hex digits). */
+  readonly device: string;
+  readonly name: string;
+  /** When a message from it last arrived here (ms), or null. */
+  readonly lastSeen: number | null;
+  /** This device. */
+  readonly this: boolean;
+  readonly removed: boolean;
+  /** Its device channel with this device is connected (always true for this device). */
+  readonly connected: boolean;
 }
 
 export interface HistoryItem {
@@ -115,7 +138,19 @@ export type AgentEvent =
   | { readonly event: 'move'; readonly contact: string; readonly step: MoveStep; readonly relays: readonly string[] }
   /** A rekey (graph-chat §8.6) put new keys in force, asked for on this device or by the contact: the security code changed. */
   | { readonly event: 'rekeyed'; readonly contact: string; readonly by: 'this' | 'contact' }
-  | { readonly event: 'failed'; readonly contact: string; readonly reason: string };
+  | { readonly event: 'failed'; readonly contact: string; readonly reason: string }
+  /** A device channel is connected: on the device that made the link, and on the new device (devices.md §4). */
+  | { readonly event: 'device-linked'; readonly device: string; readonly name: string }
+  /** A device of this profile was removed (`self`: this one: its connections are closed). */
+  | { readonly event: 'device-removed'; readonly device: string; readonly name: string; readonly self: boolean }
+  /** Another device shared the profile (its fields and relays), or changed it. */
+  | { readonly event: 'device-profile'; readonly profile: string; readonly name: string }
+  /** Another device shared a contact this device did not have: shown now, connected once it is introduced (devices.md §5). */
+  | { readonly event: 'device-contact'; readonly contact: string; readonly name: string }
+  /** A text another of my devices sent to the contact: shown here as sent by me. */
+  | { readonly event: 'device-sent'; readonly contact: string; readonly message: string; readonly text: string; readonly timestamp: number }
+  /** The contact removed one of its devices: this device's pair with it is closed. */
+  | { readonly event: 'peer-device-removed'; readonly contact: string };
 
 export type MoveStep = 'added' | 'keyed' | 'using' | 'done' | 'peer-added' | 'peer-switched' | 'deleted';
 
@@ -144,7 +179,15 @@ export type AgentErrorCode =
   /** The contact's client speaks an older graph-chat version, without this feature (moving queues, rekey). */
   | 'UNSUPPORTED_VERSION'
   /** A rekey or resync of this connection is already under way. */
-  | 'BUSY';
+  | 'BUSY'
+  /** A device name that is empty, too long (64 bytes) or has control characters. */
+  | 'BAD_NAME'
+  /** A profile has 8 devices already (devices.md §2). */
+  | 'TOO_MANY_DEVICES'
+  /** A device link past its expiry. */
+  | 'LINK_EXPIRED'
+  /** No such device linked to the profile, or this device itself where another must act. */
+  | 'NO_DEVICE';
 
 export class AgentError extends CodedError<AgentErrorCode> {
   override readonly name = 'AgentError';

@@ -12,6 +12,8 @@ export type {
   FailedConnection,
   InvitationChannel,
   InvitedConnection,
+  MirrorConnection,
+  DeviceChannel,
   JoiningConnection,
   MessageDirection,
   MessageKind,
@@ -47,4 +49,5 @@ export type { ProofRange } from './conversation/proof-export.js';
 export { rekeyedNotice, restoredNotice } from './conversation/resync.js';
 export { DEFAULT_ROTATION_MS } from './moves/rotation.js';
 export { AgentError } from './events.js';
-export type { AgentErrorCode, AgentEvent, ContactInfo, HistoryItem, MoveStep, QueueInfo, RelayInfo } from './events.js';
+export type { AgentErrorCode, AgentEvent, ContactInfo, DeviceInfo, HistoryItem, MoveStep, QueueInfo, RelayInfo } from './events.js';
+export { DEVICE_LINK_MS } from './devices/linking.js';

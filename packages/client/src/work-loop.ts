@@ -8,6 +8,7 @@ import { agreedConnectionOf } from './connection/contacts.js';
 import { stepContext, type AgentContext } from './context.js';
 import { sealQueued, sealReceipts } from './conversation/outbound.js';
 import { GAP_RESYNC_MS, gapOverdue, unprovenResync } from './conversation/unproven-resync.js';
+import type { DeviceIntroducer } from './devices/introducer.js';
 import type { QueueMover } from './moves/mover.js';
 import type { OutboxDispatcher } from './outbox/dispatch.js';
 import { isAgreed } from './store/records.js';
@@ -35,6 +36,7 @@ export class WorkLoop {
     private readonly dispatcher: OutboxDispatcher,
     private readonly sender: QueueSender,
     private readonly mover: QueueMover,
+    private readonly introducer: DeviceIntroducer,
   ) {}
 
   get running(): boolean {
@@ -69,6 +71,8 @@ export class WorkLoop {
       this.securer.secureQueues();
       const moveAt = this.mover.step();
       if (moveAt !== Infinity) this.wakeAt(moveAt);
+      const devicesAt = this.introducer.step();
+      if (devicesAt !== Infinity) this.wakeAt(devicesAt);
       this.encryptQueued();
       const wakeAt = this.dispatcher.dispatchOutbox();
       if (wakeAt !== Infinity) this.wakeAt(wakeAt);
@@ -87,7 +91,7 @@ export class WorkLoop {
       const connection = store.getConnection(item.connectionId);
       if (connection !== null && this.sender.canSend(connection, item.relay)) return true;
     }
-    return this.mover.hasWork();
+    return this.mover.hasWork() || this.introducer.hasWork();
   }
 
   /**

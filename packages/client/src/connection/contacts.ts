@@ -6,13 +6,32 @@ import { queueRelay, securityCode as codeOf, securityCodeMatches, type Crypto } 
 import { AgentError, type ContactInfo, type QueueInfo } from '../events.js';
 import { activeProfile } from '../profile/profiles.js';
 import type { AgentStore } from '../store/agent-store.js';
+import { contactKey, isDeviceChannel, ownPairs } from '../devices/contact-groups.js';
 import { chatVersionOf, isAgreed, type AgreedConnection, type ConnectionRecord } from '../store/records.js';
 
-/** The connection with this id; throws AgentError NO_CONTACT. */
+/**
+ * Every connection of the contact with this id (devices.md §3: its pairs
+ * and mirrors), whether the id is the contact's or one of its pairs';
+ * throws AgentError NO_CONTACT. Device channels are no contacts.
+ */
+export function contactGroup(store: AgentStore, contactId: string): ConnectionRecord[] {
+  const direct = store.getConnection(contactId);
+  const key = direct === null ? contactId : contactKey(direct);
+  const profileId = direct?.profileId;
+  const group = store.listConnections(profileId).filter((c) => !isDeviceChannel(c) && contactKey(c) === key);
+  if (group.length === 0) throw new AgentError('NO_CONTACT', `no contact ${contactId}`);
+  return group;
+}
+
+/**
+ * The connection of the contact with this id that this device acts on: its
+ * own connected pair (the first), else a pending one, else whatever it has
+ * (a failed pair, a mirror); throws AgentError NO_CONTACT.
+ */
 export function connectionOf(store: AgentStore, contactId: string): ConnectionRecord {
-  const connection = store.getConnection(contactId);
-  if (connection === null) throw new AgentError('NO_CONTACT', `no contact ${contactId}`);
-  return connection;
+  const group = contactGroup(store, contactId);
+  const own = ownPairs(group);
+  return own.find((c) => c.status === 'connected') ?? own[0] ?? group.find((c) => c.id === contactId) ?? group[0]!;
 }
 
 /**
@@ -22,18 +41,38 @@ export function connectionOf(store: AgentStore, contactId: string): ConnectionRe
  * already; a connection without a ratchet here is a bug (TypeError).
  */
 export function agreedConnectionOf(store: AgentStore, contactId: string): AgreedConnection {
-  const connection = connectionOf(store, contactId);
+  const connection = store.getConnection(contactId);
+  if (connection === null) throw new AgentError('NO_CONTACT', `no connection ${contactId}`);
   if (!isAgreed(connection)) throw new TypeError(`connection ${contactId} is ${connection.status}, not agreed`);
   return connection;
 }
 
-function contactInfo(c: ConnectionRecord): ContactInfo {
+/** A contact as shown: the connection this device acts on, with what the other connections of the contact add. */
+function contactInfo(group: readonly ConnectionRecord[]): ContactInfo {
+  const own = ownPairs(group);
+  const c = own.find((p) => p.status === 'connected') ?? own[0] ?? group.find((p) => p.status !== 'mirror' && p.status !== 'failed') ?? group.find((p) => p.status !== 'failed') ?? group[0]!;
+  const mirrors = group.filter((p) => p.status === 'mirror' && !p.closed);
+  const status = c.status === 'connected' ? 'connected' : c.status === 'failed' ? 'failed' : 'pending';
+  return {
+    ...connectionInfo(c, status),
+    id: contactKey(c),
+    name: group.map((p) => p.peerProfile?.displayName).find((name) => name !== undefined) ?? '',
+    profile: c.peerProfile ?? group.find((p) => p.peerProfile !== null)?.peerProfile ?? null,
+    // A pair introduced over a verified one is as verified as it (devices.md §5): the code was compared on one pair.
+    verified: group.some((p) => p.codeVerified),
+    pairs: own.length,
+    otherDevicePairs: mirrors.length,
+    connecting: c.status === 'mirror' || (own.length > 0 && !own.some((p) => p.status === 'connected')),
+  };
+}
+
+function connectionInfo(c: ConnectionRecord, status: ContactInfo['status']): Omit<ContactInfo, 'pairs' | 'otherDevicePairs' | 'connecting'> {
   return {
     id: c.id,
     profileId: c.profileId,
     name: c.peerProfile?.displayName ?? '',
     profile: c.peerProfile,
-    status: c.status === 'connected' ? 'connected' : c.status === 'failed' ? 'failed' : 'pending',
+    status,
     verified: c.codeVerified,
     channel: c.channel,
     codeVerified: c.codeVerified,
@@ -53,18 +92,28 @@ function queueInfo(relay: string, state: QueueInfo['state'] | undefined): QueueI
   return state === undefined ? { relay } : { relay, state };
 }
 
-/** The active profile's contacts, pending ones included; its own open invitations and address are not contacts. */
+/**
+ * The active profile's contacts, pending ones included, each once however
+ * many pairs it has; its own open invitations and address are not contacts,
+ * nor are its device channels.
+ */
 export function contacts(store: AgentStore): ContactInfo[] {
   const profile = activeProfile(store);
-  return store
-    .listConnections(profile.id)
-    .filter((c) => c.status !== 'invited' && c.status !== 'address')
-    .map(contactInfo);
+  const groups = new Map<string, ConnectionRecord[]>();
+  for (const c of store.listConnections(profile.id)) {
+    if (isDeviceChannel(c)) continue;
+    const key = contactKey(c);
+    groups.set(key, [...(groups.get(key) ?? []), c]);
+  }
+  // A group of nothing but open invitations is not a contact yet (an introduced pair waiting for the contact's device is part of a contact).
+  return [...groups.values()].filter((group) => group.some((c) => c.status !== 'invited' && c.status !== 'address')).map(contactInfo);
 }
 
 export function findContact(store: AgentStore, idOrName: string): ContactInfo {
+  const profileId = activeProfile(store).id;
   const byId = store.getConnection(idOrName);
-  if (byId !== null && byId.profileId === activeProfile(store).id) return contactInfo(byId);
+  if (byId !== null && byId.profileId === profileId && !isDeviceChannel(byId)) return contactInfo(contactGroup(store, idOrName));
+  if (byId === null && store.listConnections(profileId).some((c) => c.contact === idOrName)) return contactInfo(contactGroup(store, idOrName));
   const byName = contacts(store).filter((c) => c.name === idOrName);
   if (byName.length === 1) return byName[0]!;
   if (byName.length > 1) throw new AgentError('AMBIGUOUS_CONTACT', `${byName.length} contacts are named "${idOrName}": use the contact id`);

@@ -9,6 +9,7 @@ import {
   connectionResyncKey,
   CHAT_VERSIONS,
   commonChatVersion,
+  DEVICE_LINK_VERSIONS,
   createInvitationKeys,
   encodeQueueBody,
   formatInvitationLink,
@@ -112,13 +113,16 @@ export function createInvitation(
   crypto: Crypto,
   base: NewConnection,
   kind: InvitationKind = 'one-time',
+  expires?: number,
 ): { connection: InvitedConnection | AddressConnection; link: string; invitation: Invitation } {
   const keys = createInvitationKeys(crypto);
   const invitation: Invitation = {
-    versions: CHAT_VERSIONS,
+    // A device link needs version 4 on both devices (devices.md §4).
+    versions: kind === 'device' ? DEVICE_LINK_VERSIONS : CHAT_VERSIONS,
     kind,
     keys: keys.publicKeys,
     queues: replyAddresses(base.receiveQueues),
+    ...(expires !== undefined ? { expires } : {}),
   };
   const link = formatInvitationLink(invitation);
   const inviting: Omit<InvitedConnection, 'status'> = {

@@ -18,7 +18,7 @@ import { newId, type AgentCore } from '../context.js';
 import { AgentError } from '../events.js';
 import { enqueueSealed } from '../outbox/enqueue.js';
 import { activeProfile } from '../profile/profiles.js';
-import type { ConnectionRecord, InvitationChannel, ProfileData } from '../store/records.js';
+import type { ConnectionBase, ConnectionRecord, InvitationChannel, ProfileData } from '../store/records.js';
 import { newQueues } from '../transport/sessions.js';
 import { connectionOf } from './contacts.js';
 import { createInvitation as invitationStep, joinInvitation, requestContact } from './handshake.js';
@@ -32,16 +32,33 @@ function equalInvitation(link: string, invitation: Invitation): boolean {
   }
 }
 
-/** Makes receive queues and an invitation of `kind` for them, and stores the new connection. */
-async function invite(core: AgentCore, kind: 'one-time' | 'off-the-record' | 'contact-address'): Promise<{ link: string; contactId: string }> {
-  const profile = activeProfile(core.store);
+/** What a new connection carries besides what its handshake gives it (a device channel, a pair's contact, devices.md). */
+export type ConnectionExtras = Pick<ConnectionBase, 'device' | 'contact' | 'introducedVia' | 'introduced'>;
+
+/**
+ * Makes receive queues and an invitation of `kind` for them, and stores the
+ * new connection, with `extras`, inside a transaction that also runs `also`
+ * (what must be stored with it).
+ */
+export async function invite(
+  core: AgentCore,
+  kind: 'one-time' | 'off-the-record' | 'contact-address' | 'device',
+  options: { profileId?: string; extras?: ConnectionExtras; expires?: number; also?: (connection: ConnectionRecord) => void } = {},
+): Promise<{ link: string; contactId: string }> {
+  const profile = options.profileId === undefined ? activeProfile(core.store) : core.store.getProfile(options.profileId);
+  if (profile === null) throw new AgentError('NO_PROFILE', `no profile ${options.profileId ?? ''}`);
   const id = newId(core.crypto);
   const receiveQueues = await newQueues(core, profile, id);
-  const { connection, link } = invitationStep(core.crypto, { id, profileId: profile.id, receiveQueues, now: core.now() }, kind);
-  core.store.transaction(() => core.store.putConnection(connection));
+  const made = invitationStep(core.crypto, { id, profileId: profile.id, receiveQueues, now: core.now() }, kind, options.expires);
+  const connection: ConnectionRecord = { ...made.connection, ...options.extras };
+  core.store.transaction(() => {
+    core.store.putConnection(connection);
+    options.also?.(connection);
+  });
   core.indexQueues(connection);
   core.subscribe(connection);
-  return { link, contactId: id };
+  core.kick();
+  return { link: made.link, contactId: id };
 }
 
 /**
@@ -87,8 +104,9 @@ export async function connect(core: AgentCore, link: string, options: { channel?
     throw new AgentError('INVITATION_USED', invitation.kind === 'contact-address' ? 'you already sent a request to this address' : 'this invitation was already used');
   }
   const channel = options.channel ?? 'link';
+  if (invitation.kind === 'device') throw new AgentError('BAD_INVITATION', 'this link links a device of your own: use it to join that device (device join)');
   if (invitation.kind === 'contact-address') return request(core, invitation, linkId, channel);
-  return join(core, invitation, { id: newId(crypto), linkId, channel, peerProfile: null });
+  return join(core, invitation, { id: newId(crypto), linkId, channel, peerProfile: null, profileId: activeProfile(store).id });
 }
 
 /** Accepts a request that arrived at this profile's contact address: joins the requester's invitation. */
@@ -96,7 +114,8 @@ export async function acceptRequest(core: AgentCore, contactId: string): Promise
   const request = connectionOf(core.store, contactId);
   if (request.status !== 'request' || request.invitationLink === null) throw new AgentError('NOT_A_REQUEST', `${contactId} is not a pending request`);
   const invitation = parseInvitationLink(request.invitationLink);
-  await join(core, invitation, { id: request.id, linkId: null, channel: request.channel, peerProfile: request.peerProfile });
+  const extras: ConnectionExtras = { ...(request.contact !== undefined ? { contact: request.contact } : {}), ...(request.introduced === true ? { introduced: true } : {}) };
+  await join(core, invitation, { id: request.id, linkId: null, channel: request.channel, peerProfile: request.peerProfile, profileId: request.profileId, extras });
 }
 
 /** Declines a request that arrived at this profile's contact address; the requester is not told. */
@@ -106,25 +125,31 @@ export function declineRequest(core: AgentCore, contactId: string): void {
   core.store.transaction(() => core.store.putConnection({ ...request, status: 'failed', failure: 'request declined', invitationLink: null }));
 }
 
-async function join(
+/**
+ * Joins an invitation (graph-chat §7.2) for profile `profileId`; the
+ * confirmation carries `confirmProfile` (a device channel's: the device's
+ * name), else the profile's.
+ */
+export async function join(
   core: AgentCore,
   invitation: Invitation,
-  options: { id: string; linkId: string | null; channel: InvitationChannel; peerProfile: ProfileData | null },
+  options: { id: string; linkId: string | null; channel: InvitationChannel; peerProfile: ProfileData | null; profileId: string; extras?: ConnectionExtras; confirmProfile?: ProfileData },
 ): Promise<{ contactId: string }> {
   const { store, crypto } = core;
-  const profile = activeProfile(store);
+  const profile = store.getProfile(options.profileId);
+  if (profile === null) throw new AgentError('NO_PROFILE', `no profile ${options.profileId}`);
   const { id } = options;
   const receiveQueues = await newQueues(core, profile, id);
   const now = core.now();
   let joined;
   try {
-    joined = joinInvitation(crypto, { id, profileId: profile.id, receiveQueues, now }, invitation, profile.profile, options.channel);
+    joined = joinInvitation(crypto, { id, profileId: profile.id, receiveQueues, now }, invitation, options.confirmProfile ?? profile.profile, options.channel);
   } catch (error) {
     if (error instanceof AgreementError) throw new AgentError('BAD_INVITATION', `the invitation's keys are unusable: ${error.message}`);
     throw error;
   }
   const { sealed, body } = joined;
-  const connection = { ...sealed.connection, peerProfile: options.peerProfile };
+  const connection = { ...sealed.connection, peerProfile: options.peerProfile, ...options.extras };
   const confirmationId = newId(crypto);
   store.transaction(() => {
     store.putConnection(connection);

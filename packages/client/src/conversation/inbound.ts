@@ -10,6 +10,12 @@ import { asSenderKey } from '../store/keys.js';
 import { peerAddedQueues, peerKeys, peerTested, peerUse } from '../moves/queue-moves.js';
 import { rotationPeriod } from '../moves/rotation.js';
 import { chatVersionOf, type AgreedConnection, type MessageKind, type ProfileData } from '../store/records.js';
+import { shareWithNewDevice, deviceListContent, sealOnChannel } from '../devices/channel-out.js';
+import { deliverOnChannel } from '../devices/channel-in.js';
+import { contactKey } from '../devices/contact-groups.js';
+import { announcePair, copyDelivered, forwardReceived } from '../devices/fan-out.js';
+import { deliverOnPair } from '../devices/pair-in.js';
+import { shownId, storeText } from '../devices/texts.js';
 import { peerModeChange } from './mode.js';
 import { sealHello } from './outbound.js';
 
@@ -29,6 +35,15 @@ function kindOf(envelope: Envelope): MessageKind {
     case 'queues-use':
     case 'queues-test':
       return 'queues';
+    case 'device-add':
+    case 'device-remove':
+    case 'device-list':
+    case 'device-profile':
+    case 'device-pair':
+    case 'device-message':
+    case 'device-invite':
+    case 'device-delivered':
+      return 'device';
     default:
       return 'handshake';
   }
@@ -60,31 +75,39 @@ export function deliverEnvelope(
   pruneReceived(store, connection.id, envelope.lastReceivedHash);
   let next: AgreedConnection = { ...connection, lastReceivedSeq: envelope.seq, lastReceivedHash: hash, lastReceivedUnsigned: unsigned };
   const content = envelope.content;
-  const messageId = ctx.newId();
-  store.putMessage({
-    id: messageId,
-    connectionId: connection.id,
-    direction: 'received',
-    kind: kindOf(envelope),
-    seq: envelope.seq,
-    text: content.type === 'text' ? content.text : '',
-    timestamp: envelope.timestamp,
-    localTime: now,
-    status: 'received',
-    envelope: signed,
-    hash,
-  });
+  if (content.type !== 'text') {
+    store.putMessage({
+      id: ctx.newId(),
+      connectionId: connection.id,
+      direction: 'received',
+      kind: kindOf(envelope),
+      seq: envelope.seq,
+      text: '',
+      timestamp: envelope.timestamp,
+      localTime: now,
+      status: 'received',
+      envelope: signed,
+      hash,
+    });
+  }
   switch (content.type) {
     case 'text': {
-      events.push({ event: 'message', contact: connection.id, message: messageId, text: content.text, timestamp: envelope.timestamp });
-      next = { ...next, receiptsDue: [...next.receiptsDue, { seq: envelope.seq, hash, ...(unsigned ? { unsigned } : {}) }] };
+      if (next.device != null) {
+        events.push({ event: 'rejected', contact: null, reason: 'a text on a device channel' });
+        break;
+      }
+      const text = { direction: 'received', seq: envelope.seq, text: content.text, timestamp: envelope.timestamp, localTime: now, status: 'received', envelope: signed, hash } as const;
+      const stored = storeText(ctx, next, { ...text, messageId: content.messageId, counter: content.counter });
+      next = { ...next, lamport: stored.lamport, receiptsDue: [...next.receiptsDue, { seq: envelope.seq, hash, ...(unsigned ? { unsigned } : {}) }] };
+      if (!stored.duplicate) events.push({ event: 'message', contact: contactKey(connection), message: shownId(stored.record), text: content.text, timestamp: envelope.timestamp });
+      forwardReceived(ctx, next, stored.record);
       break;
     }
     case 'receipt':
-      acknowledge(ctx, connection.id, content);
+      copyDelivered(ctx, next, acknowledge(ctx, connection.id, content));
       break;
     case 'receipts':
-      for (const receipt of content.receipts) acknowledge(ctx, connection.id, receipt);
+      copyDelivered(ctx, next, content.receipts.flatMap((receipt) => acknowledge(ctx, connection.id, receipt)));
       break;
     case 'reply': {
       if (connection.role !== 'joiner' || connection.status !== 'joining' || content.senderKeys.length !== connection.receiveQueues.length) {
@@ -99,12 +122,17 @@ export function deliverEnvelope(
       };
       next = sealHello(ctx, next);
       events.push({ event: 'connected', contact: connection.id, name: content.profile.displayName });
+      // A new device tells the device that linked it who it is (devices.md §4).
+      if (next.device != null) next = sealOnChannel(ctx, next, deviceListContent(ctx, next.profileId));
+      else announcePair(ctx, next);
       break;
     }
     case 'hello': {
       if (connection.status === 'accepted') {
         next = { ...next, status: 'connected' };
         events.push({ event: 'connected', contact: connection.id, name: connection.peerProfile?.displayName ?? '' });
+        if (next.device?.link != null) next = shareWithNewDevice(ctx, { ...next, device: { ...next.device, link: null } }, next.device.link.history);
+        else if (next.device == null) announcePair(ctx, next);
       }
       break;
     }
@@ -129,6 +157,20 @@ export function deliverEnvelope(
     case 'optional':
       // A later version's optional type (§4.2): kept in the chain, and nothing more.
       break;
+    case 'device-add':
+    case 'device-remove':
+      if (next.device != null) next = deliverOnChannel(ctx, next, content);
+      else next = deliverOnPair(ctx, next, content);
+      break;
+    case 'device-list':
+    case 'device-profile':
+    case 'device-pair':
+    case 'device-message':
+    case 'device-invite':
+    case 'device-delivered':
+      if (next.device != null && next.status === 'connected') next = deliverOnChannel(ctx, next, content);
+      else events.push({ event: 'rejected', contact: connection.id, reason: `${content.type} outside a device channel` });
+      break;
   }
   return next;
 }
@@ -151,15 +193,17 @@ function queueMoveStep(ctx: StepContext, connection: AgreedConnection, content: 
   }
 }
 
-/** Marks the sent text a receipt names as delivered, if the hash is the one it was sent with. */
-function acknowledge(ctx: StepContext, connectionId: string, receipt: Receipt): void {
+/** Marks the sent text a receipt names as delivered, if the hash is the one it was sent with; returns its seq if it was newly so. */
+function acknowledge(ctx: StepContext, connectionId: string, receipt: Receipt): number[] {
   const sent = ctx.store.findMessageBySeq(connectionId, 'sent', receipt.seq);
   // None at that seq: an envelope this side lost to a restored state, and the resync has told the user (§8.7).
-  if (sent === null) return;
+  if (sent === null) return [];
   if (sent.hash === null || !equalBytes(sent.hash, receipt.hash)) {
     ctx.events.push({ event: 'rejected', contact: connectionId, reason: `receipt for unknown envelope ${receipt.seq}` });
   } else if (sent.kind === 'text' && sent.status !== 'delivered') {
     ctx.store.putMessage({ ...sent, status: 'delivered' });
-    ctx.events.push({ event: 'receipt', contact: connectionId, message: sent.id });
+    ctx.events.push({ event: 'receipt', contact: connectionId, message: shownId(sent) });
+    return [sent.seq];
   }
+  return [];
 }

@@ -2,28 +2,44 @@
  * What the user does in a conversation: write a message, read the history,
  * switch the mode (off the record or on it), export a proof.
  */
-import { utf8, type ProofBundle } from '@graphchat/core';
-import { agreedConnectionOf, connectionOf } from '../connection/contacts.js';
+import { toHex, utf8, type ProofBundle } from '@graphchat/core';
+import { agreedConnectionOf, connectionOf, contactGroup } from '../connection/contacts.js';
+import { conversationCounter, ownPairs } from '../devices/contact-groups.js';
+import { shownId } from '../devices/texts.js';
 import { newId, stepContext, type AgentCore } from '../context.js';
 import { AgentError, type HistoryItem } from '../events.js';
 import type { AgentStore } from '../store/agent-store.js';
-import { isAgreed } from '../store/records.js';
+import { isAgreed, type MessageRecord, type MessageStatus } from '../store/records.js';
 import { acceptMode as acceptModeStep, proposeMode as proposeModeStep } from './mode.js';
 import { queuedMessage } from './outbound.js';
 import { exportProof as proofOf, type ProofRange } from './proof-export.js';
 
 const MAX_TEXT_BYTES = 15_000;
 
-/** Queues a text message; it is encrypted once the contact is connected and sent on the next sync. */
+/**
+ * Queues a text message on each of this device's pairs with the contact's
+ * devices (devices.md §7), with one message id and the conversation's next
+ * counter; it is encrypted once a pair is connected and sent on the next
+ * sync. Returns the message id the history shows it by.
+ */
 export function send(core: AgentCore, contactId: string, text: string): { messageId: string } {
-  const connection = connectionOf(core.store, contactId);
+  const { store } = core;
+  const connection = connectionOf(store, contactId);
   if (connection.status === 'failed') throw new AgentError('NOT_CONNECTED', `the connection failed: ${connection.failure ?? ''}`);
+  const pairs = ownPairs(contactGroup(store, contactId));
+  if (pairs.length === 0) throw new AgentError('NOT_CONNECTED', 'this device is not connected to this contact yet: another of your devices is introducing it');
   if (utf8(text).length > MAX_TEXT_BYTES) throw new AgentError('TOO_LONG', `a message has at most ${MAX_TEXT_BYTES} bytes`);
-  const id = newId(core.crypto);
-  const message = queuedMessage(id, connection.id, 'text', text, core.now());
-  core.store.transaction(() => core.store.putMessage(message));
+  const messageId = toHex(core.crypto.randomBytes(16));
+  const counter = conversationCounter(store, connection) + 1;
+  const now = core.now();
+  store.transaction(() => {
+    pairs.forEach((pair, i) => {
+      store.putMessage({ ...queuedMessage(i === 0 ? messageId : newId(core.crypto), pair.id, 'text', text, now), messageId, counter });
+      store.putConnection({ ...pair, lamport: Math.max(pair.lamport ?? 0, counter) });
+    });
+  });
   core.kick();
-  return { messageId: id };
+  return { messageId };
 }
 
 /**
@@ -52,11 +68,31 @@ export function acceptMode(core: AgentCore, contactId: string): void {
   core.kick();
 }
 
+const STATUS_RANK: Readonly<Record<MessageStatus, number>> = { queued: 0, sent: 1, delivered: 2, received: 2 };
+
+/**
+ * The conversation with a contact: the texts and notices of all its pairs and
+ * mirrors, each message id once (with the best status of its copies), in
+ * the order of devices.md §7: by counter, then message id. Records stored
+ * before counters existed come first, in the order they were stored; a
+ * notice follows what came before it on its connection.
+ */
 export function history(store: AgentStore, contactId: string): HistoryItem[] {
-  return store
-    .listMessages(connectionOf(store, contactId).id)
-    .filter((m) => m.kind === 'text' || m.kind === 'notice')
-    .map((m) => ({ id: m.id, direction: m.direction, text: m.text, status: m.status, timestamp: m.timestamp, seq: m.seq, ...(m.kind === 'notice' ? { notice: true as const } : {}) }));
+  const shown = new Map<string, { message: MessageRecord; status: MessageStatus; key: number; counted: boolean }>();
+  for (const connection of contactGroup(store, contactId)) {
+    let key = 0;
+    for (const m of store.listMessages(connection.id)) {
+      if (m.kind !== 'text' && m.kind !== 'notice') continue;
+      if (m.counter !== undefined) key = m.counter;
+      const id = shownId(m);
+      const seen = shown.get(id);
+      if (seen === undefined) shown.set(id, { message: m, status: m.status, key, counted: m.counter !== undefined });
+      else if (STATUS_RANK[m.status] > STATUS_RANK[seen.status]) shown.set(id, { ...seen, status: m.status });
+    }
+  }
+  return [...shown.entries()]
+    .sort(([idA, a], [idB, b]) => a.key - b.key || Number(b.counted) - Number(a.counted) || (a.counted && b.counted ? (idA < idB ? -1 : idA > idB ? 1 : 0) : 0))
+    .map(([id, { message: m, status }]) => ({ id, direction: m.direction, text: m.text, status, timestamp: m.timestamp, seq: m.seq, ...(m.kind === 'notice' ? { notice: true as const } : {}) }));
 }
 
 /**

@@ -5,11 +5,12 @@
  * Runs inside the caller's transaction, so a sealed envelope is never stored
  * without the ratchet state that produced it.
  */
-import { MAX_BATCHED_RECEIPTS, type Content } from '@graphchat/core';
+import { fromHex, MAX_BATCHED_RECEIPTS, type Content } from '@graphchat/core';
 import { profileContent } from '../connection/handshake.js';
 import type { StepContext } from '../context.js';
 import { enqueueSealed } from '../outbox/enqueue.js';
-import type { AgreedConnection, MessageKind, MessageRecord, SendQueueRecord } from '../store/records.js';
+import { copySent } from '../devices/fan-out.js';
+import { chatVersionOf, type AgreedConnection, type MessageKind, type MessageRecord, type SendQueueRecord } from '../store/records.js';
 import { sealEnvelope, type Sealed } from './envelope-crypto.js';
 
 /** A message written on this side, to be sealed once the connection is connected (sealQueued). */
@@ -46,13 +47,21 @@ export function sealQueued(ctx: StepContext, connection: AgreedConnection): Agre
   const profile = store.getProfile(connection.profileId);
   let current = connection;
   for (const message of store.listUnencrypted(connection.id)) {
-    const content = message.kind === 'profile' && profile !== null ? ({ type: 'profile', profile: profileContent(profile.profile) } as const) : ({ type: 'text', text: message.text } as const);
+    const content = message.kind === 'profile' && profile !== null ? ({ type: 'profile', profile: profileContent(profile.profile) } as const) : textContent(current, message);
     const sealed = sealEnvelope(crypto, current, content, message.timestamp);
     current = sealed.connection;
-    store.putMessage({ ...message, seq: sealed.envelope.seq, envelope: sealed.signed, hash: sealed.hash });
+    const stored = { ...message, seq: sealed.envelope.seq, envelope: sealed.signed, hash: sealed.hash };
+    store.putMessage(stored);
     enqueueSealed(store, sealed, message.id);
+    if (message.kind === 'text') copySent(ctx, current, stored);
   }
   return current;
+}
+
+/** A text as a connection of its version carries it: from version 4 with its message id and counter (devices.md §7). */
+function textContent(connection: AgreedConnection, message: MessageRecord): Content {
+  if (chatVersionOf(connection) < 4 || message.messageId === undefined || message.counter === undefined) return { type: 'text', text: message.text };
+  return { type: 'text', text: message.text, messageId: fromHex(message.messageId), counter: message.counter };
 }
 
 /** Stores an envelope this side sealed on its own (a receipt, a mode change: nothing the user wrote) as sent, and queues it. */

@@ -29,6 +29,8 @@ import { chainsOn, deliverEnvelope } from './inbound.js';
 import { offerResync, receiveResync } from './resync.js';
 import { unprovenResync, waitForGap } from './unproven-resync.js';
 import { storeSentHandshake } from './outbound.js';
+import { closeConnection } from '../devices/closing.js';
+import { thisDeviceName } from '../devices/device-list.js';
 
 import type { PoolSession } from '../transport/relay-pool.js';
 import { asRecipientQueue } from '../transport/sessions.js';
@@ -344,9 +346,17 @@ function receiveConfirmation(ctx: AgentContext, connection: ConnectionRecord, bo
   const profile = store.getProfile(connection.profileId);
   if (profile === null) return [];
   const now = ctx.now();
+  const link = connection.device?.link;
+  if (link != null && now > link.expires) {
+    // An expired device link is closed for good: no device joins through it later (devices.md §4).
+    store.transaction(() => store.putConnection(closeConnection(store, connection, 'the device link expired')));
+    return [{ event: 'rejected', contact: null, reason: 'a device tried to join through an expired device link' }];
+  }
+  // A device channel's reply carries this device's name, not the profile (devices.md §4).
+  const replyProfile = connection.device != null ? { displayName: thisDeviceName(store) } : profile.profile;
   let accepted;
   try {
-    accepted = acceptConfirmation(crypto, connection, body, profile.profile, now, version);
+    accepted = acceptConfirmation(crypto, connection, body, replyProfile, now, version);
   } catch (error) {
     if (error instanceof HandshakeRejected) return [{ event: 'rejected', contact: connection.id, reason: error.message }];
     throw error;
@@ -370,7 +380,8 @@ function receiveConfirmation(ctx: AgentContext, connection: ConnectionRecord, bo
     storeSentHandshake(inbound, connection.id, reply.envelope.seq, reply.signed, reply.hash);
     // The joiner's queues are not secured until it has the reply: it goes unsigned.
     enqueueSealed(store, reply, null, false, accepted.body);
-    store.putConnection(reply.connection);
+    // A pair made by introducing this device: the contact's device seals on it what it writes from the time it joined.
+    store.putConnection(connection.introducedVia !== undefined ? { ...reply.connection, since: accepted.received.timestamp } : reply.connection);
   });
   return [{ event: 'accepted', contact: connection.id, name: accepted.reply.connection.peerProfile?.displayName ?? '' }];
 }

@@ -64,3 +64,25 @@ export function conversationCounter(store: AgentStore, connection: ConnectionRec
 export function siblingChannels(store: AgentStore, profileId: string): AgreedConnection[] {
   return store.listConnections(profileId).filter((c): c is AgreedConnection => c.device != null && c.status === 'connected');
 }
+
+/**
+ * The first pair of the chain of introductions each pair of a profile comes
+ * from (`introducedVia`, a mirror's `via`): an introduction over a pair
+ * reaches that pair's contact device, so pairs with one root lead to one
+ * device of the contact.
+ */
+export function pairRoots(store: AgentStore, crypto: Crypto, profileId: string): (pairIdHex: string) => string {
+  const via = new Map<string, string>();
+  for (const c of store.listConnections(profileId)) {
+    if (c.status === 'mirror') via.set(pairIdOf(crypto, c), c.via);
+    else if (c.associatedData !== null && c.device == null) via.set(pairIdOf(crypto, { associatedData: c.associatedData, ...(c.handshakeAD !== undefined ? { handshakeAD: c.handshakeAD } : {}) }), c.introducedVia ?? '');
+  }
+  return (id: string): string => {
+    for (let hops = 0; hops < 64; hops++) {
+      const up = via.get(id);
+      if (up === undefined || up === '') return id;
+      id = up;
+    }
+    return id;
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * What a device tells its other devices (devices.md §6): each device
+ * message is an envelope on a device channel, sealed inside the caller's
+ * transaction. Sealing on a channel the caller is itself delivering on
+ * would overwrite its state: those callers pass it as `except`, and seal on
+ * it through the state they hold.
+ */
+import { fromHex, type Content, type DevicePair, type DeviceMessageStatus } from '@graphchat/core';
+import { profileContent } from '../connection/handshake.js';
+import type { StepContext } from '../context.js';
+import { sealEnvelope } from '../conversation/envelope-crypto.js';
+import { sendSealed } from '../conversation/outbound.js';
+import { chatVersionOf, signingAD, type AgreedConnection, type ConnectionRecord, type MessageRecord, type MirrorConnection } from '../store/records.js';
+import { contactKey, pairIdOf, siblingChannels } from './contact-groups.js';
+import { listWithThisDevice, thisDeviceId } from './device-list.js';
+
+const NO_PAIR = new Uint8Array(32);
+
+/** Seals one device message on a channel; returns the channel's new state (the caller stores it). */
+export function sealOnChannel(ctx: StepContext, channel: AgreedConnection, content: Content): AgreedConnection {
+  const sealed = sealEnvelope(ctx.crypto, channel, content, ctx.now);
+  sendSealed(ctx, 'device', sealed);
+  return sealed.connection;
+}
+
+/** Seals `content` on every connected channel of the profile but `except`, reading and storing each. */
+export function toSiblings(ctx: StepContext, profileId: string, content: Content, except?: string): void {
+  for (const channel of siblingChannels(ctx.store, profileId)) {
+    if (channel.id !== except) ctx.store.putConnection(sealOnChannel(ctx, channel, content));
+  }
+}
+
+/** A pair (mine or a mirror) as device-pair describes it. */
+export function devicePair(ctx: StepContext, pair: AgreedConnection | MirrorConnection): DevicePair {
+  const mirror = pair.status === 'mirror' ? pair : null;
+  const via = mirror?.via ?? pair.introducedVia ?? '';
+  return {
+    contact: fromHex(contactKey(pair)),
+    holder: fromHex(mirror?.holder ?? thisDeviceId(ctx.store, ctx.crypto)),
+    via: via === '' ? NO_PAIR : fromHex(via),
+    since: pair.since ?? 0,
+    verified: pair.codeVerified,
+    offTheRecord: pair.offTheRecord === true,
+    closed: mirror?.closed ?? false,
+    introducible: mirror?.introducible ?? chatVersionOf(pair) >= 4,
+    ad: signingAD(pair),
+    holderKey: pair.signingPublicKey,
+    peerKey: pair.peerSigningKey,
+    ...(pair.peerProfile !== null ? { profile: profileContent(pair.peerProfile) } : {}),
+  };
+}
+
+/** A text of a pair as device-message carries it, with its status now. */
+export function deviceMessage(ctx: StepContext, pair: AgreedConnection | MirrorConnection, message: MessageRecord): Content | null {
+  if (message.envelope === null || message.kind !== 'text') return null;
+  const status: DeviceMessageStatus = message.direction === 'received' ? 'received' : message.status === 'delivered' ? 'delivered' : 'sent';
+  return {
+    type: 'device-message',
+    contact: fromHex(contactKey(pair)),
+    pair: fromHex(pairIdOf(ctx.crypto, pair)),
+    direction: message.direction,
+    status,
+    localTime: message.localTime,
+    envelope: message.envelope,
+  };
+}
+
+/** The device-list this device sends: itself first (devices.md §6). */
+export function deviceListContent(ctx: StepContext, profileId: string): Content {
+  const me = thisDeviceId(ctx.store, ctx.crypto);
+  const list = listWithThisDevice(ctx.store, ctx.crypto, profileId, ctx.now);
+  const ordered = [...list.filter((d) => d.id === me), ...list.filter((d) => d.id !== me)];
+  return { type: 'device-list', devices: ordered.map((d) => ({ id: fromHex(d.id), removed: d.removed, name: d.name })) };
+}
+
+/** The pairs (connected, or mirrors) a device shares: what its other devices need to show and reach each contact. */
+export function sharedPairs(connections: readonly ConnectionRecord[]): (AgreedConnection | MirrorConnection)[] {
+  return connections.filter((c): c is AgreedConnection | MirrorConnection => c.device == null && (c.status === 'connected' || (c.status === 'mirror' && !c.closed)));
+}
+
+/**
+ * What the linking device sends once the new device's channel is connected
+ * (devices.md §4 step 4): the device list, the profile, every pair (so the
+ * new device shows each contact and asks to be introduced), and, if the user
+ * chose so, every text of them in order. Returns the channel's new state.
+ */
+export function shareWithNewDevice(ctx: StepContext, channel: AgreedConnection, history: boolean): AgreedConnection {
+  const { store } = ctx;
+  let current = sealOnChannel(ctx, channel, deviceListContent(ctx, channel.profileId));
+  const profile = store.getProfile(channel.profileId);
+  if (profile !== null) current = sealOnChannel(ctx, current, { type: 'device-profile', profile: profileContent(profile.profile), relays: profile.relays });
+  const pairs = sharedPairs(store.listConnections(channel.profileId));
+  for (const pair of pairs) current = sealOnChannel(ctx, current, { type: 'device-pair', pair: devicePair(ctx, pair) });
+  if (!history) return current;
+  for (const pair of pairs) {
+    for (const message of store.listMessages(pair.id)) {
+      const content = deviceMessage(ctx, pair, message);
+      if (content !== null) current = sealOnChannel(ctx, current, content);
+    }
+  }
+  return current;
+}

@@ -1,0 +1,97 @@
+/**
+ * What a device does with a device message from a contact's device on a
+ * pair connection (devices.md §5, §9): an introduction of another device of
+ * the contact (device-add), or pairs to close because the contact removed
+ * a device (device-remove). Both come signed inside a pair this device
+ * already trusts, so no relay can add or remove anyone's device.
+ */
+import { encodeInvitation, formatInvitationLink, toHex, ZERO_HASH, type DeviceContent } from '@graphchat/core';
+import type { StepContext } from '../context.js';
+import { envelopeSigningKeys } from '../store/keys.js';
+import { chatVersionOf, type AgreedConnection, type RequestConnection } from '../store/records.js';
+import { closeConnection } from './closing.js';
+import { contactConnections, contactKey, pairIdOf } from './contact-groups.js';
+
+/** Pair connections per contact, at most: 8 devices each side (devices.md §2). */
+const MAX_PAIRS = 64;
+
+export function deliverOnPair(ctx: StepContext, pair: AgreedConnection, content: Extract<DeviceContent, { type: 'device-add' | 'device-remove' }>): AgreedConnection {
+  if (pair.status !== 'connected' || chatVersionOf(pair) < 4) {
+    ctx.events.push({ event: 'rejected', contact: pair.id, reason: `${content.type} on a connection that does not speak version 4` });
+    return pair;
+  }
+  return content.type === 'device-add' ? introduced(ctx, pair, content.invitation) : removed(ctx, pair, content.pairs.map(toHex));
+}
+
+/**
+ * The contact introduces one more of its devices: a request that the work
+ * loop joins without asking (devices/introducer.ts), as one contact with
+ * the pair it came on. The same invitation twice is dropped.
+ */
+function introduced(ctx: StepContext, pair: AgreedConnection, invitation: Extract<DeviceContent, { type: 'device-add' }>['invitation']): AgreedConnection {
+  const { store, crypto } = ctx;
+  if (invitation.kind === 'device') {
+    ctx.events.push({ event: 'rejected', contact: pair.id, reason: 'a device link inside a contact connection' });
+    return pair;
+  }
+  const seen = `introduced ${toHex(crypto.sha256(encodeInvitation(invitation)))}`;
+  if (store.getMeta(seen) !== null) return pair;
+  const key = contactKey(pair);
+  if (contactConnections(store, pair.profileId, key).length >= MAX_PAIRS) {
+    ctx.events.push({ event: 'rejected', contact: pair.id, reason: `device-add dropped: ${MAX_PAIRS} connections with this contact already` });
+    return pair;
+  }
+  const id = ctx.newId();
+  const noKey = envelopeSigningKeys({ publicKey: new Uint8Array(0), secretKey: new Uint8Array(0) });
+  const request: RequestConnection = {
+    id,
+    profileId: pair.profileId,
+    role: 'joiner',
+    status: 'request',
+    peerProfile: pair.peerProfile,
+    channel: pair.channel,
+    codeVerified: false,
+    invitationLink: formatInvitationLink(invitation),
+    agreementSecrets: null,
+    associatedData: null,
+    ratchet: null,
+    signingPublicKey: noKey.publicKey,
+    signingSecretKey: noKey.secretKey,
+    peerSigningKey: null,
+    receiveQueues: [],
+    sendQueues: [],
+    lastSentSeq: 0,
+    lastSentHash: ZERO_HASH,
+    lastReceivedSeq: 0,
+    lastReceivedHash: ZERO_HASH,
+    createdAt: ctx.now,
+    failure: null,
+    receiptsDue: [],
+    contact: key,
+    introduced: true,
+    // An introduced pair keeps the conversation's mode.
+    ...(invitation.kind === 'off-the-record' ? { offTheRecord: true, peerMayOmitSignatures: true } : {}),
+  };
+  store.setMeta(seen, id);
+  store.putConnection(request);
+  return pair;
+}
+
+/** The contact removed some of its devices: this device's pairs with them close (never pairs of another contact). */
+function removed(ctx: StepContext, pair: AgreedConnection, pairIds: readonly string[]): AgreedConnection {
+  const { store, crypto } = ctx;
+  let next = pair;
+  for (const connection of contactConnections(store, pair.profileId, contactKey(pair))) {
+    if (connection.status === 'failed' || connection.associatedData === null) continue;
+    if (!pairIds.includes(pairIdOf(crypto, { associatedData: connection.associatedData, ...(connection.handshakeAD !== undefined ? { handshakeAD: connection.handshakeAD } : {}) }))) continue;
+    if (connection.status === 'mirror') {
+      store.putConnection({ ...connection, closed: true });
+      continue;
+    }
+    const closed = closeConnection(store, connection, "the contact removed this device of theirs");
+    if (connection.id === pair.id) next = closed as unknown as AgreedConnection;
+    else store.putConnection(closed);
+    ctx.events.push({ event: 'peer-device-removed', contact: contactKey(connection) });
+  }
+  return next;
+}

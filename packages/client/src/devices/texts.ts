@@ -1,0 +1,64 @@
+/**
+ * Storing a text of a conversation that spans several pairs (devices.md
+ * §7): each copy is kept with the pair that carried it (its envelope, for
+ * proofs), the first copy of a message id under that id, later copies
+ * under their own; a conversation shows each message id once, ordered by
+ * (counter, message id).
+ */
+import { toHex } from '@graphchat/core';
+import type { StepContext } from '../context.js';
+import type { ConnectionRecord, MessageDirection, MessageRecord, MessageStatus } from '../store/records.js';
+import { contactKey, conversationCounter } from './contact-groups.js';
+
+export interface TextCopy {
+  readonly direction: MessageDirection;
+  readonly seq: number;
+  readonly text: string;
+  readonly timestamp: number;
+  readonly localTime: number;
+  readonly status: MessageStatus;
+  readonly envelope: Uint8Array;
+  readonly hash: Uint8Array;
+  readonly messageId?: Uint8Array | undefined;
+  readonly counter?: number | undefined;
+}
+
+/**
+ * Stores one copy of a text on `connection` inside the caller's
+ * transaction. `duplicate`: the conversation already had this message id in
+ * this direction (another pair or a device brought it first). `lamport`:
+ * the connection's counter after it. A text without a counter (version 3 and
+ * older) gets the next one of the conversation, so it takes its place as it
+ * arrives.
+ */
+export function storeText(ctx: StepContext, connection: ConnectionRecord, copy: TextCopy): { record: MessageRecord; duplicate: boolean; lamport: number } {
+  const { store } = ctx;
+  const hex = copy.messageId === undefined ? undefined : toHex(copy.messageId);
+  const existing = hex === undefined ? null : store.getMessage(hex);
+  const existingConnection = existing === null ? null : store.getConnection(existing.connectionId);
+  // Only the same person's copy counts: a contact that reuses the id of one of my messages gets its own record.
+  const duplicate = existing !== null && existing.direction === copy.direction && existingConnection !== null && contactKey(existingConnection) === contactKey(connection);
+  const counter = copy.counter ?? conversationCounter(store, connection) + 1;
+  const record: MessageRecord = {
+    id: hex !== undefined && existing === null ? hex : ctx.newId(),
+    connectionId: connection.id,
+    direction: copy.direction,
+    kind: 'text',
+    seq: copy.seq,
+    text: copy.text,
+    timestamp: copy.timestamp,
+    localTime: copy.localTime,
+    status: copy.status,
+    envelope: copy.envelope,
+    hash: copy.hash,
+    ...(hex !== undefined ? { messageId: hex } : {}),
+    counter,
+  };
+  store.putMessage(record);
+  return { record, duplicate, lamport: Math.max(connection.lamport ?? 0, counter) };
+}
+
+/** The id a conversation shows a text by: its message id when it has one. */
+export function shownId(message: MessageRecord): string {
+  return message.messageId ?? message.id;
+}
