@@ -60,6 +60,20 @@ describe('graph-chat.md follows the code', () => {
     assert.deepEqual(rows, expected);
   });
 
+  test('devices.md §14 and graph-chat §4.3 give a layout for every device content type, with its tag', () => {
+    const devices = readDoc('protocol/devices.md');
+    const fourteen = devices.slice(devices.indexOf('\n## 14. Layouts'));
+    assert.ok(fourteen.length > 100, 'devices.md §14');
+    const four = section('4. Envelopes and content');
+    const layouts = four.slice(four.indexOf('\n### 4.3'), four.indexOf('\n### 4.4'));
+    for (const [name, tag] of Object.entries(DEVICE_CONTENT_TAGS)) {
+      assert.match(fourteen, new RegExp(`^${tag} ${name} +=`, 'm'), `devices.md: ${tag} ${name}`);
+      assert.match(layouts, new RegExp(`^${name} +=`, 'm'), `graph-chat §4.3: ${name}`);
+    }
+    assert.match(fourteen, new RegExp(`^text = messageId:16 \\|\\| counter:u32 \\|\\| str`, 'm'));
+    assert.match(layouts, new RegExp(`^text \\(type ${TEXT_WITH_ID_TAG}\\) += messageId:16 \\|\\| counter:u32 \\|\\| str`, 'm'));
+  });
+
   test('§2.2 states the versions spoken', () => {
     assert.ok(section('2. Invitation link').includes(`\`CHAT_VERSIONS = {min: ${CHAT_VERSIONS.min}, max: ${CHAT_VERSIONS.max}}\``));
   });
