@@ -201,6 +201,8 @@ export function writeDeviceContent(writer: ByteWriter, content: DeviceContent, p
     case 'device-message':
       fixed(writer, 'contact id', content.contact, DEVICE_ID_LENGTH);
       fixed(writer, 'pair id', content.pair, PAIR_ID_LENGTH);
+      if (!DIRECTIONS.includes(content.direction)) throw new RangeError(`unknown direction ${String(content.direction)}`);
+      if (!STATUSES.includes(content.status)) throw new RangeError(`unknown status ${String(content.status)}`);
       writer.u8(DIRECTIONS.indexOf(content.direction) + 1).u8(STATUSES.indexOf(content.status) + 1).u64(content.localTime);
       writer.longBytes(content.envelope);
       return;

@@ -52,25 +52,31 @@ describe('invitation encoding', () => {
     assert.throws(() => decodeInvitation(concatBytes(encoded, Uint8Array.of(0))), isDecodeError);
   });
 
-  test('version ranges: malformed ranges are DecodeError, ranges without version 2 or 3 are UNSUPPORTED_VERSION', () => {
+  test('version ranges: malformed ranges are DecodeError, ranges without any of versions 2..4 are UNSUPPORTED_VERSION', () => {
     const encoded = encodeInvitation(sampleInvitation());
     const withVersions = (min: number, max: number) => concatBytes(Uint8Array.of(min, max), encoded.subarray(2));
     assert.throws(() => decodeInvitation(withVersions(0, 1)), isDecodeError);
     assert.throws(() => decodeInvitation(withVersions(2, 1)), isDecodeError);
-    assert.throws(() => decodeInvitation(withVersions(4, 5)), isChatError('UNSUPPORTED_VERSION'));
-    assert.throws(() => decodeInvitation(withVersions(4, 4)), isChatError('UNSUPPORTED_VERSION'));
+    assert.throws(() => decodeInvitation(withVersions(5, 6)), isChatError('UNSUPPORTED_VERSION'));
+    assert.throws(() => decodeInvitation(withVersions(5, 5)), isChatError('UNSUPPORTED_VERSION'));
     // Checked before the rest, so a future layout after the versions still gives UNSUPPORTED_VERSION.
-    assert.throws(() => decodeInvitation(Uint8Array.of(4, 4, 99)), isChatError('UNSUPPORTED_VERSION'));
+    assert.throws(() => decodeInvitation(Uint8Array.of(5, 5, 99)), isChatError('UNSUPPORTED_VERSION'));
     assert.deepEqual(decodeInvitation(withVersions(1, 5)).versions, { min: 1, max: 5 });
     // The connection's version is the highest both speak.
-    assert.equal(commonChatVersion({ min: 1, max: 5 }), 3);
+    assert.equal(commonChatVersion({ min: 1, max: 5 }), 4);
+    assert.equal(commonChatVersion({ min: 4, max: 9 }), 4);
+    assert.equal(commonChatVersion({ min: 4, max: 4 }), 4);
     assert.equal(commonChatVersion({ min: 3, max: 3 }), 3);
+    assert.equal(commonChatVersion({ min: 2, max: 3 }), 3);
     assert.equal(commonChatVersion({ min: 1, max: 2 }), 2);
     assert.equal(commonChatVersion({ min: 2, max: 2 }), 2);
-    assert.throws(() => commonChatVersion({ min: 4, max: 9 }), isChatError('UNSUPPORTED_VERSION'));
+    assert.throws(() => commonChatVersion({ min: 5, max: 9 }), isChatError('UNSUPPORTED_VERSION'));
+    assert.throws(() => commonChatVersion({ min: 1, max: 1 }), isChatError('UNSUPPORTED_VERSION'));
+    assert.deepEqual(decodeInvitation(withVersions(4, 4)).versions, { min: 4, max: 4 });
     assert.deepEqual(decodeInvitation(withVersions(3, 3)).versions, { min: 3, max: 3 });
     assert.deepEqual(decodeInvitation(withVersions(2, 3)).versions, { min: 2, max: 3 });
-    assert.deepEqual(CHAT_VERSIONS, { min: 2, max: 3 });
+    assert.deepEqual(decodeInvitation(withVersions(2, 4)).versions, { min: 2, max: 4 });
+    assert.deepEqual(CHAT_VERSIONS, { min: 2, max: 4 });
   });
 
   test('a version 1 invitation (constant ratchet nonce) is UNSUPPORTED_VERSION, not a connection that cannot decrypt', () => {
@@ -82,7 +88,7 @@ describe('invitation encoding', () => {
 
   test('unknown kinds, bad key versions, queue counts 0 and 9 are rejected', () => {
     const encoded = encodeInvitation(sampleInvitation());
-    for (const kind of [0, 4, 255]) assert.throws(() => decodeInvitation(concatBytes(encoded.subarray(0, 2), Uint8Array.of(kind), encoded.subarray(3))), isDecodeError);
+    for (const kind of [0, 5, 255]) assert.throws(() => decodeInvitation(concatBytes(encoded.subarray(0, 2), Uint8Array.of(kind), encoded.subarray(3))), isDecodeError);
     const badKeys = encoded.slice();
     badKeys[3] = 2;
     assert.throws(() => decodeInvitation(badKeys), isDecodeError);
@@ -208,7 +214,7 @@ describe('invitation links', () => {
   test('a well-formed link with a malformed payload fails as decodeInvitation does', () => {
     const truncated = toBase64url(encodeInvitation(invitation).subarray(0, 100));
     assert.throws(() => parseInvitationLink(`graphchat:/invite#${truncated}`), isDecodeError);
-    const future = toBase64url(Uint8Array.of(4, 4, 1));
+    const future = toBase64url(Uint8Array.of(5, 5, 1));
     assert.throws(() => parseInvitationLink(`graphchat:/invite#${future}`), isChatError('UNSUPPORTED_VERSION'));
     assert.deepEqual(fromBase64url(payload), encodeInvitation(invitation));
   });

@@ -83,6 +83,8 @@ export function commonChatVersion(versions: ChatVersionRange): number {
 
 export function encodeInvitation(invitation: Invitation): Uint8Array {
   checkVersionRange(invitation.versions);
+  // What decodeInvitation refuses is not written either.
+  if (invitation.kind === 'device' && invitation.versions.max < DEVICE_LINK_VERSIONS.min) throw new RangeError(`a device invitation needs version ${DEVICE_LINK_VERSIONS.min}`);
   const writer = new ByteWriter(3 + INVITATION_KEYS_LENGTH + 1 + invitation.queues.length * 96)
     .u8(invitation.versions.min)
     .u8(invitation.versions.max)
@@ -117,7 +119,7 @@ export function decodeInvitation(bytes: Uint8Array): Invitation {
   return expires === undefined ? { versions, kind, keys, queues } : { versions, kind, keys, queues, expires };
 }
 
-/** `graphchat:/invite#<base64url>` for a one-time invitation, `graphchat:/contact#<base64url>` for a contact address. */
+/** `graphchat:/invite#<base64url>` for a one-time invitation, `graphchat:/contact#<base64url>` for a contact address, `graphchat:/device#<base64url>` for a device link. */
 export function formatInvitationLink(invitation: Invitation): string {
   return `${LINK_SCHEME}${LINK_PATHS[invitation.kind]}#${toBase64url(encodeInvitation(invitation))}`;
 }
@@ -141,7 +143,7 @@ const WEB_LINK = /^https:\/\/[^/?# \t\n\r]+\/(?:[^?# \t\n\r]*\/)?(invite|contact
 /**
  * Parses either link form (space, tab, LF and CR around it ignored). Throws
  * ChatError BAD_LINK when the text is not an invitation link: another scheme,
- * a path not ending in `invite` or `contact`, no or an empty fragment, a
+ * a path not ending in `invite`, `contact` or `device`, no or an empty fragment, a
  * fragment that is not base64url, or a kind in the path that differs from
  * the kind inside.
  * The payload itself fails as decodeInvitation does (DecodeError, ChatError

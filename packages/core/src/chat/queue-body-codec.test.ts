@@ -26,26 +26,32 @@ describe('queue bodies', () => {
     // A resync is carried as it is; openResync checks its signature before reading it (resync.test.ts).
     const resync = { type: 'resync', resync: Uint8Array.of(1, 2, 3) } as const;
     assert.deepEqual(decodeQueueBody(encodeQueueBody(resync)), resync);
-    assert.deepEqual([...encodeQueueBody(resync).subarray(0, 2)], [3, 4]);
+    assert.deepEqual([...encodeQueueBody(resync).subarray(0, 2)], [4, 4]);
+    assert.deepEqual([...encodeQueueBody(resync, 3).subarray(0, 2)], [3, 4]);
     assert.deepEqual([...encodeQueueBody(resync, 2).subarray(0, 2)], [2, 4]);
-    // Both versions spoken have the same layouts: a version 2 body decodes to the same body.
+    // All versions spoken have the same layouts: a version 2 or 3 body decodes to the same body.
     for (const body of [message, confirmation, resync, { type: 'batch', messages: [{ header, ciphertext }, { header, ciphertext }] } as const]) {
-      assert.deepEqual(decodeQueueBody(encodeQueueBody(body, 2)), body);
-      assert.deepEqual(encodeQueueBody(body, 2).subarray(1), encodeQueueBody(body, 3).subarray(1));
+      for (const version of [2, 3, 4]) {
+        assert.deepEqual(decodeQueueBody(encodeQueueBody(body, version)), body);
+        assert.equal(encodeQueueBody(body, version)[0], version);
+        assert.deepEqual(encodeQueueBody(body, version).subarray(1), encodeQueueBody(body, 4).subarray(1));
+      }
     }
-    assert.equal(QUEUE_BODY_VERSION, 3);
+    assert.equal(QUEUE_BODY_VERSION, 4);
   });
 
-  test('layouts: version (the connection\'s, 2 or 3), tag, [confirmation keys], header, ciphertext', () => {
+  test('layouts: version (the connection\'s, 2, 3 or 4), tag, [confirmation keys], header, ciphertext', () => {
     const m = encodeQueueBody(message);
-    assert.deepEqual([...m.subarray(0, 3)], [3, 2, 4]);
+    assert.deepEqual([...m.subarray(0, 3)], [4, 2, 4]);
     assert.equal(m.length, 2 + 40 + 296);
+    assert.deepEqual([...encodeQueueBody(message, 3).subarray(0, 3)], [3, 2, 4]);
     assert.deepEqual([...encodeQueueBody(message, 2).subarray(0, 3)], [2, 2, 4]);
     const c = encodeQueueBody(confirmation);
-    assert.deepEqual([...c.subarray(0, 4)], [3, 1, 1, 1]);
+    assert.deepEqual([...c.subarray(0, 4)], [4, 1, 1, 1]);
     assert.equal(c.length, 2 + 1185 + 40 + 296);
+    assert.deepEqual([...encodeQueueBody(confirmation, 3).subarray(0, 4)], [3, 1, 1, 1]);
     assert.deepEqual([...encodeQueueBody(confirmation, 2).subarray(0, 4)], [2, 1, 1, 1]);
-    for (const version of [0, 1, 4, 255]) assert.throws(() => encodeQueueBody(message, version), RangeError, `version ${version}`);
+    for (const version of [0, 1, 5, 255]) assert.throws(() => encodeQueueBody(message, version), RangeError, `version ${version}`);
   });
 
   test('unknown version or tag, truncation, bad confirmation keys and bad ciphertext lengths are DecodeError', () => {
@@ -53,10 +59,10 @@ describe('queue bodies', () => {
     const m = encodeQueueBody(message);
     assertPrefixesFail(c, decodeQueueBody);
     assertPrefixesFail(m, decodeQueueBody);
-    for (const [version, tag] of [[0, 1], [1, 2], [4, 2], [255, 2], [2, 0], [2, 5], [3, 0], [3, 5]] as const) {
+    for (const [version, tag] of [[0, 1], [1, 2], [5, 2], [255, 2], [2, 0], [2, 5], [3, 0], [3, 5], [4, 0], [4, 5]] as const) {
       assert.throws(() => decodeQueueBody(concatBytes(Uint8Array.of(version, tag), m.subarray(2))), isDecodeError, `version ${version}, tag ${tag}`);
     }
-    for (const version of [2, 3]) assert.equal(decodeQueueBody(concatBytes(Uint8Array.of(version, 2), m.subarray(2))).type, 'message', `version ${version}`);
+    for (const version of [2, 3, 4]) assert.equal(decodeQueueBody(concatBytes(Uint8Array.of(version, 2), m.subarray(2))).type, 'message', `version ${version}`);
     const badKeys = c.slice();
     badKeys[2] = 2;
     assert.throws(() => decodeQueueBody(badKeys), isDecodeError);
@@ -85,13 +91,15 @@ describe('queue bodies', () => {
   test('batch layout: version, tag 3, then length:u16 || header || ciphertext per message', () => {
     const other = { header: new Uint8Array(40).fill(7), ciphertext: new Uint8Array(40 + 512).fill(8) };
     const b = encodeQueueBody({ type: 'batch', messages: [{ header, ciphertext }, other] });
-    assert.deepEqual([...b.subarray(0, 5)], [3, 3, 0x01, 0x50, 4]); // 0x0150 = 40 + 296
+    assert.deepEqual([...b.subarray(0, 5)], [4, 3, 0x01, 0x50, 4]); // 0x0150 = 40 + 296
     // A batch keeps the version of its bodies, which must all share it.
     const v2 = [encodeQueueBody(message, 2), encodeQueueBody({ type: 'message', ...other }, 2)];
     assert.deepEqual(batchQueueBodies(v2), encodeQueueBody({ type: 'batch', messages: [{ header, ciphertext }, other] }, 2));
     assert.deepEqual([...batchQueueBodies(v2).subarray(0, 2)], [2, 3]);
     assert.throws(() => batchQueueBodies([encodeQueueBody(message, 2), encodeQueueBody(message, 3)]), RangeError);
     assert.throws(() => batchQueueBodies([encodeQueueBody(message, 3), encodeQueueBody(message, 2)]), RangeError);
+    assert.throws(() => batchQueueBodies([encodeQueueBody(message, 4), encodeQueueBody(message, 3)]), RangeError);
+    assert.deepEqual([...batchQueueBodies([encodeQueueBody(message, 3), encodeQueueBody(message, 3)]).subarray(0, 2)], [3, 3]);
     assert.equal(b[2 + 2 + 336], 0x02); // 40 + 552 = 0x0250
     assert.equal(b[2 + 2 + 336 + 1], 0x50);
     assert.equal(b.length, 2 + (2 + 336) + (2 + 592));

@@ -1,7 +1,7 @@
 /**
  * The bodies of EMP SENDs between graph-chat clients (docs/protocol/graph-chat.md §3):
  *
- * version is the connection's graph-chat version (2 or 3, §3).
+ * version is the connection's graph-chat version (2, 3 or 4, §3).
  *
  *   confirmation = version:u8 || 01 || confirmationKeys:1185 || ratchetHeader:40 || ciphertext
  *   message      = version:u8 || 02 || ratchetHeader:40 || ciphertext
@@ -40,8 +40,8 @@ export type QueueBody =
 
 /**
  * The newest graph-chat version (CHAT_VERSIONS.max). A body carries the
- * version of its connection (§3): both versions have the same layouts, and
- * version 3 adds the content types that move queues (§8.6).
+ * version of its connection (§3): all versions spoken have the same layouts;
+ * version 3 adds the content types that move queues (§8.6), version 4 those of several devices.
  */
 export const QUEUE_BODY_VERSION = CHAT_VERSIONS.max;
 

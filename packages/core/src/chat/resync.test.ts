@@ -150,14 +150,18 @@ describe('resync bodies, malformed', () => {
     assert.equal(openResync(crypto, key.publicKey, new Uint8Array(0), full).view.receivedHashes.length, RESYNC_WINDOW);
   });
 
-  test('a rekey is reason 2, only with version 3, and never also restored', () => {
+  test('a rekey is reason 2, only from version 3 on, and never also restored', () => {
     const v = { lastSentSeq: 0, lastSentHash: ZERO_HASH, lastReceivedSeq: 0, receivedHashes: [] };
     const signed = (resync: Resync, version?: number) => sealResync(crypto, key.secretKey, new Uint8Array(0), resync, version);
     const rekey = { ...base, rekey: true, view: v } as const;
     const body = signed(rekey);
-    assert.deepEqual([...body.subarray(0, 2)], [3, 4]);
+    assert.deepEqual([...body.subarray(0, 2)], [4, 4]);
     assert.equal(body[2 + 64 + 1 + 8], 2, 'reason byte');
     assert.deepEqual(openResync(crypto, key.publicKey, new Uint8Array(0), body.subarray(2)), rekey);
+    const v3 = signed(rekey, 3);
+    assert.deepEqual([...v3.subarray(0, 2)], [3, 4]);
+    assert.equal(v3[2 + 64 + 1 + 8], 2, 'reason byte, version 3');
+    assert.deepEqual(openResync(crypto, key.publicKey, new Uint8Array(0), v3.subarray(2)), rekey);
     assert.throws(() => signed(rekey, 2), RangeError);
     assert.throws(() => signed({ ...rekey, restored: true }), RangeError);
     assert.equal(signed({ ...base, restored: true, view: v })[2 + 64 + 1 + 8], 1);

@@ -7,9 +7,9 @@
  * connection's envelope signing keys, so a relay can neither forge nor alter
  * one, and the answer names the offer it answers.
  *
- *   resync  = version:u8 (the connection's, 2 or 3) || 04 || signature:64 || signed
+ *   resync  = version:u8 (the connection's, 2, 3 or 4) || 04 || signature:64 || signed
  *   signed  = kind:u8 || timestamp:u64 || reason:u8 || view || offer / answer
- *   reason  = 0 (none proven) | 1 (the sender's state was restored) | 2 (rekey: a new agreement asked for, version 3)
+ *   reason  = 0 (none proven) | 1 (the sender's state was restored) | 2 (rekey: a new agreement asked for, version 3 or later)
  *   view    = lastSentSeq:u32 || lastSentHash:32 || lastReceivedSeq:u32 || count:u8 || count × receivedHash:32
  *   offer   = invitationKeys:1249                                       (kind 1)
  *   answer  = offerHash:32 || confirmationKeys:1185 || header:40 || ciphertext   (kind 2)

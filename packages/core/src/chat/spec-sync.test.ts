@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { readDoc } from '../test-support/vectors.js';
-import { CONTENT_TAGS, MAX_IMAGE_BYTES, MAX_TEXT_BYTES, QUEUE_MOVE_CONTENT } from './content.js';
+import { CONTENT_TAGS, MAX_IMAGE_BYTES, MAX_TEXT_BYTES, QUEUE_MOVE_CONTENT, TEXT_WITH_ID_TAG } from './content.js';
+import { DEVICE_CONTENT_TAGS } from './device-content.js';
 import { MAX_CONFIRMATION_PLAINTEXT, MAX_MESSAGE_PLAINTEXT } from './envelope.js';
 import { CHAT_ERROR_CODES, type ChatErrorCode } from './errors.js';
-import { CHAT_VERSIONS } from './invitation.js';
+import { CHAT_VERSIONS, encodeInvitation, formatInvitationLink, type Invitation, type InvitationKind } from './invitation.js';
+import { sampleInvitation } from '../test-support/chat-codec.js';
 
 const doc = readDoc('protocol/graph-chat.md');
 const section = (heading: string): string => {
@@ -31,12 +33,45 @@ describe('graph-chat.md follows the code', () => {
     assert.ok(section('4. Envelopes and content').includes(`0..${format(MAX_TEXT_BYTES)} bytes (\`MAX_TEXT_BYTES\`)`));
   });
 
-  test('the §4.2 table lists exactly the content types, with their tags; the move messages are those of version 3', () => {
+  test('the §4.2 table lists exactly the content types, with their tags; the move messages are those of version 3, the device ones of version 4', () => {
     const four = section('4. Envelopes and content');
     const table = four.slice(four.indexOf('\n### 4.2'), four.indexOf('\n### 4.3'));
     const rows = [...table.matchAll(/^\| (\d+) \| `([a-z-]+)` \| ([^|]*) \|/gm)];
-    assert.deepEqual(Object.fromEntries(rows.map((m) => [m[2], Number(m[1])])), CONTENT_TAGS);
-    for (const m of rows) assert.equal(m[3]!.includes('(version 3)'), QUEUE_MOVE_CONTENT.includes(m[2] as never), m[2]);
+    // The text has two type bytes: 4, and 14 with a message id and a counter (version 4).
+    const expected = [...Object.entries(CONTENT_TAGS).map(([name, tag]) => `${tag} ${name}`), `${TEXT_WITH_ID_TAG} text`].sort();
+    assert.deepEqual(rows.map((m) => `${m[1]} ${m[2]}`).sort(), expected);
+    const versionFour = new Set<number>([TEXT_WITH_ID_TAG, ...Object.values(DEVICE_CONTENT_TAGS)]);
+    for (const m of rows) {
+      assert.equal(m[3]!.includes('(version 3)'), QUEUE_MOVE_CONTENT.includes(m[2] as never), m[2]);
+      assert.equal(m[3]!.includes('(version 4)'), versionFour.has(Number(m[1])), `${m[1]} ${m[2]}`);
+    }
+  });
+
+  test('§2.1 lists exactly the invitation kinds, with their tags and link paths', () => {
+    const two = section('2. Invitation link');
+    const table = two.slice(two.indexOf('\n### 2.1'), two.indexOf('\n### 2.2'));
+    const rows = [...table.matchAll(/^\| ([a-z -]+) \| (\d+) \| `([a-z]+)` \|/gm)].map((m) => `${m[1]!.replace(/ /g, '-')} ${m[2]} ${m[3]}`);
+    const kinds: readonly InvitationKind[] = ['one-time', 'contact-address', 'off-the-record', 'device'];
+    const expected = kinds.map((kind) => {
+      const invitation: Invitation = { ...sampleInvitation(), versions: { min: 2, max: 4 }, kind, ...(kind === 'device' ? { expires: 1 } : {}) };
+      const path = /^graphchat:\/([a-z]+)#/.exec(formatInvitationLink(invitation))![1];
+      return `${kind} ${encodeInvitation(invitation)[2]} ${path}`;
+    });
+    assert.deepEqual(rows, expected);
+  });
+
+  test('devices.md §14 and graph-chat §4.3 give a layout for every device content type, with its tag', () => {
+    const devices = readDoc('protocol/devices.md');
+    const fourteen = devices.slice(devices.indexOf('\n## 14. Layouts'));
+    assert.ok(fourteen.length > 100, 'devices.md §14');
+    const four = section('4. Envelopes and content');
+    const layouts = four.slice(four.indexOf('\n### 4.3'), four.indexOf('\n### 4.4'));
+    for (const [name, tag] of Object.entries(DEVICE_CONTENT_TAGS)) {
+      assert.match(fourteen, new RegExp(`^${tag} ${name} +=`, 'm'), `devices.md: ${tag} ${name}`);
+      assert.match(layouts, new RegExp(`^${name} +=`, 'm'), `graph-chat §4.3: ${name}`);
+    }
+    assert.match(fourteen, new RegExp(`^text = messageId:16 \\|\\| counter:u32 \\|\\| str`, 'm'));
+    assert.match(layouts, new RegExp(`^text \\(type ${TEXT_WITH_ID_TAG}\\) += messageId:16 \\|\\| counter:u32 \\|\\| str`, 'm'));
   });
 
   test('§2.2 states the versions spoken', () => {
