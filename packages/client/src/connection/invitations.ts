@@ -111,7 +111,8 @@ export async function connect(core: AgentCore, link: string, options: { channel?
 
 /** Accepts a request that arrived at this profile's contact address: joins the requester's invitation. */
 export async function acceptRequest(core: AgentCore, contactId: string): Promise<void> {
-  const request = connectionOf(core.store, contactId);
+  // The request itself, not the contact it may belong to (an introduced device, devices.md §5).
+  const request = core.store.getConnection(contactId) ?? connectionOf(core.store, contactId);
   if (request.status !== 'request' || request.invitationLink === null) throw new AgentError('NOT_A_REQUEST', `${contactId} is not a pending request`);
   const invitation = parseInvitationLink(request.invitationLink);
   const extras: ConnectionExtras = { ...(request.contact !== undefined ? { contact: request.contact } : {}), ...(request.introduced === true ? { introduced: true } : {}) };
@@ -120,7 +121,7 @@ export async function acceptRequest(core: AgentCore, contactId: string): Promise
 
 /** Declines a request that arrived at this profile's contact address; the requester is not told. */
 export function declineRequest(core: AgentCore, contactId: string): void {
-  const request = connectionOf(core.store, contactId);
+  const request = core.store.getConnection(contactId) ?? connectionOf(core.store, contactId);
   if (request.status !== 'request') throw new AgentError('NOT_A_REQUEST', `${contactId} is not a pending request`);
   core.store.transaction(() => core.store.putConnection({ ...request, status: 'failed', failure: 'request declined', invitationLink: null }));
 }

@@ -177,8 +177,9 @@ function pairStep(ctx: StepContext, profileId: string, pair: DevicePair): void {
     failure: null,
     ...(before?.lamport !== undefined ? { lamport: before.lamport } : {}),
   };
+  const known = store.listConnections(profileId).some((c) => c.id !== id && c.device == null && contactKey(c) === mirror.contact);
   store.putConnection(mirror);
-  if (before === null) ctx.events.push({ event: 'device-contact', contact: contactKey(mirror), name: mirror.peerProfile?.displayName ?? '' });
+  if (before === null && !known) ctx.events.push({ event: 'device-contact', contact: contactKey(mirror), name: mirror.peerProfile?.displayName ?? '' });
 }
 
 /** A text another device sent or received on one of its pairs: shown here as the person's. */
