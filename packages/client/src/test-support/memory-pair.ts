@@ -72,7 +72,8 @@ export function connectedPair(options: { offTheRecord?: boolean } = {}): { alice
   const invited = createInvitation(crypto, { id: 'alice-bob', profileId: 'alice', receiveQueues: [receiveQueue()], now: NOW }, kind);
   const joined = joinInvitation(crypto, { id: 'bob-alice', profileId: 'bob', receiveQueues: [receiveQueue()], now: NOW }, invited.invitation, { displayName: 'Bob' }, 'link');
   const confirmation = decodeQueueBody(joined.body) as Extract<QueueBody, { type: 'confirmation' }>;
-  const accepted = acceptConfirmation(crypto, invited.connection, confirmation, { displayName: 'Alice' }, NOW, 3);
+  // The confirmation's first byte is the version the joiner chose (§3).
+  const accepted = acceptConfirmation(crypto, invited.connection, confirmation, { displayName: 'Alice' }, NOW, joined.body[0]!);
   const alice: Side = { store: new MemoryStore(), connection: accepted.reply.connection };
   const bob: Side = { store: new MemoryStore(), connection: joined.sealed.connection };
   // Each side keeps what it sent in the handshake, as the agent does.
