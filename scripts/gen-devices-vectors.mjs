@@ -111,7 +111,8 @@ const listEntry = (name) => laptop + '00' + name;
 const invalidContents = [
   ['text v4 cut in its message id', enc(text).slice(0, 2 + 20), 'DecodeError'],
   ['text v4 with a trailing byte', enc(text) + '00', 'DecodeError'],
-  ['device-add with a contact address inside', '0f' + u16(contactHex.length / 2) + contactHex, 'DecodeError'],
+  ['device-add with a contact address (kind 2) inside', '0f' + u16(contactHex.length / 2) + contactHex, 'DecodeError'],
+  ['device-add with a device link (kind 4) inside', '0f' + u16(deviceHex.length / 2) + deviceHex, 'DecodeError'],
   ['device-add with an invitation of versions 9..9 inside', '0f' + u16(oneTimeHex.length / 2) + '0909' + oneTimeHex.slice(4), 'UNSUPPORTED_VERSION'],
   ['device-remove with 0 pair ids', '1000', 'DecodeError'],
   ['device-remove with 9 pair ids', '1009' + pairId.repeat(9), 'DecodeError'],

@@ -288,10 +288,14 @@ describe('version 4 content: rejections', () => {
     assert.throws(() => dec(entry('0002' + 'c328')), isDecodeError, 'invalid UTF-8');
   });
 
-  test('device-add: a contact address inside is refused; device-invite: a device link or a contact address inside is refused', () => {
-    assert.throws(() => enc({ type: 'device-add', invitation: contactAddress }), RangeError);
-    assert.throws(() => dec('0f' + bin(encodeInvitation(contactAddress))), isDecodeError);
+  test('device-add and device-invite carry a one-time invitation of kind 1 or 3: a device link (kind 4) or a contact address (kind 2) inside is refused', () => {
+    for (const invitation of [oneTime, offTheRecord]) {
+      assert.deepEqual(dec(enc({ type: 'device-add', invitation })), { type: 'device-add', invitation }, invitation.kind);
+      assert.deepEqual(dec(enc({ type: 'device-invite', contact, pair: pairId, invitation })), { type: 'device-invite', contact, pair: pairId, invitation }, invitation.kind);
+    }
     for (const invitation of [contactAddress, device]) {
+      assert.throws(() => enc({ type: 'device-add', invitation }), RangeError, invitation.kind);
+      assert.throws(() => dec('0f' + bin(encodeInvitation(invitation))), isDecodeError, invitation.kind);
       assert.throws(() => enc({ type: 'device-invite', contact, pair: pairId, invitation }), RangeError, invitation.kind);
       assert.throws(() => dec('15' + h(0xc1, 8) + h(0xa1, 32) + bin(encodeInvitation(invitation))), isDecodeError, invitation.kind);
     }
