@@ -51,7 +51,7 @@ function content(j) {
     case 'device-profile': return { type: j.type, profile: profile(j.profile), relays: j.relays };
     case 'device-pair': {
       const p = j.pair;
-      return { type: j.type, pair: { contact: fromHex(p.contact), holder: fromHex(p.holder), via: fromHex(p.via), since: p.since, verified: p.verified, offTheRecord: p.off_the_record, closed: p.closed, ad: fromHex(p.ad), holderKey: fromHex(p.holder_key), peerKey: fromHex(p.peer_key), ...(p.profile === undefined ? {} : { profile: profile(p.profile) }) } };
+      return { type: j.type, pair: { contact: fromHex(p.contact), holder: fromHex(p.holder), via: fromHex(p.via), since: p.since, verified: p.verified, offTheRecord: p.off_the_record, closed: p.closed, introducible: p.introducible, ad: fromHex(p.ad), holderKey: fromHex(p.holder_key), peerKey: fromHex(p.peer_key), ...(p.profile === undefined ? {} : { profile: profile(p.profile) }) } };
     }
     case 'device-message': return { type: j.type, contact: fromHex(j.contact), pair: fromHex(j.pair), direction: j.direction, status: j.status, localTime: j.local_time, envelope: fromHex(j.envelope) };
     case 'device-invite': return { type: j.type, contact: fromHex(j.contact), pair: fromHex(j.pair), invitation: invitation(j.invitation) };
@@ -76,13 +76,13 @@ const jsonContents = [
   ['device-remove (type 16): two pair connections closed, the pair of the AD below and another', { type: 'device-remove', pairs: [pairId, rep(0xa2, 32)] }],
   ['device-list (type 17): a laptop, and a phone that was removed', { type: 'device-list', devices: [{ id: laptop, removed: false, name: 'Laptop' }, { id: phone, removed: true, name: 'Téléphone' }] }],
   ['device-profile (type 18): a shared profile and its two relays', { type: 'device-profile', profile: { display_name: 'Ann', image: '89504e470d0a1a0a' }, relays: [relayA, relayB] }],
-  ['device-pair (type 19): the laptop holds the pair whose handshake AD is ad, introduced over the pair via (since: the contact device joined it then); verified and closed; with the contact\'s profile', {
+  ['device-pair (type 19): the laptop holds the pair whose handshake AD is ad, introduced over the pair via (since: the contact device joined it then); verified, closed and introducible (flags 1 | 4 | 8: the pair speaks version 4); with the contact\'s profile', {
     type: 'device-pair',
-    pair: { contact: contactId, holder: laptop, via: rep(0xa2, 32), since: T + 1234, verified: true, off_the_record: false, closed: true, ad, holder_key: toHex(inviterSig.publicKey), peer_key: toHex(joinerSig.publicKey), profile: pairProfile },
+    pair: { contact: contactId, holder: laptop, via: rep(0xa2, 32), since: T + 1234, verified: true, off_the_record: false, closed: true, introducible: true, ad, holder_key: toHex(inviterSig.publicKey), peer_key: toHex(joinerSig.publicKey), profile: pairProfile },
   }],
-  ['device-pair (type 19): made the usual way (via zeros, since 0), off the record, no profile', {
+  ['device-pair (type 19): made the usual way (via zeros, since 0), off the record, not introducible (an older contact client), no profile', {
     type: 'device-pair',
-    pair: { contact: contactId, holder: phone, via: rep(0, 32), since: 0, verified: false, off_the_record: true, closed: false, ad, holder_key: toHex(inviterSig.publicKey), peer_key: toHex(joinerSig.publicKey) },
+    pair: { contact: contactId, holder: phone, via: rep(0, 32), since: 0, verified: false, off_the_record: true, closed: false, introducible: false, ad, holder_key: toHex(inviterSig.publicKey), peer_key: toHex(joinerSig.publicKey) },
   }],
   ['device-message (type 20): the contact device\'s signed text (above), received by the holder, on the pair with pair id SHA-256(ad)', { type: 'device-message', contact: contactId, pair: pairId, direction: 'received', status: 'received', local_time: T + 5100, envelope: signed }],
   ['device-message (type 20): sent by the holder, delivered', { type: 'device-message', contact: contactId, pair: pairId, direction: 'sent', status: 'delivered', local_time: T + 6000, envelope: rep(0xee, 142) }],
@@ -111,7 +111,8 @@ const listEntry = (name) => laptop + '00' + name;
 const invalidContents = [
   ['text v4 cut in its message id', enc(text).slice(0, 2 + 20), 'DecodeError'],
   ['text v4 with a trailing byte', enc(text) + '00', 'DecodeError'],
-  ['device-add with a contact address inside', '0f' + u16(contactHex.length / 2) + contactHex, 'DecodeError'],
+  ['device-add with a contact address (kind 2) inside', '0f' + u16(contactHex.length / 2) + contactHex, 'DecodeError'],
+  ['device-add with a device link (kind 4) inside', '0f' + u16(deviceHex.length / 2) + deviceHex, 'DecodeError'],
   ['device-add with an invitation of versions 9..9 inside', '0f' + u16(oneTimeHex.length / 2) + '0909' + oneTimeHex.slice(4), 'UNSUPPORTED_VERSION'],
   ['device-remove with 0 pair ids', '1000', 'DecodeError'],
   ['device-remove with 9 pair ids', '1009' + pairId.repeat(9), 'DecodeError'],
@@ -122,7 +123,7 @@ const invalidContents = [
   ['device-list: a device name with a line feed', '1101' + listEntry('0003' + '410a42'), 'DecodeError'],
   ['device-list: a device name of 65 bytes', '1101' + listEntry(u16(65) + rep(0x41, 65)), 'DecodeError'],
   ['device-profile with 0 relays', '12' + '0003416e6e000000' + '00', 'DecodeError'],
-  ['device-pair with flags 8', pairHex.slice(0, flagsAt) + '08' + pairHex.slice(flagsAt + 2), 'DecodeError'],
+  ['device-pair with flags 16', pairHex.slice(0, flagsAt) + '10' + pairHex.slice(flagsAt + 2), 'DecodeError'],
   ['device-pair with profile presence 2', contents[7].encoded.slice(0, -2) + '02', 'DecodeError'],
   ['device-message with direction 3', byType('device-message').slice(0, 2 + 80) + '03' + byType('device-message').slice(2 + 82), 'DecodeError'],
   ['device-message with status 4', byType('device-message').slice(0, 2 + 82) + '04' + byType('device-message').slice(2 + 84), 'DecodeError'],

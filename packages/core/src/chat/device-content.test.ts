@@ -46,6 +46,7 @@ const pair: DevicePair = {
   verified: true,
   offTheRecord: false,
   closed: true,
+  introducible: true,
   ad: fill(0xad, 40),
   holderKey: fill(0x4b, 32),
   peerKey: fill(0x5b, 32),
@@ -88,11 +89,11 @@ const cases: readonly { readonly name: string; readonly content: Content; readon
   {
     name: 'device-pair, with profile',
     content: { type: 'device-pair', pair },
-    hex: '13' + h(0xc1, 8) + h(0xd1, 8) + h(0xa2, 32) + u64(1767312000123) + '05' + u16(40) + h(0xad, 40) + h(0x4b, 32) + h(0x5b, 32) + '01' + fullProfileHex,
+    hex: '13' + h(0xc1, 8) + h(0xd1, 8) + h(0xa2, 32) + u64(1767312000123) + '0d' + u16(40) + h(0xad, 40) + h(0x4b, 32) + h(0x5b, 32) + '01' + fullProfileHex,
   },
   {
-    name: 'device-pair, no profile, via zeros, since 0, off the record',
-    content: { type: 'device-pair', pair: { contact, holder, via: new Uint8Array(32), since: 0, verified: false, offTheRecord: true, closed: false, ad: fill(0xad, 3), holderKey: fill(0x4b, 32), peerKey: fill(0x5b, 32) } },
+    name: 'device-pair, no profile, via zeros, since 0, off the record, not introducible',
+    content: { type: 'device-pair', pair: { contact, holder, via: new Uint8Array(32), since: 0, verified: false, offTheRecord: true, closed: false, introducible: false, ad: fill(0xad, 3), holderKey: fill(0x4b, 32), peerKey: fill(0x5b, 32) } },
     hex: '13' + h(0xc1, 8) + h(0xd1, 8) + h(0, 32) + u64(0) + '02' + '0003' + 'adadad' + h(0x4b, 32) + h(0x5b, 32) + '00',
   },
   {
@@ -192,12 +193,13 @@ describe('version 4 content: layouts and round trips', () => {
               verified: fc.boolean(),
               offTheRecord: fc.boolean(),
               closed: fc.boolean(),
+              introducible: fc.boolean(),
               ad: fc.uint8Array({ maxLength: 100 }),
               holderKey: id32,
               peerKey: id32,
               profile: fc.constant(profile),
             },
-            { requiredKeys: ['contact', 'holder', 'via', 'since', 'verified', 'offTheRecord', 'closed', 'ad', 'holderKey', 'peerKey'], noNullPrototype: true },
+            { requiredKeys: ['contact', 'holder', 'via', 'since', 'verified', 'offTheRecord', 'closed', 'introducible', 'ad', 'holderKey', 'peerKey'], noNullPrototype: true },
           ),
         },
         { noNullPrototype: true },
@@ -242,13 +244,24 @@ describe('version 4 content: rejections', () => {
     assert.throws(() => enc({ type: 'device-delivered', pair: pairId, seqs: Array.from({ length: 129 }, () => 1) }), RangeError);
   });
 
-  test('bad flags: removed 2, device-pair flags 8 and up, profile presence 2', () => {
+  test('bad flags: removed 2, device-pair flags 16 and up, profile presence 2', () => {
     assert.throws(() => dec('11' + '01' + h(1, 8) + '02' + str('A')), isDecodeError);
     const pairHex = cases.find((c) => c.name === 'device-pair, with profile')!.hex;
     const flagsAt = 2 * (1 + 8 + 8 + 32 + 8);
-    assert.equal(pairHex.slice(flagsAt, flagsAt + 2), '05');
-    for (const flags of [7, 6, 3]) assert.equal((dec(pairHex.slice(0, flagsAt) + u8(flags) + pairHex.slice(flagsAt + 2)) as { pair: DevicePair }).pair.closed, (flags & 4) !== 0);
-    for (const flags of [8, 9, 0x80, 0xff]) assert.throws(() => dec(pairHex.slice(0, flagsAt) + u8(flags) + pairHex.slice(flagsAt + 2)), isDecodeError, `flags ${flags}`);
+    assert.equal(pairHex.slice(flagsAt, flagsAt + 2), '0d');
+    const withFlags = (flags: number) => pairHex.slice(0, flagsAt) + u8(flags) + pairHex.slice(flagsAt + 2);
+    for (let flags = 0; flags <= 15; flags++) {
+      const decoded = (dec(withFlags(flags)) as { pair: DevicePair }).pair;
+      assert.deepEqual(
+        [decoded.verified, decoded.offTheRecord, decoded.closed, decoded.introducible],
+        [(flags & 1) !== 0, (flags & 2) !== 0, (flags & 4) !== 0, (flags & 8) !== 0],
+        `flags ${flags}`,
+      );
+      assert.equal(enc({ type: 'device-pair', pair: decoded }), withFlags(flags), `flags ${flags} encodes back`);
+    }
+    // Flag 8 alone: introducible, nothing else.
+    assert.deepEqual((dec(withFlags(8)) as { pair: DevicePair }).pair, { ...pair, verified: false, offTheRecord: false, closed: false, introducible: true });
+    for (const flags of [16, 17, 24, 31, 0x80, 0xff]) assert.throws(() => dec(withFlags(flags)), isDecodeError, `flags ${flags}`);
     const noProfile = cases.find((c) => c.name.startsWith('device-pair, no profile'))!.hex;
     assert.throws(() => dec(noProfile.slice(0, -2) + '02'), isDecodeError);
     assert.throws(() => dec(noProfile.slice(0, -2) + '01'), isDecodeError, 'presence 1 without a profile');
@@ -275,10 +288,14 @@ describe('version 4 content: rejections', () => {
     assert.throws(() => dec(entry('0002' + 'c328')), isDecodeError, 'invalid UTF-8');
   });
 
-  test('device-add: a contact address inside is refused; device-invite: a device link or a contact address inside is refused', () => {
-    assert.throws(() => enc({ type: 'device-add', invitation: contactAddress }), RangeError);
-    assert.throws(() => dec('0f' + bin(encodeInvitation(contactAddress))), isDecodeError);
+  test('device-add and device-invite carry a one-time invitation of kind 1 or 3: a device link (kind 4) or a contact address (kind 2) inside is refused', () => {
+    for (const invitation of [oneTime, offTheRecord]) {
+      assert.deepEqual(dec(enc({ type: 'device-add', invitation })), { type: 'device-add', invitation }, invitation.kind);
+      assert.deepEqual(dec(enc({ type: 'device-invite', contact, pair: pairId, invitation })), { type: 'device-invite', contact, pair: pairId, invitation }, invitation.kind);
+    }
     for (const invitation of [contactAddress, device]) {
+      assert.throws(() => enc({ type: 'device-add', invitation }), RangeError, invitation.kind);
+      assert.throws(() => dec('0f' + bin(encodeInvitation(invitation))), isDecodeError, invitation.kind);
       assert.throws(() => enc({ type: 'device-invite', contact, pair: pairId, invitation }), RangeError, invitation.kind);
       assert.throws(() => dec('15' + h(0xc1, 8) + h(0xa1, 32) + bin(encodeInvitation(invitation))), isDecodeError, invitation.kind);
     }

@@ -7,7 +7,7 @@
  *   name     = str (1..64 bytes of UTF-8, no control characters)
  *
  *  On a pair connection (mine with one device of a contact):
- *  15 device-add     bin (an invitation, §2.2, kind 1, 3 or 4)
+ *  15 device-add     bin (a one-time invitation, §2.2, kind 1 or 3, that one more device of mine made for this contact device)
  *  16 device-remove  count:u8 (1..8) || pairId * count
  *
  *  On a device channel (between two devices of one person):
@@ -67,7 +67,7 @@ export type DeviceMessageDirection = 'sent' | 'received';
 export type DeviceMessageStatus = 'sent' | 'delivered' | 'received';
 
 export type DeviceContent =
-  /** Introduces one more device of the sender's person: the contact's device joins the invitation (devices.md §5). */
+  /** Introduces one more device of the sender's person: the contact's device joins the one-time invitation, kind 1 or 3 (devices.md §5). */
   | { readonly type: 'device-add'; readonly invitation: Invitation }
   /** Closes the named pair connections of the sender's person: a device of theirs was removed (§9). */
   | { readonly type: 'device-remove'; readonly pairs: readonly Uint8Array[] }
@@ -157,7 +157,7 @@ export interface ProfileCodec {
 export function writeDeviceContent(writer: ByteWriter, content: DeviceContent, profiles: ProfileCodec): void {
   switch (content.type) {
     case 'device-add':
-      if (content.invitation.kind === 'contact-address') throw new RangeError('device-add carries a one-time invitation');
+      if (content.invitation.kind !== 'one-time' && content.invitation.kind !== 'off-the-record') throw new RangeError('device-add carries a one-time invitation (kind 1 or 3)');
       writer.longBytes(encodeInvitation(content.invitation));
       return;
     case 'device-remove':
@@ -209,7 +209,7 @@ export function writeDeviceContent(writer: ByteWriter, content: DeviceContent, p
     case 'device-invite':
       fixed(writer, 'contact id', content.contact, DEVICE_ID_LENGTH);
       fixed(writer, 'pair id', content.pair, PAIR_ID_LENGTH);
-      if (content.invitation.kind !== 'one-time' && content.invitation.kind !== 'off-the-record') throw new RangeError('device-invite carries a one-time invitation');
+      if (content.invitation.kind !== 'one-time' && content.invitation.kind !== 'off-the-record') throw new RangeError('device-invite carries a one-time invitation (kind 1 or 3)');
       writer.longBytes(encodeInvitation(content.invitation));
       return;
     case 'device-delivered':
@@ -228,7 +228,7 @@ export function readDeviceContent(reader: ByteReader, tag: number, profiles: Pro
   switch (tag) {
     case 15: {
       const invitation = decodeInvitation(reader.bytes(reader.u16()));
-      if (invitation.kind === 'contact-address') throw new DecodeError('INVALID', 'device-add carries a one-time invitation');
+      if (invitation.kind !== 'one-time' && invitation.kind !== 'off-the-record') throw new DecodeError('INVALID', 'device-add carries a one-time invitation (kind 1 or 3)');
       return { type: 'device-add', invitation };
     }
     case 16: {
@@ -280,7 +280,7 @@ export function readDeviceContent(reader: ByteReader, tag: number, profiles: Pro
       const contact = reader.bytes(DEVICE_ID_LENGTH);
       const pair = reader.bytes(PAIR_ID_LENGTH);
       const invitation = decodeInvitation(reader.bytes(reader.u16()));
-      if (invitation.kind !== 'one-time' && invitation.kind !== 'off-the-record') throw new DecodeError('INVALID', 'device-invite carries a one-time invitation');
+      if (invitation.kind !== 'one-time' && invitation.kind !== 'off-the-record') throw new DecodeError('INVALID', 'device-invite carries a one-time invitation (kind 1 or 3)');
       return { type: 'device-invite', contact, pair, invitation };
     }
     case 22: {

@@ -51,6 +51,7 @@ type JsonContent =
         readonly verified: boolean;
         readonly off_the_record: boolean;
         readonly closed: boolean;
+        readonly introducible: boolean;
         readonly ad: string;
         readonly holder_key: string;
         readonly peer_key: string;
@@ -122,6 +123,7 @@ function build(keys: InvitationPublicKeys) {
             verified: p.verified,
             offTheRecord: p.off_the_record,
             closed: p.closed,
+            introducible: p.introducible,
             ad: fromHex(p.ad),
             holderKey: fromHex(p.holder_key),
             peerKey: fromHex(p.peer_key),
@@ -214,6 +216,7 @@ for (const crypto of [nobleCrypto, sodiumCrypto]) {
       assert.equal(message.content.pair, vectors.pair.pair_id);
       const pairs = vectors.contents.flatMap((c) => (c.content.type === 'device-pair' ? [c.content.pair] : []));
       assert.ok(pairs.length >= 2);
+      assert.deepEqual([...new Set(pairs.map((p) => p.introducible))].sort(), [false, true], 'device-pair introducible both ways');
       for (const p of pairs) {
         assert.equal(p.ad, vectors.pair.ad);
         assert.equal(p.peer_key, vectors.joiner_sig_public);
