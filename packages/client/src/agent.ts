@@ -229,7 +229,7 @@ export class Agent {
   }
 
   verifyCode(contactId: string, code: string): boolean {
-    return verifyCode(this.store, this.crypto, contactId, code);
+    return verifyCode(this.store, this.crypto, contactId, code, this.now());
   }
 
   exportProof(contactId: string, range: ProofRange = {}): ProofBundle {

@@ -6,7 +6,9 @@ import { queueRelay, securityCode as codeOf, securityCodeMatches, type Crypto } 
 import { AgentError, type ContactInfo, type QueueInfo } from '../events.js';
 import { activeProfile } from '../profile/profiles.js';
 import type { AgentStore } from '../store/agent-store.js';
+import { stepContext } from '../context.js';
 import { contactKey, isDeviceChannel, ownPairs } from '../devices/contact-groups.js';
+import { announcePair } from '../devices/fan-out.js';
 import { chatVersionOf, isAgreed, type AgreedConnection, type ConnectionRecord } from '../store/records.js';
 
 /**
@@ -127,9 +129,13 @@ export function securityCode(store: AgentStore, crypto: Crypto, contactId: strin
   return codeOf(crypto, connection.associatedData);
 }
 
-/** Marks the contact verified when `code` is its security code; returns whether it was. */
-export function verifyCode(store: AgentStore, crypto: Crypto, contactId: string, code: string): boolean {
+/** Marks the contact verified when `code` is its security code; returns whether it was. My other devices show it too (devices.md §6). */
+export function verifyCode(store: AgentStore, crypto: Crypto, contactId: string, code: string, now: number): boolean {
   if (!securityCodeMatches(securityCode(store, crypto, contactId), code)) return false;
-  store.transaction(() => store.putConnection({ ...connectionOf(store, contactId), codeVerified: true }));
+  store.transaction(() => {
+    const verified = { ...connectionOf(store, contactId), codeVerified: true };
+    store.putConnection(verified);
+    if (isAgreed(verified)) announcePair(stepContext({ store, crypto }, now), verified);
+  });
   return true;
 }

@@ -13,6 +13,7 @@
  * still entitled to send them.
  */
 import type { StepContext } from '../context.js';
+import { announcePair } from '../devices/fan-out.js';
 import type { AgreedConnection } from '../store/records.js';
 import { sealEnvelope } from './envelope-crypto.js';
 import { sealQueued, sealReceipts, sendSealed } from './outbound.js';
@@ -43,7 +44,9 @@ export function acceptMode(ctx: StepContext, connection: AgreedConnection, offTh
   const answered = sealMode(ctx, sealBefore(ctx, connection), offTheRecord, true);
   ctx.events.push({ event: 'mode', contact: connection.id, offTheRecord });
   // Off: the peer stops signing once it has the answer. Back on: the peer has signed since its proposal.
-  return { ...answered, offTheRecord, peerMayOmitSignatures: offTheRecord, modeProposal: null };
+  const switched: AgreedConnection = { ...answered, offTheRecord, peerMayOmitSignatures: offTheRecord, modeProposal: null };
+  announcePair(ctx, switched);
+  return switched;
 }
 
 /**
@@ -68,5 +71,8 @@ export function peerModeChange(ctx: StepContext, connection: AgreedConnection, o
   }
   ctx.events.push({ event: 'mode', contact: connection.id, offTheRecord });
   const current = offTheRecord ? sealBefore(ctx, connection) : connection;
-  return { ...current, offTheRecord, peerMayOmitSignatures: offTheRecord, modeProposal: null };
+  const switched: AgreedConnection = { ...current, offTheRecord, peerMayOmitSignatures: offTheRecord, modeProposal: null };
+  // My other devices show the mode of this pair (devices.md §6, device-pair).
+  announcePair(ctx, switched);
+  return switched;
 }

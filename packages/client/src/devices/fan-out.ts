@@ -5,6 +5,7 @@
  * transaction of what caused it, and does nothing without other devices.
  */
 import { fromHex } from '@graphchat/core';
+import { profileContent } from '../connection/handshake.js';
 import type { StepContext } from '../context.js';
 import type { AgreedConnection, MessageRecord } from '../store/records.js';
 import { deviceMessage, devicePair, sealOnChannel, toSiblings } from './channel-out.js';
@@ -52,4 +53,11 @@ export function forwardReceived(ctx: StepContext, pair: AgreedConnection, messag
     const covered = connections.some((m) => m.status === 'mirror' && !m.closed && m.holder === channel.device?.peer && root(pairIdOf(ctx.crypto, m)) === here && (m.since ?? 0) <= message.timestamp);
     if (!covered) ctx.store.putConnection(sealOnChannel(ctx, channel, content));
   }
+}
+
+/** The profile (its fields or relay list) changed on this device: the others take it (devices.md §6, device-profile). */
+export function shareProfile(ctx: StepContext, profileId: string): void {
+  const profile = ctx.store.getProfile(profileId);
+  if (profile === null || siblingChannels(ctx.store, profileId).length === 0) return;
+  toSiblings(ctx, profileId, { type: 'device-profile', profile: profileContent(profile.profile), relays: profile.relays });
 }

@@ -8,6 +8,7 @@ import { connectionOf } from '../connection/contacts.js';
 import { stepContext, type AgentCore } from '../context.js';
 import { offerResync } from '../conversation/resync.js';
 import { AgentError, type RelayInfo } from '../events.js';
+import { shareProfile } from '../devices/fan-out.js';
 import { updateRelays } from '../profile/profiles.js';
 import { isAgreed, type AgreedConnection, type ConnectionRecord, type ProfileRecord } from '../store/records.js';
 import { groupOf } from '../transport/sessions.js';
@@ -35,6 +36,8 @@ export function setRelays(core: AgentCore, profileId: string, relays: readonly s
   updateRelays(core.store, profileId, relays);
   const now = core.now();
   core.store.transaction(() => {
+    // My other devices take the new list, and move their own connections too (devices.md §6).
+    shareProfile(stepContext(core, now), profileId);
     for (const connection of core.store.listConnections(profileId)) {
       if (canMove(connection) && connection.move == null && connection.moveWanted == null && offList(core.store, connection)) {
         core.store.putConnection({ ...connection, moveWanted: now });

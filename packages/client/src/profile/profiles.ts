@@ -3,7 +3,8 @@
  * fields (sent to its contacts) and its relays, and testing a relay.
  */
 import { parseRelayAddress, RelayClient } from '@graphchat/core';
-import { newId, type AgentCore } from '../context.js';
+import { newId, stepContext, type AgentCore } from '../context.js';
+import { shareProfile } from '../devices/fan-out.js';
 import { queuedMessage } from '../conversation/outbound.js';
 import { AgentError } from '../events.js';
 import type { AgentStore } from '../store/agent-store.js';
@@ -94,9 +95,10 @@ export function updateProfile(core: AgentCore, id: string, profile: ProfileData)
   store.transaction(() => {
     store.putProfile({ ...record, profile });
     for (const connection of store.listConnections(id)) {
-      if (connection.status === 'failed' || connection.status === 'invited' || connection.status === 'address' || connection.status === 'request') continue;
+      if (connection.status === 'failed' || connection.status === 'invited' || connection.status === 'address' || connection.status === 'request' || connection.status === 'mirror' || connection.device != null) continue;
       store.putMessage(queuedMessage(newId(core.crypto), connection.id, 'profile', '', now));
     }
+    shareProfile(stepContext(core, now), id);
   });
   core.kick();
 }
