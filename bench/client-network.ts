@@ -16,9 +16,15 @@
  *   ratchet-encrypted, signed, stored in both databases, sent through the
  *   relay and acknowledged.
  *
- * Three processes, as in real use: the relay, A (this process) and B (a
- * child process running this script with --peer), on this machine's two
- * cores. Store key derivation uses a cheap Argon2id setting, since it
+ * - devices (docs/protocol/devices.md): A links a second device A2 (in this
+ *   process, its own store), which is introduced to B; then A writes
+ *   --device-messages (50) texts one at a time, each timed until B has
+ *   stored it and until A2 shows it as sent by me (A's device-message copy
+ *   through the relay); median and worst of both are printed.
+ *
+ * Three processes, as in real use: the relay, A (this process, with A2 in
+ * the devices phase) and B (a child process running this script with
+ * --peer), on this machine's two cores. Store key derivation uses a cheap Argon2id setting, since it
  * happens once per database open, not per message.
  * Targets on this machine (issue 3): set-up < 150 ms; >= 1,000 messages/s.
  *
@@ -72,10 +78,13 @@ interface Peer {
   waitFor(predicate: (event: AgentEvent) => boolean): Promise<void>;
 }
 
-function makePeer(dir: string, name: string, relay: string, queuesPerRelay: number): Peer {
+const LOCAL_ADDRESSES: Readonly<Record<string, string>> = { alice: '127.0.0.2', bob: '127.0.0.3', 'alice-2': '127.0.0.4' };
+
+/** A peer with its own store; `relay` null: no profile (a device to be linked). */
+function makePeer(dir: string, name: string, relay: string | null, queuesPerRelay: number): Peer {
   const store = openSqliteStore(join(dir, `${name}.db`), 'benchmark passphrase', { create: true, kdf: FAST_KDF });
-  const agent = new Agent({ store, crypto: sodiumCrypto, webSocket: webSocketFrom(name === 'alice' ? '127.0.0.2' : '127.0.0.3') });
-  agent.createProfile({ displayName: name, relays: [relay], queuesPerRelay });
+  const agent = new Agent({ store, crypto: sodiumCrypto, webSocket: webSocketFrom(LOCAL_ADDRESSES[name]!) });
+  if (relay !== null) agent.createProfile({ displayName: name, relays: [relay], queuesPerRelay });
   let waiters: { predicate: (event: AgentEvent) => boolean; resolve: () => void }[] = [];
   agent.onEvent = (event) => {
     waiters = waiters.filter((waiter) => {
@@ -91,8 +100,17 @@ function makePeer(dir: string, name: string, relay: string, queuesPerRelay: numb
 }
 
 /** What A asks of B, and what B answers (over the child process's IPC channel). */
-type ToPeer = { readonly join: string } | { readonly expect: number; readonly contact: string };
-type FromPeer = { readonly ready: true } | { readonly joined: string } | { readonly connected: true } | { readonly received: number; readonly stored: number };
+type ToPeer = { readonly join: string } | { readonly expect: number; readonly contact: string } | { readonly report: true };
+type FromPeer =
+  | { readonly ready: true }
+  | { readonly joined: string }
+  | { readonly connected: true }
+  | { readonly received: number; readonly stored: number }
+  /** With `report`: each text as it arrives, and when (ms since the epoch, sub-millisecond). */
+  | { readonly text: string; readonly at: number };
+
+/** A clock both processes share to the microsecond: the epoch time of performance.now(). */
+const epochNow = (): number => performance.timeOrigin + performance.now();
 
 /** B: joins the invitations A sends, and reports when the expected messages have all arrived. */
 async function runPeer(dir: string, relay: string, queuesPerRelay: number): Promise<void> {
@@ -102,12 +120,15 @@ async function runPeer(dir: string, relay: string, queuesPerRelay: number): Prom
   let expected = 0;
   let contact = '';
   let received = 0;
+  let report = false;
   b.agent.onEvent = (event) => {
     if (event.event === 'connected') send({ connected: true });
-    if (event.event === 'message' && ++received === expected) send({ received, stored: b.agent.history(contact).length });
+    if (event.event === 'message' && report) send({ text: event.text, at: epochNow() });
+    else if (event.event === 'message' && ++received === expected) send({ received, stored: b.agent.history(contact).length });
   };
   process.on('message', (message: ToPeer) => {
     if ('join' in message) void b.agent.connect(message.join).then(({ contactId }) => send({ joined: contactId }));
+    else if ('report' in message) report = true;
     else ({ expect: expected, contact } = message);
   });
   send({ ready: true });
@@ -129,6 +150,43 @@ function nextFrom(child: ChildProcess, predicate: (message: FromPeer) => boolean
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
+/**
+ * Links a second device A2 to A, waits until A2's own pair with B is
+ * connected, then times texts A writes one at a time: to B's store, and to
+ * A2 showing it as sent (devices.md §7).
+ */
+async function measureDevices(dir: string, a: Peer, b: ChildProcess, contact: string, count: number): Promise<{ linkMs: number; toContact: { medianMs: number; worstMs: number }; toOtherDevice: { medianMs: number; worstMs: number } }> {
+  const a2 = makePeer(dir, 'alice-2', null, 1);
+  const linkStarted = performance.now();
+  const { link } = await a.agent.linkDevice({ name: 'first' });
+  await a2.agent.joinDevice(link, { name: 'second' });
+  await a2.agent.start();
+  while (!a2.agent.contacts().some((c) => c.id === contact && c.status === 'connected' && !c.connecting)) await new Promise((resolvePromise) => setTimeout(resolvePromise, 20));
+  const linkMs = performance.now() - linkStarted;
+  b.send({ report: true } satisfies ToPeer);
+  const toContact: number[] = [];
+  const toOtherDevice: number[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const text = `device bench ${i}`;
+      const atB = nextFrom(b, (m) => 'text' in m && m.text === text);
+      const atA2 = new Promise<number>((resolvePromise) => void a2.waitFor((e) => e.event === 'device-sent' && e.text === text).then(() => resolvePromise(epochNow())));
+      const started = epochNow();
+      a.agent.send(contact, text);
+      const [bAt, a2At] = await Promise.all([atB.then((m) => (m as { at: number }).at), atA2]);
+      toContact.push(bAt - started);
+      toOtherDevice.push(a2At - started);
+    }
+  } finally {
+    await a2.agent.stop();
+  }
+  return {
+    linkMs,
+    toContact: { medianMs: median(toContact), worstMs: Math.max(...toContact) },
+    toOtherDevice: { medianMs: median(toOtherDevice), worstMs: Math.max(...toOtherDevice) },
+  };
+}
+
 async function main(): Promise<void> {
   if (process.argv[2] === '--peer') return runPeer(process.argv[3]!, process.argv[4]!, Number(process.argv[5]));
   const values = parseBenchOptions(
@@ -136,6 +194,7 @@ async function main(): Promise<void> {
       setups: { type: 'string', default: '10' },
       'queues-per-relay': { type: 'string', default: '1' },
       messages: { type: 'string', default: '2000' },
+      'device-messages': { type: 'string', default: '50' },
       'body-size': { type: 'string', default: '256' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -145,6 +204,7 @@ async function main(): Promise<void> {
   const setups = positive('--setups', values.setups);
   const queuesPerRelay = positive('--queues-per-relay', values['queues-per-relay']);
   const messages = positive('--messages', values.messages);
+  const deviceMessages = positive('--device-messages', values['device-messages']);
   const body = 'x'.repeat(positive('--body-size', values['body-size']));
 
   const dir = mkdtempSync(join(tmpdir(), 'graphchat-bench-'));
@@ -182,6 +242,9 @@ async function main(): Promise<void> {
     const deliveredMs = performance.now() - started;
     if (report.stored !== messages) throw new Error(`bob stored ${report.stored} messages, expected ${messages}`);
 
+    progress(`devices: a second device, then ${deviceMessages} texts one at a time`);
+    const devices = await measureDevices(dir, a, b, contact.a, deviceMessages);
+
     const results = {
       date: new Date().toISOString(),
       setup: { count: setups, medianMs: median(setupMs), worstMs: Math.max(...setupMs) },
@@ -192,6 +255,7 @@ async function main(): Promise<void> {
         receivedPerSecond: messages / (receivedMs / 1000),
         deliveredPerSecond: messages / (deliveredMs / 1000),
       },
+      devices,
     };
     process.stdout.write(
       '\n' +
@@ -201,6 +265,9 @@ async function main(): Promise<void> {
           ['set-up, worst of ' + setups, `${fmt(results.setup.worstMs, 1)} ms`, ''],
           [`messages/s, sent to stored by B (${queuesPerRelay} queue${queuesPerRelay > 1 ? 's' : ''} per relay)`, fmt(results.throughput.receivedPerSecond), '>= 1,000'],
           ['messages/s, sent to receipt stored by A', fmt(results.throughput.deliveredPerSecond), ''],
+          ['second device: link to introduced to B', `${fmt(devices.linkMs, 0)} ms`, ''],
+          [`a text from A to B, A2 linked (median / worst of ${deviceMessages})`, `${fmt(devices.toContact.medianMs, 1)} / ${fmt(devices.toContact.worstMs, 1)} ms`, ''],
+          [`the same text from A to A2, shown as sent (median / worst)`, `${fmt(devices.toOtherDevice.medianMs, 1)} / ${fmt(devices.toOtherDevice.worstMs, 1)} ms`, ''],
         ]) +
         '\n',
     );

@@ -73,7 +73,9 @@ const STATUS_RANK: Readonly<Record<MessageStatus, number>> = { queued: 0, sent: 
 /**
  * The conversation with a contact: the texts and notices of all its pairs and
  * mirrors, each message id once (with the best status of its copies), in
- * the order of devices.md §7: by counter, then message id. Records stored
+ * the order of devices.md §7: by counter, then the writer's timestamp, then
+ * message id (texts written at once on both sides share a counter: every
+ * device shows them in the same order, the earlier first). Records stored
  * before counters existed come first, in the order they were stored; a
  * notice follows what came before it on its connection.
  */
@@ -91,7 +93,7 @@ export function history(store: AgentStore, contactId: string): HistoryItem[] {
     }
   }
   return [...shown.entries()]
-    .sort(([idA, a], [idB, b]) => a.key - b.key || Number(b.counted) - Number(a.counted) || (a.counted && b.counted ? (idA < idB ? -1 : idA > idB ? 1 : 0) : 0))
+    .sort(([idA, a], [idB, b]) => a.key - b.key || Number(b.counted) - Number(a.counted) || (a.counted && b.counted ? a.message.timestamp - b.message.timestamp || (idA < idB ? -1 : idA > idB ? 1 : 0) : 0))
     .map(([id, { message: m, status }]) => ({ id, direction: m.direction, text: m.text, status, timestamp: m.timestamp, seq: m.seq, ...(m.kind === 'notice' ? { notice: true as const } : {}) }));
 }
 
