@@ -17,6 +17,7 @@ import {
 import { newId, type AgentCore } from '../context.js';
 import { AgentError } from '../events.js';
 import { enqueueSealed } from '../outbox/enqueue.js';
+import { thisDeviceName } from '../devices/device-list.js';
 import { activeProfile } from '../profile/profiles.js';
 import type { ConnectionBase, ConnectionRecord, InvitationChannel, ProfileData } from '../store/records.js';
 import { newQueues } from '../transport/sessions.js';
@@ -115,8 +116,14 @@ export async function acceptRequest(core: AgentCore, contactId: string): Promise
   const request = core.store.getConnection(contactId) ?? connectionOf(core.store, contactId);
   if (request.status !== 'request' || request.invitationLink === null) throw new AgentError('NOT_A_REQUEST', `${contactId} is not a pending request`);
   const invitation = parseInvitationLink(request.invitationLink);
-  const extras: ConnectionExtras = { ...(request.contact !== undefined ? { contact: request.contact } : {}), ...(request.introduced === true ? { introduced: true } : {}) };
-  await join(core, invitation, { id: request.id, linkId: null, channel: request.channel, peerProfile: request.peerProfile, profileId: request.profileId, extras });
+  const extras: ConnectionExtras = {
+    ...(request.contact !== undefined ? { contact: request.contact } : {}),
+    ...(request.introduced === true ? { introduced: true } : {}),
+    ...(request.device != null ? { device: { peer: null } } : {}),
+  };
+  // A device channel's confirmation carries this device's name, not the profile (devices.md §4).
+  const confirmProfile = request.device != null ? { confirmProfile: { displayName: thisDeviceName(core.store) } } : {};
+  await join(core, invitation, { id: request.id, linkId: null, channel: request.channel, peerProfile: request.peerProfile, profileId: request.profileId, extras, ...confirmProfile });
 }
 
 /** Declines a request that arrived at this profile's contact address; the requester is not told. */

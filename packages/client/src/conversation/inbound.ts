@@ -10,7 +10,7 @@ import { asSenderKey } from '../store/keys.js';
 import { peerAddedQueues, peerKeys, peerTested, peerUse } from '../moves/queue-moves.js';
 import { rotationPeriod } from '../moves/rotation.js';
 import { chatVersionOf, type AgreedConnection, type MessageKind, type ProfileData } from '../store/records.js';
-import { shareWithNewDevice, deviceListContent, sealOnChannel } from '../devices/channel-out.js';
+import { greetDevice, shareWithNewDevice } from '../devices/channel-out.js';
 import { deliverOnChannel } from '../devices/channel-in.js';
 import { contactKey } from '../devices/contact-groups.js';
 import { announcePair, copyDelivered, forwardReceived } from '../devices/fan-out.js';
@@ -43,6 +43,7 @@ function kindOf(envelope: Envelope): MessageKind {
     case 'device-message':
     case 'device-invite':
     case 'device-delivered':
+    case 'device-join':
       return 'device';
     default:
       return 'handshake';
@@ -122,8 +123,8 @@ export function deliverEnvelope(
       };
       next = sealHello(ctx, next);
       events.push({ event: 'connected', contact: connection.id, name: content.profile.displayName });
-      // A new device tells the device that linked it who it is (devices.md §4).
-      if (next.device != null) next = sealOnChannel(ctx, next, deviceListContent(ctx, next.profileId));
+      // A device tells the other who it is, and which pairs it holds (devices.md §4).
+      if (next.device != null) next = greetDevice(ctx, next);
       else announcePair(ctx, next);
       break;
     }
@@ -132,7 +133,8 @@ export function deliverEnvelope(
         next = { ...next, status: 'connected' };
         events.push({ event: 'connected', contact: connection.id, name: connection.peerProfile?.displayName ?? '' });
         if (next.device?.link != null) next = shareWithNewDevice(ctx, { ...next, device: { ...next.device, link: null } }, next.device.link.history);
-        else if (next.device == null) announcePair(ctx, next);
+        else if (next.device != null) next = greetDevice(ctx, next);
+        else announcePair(ctx, next);
       }
       break;
     }
@@ -168,6 +170,7 @@ export function deliverEnvelope(
     case 'device-message':
     case 'device-invite':
     case 'device-delivered':
+    case 'device-join':
       if (next.device != null && next.status === 'connected') next = deliverOnChannel(ctx, next, content);
       else events.push({ event: 'rejected', contact: connection.id, reason: `${content.type} outside a device channel` });
       break;

@@ -16,7 +16,8 @@ import type { StepContext } from '../context.js';
 import { announcePair } from '../devices/fan-out.js';
 import type { AgreedConnection } from '../store/records.js';
 import { sealEnvelope } from './envelope-crypto.js';
-import { sealQueued, sealReceipts, sendSealed } from './outbound.js';
+import { sendSealed } from '../outbox/enqueue.js';
+import { sealQueued, sealReceipts } from './outbound.js';
 
 /** Seals what was written before the switch, in the connection's current mode. */
 function sealBefore(ctx: StepContext, connection: AgreedConnection): AgreedConnection {

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { connectedPair, deliver, NOW, stepContext } from '../test-support/memory-pair.js';
 import { sealEnvelope } from './envelope-crypto.js';
-import { queuedMessage, sealQueued, sendSealed } from './outbound.js';
+import { sendSealed } from '../outbox/enqueue.js';
+import { queuedMessage, sealQueued } from './outbound.js';
 
 describe('optional content', () => {
   it('is kept in the chain and ignored; the text after it is delivered', () => {

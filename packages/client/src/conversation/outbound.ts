@@ -8,10 +8,10 @@
 import { fromHex, MAX_BATCHED_RECEIPTS, type Content } from '@graphchat/core';
 import { profileContent } from '../connection/handshake.js';
 import type { StepContext } from '../context.js';
-import { enqueueSealed } from '../outbox/enqueue.js';
+import { enqueueSealed, sendSealed } from '../outbox/enqueue.js';
 import { copySent } from '../devices/fan-out.js';
-import { chatVersionOf, type AgreedConnection, type MessageKind, type MessageRecord, type SendQueueRecord } from '../store/records.js';
-import { sealEnvelope, type Sealed } from './envelope-crypto.js';
+import { chatVersionOf, type AgreedConnection, type MessageRecord } from '../store/records.js';
+import { sealEnvelope } from './envelope-crypto.js';
 
 /** A message written on this side, to be sealed once the connection is connected (sealQueued). */
 export function queuedMessage(id: string, connectionId: string, kind: 'text' | 'profile', text: string, now: number): MessageRecord {
@@ -62,24 +62,6 @@ export function sealQueued(ctx: StepContext, connection: AgreedConnection): Agre
 function textContent(connection: AgreedConnection, message: MessageRecord): Content {
   if (chatVersionOf(connection) < 4 || message.messageId === undefined || message.counter === undefined) return { type: 'text', text: message.text };
   return { type: 'text', text: message.text, messageId: fromHex(message.messageId), counter: message.counter };
-}
-
-/** Stores an envelope this side sealed on its own (a receipt, a mode change: nothing the user wrote) as sent, and queues it. */
-export function sendSealed(ctx: StepContext, kind: MessageKind, sealed: Sealed, queues?: readonly SendQueueRecord[]): void {
-  ctx.store.putMessage({
-    id: ctx.newId(),
-    connectionId: sealed.connection.id,
-    direction: 'sent',
-    kind,
-    seq: sealed.envelope.seq,
-    text: '',
-    timestamp: ctx.now,
-    localTime: ctx.now,
-    status: 'sent',
-    envelope: sealed.signed,
-    hash: sealed.hash,
-  });
-  enqueueSealed(ctx.store, sealed, null, true, undefined, queues);
 }
 
 export function storeSentHandshake(ctx: StepContext, connectionId: string, seq: number, signed: Uint8Array, hash: Uint8Array): void {

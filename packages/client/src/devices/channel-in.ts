@@ -5,6 +5,9 @@
  * changes are read and stored here.
  */
 import {
+  encodeInvitation,
+  formatInvitationLink,
+  fromHex,
   decodeUnsignedEnvelope,
   isUnsignedEnvelope,
   openEnvelope,
@@ -15,11 +18,12 @@ import {
 } from '@graphchat/core';
 import type { StepContext } from '../context.js';
 import { sealEnvelope } from '../conversation/envelope-crypto.js';
-import { sendSealed } from '../conversation/outbound.js';
-import { asEnvelopeSigningKey } from '../store/keys.js';
-import { chatVersionOf, type AgreedConnection, type MirrorConnection, type ProfileData } from '../store/records.js';
+import { sendSealed } from '../outbox/enqueue.js';
+import { asEnvelopeSigningKey, envelopeSigningKeys } from '../store/keys.js';
+import { chatVersionOf, type AgreedConnection, type MirrorConnection, type ProfileData, type RequestConnection } from '../store/records.js';
+import { deviceListContent, sealOnChannel, toSiblings } from './channel-out.js';
 import { closeConnection } from './closing.js';
-import { contactKey, findPair, isDeviceChannel, mirrorId } from './contact-groups.js';
+import { contactKey, findPair, isDeviceChannel, mirrorId, siblingChannels } from './contact-groups.js';
 import { deviceList, listWithThisDevice, mergeDevices, putDeviceList, thisDeviceId } from './device-list.js';
 import { shownId, storeText } from './texts.js';
 
@@ -56,7 +60,57 @@ function channelStep(ctx: StepContext, channel: AgreedConnection, content: Chann
     case 'device-delivered':
       deliveredStep(ctx, toHex(content.pair), content.seqs);
       return channel;
+    case 'device-join':
+      joinStep(ctx, channel, toHex(content.to), content.invitation);
+      return channel;
   }
+}
+
+/**
+ * A device channel offered by one of my devices to another that has none
+ * with it (three devices or more, devices.md §4): joined if it is for this
+ * device (the work loop joins it, devices/introducer.ts), else passed on
+ * once to the device it is for, over this device's channel with it.
+ */
+function joinStep(ctx: StepContext, channel: AgreedConnection, to: string, invitation: Extract<DeviceContent, { type: 'device-join' }>['invitation']): void {
+  const { store, crypto } = ctx;
+  const seen = `device join ${toHex(crypto.sha256(encodeInvitation(invitation)))}`;
+  if (store.getMeta(seen) !== null) return;
+  store.setMeta(seen, channel.id);
+  if (to !== thisDeviceId(store, crypto)) {
+    const onward = siblingChannels(store, channel.profileId).find((c) => c.device?.peer === to && c.id !== channel.id);
+    if (onward !== undefined) store.putConnection(sealOnChannel(ctx, onward, { type: 'device-join', to: fromHex(to), invitation }));
+    return;
+  }
+  const noKey = envelopeSigningKeys({ publicKey: new Uint8Array(0), secretKey: new Uint8Array(0) });
+  const request: RequestConnection = {
+    id: ctx.newId(),
+    profileId: channel.profileId,
+    role: 'joiner',
+    status: 'request',
+    peerProfile: null,
+    channel: 'link',
+    codeVerified: false,
+    invitationLink: formatInvitationLink(invitation),
+    agreementSecrets: null,
+    associatedData: null,
+    ratchet: null,
+    signingPublicKey: noKey.publicKey,
+    signingSecretKey: noKey.secretKey,
+    peerSigningKey: null,
+    receiveQueues: [],
+    sendQueues: [],
+    lastSentSeq: 0,
+    lastSentHash: new Uint8Array(32),
+    lastReceivedSeq: 0,
+    lastReceivedHash: new Uint8Array(32),
+    createdAt: ctx.now,
+    failure: null,
+    receiptsDue: [],
+    introduced: true,
+    device: { peer: null },
+  };
+  store.putConnection(request);
 }
 
 /** The sending device was just heard from: its lastSeen. */
@@ -86,8 +140,11 @@ function deviceListStep(ctx: StepContext, channel: AgreedConnection, told: { id:
     return next;
   }
   const me = thisDeviceId(store, crypto);
-  const { list, removed } = mergeDevices(listWithThisDevice(store, crypto, channel.profileId, ctx.now), told, ctx.now);
+  const known = listWithThisDevice(store, crypto, channel.profileId, ctx.now);
+  const { list, removed } = mergeDevices(known, told, ctx.now);
   putDeviceList(store, channel.profileId, list);
+  // A device the others may not know yet (one linked through this device): they hear of it from here.
+  if (list.length > known.length) toSiblings(ctx, channel.profileId, deviceListContent(ctx, channel.profileId), channel.id);
   for (const id of removed) {
     const name = list.find((d) => d.id === id)?.name ?? '';
     ctx.events.push({ event: 'device-removed', device: id, name, self: id === me });

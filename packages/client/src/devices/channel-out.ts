@@ -5,11 +5,11 @@
  * would overwrite its state: those callers pass it as `except`, and seal on
  * it through the state they hold.
  */
-import { fromHex, type Content, type DevicePair, type DeviceMessageStatus } from '@graphchat/core';
+import { fromHex, MAX_DEVICES, type Content, type DevicePair, type DeviceMessageStatus } from '@graphchat/core';
 import { profileContent } from '../connection/handshake.js';
 import type { StepContext } from '../context.js';
 import { sealEnvelope } from '../conversation/envelope-crypto.js';
-import { sendSealed } from '../conversation/outbound.js';
+import { sendSealed } from '../outbox/enqueue.js';
 import { chatVersionOf, signingAD, type AgreedConnection, type ConnectionRecord, type MessageRecord, type MirrorConnection } from '../store/records.js';
 import { contactKey, pairIdOf, siblingChannels } from './contact-groups.js';
 import { listWithThisDevice, thisDeviceId } from './device-list.js';
@@ -69,13 +69,27 @@ export function deviceMessage(ctx: StepContext, pair: AgreedConnection | MirrorC
 export function deviceListContent(ctx: StepContext, profileId: string): Content {
   const me = thisDeviceId(ctx.store, ctx.crypto);
   const list = listWithThisDevice(ctx.store, ctx.crypto, profileId, ctx.now);
-  const ordered = [...list.filter((d) => d.id === me), ...list.filter((d) => d.id !== me)];
+  // At most MAX_DEVICES entries: this device, the others, then as many removed ones as fit (a removal is for good, and mostly known already).
+  const ordered = [...list.filter((d) => d.id === me), ...list.filter((d) => d.id !== me && !d.removed), ...list.filter((d) => d.id !== me && d.removed)].slice(0, MAX_DEVICES);
   return { type: 'device-list', devices: ordered.map((d) => ({ id: fromHex(d.id), removed: d.removed, name: d.name })) };
 }
 
 /** The pairs (connected, or mirrors) a device shares: what its other devices need to show and reach each contact. */
 export function sharedPairs(connections: readonly ConnectionRecord[]): (AgreedConnection | MirrorConnection)[] {
   return connections.filter((c): c is AgreedConnection | MirrorConnection => c.device == null && (c.status === 'connected' || (c.status === 'mirror' && !c.closed)));
+}
+
+/**
+ * What a device sends on a channel just connected that is not its link to a
+ * new device: its device list, and the pairs it holds (the other device may
+ * have missed some while they had no channel, devices.md §4).
+ */
+export function greetDevice(ctx: StepContext, channel: AgreedConnection): AgreedConnection {
+  let current = sealOnChannel(ctx, channel, deviceListContent(ctx, channel.profileId));
+  for (const pair of sharedPairs(ctx.store.listConnections(channel.profileId))) {
+    if (pair.status !== 'mirror') current = sealOnChannel(ctx, current, { type: 'device-pair', pair: devicePair(ctx, pair) });
+  }
+  return current;
 }
 
 /**

@@ -16,7 +16,7 @@ export interface DeviceRecord {
   readonly addedAt: number;
 }
 
-const THIS_DEVICE = 'device.id';
+export const THIS_DEVICE = 'device.id';
 const THIS_NAME = 'device.name';
 const listKey = (profileId: string): string => `devices ${profileId}`;
 export const DEFAULT_DEVICE_NAME = 'first device';

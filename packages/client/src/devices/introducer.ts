@@ -12,9 +12,12 @@ import { chatVersionOf, type ConnectionRecord, type MirrorConnection } from '../
 import { sealOnChannel } from './channel-out.js';
 import { closeConnection } from './closing.js';
 import { contactKey, pairIdOf, pairRoots, siblingChannels } from './contact-groups.js';
+import { deviceList, THIS_DEVICE } from './device-list.js';
 
 /** A failed introduction or join is tried again after this long, doubling, at most 32 times as long. */
 const RETRY_MS = 15_000;
+/** How long a channel offered to another device of mine waits for it: it may be off for days. */
+const CHANNEL_OFFER_MS = 30 * 24 * 60 * 60 * 1000;
 
 export class DeviceIntroducer {
   /** Connections with an introduction or a join in flight, and failed attempts (in memory: a restart tries at once). */
@@ -34,6 +37,11 @@ export class DeviceIntroducer {
         else wakeAt = Math.min(wakeAt, link.expires + 1);
       }
     }
+    for (const { profileId, device } of this.channelsWanted()) {
+      const key = `channel ${profileId} ${device}`;
+      if (this.retryAt(key) <= now) this.offerChannel(key, profileId, device);
+      else wakeAt = Math.min(wakeAt, this.retryAt(key));
+    }
     for (const connection of this.due()) {
       const retry = this.retryAt(connection.id);
       if (retry > now) {
@@ -48,7 +56,47 @@ export class DeviceIntroducer {
 
   hasWork(): boolean {
     const now = this.core.now();
-    return this.due().some((c) => this.retryAt(c.id) <= now);
+    return this.due().some((c) => this.retryAt(c.id) <= now) || this.channelsWanted().some(({ profileId, device }) => this.retryAt(`channel ${profileId} ${device}`) <= now);
+  }
+
+  /**
+   * Devices of a profile this device has no channel with (a third device
+   * linked through another one): of each two, the one with the lower id
+   * offers the channel (devices.md §4), so they make one, not two.
+   */
+  private channelsWanted(): { profileId: string; device: string }[] {
+    const { store } = this.core;
+    const me = store.getMeta(THIS_DEVICE);
+    if (me === null) return [];
+    const wanted: { profileId: string; device: string }[] = [];
+    for (const profile of store.listProfiles()) {
+      const connections = store.listConnections(profile.id);
+      if (!connections.some((c) => c.device != null && c.status === 'connected')) continue;
+      for (const device of deviceList(store, profile.id)) {
+        if (device.removed || device.id <= me || this.inFlight.has(`channel ${profile.id} ${device.id}`)) continue;
+        if (!connections.some((c) => c.device?.peer === device.id && c.status !== 'failed')) wanted.push({ profileId: profile.id, device: device.id });
+      }
+    }
+    return wanted;
+  }
+
+  /** A device invitation for `device`, sent through every device channel there is (each passes it on once, channel-in.ts). */
+  private offerChannel(key: string, profileId: string, device: string): void {
+    const { core } = this;
+    this.track(
+      key,
+      invite(core, 'device', {
+        profileId,
+        expires: core.now() + CHANNEL_OFFER_MS,
+        extras: { device: { peer: device, link: null } },
+        also: (connection) => {
+          if (connection.invitationLink === null) return;
+          const invitation = parseInvitationLink(connection.invitationLink);
+          const ctx = stepContext(core, core.now());
+          for (const channel of siblingChannels(core.store, profileId)) core.store.putConnection(sealOnChannel(ctx, channel, { type: 'device-join', to: fromHex(device), invitation }));
+        },
+      }),
+    );
   }
 
   /** Mirrors this device wants an introduction over, and introductions it should join; none in flight. */

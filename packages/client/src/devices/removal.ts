@@ -9,7 +9,7 @@
 import { fromHex, MAX_DEVICES } from '@graphchat/core';
 import { stepContext, type AgentCore } from '../context.js';
 import { sealEnvelope } from '../conversation/envelope-crypto.js';
-import { sendSealed } from '../conversation/outbound.js';
+import { sendSealed } from '../outbox/enqueue.js';
 import { AgentError } from '../events.js';
 import { activeProfile } from '../profile/profiles.js';
 import { chatVersionOf, type MirrorConnection } from '../store/records.js';

@@ -19,7 +19,7 @@ import type { StepContext } from '../context.js';
 import type { MoveStep } from '../events.js';
 import { enqueueBody } from '../outbox/enqueue.js';
 import { sealEnvelope } from '../conversation/envelope-crypto.js';
-import { sendSealed } from '../conversation/outbound.js';
+import { sendSealed } from '../outbox/enqueue.js';
 import { asSenderKey, senderKeys } from '../store/keys.js';
 import type { AgreedConnection, OutboxRecord, ReceiveQueueRecord, SendQueueRecord } from '../store/records.js';
 import { nextRotation } from './rotation.js';

@@ -4,9 +4,10 @@
  * per queue in order and stay until the relay accepts them.
  */
 import { encodeQueueBody, equalBytes } from '@graphchat/core';
+import type { StepContext } from '../context.js';
 import type { Sealed } from '../conversation/envelope-crypto.js';
 import type { AgentStore } from '../store/agent-store.js';
-import { chatVersionOf, type ConnectionRecord, type OutboxRecord, type SendQueueRecord } from '../store/records.js';
+import { chatVersionOf, type ConnectionRecord, type MessageKind, type OutboxRecord, type SendQueueRecord } from '../store/records.js';
 import { relayKey } from '../transport/relay-pool.js';
 
 /**
@@ -78,4 +79,22 @@ const MAX_BACKOFF_MS = 30_000;
 /** Delay before the next attempt after `failures` failed ones: doubling from 250 ms, at most 30 s. */
 export function backoffMs(failures: number): number {
   return Math.min(MAX_BACKOFF_MS, MIN_BACKOFF_MS * 2 ** Math.max(0, failures - 1));
+}
+
+/** Stores an envelope this side sealed on its own (a receipt, a mode change: nothing the user wrote) as sent, and queues it. */
+export function sendSealed(ctx: StepContext, kind: MessageKind, sealed: Sealed, queues?: readonly SendQueueRecord[]): void {
+  ctx.store.putMessage({
+    id: ctx.newId(),
+    connectionId: sealed.connection.id,
+    direction: 'sent',
+    kind,
+    seq: sealed.envelope.seq,
+    text: '',
+    timestamp: ctx.now,
+    localTime: ctx.now,
+    status: 'sent',
+    envelope: sealed.signed,
+    hash: sealed.hash,
+  });
+  enqueueSealed(ctx.store, sealed, null, true, undefined, queues);
 }

@@ -30,8 +30,8 @@
  * Version 4 (several devices per person, devices.md §6; device-content.ts):
  *  14 text (v4)   messageId:16 || counter:u32 || str: a text with the id every copy of it
  *                 shares and its Lamport counter (devices.md §7); sent instead of 4 on version 4
- *  15..22         device-add, device-remove, device-list, device-profile, device-pair,
- *                 device-message, device-invite, device-delivered
+ *  15..23         device-add, device-remove, device-list, device-profile, device-pair,
+ *                 device-message, device-invite, device-delivered, device-join
  *
  *  64..127 optional: any body; a receiver that does not know the type keeps
  *          the envelope in the chain and ignores it (§4.2)
@@ -39,20 +39,13 @@
 import { ByteReader, ByteWriter, fromUtf8, utf8 } from '../bytes.js';
 import { DecodeError } from '../errors.js';
 import { ChatError } from './errors.js';
+import type { ProfileContent } from './profile-content.js';
 import { DEVICE_CONTENT_TAGS, readDeviceContent, writeDeviceContent, type DeviceContent, type ProfileCodec } from './device-content.js';
 import { decodeInvitation, encodeInvitation, type Invitation } from './invitation.js';
 import { MAX_QUEUES, readCount, readQueueList, SENDER_ID_LENGTH, writeQueueList, type QueueAddress } from './queue-address.js';
 
-export interface ProfileContent {
-  /** 1..100 Unicode code points, no control characters (C0, DEL, C1). */
-  readonly displayName: string;
-  /** 1..500 bytes of UTF-8, no control characters. */
-  readonly fullName?: string;
-  /** An image file (JPEG, PNG or WebP; the receiver sniffs the format), 1..12,000 bytes. */
-  readonly image?: Uint8Array;
-  /** 1..500 bytes of UTF-8, any characters (line breaks allowed). */
-  readonly status?: string;
-}
+
+export type { ProfileContent } from './profile-content.js';
 
 export type Content =
   /** Joiner → inviter, in the confirmation: the joiner's receive queues and one sender public key per invitation queue (same order). */
@@ -376,6 +369,7 @@ export function writeContent(writer: ByteWriter, content: Content): void {
     case 'device-message':
     case 'device-invite':
     case 'device-delivered':
+    case 'device-join':
       writeDeviceContent(writer, content, PROFILE_CODEC);
       return;
     default:

@@ -19,10 +19,11 @@
  *                        || localTime:u64 || envelope:bin (signed or unsigned, as sent or received)
  *  21 device-invite    contact:8 || pairId || bin (a one-time invitation, kind 1 or 3, for the holder of pairId to pass on)
  *  22 device-delivered pairId || count:u8 (1..128) || seq:u32 * count
+ *  23 device-join      to:8 || bin (a device invitation, kind 4, of the sender's for device `to`: passed on to it, and joined by it)
  */
 import { ByteReader, ByteWriter, fromUtf8, utf8 } from '../bytes.js';
 import { DecodeError } from '../errors.js';
-import type { ProfileContent } from './content.js';
+import type { ProfileContent } from './profile-content.js';
 import { decodeInvitation, encodeInvitation, type Invitation } from './invitation.js';
 
 export const DEVICE_ID_LENGTH = 8;
@@ -84,7 +85,9 @@ export type DeviceContent =
       readonly envelope: Uint8Array;
     }
   | { readonly type: 'device-invite'; readonly contact: Uint8Array; readonly pair: Uint8Array; readonly invitation: Invitation }
-  | { readonly type: 'device-delivered'; readonly pair: Uint8Array; readonly seqs: readonly number[] };
+  | { readonly type: 'device-delivered'; readonly pair: Uint8Array; readonly seqs: readonly number[] }
+  /** A device channel offered to device `to` by a device that has none with it yet (devices.md §4, three devices and more). */
+  | { readonly type: 'device-join'; readonly to: Uint8Array; readonly invitation: Invitation };
 
 export const DEVICE_CONTENT_TAGS: Readonly<Record<DeviceContent['type'], number>> = {
   'device-add': 15,
@@ -95,6 +98,7 @@ export const DEVICE_CONTENT_TAGS: Readonly<Record<DeviceContent['type'], number>
   'device-message': 20,
   'device-invite': 21,
   'device-delivered': 22,
+  'device-join': 23,
 };
 
 /** Types that travel on a pair connection; the rest only on device channels. */
@@ -212,6 +216,11 @@ export function writeDeviceContent(writer: ByteWriter, content: DeviceContent, p
       if (content.invitation.kind !== 'one-time' && content.invitation.kind !== 'off-the-record') throw new RangeError('device-invite carries a one-time invitation (kind 1 or 3)');
       writer.longBytes(encodeInvitation(content.invitation));
       return;
+    case 'device-join':
+      fixed(writer, 'device id', content.to, DEVICE_ID_LENGTH);
+      if (content.invitation.kind !== 'device') throw new RangeError('device-join carries a device invitation (kind 4)');
+      writer.longBytes(encodeInvitation(content.invitation));
+      return;
     case 'device-delivered':
       fixed(writer, 'pair id', content.pair, PAIR_ID_LENGTH);
       count(writer, 'seqs', content.seqs.length, 1, MAX_DELIVERED_SEQS);
@@ -293,6 +302,12 @@ export function readDeviceContent(reader: ByteReader, tag: number, profiles: Pro
         seqs.push(seq);
       }
       return { type: 'device-delivered', pair, seqs };
+    }
+    case 23: {
+      const to = reader.bytes(DEVICE_ID_LENGTH);
+      const invitation = decodeInvitation(reader.bytes(reader.u16()));
+      if (invitation.kind !== 'device') throw new DecodeError('INVALID', 'device-join carries a device invitation (kind 4)');
+      return { type: 'device-join', to, invitation };
     }
     default:
       return null;

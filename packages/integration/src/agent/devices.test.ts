@@ -98,4 +98,35 @@ describe('several devices per person (devices.md)', () => {
     assert.ok(!texts(alice, aliceSide).includes('received:after the removal'));
     assert.throws(() => alice.agent.send(aliceSide, 'still me?'), { code: 'NOT_CONNECTED' });
   });
+
+  it('a third device linked through the first gets its own channel with the second, and all three show the same conversation', async () => {
+    const [r1] = await Promise.all([RelayUnderTest.start()]);
+    const relays = [r1!.address];
+    const phone = makeAgent('alice', relays);
+    const bob = makeAgent('bob', relays);
+    const { aliceSide, bobSide } = await connectPair(phone, bob);
+    const laptop = newDevice();
+    await laptop.agent.joinDevice((await phone.agent.linkDevice({ name: 'phone' })).link, { name: 'laptop' });
+    const connectedTo = (side: TestAgent): boolean => side.agent.contacts().some((c) => c.id === aliceSide && c.status === 'connected' && !c.connecting);
+    await syncUntil([phone, laptop, bob], () => connectedTo(laptop));
+    const tablet = newDevice();
+    await tablet.agent.joinDevice((await phone.agent.linkDevice()).link, { name: 'tablet' });
+    const meshed = (side: TestAgent): boolean => side.agent.devices().length === 3 && side.agent.devices().every((d) => d.connected);
+    await syncUntil([phone, laptop, tablet, bob], () => connectedTo(tablet) && [phone, laptop, tablet].every(meshed), 25);
+    assert.equal(bob.agent.contacts().length, 1);
+    assert.equal(bob.agent.contacts()[0]!.pairs, 3, 'bob holds one pair with each of alice\'s devices');
+
+    tablet.agent.send(aliceSide, 'from the tablet');
+    laptop.agent.send(aliceSide, 'from the laptop');
+    bob.agent.send(bobSide, 'to all three');
+    const all = [phone, laptop, tablet];
+    await syncUntil([...all, bob], () => all.every((side) => texts(side, aliceSide).length === 3) && texts(bob, bobSide).length === 3);
+    for (const side of all) assert.deepEqual(texts(side, aliceSide).map((t) => t.split(':')[1]), texts(bob, bobSide).map((t) => t.split(':')[1]));
+    assert.deepEqual(texts(laptop, aliceSide).filter((t) => t.startsWith('sent:')).sort(), ['sent:from the laptop', 'sent:from the tablet']);
+
+    // The phone goes off for good; the tablet removes the laptop: phone and tablet agree once the phone is back.
+    const laptopId = laptop.agent.devices()[0]!.device;
+    tablet.agent.removeDevice(laptopId);
+    await syncUntil([phone, laptop, tablet, bob], () => laptop.events.some((e) => e.event === 'device-removed' && e.self) && phone.agent.devices().some((d) => d.device === laptopId && d.removed) && bob.agent.contacts()[0]!.pairs === 2);
+  });
 });
