@@ -5,6 +5,7 @@
  */
 import { MAX_BATCHED_RECEIPTS } from '@graphchat/core';
 import { agreedConnectionOf } from './connection/contacts.js';
+import { offerVersion, wantsVersionOffer } from './connection/version-upgrade.js';
 import { stepContext, type AgentContext } from './context.js';
 import { sealQueued, sealReceipts } from './conversation/outbound.js';
 import { GAP_RESYNC_MS, gapOverdue, unprovenResync } from './conversation/unproven-resync.js';
@@ -73,6 +74,7 @@ export class WorkLoop {
       if (moveAt !== Infinity) this.wakeAt(moveAt);
       const devicesAt = this.introducer.step();
       if (devicesAt !== Infinity) this.wakeAt(devicesAt);
+      this.offerVersions();
       this.encryptQueued();
       const wakeAt = this.dispatcher.dispatchOutbox();
       if (wakeAt !== Infinity) this.wakeAt(wakeAt);
@@ -84,7 +86,7 @@ export class WorkLoop {
     const { store } = this.ctx;
     for (const connection of store.listConnections()) {
       if (connection.status === 'connected' && store.listUnencrypted(connection.id).length > 0) return true;
-      if (connection.receiptsDue.length > 0) return true;
+      if (connection.receiptsDue.length > 0 || wantsVersionOffer(connection)) return true;
       if (this.securer.hasWork(connection)) return true;
     }
     for (const item of store.listOutbox()) {
@@ -139,6 +141,19 @@ export class WorkLoop {
       this.gapsAsked.set(connection.id, since);
       const ctx = stepContext(this.ctx, now);
       store.transaction(() => store.putConnection(unprovenResync(ctx, agreedConnectionOf(store, connection.id))));
+    }
+  }
+
+  /** Sends the version offer (graph-chat §8.9) on connections made at an older version than this client's. */
+  private offerVersions(): void {
+    const { store } = this.ctx;
+    for (const connection of store.listConnections()) {
+      if (!wantsVersionOffer(connection)) continue;
+      const ctx = stepContext(this.ctx, this.ctx.now());
+      store.transaction(() => {
+        const current = agreedConnectionOf(store, connection.id);
+        if (wantsVersionOffer(current)) store.putConnection(offerVersion(ctx, current));
+      });
     }
   }
 

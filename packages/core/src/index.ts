@@ -95,6 +95,7 @@ export {
   MESSAGE_ID_LENGTH,
   TEXT_WITH_ID_TAG,
 } from './chat/content.js';
+export { offeredVersion, VERSION_OFFER_TAG, versionOffer } from './chat/version-offer.js';
 export { DEVICE_CONTENT_TAGS, DEVICE_ID_LENGTH, MAX_DEVICES, MAX_DEVICE_NAME_BYTES, PAIR_DEVICE_CONTENT, PAIR_ID_LENGTH } from './chat/device-content.js';
 export type { DeviceContent, DeviceEntry, DevicePair, DeviceMessageDirection, DeviceMessageStatus } from './chat/device-content.js';
 export type { Content, ContentType, ProfileContent, Receipt } from './chat/content.js';

@@ -3,7 +3,8 @@
  * §8), in sequence order. Runs inside the caller's transaction: the message,
  * its receipt and the connection's new state are stored together.
  */
-import { equalBytes, isUnsignedEnvelope, ZERO_HASH, type Content, type Envelope, type Receipt } from '@graphchat/core';
+import { equalBytes, isUnsignedEnvelope, offeredVersion, ZERO_HASH, type Content, type Envelope, type Receipt } from '@graphchat/core';
+import { peerOfferedVersion } from '../connection/version-upgrade.js';
 import type { StepContext } from '../context.js';
 import { pruneReceived } from '../outbox/enqueue.js';
 import { asSenderKey } from '../store/keys.js';
@@ -156,9 +157,17 @@ export function deliverEnvelope(
     case 'request':
       events.push({ event: 'rejected', contact: connection.id, reason: `${content.type} inside an established connection` });
       break;
-    case 'optional':
-      // A later version's optional type (§4.2): kept in the chain, and nothing more.
+    case 'optional': {
+      // A later version's optional type (§4.2): kept in the chain, and nothing more; a version offer (§8.9) is known.
+      let offered: number | null = null;
+      try {
+        offered = offeredVersion(content);
+      } catch (error) {
+        events.push({ event: 'rejected', contact: connection.id, reason: (error as Error).message });
+      }
+      if (offered !== null && next.status === 'connected') next = peerOfferedVersion(ctx, next, offered);
       break;
+    }
     case 'device-add':
     case 'device-remove':
       if (next.device != null) next = deliverOnChannel(ctx, next, content);

@@ -206,6 +206,9 @@ export interface ConnectionBase {
   readonly since?: number;
   /** A request that came in a device-add (devices.md §5): joined without asking, as the contact's device introduced it. */
   readonly introduced?: boolean;
+  /** This side sent its version offer (graph-chat §8.9), and the highest version the peer's offered. */
+  readonly versionOffered?: boolean;
+  readonly peerVersion?: number;
 }
 
 /** What makes a connection a device channel (devices.md §3, §4). */

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { Agent, MemoryStore, type AgentEvent, type AgentStore } from '@graphchat/client';
-import { verifyProofBundle } from '@graphchat/core';
+import { formatInvitationLink, parseInvitationLink, verifyProofBundle } from '@graphchat/core';
 import { sodiumCrypto } from '@graphchat/core/crypto-sodium';
 import { killSpawnedRelays } from 'graphchat-server/test-support';
 import { connectPair, makeAgent, syncAll, webSocket, type TestAgent } from './agent-fixtures.js';
@@ -128,5 +128,24 @@ describe('several devices per person (devices.md)', () => {
     const laptopId = laptop.agent.devices()[0]!.device;
     tablet.agent.removeDevice(laptopId);
     await syncUntil([phone, laptop, tablet, bob], () => laptop.events.some((e) => e.event === 'device-removed' && e.self) && phone.agent.devices().some((d) => d.device === laptopId && d.removed) && bob.agent.contacts()[0]!.pairs === 2);
+  });
+
+  it('a connection made at version 3 moves to version 4 by the version offers, and then the second device is introduced over it', async () => {
+    const [r1] = await Promise.all([RelayUnderTest.start()]);
+    const alice = makeAgent('alice', [r1!.address]);
+    const bob = makeAgent('bob', [r1!.address]);
+    // An invitation that says version 3 at most: the connection is made at 3, as with a client of before.
+    const { link, contactId: aliceSide } = await alice.agent.createInvitation();
+    const capped = formatInvitationLink({ ...parseInvitationLink(link), versions: { min: 2, max: 3 } });
+    const { contactId: bobSide } = await bob.agent.connect(capped);
+    await syncUntil([alice, bob], () => alice.agent.findContact(aliceSide).status === 'connected' && bob.agent.findContact(bobSide).status === 'connected');
+    bob.agent.send(bobSide, 'at version 3');
+    await syncUntil([alice, bob], () => alice.agent.findContact(aliceSide).version === 4 && bob.agent.findContact(bobSide).version === 4 && texts(alice, aliceSide).length === 1);
+    const laptop = newDevice();
+    await laptop.agent.joinDevice((await alice.agent.linkDevice({ history: true })).link, { name: 'laptop' });
+    await syncUntil([alice, laptop, bob], () => laptop.agent.contacts().some((c) => c.id === aliceSide && c.status === 'connected' && !c.connecting));
+    laptop.agent.send(aliceSide, 'from the laptop');
+    await syncUntil([alice, laptop, bob], () => texts(bob, bobSide).includes('received:from the laptop') && texts(alice, aliceSide).includes('sent:from the laptop'));
+    assert.deepEqual(texts(laptop, aliceSide), texts(alice, aliceSide));
   });
 });
