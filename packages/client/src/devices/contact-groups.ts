@@ -6,6 +6,7 @@
  */
 import { toHex, type Crypto } from '@graphchat/core';
 import type { AgentStore } from '../store/agent-store.js';
+import { hasDeviceList } from './device-list.js';
 import { isAgreed, signingAD, type AgreedConnection, type ConnectionRecord, type MirrorConnection } from '../store/records.js';
 
 /** The contact a connection belongs to. */
@@ -62,6 +63,8 @@ export function conversationCounter(store: AgentStore, connection: ConnectionRec
 
 /** The connected device channels of a profile with devices not removed: where device messages go. */
 export function siblingChannels(store: AgentStore, profileId: string): AgreedConnection[] {
+  // Asked on every text sent and received: a profile that never linked a device has no list, and costs one lookup.
+  if (!hasDeviceList(store, profileId)) return [];
   return store.listConnections(profileId).filter((c): c is AgreedConnection => c.device != null && c.status === 'connected');
 }
 

@@ -46,6 +46,11 @@ export function putDeviceList(store: AgentStore, profileId: string, devices: rea
   store.setMeta(listKey(profileId), JSON.stringify(devices));
 }
 
+/** Whether the profile has a device list: it has linked, or been linked to, another device. */
+export function hasDeviceList(store: AgentStore, profileId: string): boolean {
+  return store.getMeta(listKey(profileId)) !== null;
+}
+
 /** The list with this device in it (added with its name if missing). Call inside a transaction. */
 export function listWithThisDevice(store: AgentStore, crypto: Crypto, profileId: string, now: number): DeviceRecord[] {
   const id = thisDeviceId(store, crypto);
