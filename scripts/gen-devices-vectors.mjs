@@ -56,6 +56,7 @@ function content(j) {
     case 'device-message': return { type: j.type, contact: fromHex(j.contact), pair: fromHex(j.pair), direction: j.direction, status: j.status, localTime: j.local_time, envelope: fromHex(j.envelope) };
     case 'device-invite': return { type: j.type, contact: fromHex(j.contact), pair: fromHex(j.pair), invitation: invitation(j.invitation) };
     case 'device-delivered': return { type: j.type, pair: fromHex(j.pair), seqs: j.seqs };
+    case 'device-join': return { type: j.type, to: fromHex(j.to), invitation: invitation(j.invitation) };
     default: throw new Error(j.type);
   }
 }
@@ -88,6 +89,8 @@ const jsonContents = [
   ['device-message (type 20): sent by the holder, delivered', { type: 'device-message', contact: contactId, pair: pairId, direction: 'sent', status: 'delivered', local_time: T + 6000, envelope: rep(0xee, 142) }],
   ['device-invite (type 21): an off-the-record one-time invitation for the holder of the pair to pass on', { type: 'device-invite', contact: contactId, pair: pairId, invitation: jsonInvitations.offTheRecord }],
   ['device-delivered (type 22): seqs 1, 2 and 4294967295 of the pair delivered', { type: 'device-delivered', pair: pairId, seqs: [1, 2, 0xffffffff] }],
+  // Appended last: the indexes of the items above are used below.
+  ['device-join (type 23): a device channel offered to the laptop by a device that has none with it yet: the device link below (kind 4), which the laptop joins, or a device passes on once to it', { type: 'device-join', to: laptop, invitation: jsonInvitations.device }],
 ];
 const contents = jsonContents.map(([comment, j]) => ({ comment, content: j, encoded: toHex(encodeContent(content(j))) }));
 
@@ -103,6 +106,7 @@ const deviceInvitation = {
 const enc = (j) => toHex(encodeContent(content(j)));
 const byType = (t) => contents.find((x) => x.content.type === t).encoded;
 const oneTimeHex = toHex(encodeInvitation(invitation(jsonInvitations.oneTime)));
+const offTheRecordHex = toHex(encodeInvitation(invitation(jsonInvitations.offTheRecord)));
 const contactHex = toHex(encodeInvitation({ ...invitation(jsonInvitations.oneTime), kind: 'contact-address' }));
 const deviceHex = deviceInvitation.encoded;
 const pairHex = contents[6].encoded;
@@ -132,6 +136,11 @@ const invalidContents = [
   ['device-delivered with seq 0', '16' + pairId + '02' + '00000001' + '00000000', 'DecodeError'],
   ['device-delivered with 0 seqs', '16' + pairId + '00', 'DecodeError'],
   ['device-delivered with 129 seqs', '16' + pairId + '81' + '00000001'.repeat(129), 'DecodeError'],
+  ['device-join with a one-time invitation (kind 1) inside', '17' + laptop + u16(oneTimeHex.length / 2) + oneTimeHex, 'DecodeError'],
+  ['device-join with a contact address (kind 2) inside', '17' + laptop + u16(contactHex.length / 2) + contactHex, 'DecodeError'],
+  ['device-join with an off-the-record invitation (kind 3) inside', '17' + laptop + u16(offTheRecordHex.length / 2) + offTheRecordHex, 'DecodeError'],
+  ['device-join with a device link cut in its expiry', '17' + laptop + u16(deviceHex.length / 2 - 1) + deviceHex.slice(0, -2), 'DecodeError'],
+  ['device-join cut in its device id', '17' + laptop.slice(0, 8), 'DecodeError'],
 ].map(([comment, bytes, error]) => ({ comment, bytes, error }));
 const invalidInvitations = [
   ['a device link whose range stops at version 3', '0203' + deviceHex.slice(4), 'DecodeError'],
@@ -141,7 +150,7 @@ const invalidInvitations = [
 ].map(([comment, bytes, error]) => ({ comment, bytes, error }));
 
 const out = {
-  comment: 'graph-chat version 4 (several devices per person, devices.md §14; graph-chat §2, §4.2, §4.3), generated from the implementation by scripts/gen-devices-vectors.mjs and checked by packages/core/src/chat/devices-vectors.test.ts with every crypto backend. inputs: the keys of every invitation here (inviter_*) and of the joiner of one pair connection, whose handshake AD is pair.ad and pair id pair.pair_id = SHA-256(ad). contents: one or two items of each content type 14..22 as JSON fields (an invitation as versions, kind, queues, expires: its keys are those of inputs) and its encoding (type byte, then body). device_invitation: a device link (kind 4) with its encoding and links. invalid_contents, invalid_invitations: bytes that MUST fail, with the error (DecodeError, or ChatError UNSUPPORTED_VERSION). Byte strings in hex.',
+  comment: 'graph-chat version 4 (several devices per person, devices.md §14; graph-chat §2, §4.2, §4.3), generated from the implementation by scripts/gen-devices-vectors.mjs and checked by packages/core/src/chat/devices-vectors.test.ts with every crypto backend. inputs: the keys of every invitation here (inviter_*) and of the joiner of one pair connection, whose handshake AD is pair.ad and pair id pair.pair_id = SHA-256(ad). contents: one or two items of each content type 14..23 as JSON fields (an invitation as versions, kind, queues, expires: its keys are those of inputs) and its encoding (type byte, then body). device_invitation: a device link (kind 4) with its encoding and links. invalid_contents, invalid_invitations: bytes that MUST fail, with the error (DecodeError, or ChatError UNSUPPORTED_VERSION). Byte strings in hex.',
   inputs,
   inviter_sig_public: toHex(inviterSig.publicKey),
   joiner_sig_public: toHex(joinerSig.publicKey),

@@ -1,13 +1,13 @@
 // Graph-chat version 4 codecs (devices.md §14, graph-chat §4.2-§4.3): the
 // text with a message id and a counter (type 14), the device content types
-// 15..22 of device-content.ts and the device link (invitation kind 4): round
+// 15..23 of device-content.ts and the device link (invitation kind 4): round
 // trips, the exact layout bytes of each, and the rejection of truncated,
 // miscounted and otherwise malformed bodies.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { concatBytes, fromHex, toBase64url, toHex } from '../bytes.js';
-import { assertPrefixesFail, bytes, isChatError, isDecodeError, sampleInvitation } from '../test-support/chat-codec.js';
+import { assertPrefixesFail, bytes, isChatError, isDecodeError, queuesArb, sampleInvitation } from '../test-support/chat-codec.js';
 import { CONTENT_TAGS, decodeContent, encodeContent, TEXT_WITH_ID_TAG, type Content, type ProfileContent } from './content.js';
 import { DEVICE_CONTENT_TAGS, MAX_DELIVERED_SEQS, MAX_DEVICE_NAME_BYTES, MAX_DEVICES, PAIR_DEVICE_CONTENT, type DeviceContent, type DevicePair } from './device-content.js';
 import { DEVICE_LINK_VERSIONS, decodeInvitation, encodeInvitation, formatInvitationLink, formatInvitationWebLink, parseInvitationLink, type Invitation } from './invitation.js';
@@ -54,7 +54,7 @@ const pair: DevicePair = {
 };
 const envelopeBytes = fill(0xee, 150);
 
-/** Every type 14..22 with its exact encoding. */
+/** Every type 14..23 with its exact encoding. */
 const cases: readonly { readonly name: string; readonly content: Content; readonly hex: string }[] = [
   {
     name: 'text v4',
@@ -117,22 +117,45 @@ const cases: readonly { readonly name: string; readonly content: Content; readon
     hex: '15' + h(0xc1, 8) + h(0xa1, 32) + bin(encodeInvitation(offTheRecord)),
   },
   { name: 'device-delivered', content: { type: 'device-delivered', pair: pairId, seqs: [1, 0xffffffff] }, hex: '16' + h(0xa1, 32) + '02' + '00000001' + 'ffffffff' },
+  {
+    name: 'device-join, a device link of versions 2..4',
+    content: { type: 'device-join', to: holder, invitation: device },
+    // to:8 || bin: the device link (ver_min 2, ver_max 4, kind 4, ..., expires:u64 last).
+    hex: '17' + h(0xd1, 8) + bin(encodeInvitation(device)),
+  },
+  {
+    name: 'device-join, a device link of versions 4..4',
+    content: { type: 'device-join', to: fill(0xd3, 8), invitation: { ...device, versions: DEVICE_LINK_VERSIONS } },
+    hex: '17' + h(0xd3, 8) + bin(encodeInvitation({ ...device, versions: DEVICE_LINK_VERSIONS })),
+  },
 ];
 
 const enc = (c: Content) => toHex(encodeContent(c));
 const dec = (hex: string) => decodeContent(fromHex(hex));
 
 describe('version 4 content: layouts and round trips', () => {
-  test('every type 14..22 encodes to its exact layout and decodes back', () => {
+  test('every type 14..23 encodes to its exact layout and decodes back', () => {
     for (const { name, content, hex } of cases) {
       assert.equal(enc(content), hex, name);
       assert.deepEqual(dec(hex), content, name);
     }
     const tags = new Set(cases.map((c) => fromHex(c.hex)[0]));
-    assert.deepEqual([...tags].sort((a, b) => a! - b!), [14, 15, 16, 17, 18, 19, 20, 21, 22]);
+    assert.deepEqual([...tags].sort((a, b) => a! - b!), [14, 15, 16, 17, 18, 19, 20, 21, 22, 23]);
   });
 
-  test('the tags: text 4 and 14, device types 15..22; only device-add and device-remove travel on pair connections', () => {
+  test('device-join: to:8, then the device link as bin, byte for byte', () => {
+    const link = encodeInvitation(device);
+    const encoded = encodeContent({ type: 'device-join', to: holder, invitation: device });
+    assert.equal(encoded.length, 1 + 8 + 2 + link.length);
+    assert.equal(encoded[0], 23);
+    assert.equal(toHex(encoded.subarray(1, 9)), h(0xd1, 8));
+    assert.equal(toHex(encoded.subarray(9, 11)), u16(link.length));
+    assert.deepEqual([...encoded.subarray(11, 14)], [2, 4, 4], 'ver_min 2, ver_max 4, kind 4');
+    assert.equal(toHex(encoded.subarray(encoded.length - 8)), u64(EXPIRES), 'the link ends with its expiry');
+    assert.deepEqual(encoded.subarray(11), link);
+  });
+
+  test('the tags: text 4 and 14, device types 15..23; only device-add and device-remove travel on pair connections', () => {
     assert.equal(TEXT_WITH_ID_TAG, 14);
     assert.equal(CONTENT_TAGS.text, 4);
     assert.deepEqual(DEVICE_CONTENT_TAGS, {
@@ -144,6 +167,7 @@ describe('version 4 content: layouts and round trips', () => {
       'device-message': 20,
       'device-invite': 21,
       'device-delivered': 22,
+      'device-join': 23,
     });
     assert.deepEqual([...PAIR_DEVICE_CONTENT].sort(), ['device-add', 'device-remove']);
     // A text without id and counter stays a type 4 text.
@@ -181,6 +205,16 @@ describe('version 4 content: layouts and round trips', () => {
         { noNullPrototype: true },
       ),
       fc.record({ type: fc.constant('device-delivered' as const), pair: id32, seqs: fc.array(fc.integer({ min: 1, max: 0xffffffff }), { minLength: 1, maxLength: 128 }) }, { noNullPrototype: true }),
+      fc.record(
+        {
+          type: fc.constant('device-join' as const),
+          to: id8,
+          invitation: fc
+            .record({ min: fc.integer({ min: 2, max: 4 }), queues: queuesArb, expires: fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }) }, { noNullPrototype: true })
+            .map(({ min, queues, expires }): Invitation => ({ ...device, versions: { min, max: 4 }, queues, expires })),
+        },
+        { noNullPrototype: true },
+      ),
       fc.record(
         {
           type: fc.constant('device-pair' as const),
@@ -303,6 +337,35 @@ describe('version 4 content: rejections', () => {
     assert.throws(() => dec('0f' + bin(encodeInvitation(oneTime).subarray(0, 1300))), isDecodeError);
     assert.throws(() => dec('0f' + bin(concatBytes(encodeInvitation(oneTime), Uint8Array.of(0)))), isDecodeError);
     assert.throws(() => dec('0f' + bin(concatBytes(Uint8Array.of(9, 9), encodeInvitation(oneTime).subarray(2)))), isChatError('UNSUPPORTED_VERSION'));
+  });
+
+  test('device-join carries a device link (kind 4) only: a one-time invitation, a contact address or an off-the-record invitation inside is refused', () => {
+    assert.deepEqual(dec(enc({ type: 'device-join', to: holder, invitation: device })), { type: 'device-join', to: holder, invitation: device });
+    for (const invitation of [oneTime, contactAddress, offTheRecord]) {
+      assert.throws(() => enc({ type: 'device-join', to: holder, invitation }), RangeError, invitation.kind);
+      assert.throws(() => dec('17' + h(0xd1, 8) + bin(encodeInvitation(invitation))), isDecodeError, invitation.kind);
+    }
+    // Kinds 1, 2 and 3 by their byte: the same invitation body under each kind byte but 4.
+    const link = encodeInvitation(device);
+    for (const [kind, name] of [[1, 'one-time'], [2, 'contact-address'], [3, 'off-the-record']] as const) {
+      const other = encodeInvitation({ ...oneTime, versions: { min: 2, max: 4 }, kind: name });
+      assert.equal(other[2], kind);
+      assert.throws(() => dec('17' + h(0xd1, 8) + bin(other)), isDecodeError, `kind ${kind}`);
+      // A device link with its kind byte changed: the expiry is left over, malformed too.
+      const relabelled = Uint8Array.from(link);
+      relabelled[2] = kind;
+      assert.throws(() => dec('17' + h(0xd1, 8) + bin(relabelled)), isDecodeError, `kind byte ${kind} on a device link`);
+    }
+    // The recipient is 8 bytes.
+    for (const to of [fill(0xd1, 7), fill(0xd1, 9), new Uint8Array(0)]) assert.throws(() => enc({ type: 'device-join', to, invitation: device }), RangeError, `to of ${to.length} bytes`);
+    // The link inside decodes as graph-chat §2.2 says: cut (in its expiry, or its bin length past the end), a trailing byte inside, a range below 4: DecodeError; an unsupported range: UNSUPPORTED_VERSION.
+    for (const n of [0, 3, link.length - 8, link.length - 1]) assert.throws(() => dec('17' + h(0xd1, 8) + bin(link.subarray(0, n))), isDecodeError, `link cut to ${n} bytes`);
+    assert.throws(() => dec('17' + h(0xd1, 8) + u16(link.length + 1) + toHex(link)), isDecodeError, 'bin length past the end');
+    assert.throws(() => dec('17' + h(0xd1, 8) + bin(concatBytes(link, Uint8Array.of(0)))), isDecodeError, 'a trailing byte inside');
+    assert.throws(() => dec('17' + h(0xd1, 8) + bin(concatBytes(Uint8Array.of(2, 3), link.subarray(2)))), isDecodeError, 'versions 2..3');
+    assert.throws(() => dec('17' + h(0xd1, 8) + bin(concatBytes(Uint8Array.of(9, 9), link.subarray(2)))), isChatError('UNSUPPORTED_VERSION'));
+    // Truncated anywhere, in `to` too: DecodeError.
+    assertPrefixesFail(fromHex('17' + h(0xd1, 8) + bin(link)), decodeContent);
   });
 
   test('device-delivered: seq 0 and 129 seqs', () => {

@@ -1,5 +1,5 @@
 // docs/protocol/vectors/devices.json (graph-chat version 4, devices.md §14):
-// every content item 14..22 encodes to the recorded bytes and decodes back,
+// every content item 14..23 encodes to the recorded bytes and decodes back,
 // the device link encodes to its bytes and links, the pair id is SHA-256 of
 // the pair's AD, the recorded envelope verifies under the pair's peer key, and
 // every invalid encoding fails with the recorded error; on both backends.
@@ -60,7 +60,8 @@ type JsonContent =
     }
   | { readonly type: 'device-message'; readonly contact: string; readonly pair: string; readonly direction: 'sent' | 'received'; readonly status: 'sent' | 'delivered' | 'received'; readonly local_time: number; readonly envelope: string }
   | { readonly type: 'device-invite'; readonly contact: string; readonly pair: string; readonly invitation: JsonInvitation }
-  | { readonly type: 'device-delivered'; readonly pair: string; readonly seqs: readonly number[] };
+  | { readonly type: 'device-delivered'; readonly pair: string; readonly seqs: readonly number[] }
+  | { readonly type: 'device-join'; readonly to: string; readonly invitation: JsonInvitation };
 interface Invalid {
   readonly comment: string;
   readonly bytes: string;
@@ -137,6 +138,8 @@ function build(keys: InvitationPublicKeys) {
         return { type: 'device-invite', contact: fromHex(c.contact), pair: fromHex(c.pair), invitation: invitation(c.invitation) };
       case 'device-delivered':
         return { type: 'device-delivered', pair: fromHex(c.pair), seqs: c.seqs };
+      case 'device-join':
+        return { type: 'device-join', to: fromHex(c.to), invitation: invitation(c.invitation) };
     }
   };
   return { invitation, content };
@@ -145,9 +148,11 @@ function build(keys: InvitationPublicKeys) {
 const expectError = (error: Invalid['error']) => (error === 'DecodeError' ? (e: unknown) => e instanceof DecodeError : isChatError('UNSUPPORTED_VERSION'));
 
 describe('devices.json: coverage and invalid encodings', () => {
-  test('the contents cover every type 14..22, each recorded encoding starting with its type byte', () => {
+  test('the contents cover every type 14..23, each recorded encoding starting with its type byte', () => {
     const tags = vectors.contents.map((c) => fromHex(c.encoded)[0]!);
-    assert.deepEqual([...new Set(tags)].sort((a, b) => a - b), [TEXT_WITH_ID_TAG, ...Object.values(DEVICE_CONTENT_TAGS)].sort((a, b) => a - b));
+    const expected = [TEXT_WITH_ID_TAG, ...Object.values(DEVICE_CONTENT_TAGS)].sort((a, b) => a - b);
+    assert.deepEqual(expected, Array.from({ length: 10 }, (_, i) => 14 + i), 'types 14..23');
+    assert.deepEqual([...new Set(tags)].sort((a, b) => a - b), expected);
     for (const item of vectors.contents) {
       const expected = item.content.type === 'text' ? TEXT_WITH_ID_TAG : DEVICE_CONTENT_TAGS[item.content.type];
       assert.equal(fromHex(item.encoded)[0], expected, item.comment);
@@ -203,6 +208,15 @@ for (const crypto of [nobleCrypto, sodiumCrypto]) {
       assert.deepEqual(decodeInvitation(fromHex(d.encoded)), device);
       assert.deepEqual(parseInvitationLink(d.link), device);
       assert.deepEqual(parseInvitationLink(d.web_link), device);
+      // The device-join item carries this very link, for a device of the device-list.
+      const join = vectors.contents.find((c) => c.content.type === 'device-join');
+      assert.ok(join?.content.type === 'device-join');
+      assert.deepEqual(invitation(join.content.invitation), device);
+      assert.ok(join.encoded.endsWith(d.encoded), 'the link is the last field of device-join');
+      const list = vectors.contents.find((c) => c.content.type === 'device-list');
+      assert.ok(list?.content.type === 'device-list');
+      const to = join.content.to;
+      assert.ok(list.content.devices.some((x) => x.id === to), 'device-join names a device of the device-list');
       assert.equal(d.encoded.slice(-16), d.expires!.toString(16).padStart(16, '0'), 'expires:u64 last');
     });
 
