@@ -10,10 +10,15 @@ import { DecodeError } from '../errors.js';
 import { loadVectors } from '../test-support/vectors.js';
 import { decodeContent, encodeContent, OPTIONAL_CONTENT_TAGS } from './content.js';
 import { openEnvelope, signEnvelope, ZERO_HASH } from './envelope.js';
+import { offeredVersion, versionOffer } from './version-offer.js';
 
 interface OptionalVectors {
   readonly optional: readonly { readonly comment: string; readonly bytes: string; readonly tag: number; readonly body: string }[];
   readonly malformed: readonly { readonly comment: string; readonly bytes: string }[];
+  readonly version_offer: {
+    readonly valid: readonly { readonly comment: string; readonly bytes: string; readonly highest: number }[];
+    readonly malformed: readonly { readonly comment: string; readonly bytes: string }[];
+  };
 }
 
 const vectors = loadVectors<OptionalVectors>('optional-content.json');
@@ -41,5 +46,15 @@ describe('optional-content.json', () => {
     const content = { type: 'optional', tag: 77, body: Uint8Array.of(9, 8, 7) } as const;
     const signed = signEnvelope(sodiumCrypto, key.secretKey, { seq: 5, timestamp: 1_700_000_000_000, prevSentHash: ZERO_HASH, lastReceivedHash: ZERO_HASH, content });
     assert.deepEqual(openEnvelope(sodiumCrypto, key.publicKey, signed).content, content);
+  });
+
+  test('type 64 is the version offer (§8.9): one byte, 3..255', () => {
+    for (const item of vectors.version_offer.valid) {
+      assert.equal(offeredVersion(decodeContent(fromHex(item.bytes))), item.highest, item.comment);
+      assert.equal(toHex(encodeContent(versionOffer(item.highest))), item.bytes, item.comment);
+    }
+    for (const bad of vectors.version_offer.malformed) assert.throws(() => offeredVersion(decodeContent(fromHex(bad.bytes))), DecodeError, bad.comment);
+    for (const highest of [0, 2, 256, 3.5]) assert.throws(() => versionOffer(highest), RangeError);
+    assert.equal(offeredVersion({ type: 'optional', tag: 65, body: Uint8Array.of(4) }), null, 'another optional type is no offer');
   });
 });
