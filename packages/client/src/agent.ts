@@ -332,12 +332,14 @@ export class Agent {
   /**
    * An event as the interface sees it: about the contact (its id among my
    * devices), not the pair connection that caused it; a device channel's
-   * handshake is reported as `device-linked` instead (devices.md §4).
+   * events are not a contact's (its linking is reported as `device-linked`,
+   * devices.md §4).
    */
   private asShown(event: AgentEvent): AgentEvent | null {
     if (!('contact' in event) || event.contact === null || event.event === 'device-contact') return event;
     const connection = this.store.getConnection(event.contact);
-    if (connection?.device != null) return event.event === 'accepted' || event.event === 'connected' ? null : { ...event, contact: null } as AgentEvent;
+    // A device channel's own events (its handshake, moves, receipts) are the agent's business; a rejection is still told.
+    if (connection?.device != null) return event.event === 'rejected' ? { ...event, contact: null } : null;
     return connection?.contact !== undefined ? { ...event, contact: connection.contact } : event;
   }
 }
