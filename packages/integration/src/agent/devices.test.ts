@@ -148,4 +148,25 @@ describe('several devices per person (devices.md)', () => {
     await syncUntil([alice, laptop, bob], () => texts(bob, bobSide).includes('received:from the laptop') && texts(alice, aliceSide).includes('sent:from the laptop'));
     assert.deepEqual(texts(laptop, aliceSide), texts(alice, aliceSide));
   });
+
+  it('a new contact, a profile edit and a verification made on one device show on the other', async () => {
+    const [r1] = await Promise.all([RelayUnderTest.start()]);
+    const phone = makeAgent('alice', [r1!.address]);
+    const laptop = newDevice();
+    await laptop.agent.joinDevice((await phone.agent.linkDevice()).link, { name: 'laptop' });
+    await syncUntil([phone, laptop], () => laptop.agent.devices().length === 2 && laptop.agent.activeProfile().profile.displayName === 'alice');
+
+    // Carol connects with the phone; the laptop shows her, is introduced, and can write to her.
+    const carol = makeAgent('carol', [r1!.address]);
+    const { aliceSide, bobSide: carolSide } = await connectPair(phone, carol);
+    await syncUntil([phone, laptop, carol], () => laptop.agent.contacts().some((c) => c.id === aliceSide && c.name === 'carol' && c.status === 'connected' && !c.connecting));
+    laptop.agent.send(aliceSide, 'hi from the laptop');
+    await syncUntil([phone, laptop, carol], () => texts(carol, carolSide).includes('received:hi from the laptop') && texts(phone, aliceSide).includes('sent:hi from the laptop'));
+
+    // The phone edits the profile and verifies carol's code: the laptop follows.
+    phone.agent.updateProfile(phone.agent.activeProfile().id, { displayName: 'Alice A.' });
+    assert.equal(phone.agent.verifyCode(aliceSide, carol.agent.securityCode(carolSide)), true);
+    await syncUntil([phone, laptop, carol], () => laptop.agent.activeProfile().profile.displayName === 'Alice A.' && laptop.agent.findContact(aliceSide).verified);
+    await syncUntil([phone, laptop, carol], () => carol.agent.findContact(carolSide).name === 'Alice A.');
+  });
 });
