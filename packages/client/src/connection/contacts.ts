@@ -54,6 +54,7 @@ function contactInfo(group: readonly ConnectionRecord[]): ContactInfo {
   const own = ownPairs(group);
   const c = own.find((p) => p.status === 'connected') ?? own[0] ?? group.find((p) => p.status !== 'mirror' && p.status !== 'failed') ?? group.find((p) => p.status !== 'failed') ?? group[0]!;
   const mirrors = group.filter((p) => p.status === 'mirror' && !p.closed);
+  const asked = group.find((p) => p.modeProposal?.byPeer === true)?.modeProposal;
   const status = c.status === 'connected' ? 'connected' : c.status === 'failed' ? 'failed' : 'pending';
   return {
     ...connectionInfo(c, status),
@@ -62,6 +63,7 @@ function contactInfo(group: readonly ConnectionRecord[]): ContactInfo {
     profile: c.peerProfile ?? group.find((p) => p.peerProfile !== null)?.peerProfile ?? null,
     // A pair introduced over a verified one is as verified as it (devices.md §5): the code was compared on one pair.
     verified: group.some((p) => p.codeVerified),
+    modeRequest: asked != null ? { offTheRecord: asked.offTheRecord } : null,
     pairs: own.length,
     otherDevicePairs: mirrors.length,
     connecting: c.status === 'mirror' || (own.length > 0 && !own.some((p) => p.status === 'connected')),

@@ -77,12 +77,15 @@ export function deliverEnvelope(
   pruneReceived(store, connection.id, envelope.lastReceivedHash);
   let next: AgreedConnection = { ...connection, lastReceivedSeq: envelope.seq, lastReceivedHash: hash, lastReceivedUnsigned: unsigned };
   const content = envelope.content;
-  if (content.type !== 'text') {
+  // A text on a device channel, or a version 4 text (type 14) on an older connection, is not this connection's to
+  // show (§4.2, devices.md §3): kept in the chain, not as a text, and rejected.
+  const strayText = content.type === 'text' && (connection.device != null || (content.messageId !== undefined && chatVersionOf(connection) < 4));
+  if (content.type !== 'text' || strayText) {
     store.putMessage({
       id: ctx.newId(),
       connectionId: connection.id,
       direction: 'received',
-      kind: kindOf(envelope),
+      kind: strayText ? 'handshake' : kindOf(envelope),
       seq: envelope.seq,
       text: '',
       timestamp: envelope.timestamp,
@@ -94,8 +97,8 @@ export function deliverEnvelope(
   }
   switch (content.type) {
     case 'text': {
-      if (next.device != null) {
-        events.push({ event: 'rejected', contact: null, reason: 'a text on a device channel' });
+      if (strayText) {
+        events.push({ event: 'rejected', contact: null, reason: next.device != null ? 'a text on a device channel' : 'a version 4 text on an older connection' });
         break;
       }
       const text = { direction: 'received', seq: envelope.seq, text: content.text, timestamp: envelope.timestamp, localTime: now, status: 'received', envelope: signed, hash } as const;

@@ -5,7 +5,7 @@
 import { toHex, utf8, type ProofBundle } from '@graphchat/core';
 import { agreedConnectionOf, connectionOf, contactGroup } from '../connection/contacts.js';
 import { conversationCounter, ownPairs } from '../devices/contact-groups.js';
-import { shownId } from '../devices/texts.js';
+import { nextCounter } from '../devices/texts.js';
 import { newId, stepContext, type AgentCore } from '../context.js';
 import { AgentError, type HistoryItem } from '../events.js';
 import type { AgentStore } from '../store/agent-store.js';
@@ -26,11 +26,12 @@ export function send(core: AgentCore, contactId: string, text: string): { messag
   const { store } = core;
   const connection = connectionOf(store, contactId);
   if (connection.status === 'failed') throw new AgentError('NOT_CONNECTED', `the connection failed: ${connection.failure ?? ''}`);
-  const pairs = ownPairs(contactGroup(store, contactId));
+  // Not on an introduction the contact's device has not joined yet: it may never (devices.md §5), and the contact shows as connecting.
+  const pairs = ownPairs(contactGroup(store, contactId)).filter((c) => !(c.status === 'invited' && c.introducedVia !== undefined));
   if (pairs.length === 0) throw new AgentError('NOT_CONNECTED', 'this device is not connected to this contact yet: another of your devices is introducing it');
   if (utf8(text).length > MAX_TEXT_BYTES) throw new AgentError('TOO_LONG', `a message has at most ${MAX_TEXT_BYTES} bytes`);
   const messageId = toHex(core.crypto.randomBytes(16));
-  const counter = conversationCounter(store, connection) + 1;
+  const counter = nextCounter(conversationCounter(store, connection));
   const now = core.now();
   store.transaction(() => {
     pairs.forEach((pair, i) => {
@@ -48,22 +49,30 @@ export function send(core: AgentCore, contactId: string, text: string): { messag
  * reported by a `mode` event. Throws AgentError NOT_CONNECTED.
  */
 export function proposeMode(core: AgentCore, contactId: string, offTheRecord: boolean): void {
-  const connection = connectionOf(core.store, contactId);
-  if (connection.status !== 'connected') throw new AgentError('NOT_CONNECTED', 'the mode of a conversation changes once it is connected');
-  if ((connection.offTheRecord === true) === offTheRecord && connection.modeProposal == null) return; // already so
+  const { store } = core;
+  // Every pair this device holds with the contact's devices switches (devices.md §12).
+  const pairs = ownPairs(contactGroup(store, contactId)).filter((c) => c.status === 'connected');
+  if (pairs.length === 0) throw new AgentError('NOT_CONNECTED', 'the mode of a conversation changes once it is connected');
   const ctx = stepContext(core, core.now());
-  core.store.transaction(() => core.store.putConnection(proposeModeStep(ctx, agreedConnectionOf(core.store, contactId), offTheRecord)));
+  store.transaction(() => {
+    for (const pair of pairs) {
+      if ((pair.offTheRecord === true) === offTheRecord && pair.modeProposal == null) continue; // already so
+      store.putConnection(proposeModeStep(ctx, agreedConnectionOf(store, pair.id), offTheRecord));
+    }
+  });
   core.kick();
 }
 
-/** Agrees to the contact's pending proposal (a `mode-request` event); throws AgentError NO_MODE_REQUEST if there is none. */
+/** Agrees to the contact's pending proposal (a `mode-request` event), on each pair it came on; throws AgentError NO_MODE_REQUEST if there is none. */
 export function acceptMode(core: AgentCore, contactId: string): void {
-  const connection = connectionOf(core.store, contactId);
-  const proposal = connection.modeProposal;
+  const { store } = core;
   // Only an agreed connection receives a proposal (peerModeChange).
-  if (!isAgreed(connection) || proposal == null || !proposal.byPeer) throw new AgentError('NO_MODE_REQUEST', 'this contact has not proposed a change of mode');
+  const asked = contactGroup(store, contactId).filter((c) => isAgreed(c) && c.modeProposal?.byPeer === true);
+  if (asked.length === 0) throw new AgentError('NO_MODE_REQUEST', 'this contact has not proposed a change of mode');
   const ctx = stepContext(core, core.now());
-  core.store.transaction(() => core.store.putConnection(acceptModeStep(ctx, agreedConnectionOf(core.store, contactId), proposal.offTheRecord)));
+  store.transaction(() => {
+    for (const pair of asked) store.putConnection(acceptModeStep(ctx, agreedConnectionOf(store, pair.id), pair.modeProposal!.offTheRecord));
+  });
   core.emit(ctx.events);
   core.kick();
 }
@@ -80,21 +89,30 @@ const STATUS_RANK: Readonly<Record<MessageStatus, number>> = { queued: 0, sent: 
  * notice follows what came before it on its connection.
  */
 export function history(store: AgentStore, contactId: string): HistoryItem[] {
+  // One entry per message id and direction: a contact reusing the id of one of my texts gets an entry of its own.
   const shown = new Map<string, { message: MessageRecord; status: MessageStatus; key: number; counted: boolean }>();
   for (const connection of contactGroup(store, contactId)) {
     let key = 0;
     for (const m of store.listMessages(connection.id)) {
       if (m.kind !== 'text' && m.kind !== 'notice') continue;
       if (m.counter !== undefined) key = m.counter;
-      const id = shownId(m);
-      const seen = shown.get(id);
-      if (seen === undefined) shown.set(id, { message: m, status: m.status, key, counted: m.counter !== undefined });
-      else if (STATUS_RANK[m.status] > STATUS_RANK[seen.status]) shown.set(id, { ...seen, status: m.status });
+      const group = `${m.direction} ${m.messageId ?? m.id}`;
+      const seen = shown.get(group);
+      if (seen === undefined) shown.set(group, { message: m, status: m.status, key, counted: m.counter !== undefined });
+      else {
+        const status = STATUS_RANK[m.status] > STATUS_RANK[seen.status] ? m.status : seen.status;
+        // Shown by the copy whose record id is the message id, the one history and events name it by.
+        shown.set(group, { ...seen, status, ...(m.id === m.messageId ? { message: m } : {}) });
+      }
     }
   }
-  return [...shown.entries()]
-    .sort(([idA, a], [idB, b]) => a.key - b.key || Number(b.counted) - Number(a.counted) || (a.counted && b.counted ? a.message.timestamp - b.message.timestamp || (idA < idB ? -1 : idA > idB ? 1 : 0) : 0))
-    .map(([id, { message: m, status }]) => ({ id, direction: m.direction, text: m.text, status, timestamp: m.timestamp, seq: m.seq, ...(m.kind === 'notice' ? { notice: true as const } : {}) }));
+  const tieBreak = (a: MessageRecord, b: MessageRecord): number => {
+    const [idA, idB] = [a.messageId ?? a.id, b.messageId ?? b.id];
+    return a.timestamp - b.timestamp || (idA < idB ? -1 : idA > idB ? 1 : 0) || (a.direction < b.direction ? -1 : a.direction > b.direction ? 1 : 0);
+  };
+  return [...shown.values()]
+    .sort((a, b) => a.key - b.key || Number(b.counted) - Number(a.counted) || (a.counted && b.counted ? tieBreak(a.message, b.message) : 0))
+    .map(({ message: m, status }) => ({ id: m.id, direction: m.direction, text: m.text, status, timestamp: m.timestamp, seq: m.seq, ...(m.kind === 'notice' ? { notice: true as const } : {}) }));
 }
 
 /**

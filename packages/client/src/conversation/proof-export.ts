@@ -76,8 +76,9 @@ function chainOrder(all: readonly Candidate[]): Candidate[] {
 
 function indexOf(ordered: readonly Candidate[], id: string | undefined, fallback: number, name: string): number {
   if (id === undefined) return fallback;
-  const index = ordered.findIndex((c) => c.message.id === id);
-  if (index < 0) throw new AgentError('BAD_RANGE', `${name} ${id} is not an exportable message of this contact (see history)`);
+  // A history id names a text of mine by its message id, which every copy of it carries (devices.md §7).
+  const index = ordered.findIndex((c) => c.message.id === id || (c.message.direction === 'sent' && c.message.messageId === id));
+  if (index < 0) throw new AgentError('BAD_RANGE', `${name} ${id} is not an exportable message of this contact's connection on this device (see history; a proof covers one pair, devices.md §8)`);
   return index;
 }
 

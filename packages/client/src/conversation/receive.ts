@@ -346,8 +346,8 @@ function receiveConfirmation(ctx: AgentContext, connection: ConnectionRecord, bo
   const profile = store.getProfile(connection.profileId);
   if (profile === null) return [];
   const now = ctx.now();
-  const link = connection.device?.link;
-  if (link != null && now > link.expires) {
+  const expires = connection.device?.link?.expires ?? connection.device?.expires;
+  if (expires !== undefined && now > expires) {
     // An expired device link is closed for good: no device joins through it later (devices.md §4).
     store.transaction(() => store.putConnection(closeConnection(store, connection, 'the device link expired')));
     return [{ event: 'rejected', contact: null, reason: 'a device tried to join through an expired device link' }];

@@ -19,8 +19,10 @@ import {
 import type { StepContext } from '../context.js';
 import { sealEnvelope } from '../conversation/envelope-crypto.js';
 import { sendSealed } from '../outbox/enqueue.js';
-import { asEnvelopeSigningKey, envelopeSigningKeys } from '../store/keys.js';
-import { chatVersionOf, type AgreedConnection, type MirrorConnection, type ProfileData, type RequestConnection } from '../store/records.js';
+import { asEnvelopeSigningKey } from '../store/keys.js';
+import { chatVersionOf, type AgreedConnection, type MirrorConnection, type ProfileData } from '../store/records.js';
+import { introducedRequest } from './pair-in.js';
+import { tellContactsOfRemoval } from './removal.js';
 import { deviceListContent, sealOnChannel, toSiblings } from './channel-out.js';
 import { closeConnection } from './closing.js';
 import { contactKey, findPair, isDeviceChannel, mirrorId, siblingChannels } from './contact-groups.js';
@@ -82,34 +84,7 @@ function joinStep(ctx: StepContext, channel: AgreedConnection, to: string, invit
     if (onward !== undefined) store.putConnection(sealOnChannel(ctx, onward, { type: 'device-join', to: fromHex(to), invitation }));
     return;
   }
-  const noKey = envelopeSigningKeys({ publicKey: new Uint8Array(0), secretKey: new Uint8Array(0) });
-  const request: RequestConnection = {
-    id: ctx.newId(),
-    profileId: channel.profileId,
-    role: 'joiner',
-    status: 'request',
-    peerProfile: null,
-    channel: 'link',
-    codeVerified: false,
-    invitationLink: formatInvitationLink(invitation),
-    agreementSecrets: null,
-    associatedData: null,
-    ratchet: null,
-    signingPublicKey: noKey.publicKey,
-    signingSecretKey: noKey.secretKey,
-    peerSigningKey: null,
-    receiveQueues: [],
-    sendQueues: [],
-    lastSentSeq: 0,
-    lastSentHash: new Uint8Array(32),
-    lastReceivedSeq: 0,
-    lastReceivedHash: new Uint8Array(32),
-    createdAt: ctx.now,
-    failure: null,
-    receiptsDue: [],
-    introduced: true,
-    device: { peer: null },
-  };
+  const request = introducedRequest(ctx.newId(), channel.profileId, formatInvitationLink(invitation), ctx.now, { device: { peer: null } });
   store.putConnection(request);
 }
 
@@ -131,7 +106,13 @@ function seen(ctx: StepContext, channel: AgreedConnection): AgreedConnection {
 function deviceListStep(ctx: StepContext, channel: AgreedConnection, told: { id: string; name: string; removed: boolean }[]): AgreedConnection {
   const { store, crypto } = ctx;
   const sender = told[0]!;
+  const me = thisDeviceId(store, crypto);
   let next = channel;
+  if (sender.id === me || deviceList(store, channel.profileId).some((d) => d.id === sender.id && d.removed)) {
+    // A removed device (one that kept an invitation meant for another, say) never gets a channel back.
+    ctx.events.push({ event: 'rejected', contact: null, reason: 'a device list from a removed device, or one naming this device as its sender' });
+    return closeConnection(store, next, 'device removed') as unknown as AgreedConnection;
+  }
   if (channel.device?.peer == null) {
     next = { ...next, device: { ...channel.device, peer: sender.id } };
     ctx.events.push({ event: 'device-linked', device: sender.id, name: sender.name });
@@ -139,7 +120,6 @@ function deviceListStep(ctx: StepContext, channel: AgreedConnection, told: { id:
     ctx.events.push({ event: 'rejected', contact: null, reason: 'a device list from another device than the channel has' });
     return next;
   }
-  const me = thisDeviceId(store, crypto);
   const known = listWithThisDevice(store, crypto, channel.profileId, ctx.now);
   const { list, removed } = mergeDevices(known, told, ctx.now);
   putDeviceList(store, channel.profileId, list);
@@ -155,13 +135,19 @@ function deviceListStep(ctx: StepContext, channel: AgreedConnection, told: { id:
   return next;
 }
 
-/** Another device was removed: its channels with this one close, and its pairs are shown closed. */
+/**
+ * Another device was removed: its channels with this one close, its pairs
+ * are shown closed and closed at each contact device this one reaches
+ * (devices.md §9), and channel offers not yet joined are withdrawn (the
+ * removed device may hold one meant for another; new ones follow).
+ */
 export function closeDevice(ctx: StepContext, profileId: string, deviceId: string, except?: string): void {
   const { store } = ctx;
+  tellContactsOfRemoval(ctx, profileId, deviceId);
   for (const connection of store.listConnections(profileId)) {
-    if (connection.id === except) continue;
-    if (connection.device?.peer === deviceId && connection.status !== 'failed') store.putConnection(closeConnection(store, connection, 'device removed'));
-    if (connection.status === 'mirror' && connection.holder === deviceId && !connection.closed) store.putConnection({ ...connection, closed: true });
+    if (connection.id === except || connection.device == null || connection.status === 'failed') continue;
+    const pendingOffer = connection.device.peer !== deviceId && (connection.status === 'invited' || connection.status === 'request');
+    if (connection.device.peer === deviceId || pendingOffer) store.putConnection(closeConnection(store, connection, 'device removed'));
   }
 }
 

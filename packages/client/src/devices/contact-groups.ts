@@ -6,7 +6,7 @@
  */
 import { toHex, type Crypto } from '@graphchat/core';
 import type { AgentStore } from '../store/agent-store.js';
-import { hasDeviceList } from './device-list.js';
+import { deviceList, hasDeviceList } from './device-list.js';
 import { isAgreed, signingAD, type AgreedConnection, type ConnectionRecord, type MirrorConnection } from '../store/records.js';
 
 /** The contact a connection belongs to. */
@@ -39,9 +39,15 @@ export function pairIdOf(crypto: Crypto, connection: { readonly associatedData: 
   return id;
 }
 
-/** The record id of the mirror of a pair, from its pair id. */
+/** The pair id of a connection that has its AD (agreed, failed after agreeing, or a mirror); null before. */
+export function pairIdOfRecord(crypto: Crypto, connection: ConnectionRecord): string | null {
+  const { associatedData, handshakeAD } = connection;
+  return associatedData === null ? null : pairIdOf(crypto, { associatedData, ...(handshakeAD !== undefined ? { handshakeAD } : {}) });
+}
+
+/** The record id of the mirror of a pair: its whole pair id, so no two pairs' mirrors share one. */
 export function mirrorId(pairIdHex: string): string {
-  return `m${pairIdHex.slice(0, 16)}`;
+  return `m${pairIdHex}`;
 }
 
 /** The agreed pair or mirror of a profile with this pair id, if any. */
@@ -65,7 +71,8 @@ export function conversationCounter(store: AgentStore, connection: ConnectionRec
 export function siblingChannels(store: AgentStore, profileId: string): AgreedConnection[] {
   // Asked on every text sent and received: a profile that never linked a device has no list, and costs one lookup.
   if (!hasDeviceList(store, profileId)) return [];
-  return store.listConnections(profileId).filter((c): c is AgreedConnection => c.device != null && c.status === 'connected');
+  const removed = new Set(deviceList(store, profileId).flatMap((d) => (d.removed ? [d.id] : [])));
+  return store.listConnections(profileId).filter((c): c is AgreedConnection => c.device != null && c.status === 'connected' && !removed.has(c.device.peer ?? ''));
 }
 
 /**
@@ -78,7 +85,10 @@ export function pairRoots(store: AgentStore, crypto: Crypto, profileId: string):
   const via = new Map<string, string>();
   for (const c of store.listConnections(profileId)) {
     if (c.status === 'mirror') via.set(pairIdOf(crypto, c), c.via);
-    else if (c.associatedData !== null && c.device == null) via.set(pairIdOf(crypto, { associatedData: c.associatedData, ...(c.handshakeAD !== undefined ? { handshakeAD: c.handshakeAD } : {}) }), c.introducedVia ?? '');
+    else if (c.device == null) {
+      const id = pairIdOfRecord(crypto, c);
+      if (id !== null) via.set(id, c.introducedVia ?? '');
+    }
   }
   return (id: string): string => {
     for (let hops = 0; hops < 64; hops++) {

@@ -7,15 +7,19 @@ import { describe, it } from 'node:test';
 import { fromHex, signEnvelope, toHex, ZERO_HASH, type Content } from '@graphchat/core';
 import { sodiumCrypto as crypto } from '@graphchat/core/crypto-sodium';
 import { createInvitation } from '../connection/handshake.js';
+import { sealEnvelope } from '../conversation/envelope-crypto.js';
+import { deliverEnvelope } from '../conversation/inbound.js';
 import { history } from '../conversation/messages.js';
+import { queuedMessage, sealQueued } from '../conversation/outbound.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { AgreedConnection, ConnectedConnection } from '../store/records.js';
 import { connectedPair, NOW, receiveQueue, stepContext } from '../test-support/memory-pair.js';
 import { deliverOnChannel } from './channel-in.js';
 import { devicePair } from './channel-out.js';
-import { contactKey, pairIdOf } from './contact-groups.js';
-import { mergeDevices } from './device-list.js';
+import { contactKey, conversationCounter, pairIdOf } from './contact-groups.js';
+import { mergeDevices, putDeviceList } from './device-list.js';
 import { deliverOnPair } from './pair-in.js';
+import { nextCounter } from './texts.js';
 
 function oneTimeInvitation(id: string) {
   return createInvitation(crypto, { id, profileId: 'p', receiveQueues: [receiveQueue()], now: NOW }).invitation;
@@ -103,6 +107,10 @@ describe('device messages from my own devices (devices.md §6)', () => {
     const entry = (id: string, removed: boolean) => ({ id: fromHex(id), removed, name: 'n' });
     deliverOnChannel(ctx, channel, { type: 'device-list', devices: [entry('0000000000000001', false)] });
     assert.ok(ctx.events.some((e) => e.event === 'rejected' && /another device/.test(e.reason)));
+    // A device removed here (one that kept a channel offer meant for another) gets no channel back.
+    putDeviceList(store, 'p', [{ id: 'd2d2d2d2d2d2d2d2', name: 'lost', removed: true, lastSeen: null, addedAt: 0 }]);
+    const closed: { status: string } = deliverOnChannel(stepContext(store), channel, { type: 'device-list', devices: [entry('d2d2d2d2d2d2d2d2', false)] });
+    assert.equal(closed.status, 'failed');
     const merged = mergeDevices([{ id: 'a', name: 'A', removed: true, lastSeen: null, addedAt: 0 }], [{ id: 'a', name: 'A', removed: false }, { id: 'b', name: 'B', removed: true }], 1);
     assert.deepEqual(merged.list.map((d) => [d.id, d.removed]), [['a', true], ['b', true]]);
     assert.deepEqual(merged.removed, ['b']);
@@ -125,3 +133,37 @@ describe('the order of a conversation (devices.md §7)', () => {
     assert.deepEqual(history(store, 'pair').map((h) => h.text), ['before counters', 'counter 1, earlier', 'counter 1, earlier, higher id', 'counter 1, later', 'counter 2', 'a notice']);
   });
 });
+
+describe('what a contact cannot do to a conversation (review of devices.md §7)', () => {
+  it('a counter of 2^32 - 1 from the contact leaves mine at that value, and my texts still seal', () => {
+    const { alice, bob } = connectedPair();
+    alice.store.putConnection({ ...alice.connection, profileId: 'p' });
+    const sealed = sealEnvelope(crypto, bob.connection, { type: 'text', text: 'top', messageId: crypto.randomBytes(16), counter: 0xffff_ffff }, NOW);
+    bob.connection = sealed.connection;
+    alice.connection = deliverEnvelope(stepContext(alice.store), { ...alice.connection, profileId: 'p' }, sealed.envelope, sealed.signed, sealed.hash);
+    alice.store.putConnection(alice.connection);
+    assert.equal(conversationCounter(alice.store, alice.connection), 0xffff_ffff);
+    assert.equal(nextCounter(conversationCounter(alice.store, alice.connection)), 0xffff_ffff);
+    alice.store.putMessage({ ...queuedMessage('mine', alice.connection.id, 'text', 'after', NOW), messageId: toHex(crypto.randomBytes(16)), counter: 0xffff_ffff });
+    const after = sealQueued(stepContext(alice.store), alice.connection);
+    assert.equal(after.lastSentSeq, alice.connection.lastSentSeq + 1, 'sealed');
+  });
+
+  it('a contact reusing the id of my text gets an entry of its own; mine stays, with its own state', () => {
+    const { alice, bob } = connectedPair();
+    const mine = toHex(crypto.randomBytes(16));
+    alice.store.putConnection(alice.connection);
+    alice.store.putMessage({ ...queuedMessage(mine, alice.connection.id, 'text', 'my text', NOW), messageId: mine, counter: 1, status: 'sent' });
+    const sealed = sealEnvelope(crypto, bob.connection, { type: 'text', text: 'their text', messageId: fromHex(mine), counter: 1 }, NOW + 1);
+    const ctx = stepContext(alice.store);
+    alice.connection = deliverEnvelope(ctx, alice.connection, sealed.envelope, sealed.signed, sealed.hash);
+    const shown = history(alice.store, alice.connection.id).map((h) => [h.direction, h.text, h.id === mine]);
+    assert.deepEqual(shown, [
+      ['sent', 'my text', true],
+      ['received', 'their text', false],
+    ]);
+    const event = ctx.events.find((e) => e.event === 'message');
+    assert.ok(event?.event === 'message' && event.message !== mine, 'the event names the contact\'s own record');
+  });
+});
+

@@ -5,19 +5,23 @@
  * device-add); a contact's device joins the introductions it received; a
  * device link past its expiry is closed.
  */
-import { parseInvitationLink, fromHex } from '@graphchat/core';
+import { fromHex, parseInvitationLink, type Crypto } from '@graphchat/core';
 import { acceptRequest, invite } from '../connection/invitations.js';
 import { stepContext, type AgentCore } from '../context.js';
-import { chatVersionOf, type ConnectionRecord, type MirrorConnection } from '../store/records.js';
+import { AgentError } from '../events.js';
+import type { AgentStore } from '../store/agent-store.js';
+import type { ConnectionRecord, MirrorConnection } from '../store/records.js';
 import { sealOnChannel } from './channel-out.js';
 import { closeConnection } from './closing.js';
-import { contactKey, pairIdOf, pairRoots, siblingChannels } from './contact-groups.js';
+import { contactKey, pairIdOf, pairIdOfRecord, pairRoots, siblingChannels } from './contact-groups.js';
 import { deviceList, THIS_DEVICE } from './device-list.js';
 
 /** A failed introduction or join is tried again after this long, doubling, at most 32 times as long. */
 const RETRY_MS = 15_000;
 /** How long a channel offered to another device of mine waits for it: it may be off for days. */
 const CHANNEL_OFFER_MS = 30 * 24 * 60 * 60 * 1000;
+/** How long an introduction waits for the contact's device to join it before it is asked for again: the relays' message lifetime. */
+const INTRODUCTION_MS = 21 * 24 * 60 * 60 * 1000;
 
 export class DeviceIntroducer {
   /** Connections with an introduction or a join in flight, and failed attempts (in memory: a restart tries at once). */
@@ -31,11 +35,10 @@ export class DeviceIntroducer {
     const now = this.core.now();
     let wakeAt = Infinity;
     for (const connection of this.core.store.listConnections()) {
-      const link = connection.device?.link;
-      if (connection.status === 'invited' && link != null) {
-        if (now > link.expires) this.expire(connection);
-        else wakeAt = Math.min(wakeAt, link.expires + 1);
-      }
+      const expires = invitationExpiry(connection);
+      if (expires === null) continue;
+      if (now > expires) this.expire(connection.id);
+      else wakeAt = Math.min(wakeAt, expires + 1);
     }
     for (const { profileId, device } of this.channelsWanted()) {
       const key = `channel ${profileId} ${device}`;
@@ -88,7 +91,7 @@ export class DeviceIntroducer {
       invite(core, 'device', {
         profileId,
         expires: core.now() + CHANNEL_OFFER_MS,
-        extras: { device: { peer: device, link: null } },
+        extras: { device: { peer: device, link: null, expires: core.now() + CHANNEL_OFFER_MS } },
         also: (connection) => {
           if (connection.invitationLink === null) return;
           const invitation = parseInvitationLink(connection.invitationLink);
@@ -103,22 +106,16 @@ export class DeviceIntroducer {
   private due(): ConnectionRecord[] {
     const { store, crypto } = this.core;
     const due: ConnectionRecord[] = [];
-    const byProfile = new Map<string, (id: string) => string>();
+    const covered = new Map<string, { root: (id: string) => string; roots: Set<string> }>();
     for (const connection of store.listConnections()) {
       if (this.inFlight.has(connection.id)) continue;
       if (connection.status === 'request' && connection.introduced === true) due.push(connection);
       if (connection.status !== 'mirror' || connection.closed || !connection.introducible) continue;
       if (!siblingChannels(store, connection.profileId).some((c) => c.device?.peer === connection.holder)) continue;
-      let root = byProfile.get(connection.profileId);
-      if (root === undefined) byProfile.set(connection.profileId, (root = pairRoots(store, crypto, connection.profileId)));
-      const mine = root(pairIdOf(crypto, connection));
+      let profile = covered.get(connection.profileId);
+      if (profile === undefined) covered.set(connection.profileId, (profile = coveredRoots(store, crypto, connection.profileId)));
       // This device has a pair with that contact device already (or one being made): no second one.
-      const covered = store.listConnections(connection.profileId).some((c) => {
-        if (c.status === 'mirror' || c.device != null) return false;
-        if (c.introducedVia !== undefined) return root(c.introducedVia) === mine;
-        return c.associatedData !== null && root(pairIdOf(crypto, { associatedData: c.associatedData, ...(c.handshakeAD !== undefined ? { handshakeAD: c.handshakeAD } : {}) })) === mine;
-      });
-      if (!covered) due.push(connection);
+      if (!profile.roots.has(profile.root(pairIdOf(crypto, connection)))) due.push(connection);
     }
     return due;
   }
@@ -152,11 +149,13 @@ export class DeviceIntroducer {
 
   /** A contact's device introduced another of its devices: joined as a pair of the same contact. */
   private join(request: ConnectionRecord): void {
-    if (chatVersionOf(request) < 2) return;
-    this.track(request.id, acceptRequest(this.core, request.id));
+    this.track(request.id, acceptRequest(this.core, request.id), (error) => {
+      // An invitation whose keys are unusable never becomes usable: the request fails, and is not tried again.
+      if (error instanceof AgentError && error.code === 'BAD_INVITATION') this.fail(request.id, error.message);
+    });
   }
 
-  private track(id: string, work: Promise<unknown>): void {
+  private track(id: string, work: Promise<unknown>, onError: (error: Error) => void = () => {}): void {
     const { core } = this;
     this.inFlight.add(id);
     void core.activity
@@ -164,6 +163,7 @@ export class DeviceIntroducer {
       .then(
         () => this.failures.delete(id),
         (error: Error) => {
+          onError(error);
           const failed = this.failures.get(id);
           this.failures.set(id, { count: (failed?.count ?? 0) + 1, at: core.now() });
           core.emit([{ event: 'rejected', contact: null, reason: `connecting another device: ${error.message}` }]);
@@ -175,11 +175,45 @@ export class DeviceIntroducer {
       });
   }
 
-  private expire(connection: ConnectionRecord): void {
+  /** An invitation of a device link, a channel offer or an introduction, past its time: closed, its queues deleted. */
+  private expire(id: string): void {
     const { store } = this.core;
     store.transaction(() => {
-      const current = store.getConnection(connection.id);
-      if (current?.status === 'invited') store.putConnection(closeConnection(store, current, 'the device link expired'));
+      const current = store.getConnection(id);
+      if (current?.status === 'invited') store.putConnection(closeConnection(store, current, current.introducedVia !== undefined ? 'the contact never joined the introduction' : 'the device link expired'));
     });
   }
+
+  private fail(id: string, reason: string): void {
+    const { store } = this.core;
+    store.transaction(() => {
+      const current = store.getConnection(id);
+      if (current?.status === 'request') store.putConnection(closeConnection(store, current, reason));
+    });
+  }
+}
+
+/**
+ * When an open invitation of the devices feature stops waiting: a device
+ * link at its expiry, a channel offered to another device at its own, an
+ * introduction after INTRODUCTION_MS (the contact's device never joined
+ * it: it is asked for again). Null: not such an invitation.
+ */
+function invitationExpiry(connection: ConnectionRecord): number | null {
+  if (connection.status !== 'invited') return null;
+  if (connection.device != null) return connection.device.link?.expires ?? connection.device.expires ?? null;
+  return connection.introducedVia !== undefined ? connection.createdAt + INTRODUCTION_MS : null;
+}
+
+/** The roots (contact-groups.ts pairRoots) of the pairs this device holds or is making, for each of which it wants no second one. */
+function coveredRoots(store: AgentStore, crypto: Crypto, profileId: string): { root: (id: string) => string; roots: Set<string> } {
+  const root = pairRoots(store, crypto, profileId);
+  const roots = new Set<string>();
+  for (const c of store.listConnections(profileId)) {
+    // A failed pair covers nothing: an introduction that expired, or a pair the contact closed, is asked for again.
+    if (c.status === 'mirror' || c.status === 'failed' || c.device != null) continue;
+    const id = c.introducedVia !== undefined ? c.introducedVia : pairIdOfRecord(crypto, c);
+    if (id !== null) roots.add(root(id));
+  }
+  return { root, roots };
 }

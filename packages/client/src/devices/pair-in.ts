@@ -8,9 +8,9 @@
 import { encodeInvitation, formatInvitationLink, toHex, ZERO_HASH, type DeviceContent } from '@graphchat/core';
 import type { StepContext } from '../context.js';
 import { envelopeSigningKeys } from '../store/keys.js';
-import { chatVersionOf, type AgreedConnection, type RequestConnection } from '../store/records.js';
+import { chatVersionOf, type AgreedConnection, type ConnectionBase, type RequestConnection } from '../store/records.js';
 import { closeConnection } from './closing.js';
-import { contactConnections, contactKey, pairIdOf } from './contact-groups.js';
+import { contactConnections, contactKey, pairIdOfRecord } from './contact-groups.js';
 
 /** Pair connections per contact, at most: 8 devices each side (devices.md §2). */
 const MAX_PAIRS = 64;
@@ -42,36 +42,13 @@ function introduced(ctx: StepContext, pair: AgreedConnection, invitation: Extrac
     return pair;
   }
   const id = ctx.newId();
-  const noKey = envelopeSigningKeys({ publicKey: new Uint8Array(0), secretKey: new Uint8Array(0) });
-  const request: RequestConnection = {
-    id,
-    profileId: pair.profileId,
-    role: 'joiner',
-    status: 'request',
+  const request = introducedRequest(id, pair.profileId, formatInvitationLink(invitation), ctx.now, {
     peerProfile: pair.peerProfile,
     channel: pair.channel,
-    codeVerified: false,
-    invitationLink: formatInvitationLink(invitation),
-    agreementSecrets: null,
-    associatedData: null,
-    ratchet: null,
-    signingPublicKey: noKey.publicKey,
-    signingSecretKey: noKey.secretKey,
-    peerSigningKey: null,
-    receiveQueues: [],
-    sendQueues: [],
-    lastSentSeq: 0,
-    lastSentHash: ZERO_HASH,
-    lastReceivedSeq: 0,
-    lastReceivedHash: ZERO_HASH,
-    createdAt: ctx.now,
-    failure: null,
-    receiptsDue: [],
     contact: key,
-    introduced: true,
     // An introduced pair keeps the conversation's mode.
     ...(invitation.kind === 'off-the-record' ? { offTheRecord: true, peerMayOmitSignatures: true } : {}),
-  };
+  });
   store.setMeta(seen, id);
   store.putConnection(request);
   return pair;
@@ -82,16 +59,59 @@ function removed(ctx: StepContext, pair: AgreedConnection, pairIds: readonly str
   const { store, crypto } = ctx;
   let next = pair;
   for (const connection of contactConnections(store, pair.profileId, contactKey(pair))) {
-    if (connection.status === 'failed' || connection.associatedData === null) continue;
-    if (!pairIds.includes(pairIdOf(crypto, { associatedData: connection.associatedData, ...(connection.handshakeAD !== undefined ? { handshakeAD: connection.handshakeAD } : {}) }))) continue;
+    const id = pairIdOfRecord(crypto, connection);
+    if (connection.status === 'failed' || id === null || !pairIds.includes(id)) continue;
     if (connection.status === 'mirror') {
       store.putConnection({ ...connection, closed: true });
       continue;
     }
-    const closed = closeConnection(store, connection, "the contact removed this device of theirs");
-    if (connection.id === pair.id) next = closed as unknown as AgreedConnection;
-    else store.putConnection(closed);
+    // The pair it came on is closed from the state the caller holds (with this envelope delivered), not the stored one.
+    if (connection.id === pair.id) next = closeConnection(store, next, 'the contact removed this device of theirs') as unknown as AgreedConnection;
+    else store.putConnection(closeConnection(store, connection, 'the contact removed this device of theirs'));
     ctx.events.push({ event: 'peer-device-removed', contact: contactKey(connection) });
   }
   return next;
+}
+
+/**
+ * A request to join an invitation that came from someone this person
+ * trusts (a contact's device-add, one of my devices' device-join): the work
+ * loop joins it without asking (devices/introducer.ts).
+ */
+export function introducedRequest(
+  id: string,
+  profileId: string,
+  invitationLink: string,
+  now: number,
+  extras: Partial<Pick<ConnectionBase, 'peerProfile' | 'channel' | 'contact' | 'device' | 'offTheRecord' | 'peerMayOmitSignatures'>>,
+): RequestConnection {
+  const noKey = envelopeSigningKeys({ publicKey: new Uint8Array(0), secretKey: new Uint8Array(0) });
+  return {
+    id,
+    profileId,
+    role: 'joiner',
+    status: 'request',
+    peerProfile: null,
+    channel: 'link',
+    codeVerified: false,
+    invitationLink,
+    agreementSecrets: null,
+    associatedData: null,
+    ratchet: null,
+    // Keys are drawn when the invitation is joined.
+    signingPublicKey: noKey.publicKey,
+    signingSecretKey: noKey.secretKey,
+    peerSigningKey: null,
+    receiveQueues: [],
+    sendQueues: [],
+    lastSentSeq: 0,
+    lastSentHash: ZERO_HASH,
+    lastReceivedSeq: 0,
+    lastReceivedHash: ZERO_HASH,
+    createdAt: now,
+    failure: null,
+    receiptsDue: [],
+    introduced: true,
+    ...extras,
+  };
 }

@@ -38,7 +38,7 @@ export function storeText(ctx: StepContext, connection: ConnectionRecord, copy: 
   const existingConnection = existing === null ? null : store.getConnection(existing.connectionId);
   // Only the same person's copy counts: a contact that reuses the id of one of my messages gets its own record.
   const duplicate = existing !== null && existing.direction === copy.direction && existingConnection !== null && contactKey(existingConnection) === contactKey(connection);
-  const counter = copy.counter ?? conversationCounter(store, connection) + 1;
+  const counter = copy.counter ?? nextCounter(conversationCounter(store, connection));
   const record: MessageRecord = {
     id: hex !== undefined && existing === null ? hex : ctx.newId(),
     connectionId: connection.id,
@@ -58,7 +58,20 @@ export function storeText(ctx: StepContext, connection: ConnectionRecord, copy: 
   return { record, duplicate, lamport: Math.max(connection.lamport ?? 0, counter) };
 }
 
-/** The id a conversation shows a text by: its message id when it has one. */
+/** The largest counter a text carries (u32): a contact that sends it gets texts with the same counter, ordered by time and id after it. */
+export const MAX_COUNTER = 0xffff_ffff;
+
+/** The counter after `highest`, never past MAX_COUNTER (a contact's text may carry it). */
+export function nextCounter(highest: number): number {
+  return Math.min(MAX_COUNTER, highest + 1);
+}
+
+/**
+ * The id a conversation shows a text of mine by: its message id (the first
+ * copy's record, made when it was written, has it as its id). A received
+ * text is shown by its own record id, which is its message id unless that
+ * id was taken (texts.ts storeText).
+ */
 export function shownId(message: MessageRecord): string {
-  return message.messageId ?? message.id;
+  return message.direction === 'sent' ? (message.messageId ?? message.id) : message.id;
 }

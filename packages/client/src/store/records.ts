@@ -217,6 +217,8 @@ export interface DeviceChannel {
   readonly peer: string | null;
   /** This side made the link (D1): what it shares once the channel is connected, and when the link expires. */
   readonly link?: { readonly history: boolean; readonly expires: number } | null;
+  /** A channel this side offered to another device of the profile (devices.md §4): when the offer expires. */
+  readonly expires?: number;
 }
 
 /** This side's move of its receive queues (graph-chat §8.6). */
