@@ -173,6 +173,9 @@ interface JoinResult {
 
 async function runJoin(command: DeviceJoinCommand, { agent, printer }: SessionContext): Promise<JoinResult> {
   const { profileId } = await agent.joinDevice(command.link, { name: command.deviceName });
+  const device = agent.devices().find((d) => d.this)!.device;
+  // Joined: the confirmation is on its way. Said before the wait, so that a script knows the ids at once.
+  printer.emit({ device, profile: profileId, linked: false }, `joined the link as device ${device}: waiting for the other device to share the profile`);
   let linked = false;
   let profileArrived = false;
   await syncUntil(
@@ -186,7 +189,7 @@ async function runJoin(command: DeviceJoinCommand, { agent, printer }: SessionCo
     Date.now() + command.timeoutSeconds * 1000,
   );
   // Not thrown: a database created for this join keeps what was joined, for "graphchat sync" to finish.
-  return { device: agent.devices().find((d) => d.this)!.device, profile: profileId, linked: linked && profileArrived };
+  return { device, profile: profileId, linked: linked && profileArrived };
 }
 
 export const deviceJoin = defineCommand({
