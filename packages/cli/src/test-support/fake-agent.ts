@@ -262,7 +262,7 @@ export class FakeAgent implements ChatAgent {
   async linkDevice(options: { profileId?: string; history?: boolean; name?: string } = {}): Promise<{ link: string; expires: number }> {
     this.calls.push(`linkDevice ${options.profileId ?? '-'} ${options.history === true ? 'history' : '-'} ${options.name ?? '-'}`);
     if (options.profileId !== undefined) this.profileById(options.profileId);
-    return { link: this.deviceLink, expires: 600_000 };
+    return { link: this.deviceLink, expires: Date.now() + 600_000 };
   }
 
   async joinDevice(link: string, options: { name: string }): Promise<{ profileId: string }> {
