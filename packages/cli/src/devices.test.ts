@@ -2,7 +2,8 @@
 // docs/protocol/devices.md), as processes over real relays: alice links a
 // second device with `device link --history` while it joins with `device
 // join`; the new device shows the earlier texts, receives while the first
-// is off, and sends as alice; `device remove` cuts the first one off.
+// is off, and sends as alice; `device remove` cuts the first one off. Bob
+// links a device for two profiles at once.
 // Either device killed with SIGKILL at each step of the linking loses
 // nothing: `graphchat sync` finishes it.
 import assert from 'node:assert/strict';
@@ -188,6 +189,28 @@ describe('several devices from the terminal client', () => {
     await syncUntil([bob, laptop, alice], async () => (await texts(laptop, alicesBob)).includes('received:after the removal'), 'the laptop receives after the removal');
     assert.ok(!(await texts(alice, alicesBob)).includes('received:after the removal'), 'the removed phone gets nothing new');
     t.diagnostic(`took ${Date.now() - started} ms`);
+  });
+
+  it('device link --profile A --profile B: one link each; device join takes both; the new device has both profiles', async () => {
+    run(bob, 'profile', 'new', '--name', 'Bob at work');
+    const links: string[] = [];
+    let gotBoth: () => void = () => {};
+    const both = new Promise<void>((resolve) => (gotBoth = resolve));
+    const linking = cliProcess(bob, PASSPHRASE, ['device', 'link', '--profile', 'Bob', '--profile', 'Bob at work', '--name', 'desktop', '--timeout', '30'], undefined, (line) => {
+      if (typeof line.link === 'string' && links.push(line.link) === 2) gotBoth();
+    });
+    await Promise.race([both, linking]);
+    assert.equal(links.length, 2, 'one link per profile');
+    const bobLaptop = join(root, 'bob-laptop');
+    const joiner = await cliProcess(bobLaptop, PASSPHRASE, ['device', 'join', ...links, '--name', 'bob laptop', '--timeout', '20']);
+    const linker = await linking;
+    assert.equal(joiner.code, 0, joiner.stderr);
+    assert.equal(linker.code, 0, linker.stderr);
+    assert.deepEqual(linker.lines.filter((line) => 'linked' in line).map((line) => (line.linked as Json).name), ['bob laptop'], 'one device, linked for both');
+    const done = joiner.lines.filter((line) => line.linked === true);
+    assert.equal(done.length, 2);
+    assert.deepEqual(run(bobLaptop, 'profiles').map((p) => p.name).sort(), ['Bob', 'Bob at work']);
+    assert.deepEqual(new Set(run(bobLaptop, 'profiles').map((p) => p.profile)), new Set(done.map((line) => line.profile)));
   });
 });
 

@@ -28,9 +28,10 @@ export interface DeviceLinkCommand {
   readonly timeoutSeconds: number | null;
 }
 
+/** Several links: one per profile, from one `device link --profile ... --profile ...`. */
 export interface DeviceJoinCommand {
   readonly name: 'device-join';
-  readonly link: string;
+  readonly links: readonly string[];
   /** This device's name for the others: the host name unless --name. */
   readonly deviceName: string;
   readonly timeoutSeconds: number;
@@ -86,6 +87,9 @@ interface LinkedDevice {
 
 interface LinkResult {
   readonly links: readonly MadeLink[];
+  /** Device channels connected: one per link used. */
+  readonly channels: number;
+  /** The devices that joined, each once. */
   readonly linked: readonly LinkedDevice[];
 }
 
@@ -108,20 +112,24 @@ async function runLink(command: DeviceLinkCommand, { agent, printer, renderQr }:
     const qr = command.qr ? await renderQr(link) : null;
     printer.emit({ link, profile, expires, ...(qr !== null ? { qr } : {}) }, withQr(link, qr));
   }
-  printer.note(`on the new device: graphchat --dir DIR device join LINK; waiting for it (until ${new Date(Math.min(...links.map((l) => l.expires))).toISOString()})`);
   const expiry = Math.max(...links.map((l) => l.expires));
   const deadline = command.timeoutSeconds === null ? expiry : Math.min(expiry, Date.now() + command.timeoutSeconds * 1000);
+  printer.note(`on the new device: graphchat --dir DIR device join LINK; waiting for it until ${new Date(deadline).toISOString()}`);
+  // One device-linked a channel, so one a link: a device that joins the links of several profiles is counted for each.
   const joined = new Map<string, string>();
+  let channels = 0;
   await syncUntil(
     agent,
     printer,
     (event) => {
-      if (event.event === 'device-linked') joined.set(event.device, event.name);
+      if (event.event !== 'device-linked') return;
+      channels++;
+      joined.set(event.device, event.name);
     },
-    () => joined.size >= links.length,
+    () => channels >= links.length,
     deadline,
   );
-  return { links, linked: [...joined].map(([device, name]) => ({ device, name, code: codeOf(agent, device) })) };
+  return { links, channels, linked: [...joined].map(([device, name]) => ({ device, name, code: codeOf(agent, device) })) };
 }
 
 export const deviceLink = defineCommand({
@@ -155,14 +163,13 @@ export const deviceLink = defineCommand({
   opens: 'database',
   networked: true,
   run: runLink,
-  print: ({ links, linked }, printer) => {
-    if (linked.length === 0) throw new CliError('NOT_LINKED', 'no device joined before the link expired: make a new link with "graphchat device link"');
+  print: ({ links, channels, linked }, printer) => {
+    if (linked.length === 0) throw new CliError('NOT_LINKED', 'no device joined before the link expired or the timeout: make a new link with "graphchat device link"');
     for (const device of linked) {
       printer.emit({ linked: device }, `linked device ${printable(device.name)} (${device.device})${device.code !== null ? `: security code ${device.code}` : ''}`);
     }
-    if (linked.length < links.length) printer.note(`${links.length - linked.length} of the links were not used`);
   },
-  failure: ({ links, linked }) => (linked.length < links.length ? `${links.length - linked.length} of ${links.length} links not used before they expired` : null),
+  failure: ({ links, channels }) => (channels < links.length ? `${links.length - channels} of ${links.length} links not used before they expired or the timeout` : null),
 });
 
 interface JoinResult {
@@ -171,25 +178,30 @@ interface JoinResult {
   readonly linked: boolean;
 }
 
-async function runJoin(command: DeviceJoinCommand, { agent, printer }: SessionContext): Promise<JoinResult> {
-  const { profileId } = await agent.joinDevice(command.link, { name: command.deviceName });
-  const device = agent.devices().find((d) => d.this)!.device;
-  // Joined: the confirmation is on its way. Said before the wait, so that a script knows the ids at once.
-  printer.emit({ device, profile: profileId, linked: false }, `joined the link as device ${device}: waiting for the other device to share the profile`);
-  let linked = false;
-  let profileArrived = false;
+async function runJoin(command: DeviceJoinCommand, { agent, printer }: SessionContext): Promise<JoinResult[]> {
+  const profiles: string[] = [];
+  for (const link of command.links) {
+    const { profileId } = await agent.joinDevice(link, { name: command.deviceName });
+    profiles.push(profileId);
+    const device = agent.devices().find((d) => d.this)!.device;
+    // Joined: the confirmation is on its way. Said before the wait, so that a script knows the ids at once.
+    printer.emit({ device, profile: profileId, linked: false }, `joined the link as device ${device}: waiting for the other device to share the profile`);
+  }
+  let channels = 0;
+  const arrived = new Set<string>();
   await syncUntil(
     agent,
     printer,
     (event) => {
-      if (event.event === 'device-linked') linked = true;
-      if (event.event === 'device-profile' && event.profile === profileId) profileArrived = true;
+      if (event.event === 'device-linked') channels++;
+      if (event.event === 'device-profile') arrived.add(event.profile);
     },
-    () => linked && profileArrived,
+    () => channels >= profiles.length && profiles.every((p) => arrived.has(p)),
     Date.now() + command.timeoutSeconds * 1000,
   );
+  const device = agent.devices().find((d) => d.this)!.device;
   // Not thrown: a database created for this join keeps what was joined, for "graphchat sync" to finish.
-  return { device, profile: profileId, linked: linked && profileArrived };
+  return profiles.map((profile) => ({ device, profile, linked: channels >= profiles.length && arrived.has(profile) }));
 }
 
 export const deviceJoin = defineCommand({
@@ -197,32 +209,33 @@ export const deviceJoin = defineCommand({
     words: ['device', 'join'],
     flags: { valueFlags: ['--name', '--timeout'], booleanFlags: [] },
     parse: (args): DeviceJoinCommand => {
-      const [link] = expectPositional(args, ['LINK']);
+      if (args.positional.length === 0) throw usage(`${args.command}: missing LINK (usage: graphchat device join LINK [LINK ...])`);
       return {
         name: 'device-join',
-        link: nonEmpty(args, 'LINK', link!),
+        links: args.positional.map((link) => nonEmpty(args, 'LINK', link)),
         deviceName: nameFlag(args) ?? hostname(),
         timeoutSeconds: seconds(args, '--timeout') ?? DEFAULT_JOIN_TIMEOUT_SECONDS,
       };
     },
     listing: [
       {
-        form: 'device join LINK [--name THIS_DEVICE] [--timeout S]',
+        form: 'device join LINK [LINK ...] [--name THIS_DEVICE] [--timeout S]',
         description: [
           'on the new device (its database is created if missing):',
-          'join a device link, wait (default 60 s) for the profile',
+          'join device links (one per profile), wait (default 60 s)',
+          'for the profiles',
         ],
       },
     ],
-    synopsis: 'graphchat device join LINK [--name THIS_DEVICE_NAME] [--timeout SECONDS]',
+    synopsis: 'graphchat device join LINK [LINK ...] [--name THIS_DEVICE_NAME] [--timeout SECONDS]',
   },
   opens: 'database or new',
   networked: true,
   run: runJoin,
-  print: (result, printer) => {
-    if (!result.linked) return;
-    printer.emit(result, `linked: this device (${result.device}) now has profile ${result.profile}`);
+  print: (results, printer) => {
+    if (!results.every((r) => r.linked)) return;
+    for (const result of results) printer.emit(result, `linked: this device (${result.device}) now has profile ${result.profile}`);
     printer.note('"graphchat contacts" and "graphchat history CONTACT" show what was shared; the contacts connect on later syncs');
   },
-  failure: ({ linked }) => (linked ? null : 'joined, but the other device has not shared the profile yet: run "graphchat sync" on both to finish'),
+  failure: (results) => (results.every((r) => r.linked) ? null : 'joined, but the other device has not shared the profile yet: run "graphchat sync" on both to finish'),
 });

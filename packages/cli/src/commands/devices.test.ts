@@ -108,6 +108,7 @@ describe('graphchat device link', () => {
     const sessions = withContacts();
     sessions.agent.createProfile({ displayName: 'work', relays: ['emp://f@h:1'] });
     sessions.agent.events = [{ event: 'device-linked', device: LAPTOP, name: 'laptop' }];
+    sessions.agent.eventsOnce = true;
     const result = await run(['--json', 'device', 'link', '--profile', 'alice', '--profile', 'p2', '--timeout', '0.05'], { sessions });
     assert.deepEqual(sessions.agent.calls.filter((c) => c.startsWith('linkDevice')), ['linkDevice p1 - -', 'linkDevice p2 - -']);
     assert.deepEqual(result.stdout.json().filter((line) => 'link' in (line as object)).map((line) => (line as { profile: string }).profile), ['p1', 'p2']);
@@ -161,6 +162,29 @@ describe('graphchat device join', () => {
     }
   });
 
+  it('two links (two profiles): joins both, waits for both channels and profiles, one line each', async () => {
+    const sessions = withContacts();
+    sessions.agent.eventsOnce = true;
+    sessions.agent.events = [
+      { event: 'device-linked', device: PHONE, name: 'phone' },
+      { event: 'device-profile', profile: 'p2', name: 'alice' },
+      { event: 'device-linked', device: PHONE, name: 'phone' },
+      { event: 'device-profile', profile: 'p3', name: 'work' },
+    ];
+    const link = sessions.agent.deviceLink;
+    const result = await run(['--json', 'device', 'join', link, link, '--name', 'laptop'], { sessions });
+    assert.equal(result.code, 0, result.stderr.text);
+    assert.deepEqual(
+      result.stdout.json().filter((line) => 'linked' in (line as object)),
+      [
+        { device: PHONE, profile: 'p2', linked: false },
+        { device: PHONE, profile: 'p3', linked: false },
+        { device: PHONE, profile: 'p2', linked: true },
+        { device: PHONE, profile: 'p3', linked: true },
+      ],
+    );
+  });
+
   it('nothing shared before the timeout: exit 1, the database kept for sync to finish; a bad link removes it', async () => {
     const sessions = withContacts();
     const waited = await run(['--json', 'device', 'join', sessions.agent.deviceLink, '--timeout', '0.05'], { sessions });
@@ -173,7 +197,7 @@ describe('graphchat device join', () => {
   });
 
   it('argument errors', async () => {
-    for (const argv of [['device', 'join'], ['device', 'join', 'a', 'b'], ['device', 'join', 'L', '--timeout', 'x'], ['device', 'join', 'L', '--name', '']]) {
+    for (const argv of [['device', 'join'], ['device', 'join', 'L', ' '], ['device', 'join', 'L', '--timeout', 'x'], ['device', 'join', 'L', '--name', '']]) {
       assert.equal((await run(argv, { sessions: withContacts() })).code, 2, argv.join(' '));
     }
   });

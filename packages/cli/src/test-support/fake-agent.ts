@@ -36,8 +36,9 @@ export class FakeAgent implements ChatAgent {
   profiles: ProfileRecord[] = [];
   contactList: ContactInfo[] = [];
   messages = new Map<string, HistoryItem[]>();
-  /** Events `sync` and `start` emit. */
+  /** Events `sync` and `start` emit: every time, or with `eventsOnce` the first time only (as a real agent reports each thing once). */
   events: AgentEvent[] = [];
+  eventsOnce = false;
   codes = new Map<string, string>();
   calls: string[] = [];
   link = 'graphchat:invitation#' + 'A'.repeat(64);
@@ -295,16 +296,22 @@ export class FakeAgent implements ChatAgent {
 
   async sync(options: { timeoutMs: number; idleMs?: number }): Promise<void> {
     this.calls.push(`sync ${options.timeoutMs} ${options.idleMs ?? '-'}`);
-    for (const event of this.events) this.onEvent(event);
+    this.emitEvents();
   }
 
   async start(): Promise<void> {
     this.calls.push('start');
-    for (const event of this.events) this.onEvent(event);
+    this.emitEvents();
   }
 
   async stop(): Promise<void> {
     this.calls.push('stop');
+  }
+
+  private emitEvents(): void {
+    const events = this.events;
+    if (this.eventsOnce) this.events = [];
+    for (const event of events) this.onEvent(event);
   }
 }
 
