@@ -11,7 +11,7 @@ import { CliError } from '../errors.js';
 import { printable, withQr } from '../output.js';
 import type { Printer } from '../output.js';
 import type { ChatAgent } from '../session.js';
-import { expectPositional, nonEmpty, single, usage } from './arguments.js';
+import { expectPositional, nonEmpty, positiveSeconds, single, usage } from './arguments.js';
 import type { CommandArgs } from './arguments.js';
 import type { SessionContext } from './context.js';
 import { defineCommand } from './entry.js';
@@ -44,14 +44,6 @@ const DEFAULT_JOIN_TIMEOUT_SECONDS = 60;
  * share ends soon after, long enough not to reconnect all the time.
  */
 const ROUND_IDLE_MS = 1000;
-
-function seconds(args: CommandArgs, flag: string): number | null {
-  const value = single(args, flag);
-  if (value === null) return null;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw usage(`${args.command}: ${flag} needs a positive number of seconds, not ${JSON.stringify(value)}`);
-  return n;
-}
 
 function nameFlag(args: CommandArgs): string | null {
   const name = single(args, '--name');
@@ -144,7 +136,7 @@ export const deviceLink = defineCommand({
         history: args.booleans.has('--history'),
         qr: args.booleans.has('--qr'),
         deviceName: nameFlag(args),
-        timeoutSeconds: seconds(args, '--timeout'),
+        timeoutSeconds: positiveSeconds(args, '--timeout'),
       };
     },
     listing: [
@@ -214,7 +206,7 @@ export const deviceJoin = defineCommand({
         name: 'device-join',
         links: args.positional.map((link) => nonEmpty(args, 'LINK', link)),
         deviceName: nameFlag(args) ?? hostname(),
-        timeoutSeconds: seconds(args, '--timeout') ?? DEFAULT_JOIN_TIMEOUT_SECONDS,
+        timeoutSeconds: positiveSeconds(args, '--timeout') ?? DEFAULT_JOIN_TIMEOUT_SECONDS,
       };
     },
     listing: [

@@ -3,8 +3,7 @@ import { rekeyedNotice, restoredNotice, type AgentEvent, type MoveStep } from '@
 import { oneLine } from '../errors.js';
 import { displayName, hideRelayPassword, hideRelayPasswords, printable } from '../output.js';
 import type { ChatAgent } from '../session.js';
-import { noArguments, single, usage } from './arguments.js';
-import type { CommandArgs } from './arguments.js';
+import { noArguments, positiveSeconds } from './arguments.js';
 import { defineCommand } from './entry.js';
 
 export interface SyncCommand {
@@ -15,16 +14,6 @@ export interface SyncCommand {
 
 const DEFAULT_SYNC_TIMEOUT_SECONDS = 30;
 const DEFAULT_SYNC_IDLE_SECONDS = 1;
-
-function seconds(args: CommandArgs, flag: string, fallback: number): number {
-  const value = single(args, flag);
-  if (value === null) return fallback;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) {
-    throw usage(`${args.command}: ${flag} needs a positive number of seconds, not ${JSON.stringify(value)}`);
-  }
-  return n;
-}
 
 /** An agent event goes out as it is: it already carries "event" and "contact". */
 export function eventJson(event: AgentEvent): object {
@@ -125,8 +114,8 @@ export const sync = defineCommand({
       noArguments(args);
       return {
         name: 'sync',
-        timeoutSeconds: seconds(args, '--timeout', DEFAULT_SYNC_TIMEOUT_SECONDS),
-        idleSeconds: seconds(args, '--idle', DEFAULT_SYNC_IDLE_SECONDS),
+        timeoutSeconds: positiveSeconds(args, '--timeout') ?? DEFAULT_SYNC_TIMEOUT_SECONDS,
+        idleSeconds: positiveSeconds(args, '--idle') ?? DEFAULT_SYNC_IDLE_SECONDS,
       };
     },
     listing: [
