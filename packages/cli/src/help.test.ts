@@ -37,6 +37,14 @@ describe('help', () => {
     assert.match(USAGE, /default 7d: a relay can follow/);
   });
 
+  it('covers several devices (issue 14): link, join, list, remove, code; sync finishes an interrupted link', () => {
+    for (const text of ['devices  ', 'device link [--profile ID|NAME ...] [--history] [--qr]', 'device join LINK [LINK ...]', 'device remove DEVICE', 'device code DEVICE']) {
+      assert.ok(USAGE.includes(text), text);
+    }
+    assert.match(USAGE, /if interrupted, "graphchat sync" finishes the linking/);
+    assert.match(helpText('device'), /^usage: graphchat device link [^]*graphchat device join LINK [^]*graphchat device remove DEVICE\n {7}graphchat device code DEVICE/);
+  });
+
   it('no lines wider than 90 columns; unknown topics give the usage', () => {
     for (const line of USAGE.split('\n')) assert.ok(line.length <= 90, line);
     assert.equal(helpText('nope'), USAGE);

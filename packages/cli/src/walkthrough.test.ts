@@ -79,15 +79,25 @@ describe('walkthrough: two terminal clients on two relays', () => {
     assert.deepEqual(events(aliceSync, 'receipt').map((e) => e.message), [sentByAlice!.message]);
     assert.deepEqual(events(graphchat(bob, 'sync'), 'receipt').map((e) => e.message), [sentByBob!.message]);
 
+    // Written at once, so neither came first: both sides show them in one order (Lamport
+    // counter, then message id: devices.md §7), whichever that is.
     const strip = (lines: Json[]) => lines.map(({ message: _m, timestamp: _t, ...rest }) => rest);
-    assert.deepEqual(strip(graphchat(alice, 'history', 'Bob')), [
-      { direction: 'sent', text: 'Hi Bob', status: 'delivered' },
+    const atAlice = strip(graphchat(alice, 'history', 'Bob'));
+    const atBob = strip(graphchat(bob, 'history', 'Alice'));
+    const bySender = (lines: Json[], me: string) => lines.map((line) => `${line.direction === 'sent' ? me : 'other'}: ${line.text as string}`);
+    assert.deepEqual([...atAlice].sort((a, b) => (a.text as string).localeCompare(b.text as string)), [
       { direction: 'received', text: 'Hi Alice', status: 'received' },
+      { direction: 'sent', text: 'Hi Bob', status: 'delivered' },
     ]);
-    assert.deepEqual(strip(graphchat(bob, 'history', 'Alice')), [
+    assert.deepEqual([...atBob].sort((a, b) => (a.text as string).localeCompare(b.text as string)), [
       { direction: 'sent', text: 'Hi Alice', status: 'delivered' },
       { direction: 'received', text: 'Hi Bob', status: 'received' },
     ]);
+    assert.deepEqual(
+      bySender(atAlice, 'alice').map((line) => line.replace(/^other/, 'bob')),
+      bySender(atBob, 'bob').map((line) => line.replace(/^other/, 'alice')),
+      'one order on both sides',
+    );
 
     // Both sides compute the same security code; comparing it marks the contact verified.
     const [code] = graphchat(alice, 'code', 'Bob');

@@ -83,6 +83,15 @@ export function expectPositional(args: CommandArgs, names: readonly string[], jo
   return [...got];
 }
 
+/** The value of a flag that takes a positive number of seconds (`--timeout 2.5`); null if it was not given. */
+export function positiveSeconds(args: CommandArgs, flag: string): number | null {
+  const value = single(args, flag);
+  if (value === null) return null;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw usage(`${args.command}: ${flag} needs a positive number of seconds, not ${JSON.stringify(value)}`);
+  return n;
+}
+
 export function noArguments(args: CommandArgs): void {
   expectPositional(args, []);
 }

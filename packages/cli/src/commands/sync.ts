@@ -3,8 +3,7 @@ import { rekeyedNotice, restoredNotice, type AgentEvent, type MoveStep } from '@
 import { oneLine } from '../errors.js';
 import { displayName, hideRelayPassword, hideRelayPasswords, printable } from '../output.js';
 import type { ChatAgent } from '../session.js';
-import { noArguments, single, usage } from './arguments.js';
-import type { CommandArgs } from './arguments.js';
+import { noArguments, positiveSeconds } from './arguments.js';
 import { defineCommand } from './entry.js';
 
 export interface SyncCommand {
@@ -15,16 +14,6 @@ export interface SyncCommand {
 
 const DEFAULT_SYNC_TIMEOUT_SECONDS = 30;
 const DEFAULT_SYNC_IDLE_SECONDS = 1;
-
-function seconds(args: CommandArgs, flag: string, fallback: number): number {
-  const value = single(args, flag);
-  if (value === null) return fallback;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) {
-    throw usage(`${args.command}: ${flag} needs a positive number of seconds, not ${JSON.stringify(value)}`);
-  }
-  return n;
-}
 
 /** An agent event goes out as it is: it already carries "event" and "contact". */
 export function eventJson(event: AgentEvent): object {
@@ -102,6 +91,18 @@ export function eventLine(event: AgentEvent, nameOf: (contactId: string) => stri
       return moveLine(nameOf(event.contact), event.step, event.relays);
     case 'rekeyed':
       return `! ${nameOf(event.contact)}: ${rekeyedNotice(event.by)}`;
+    case 'device-linked':
+      return `device ${printable(event.name)} (${event.device}) linked`;
+    case 'device-removed':
+      return event.self ? `this device (${printable(event.name)}) was removed by another of your devices: it gets nothing new` : `device ${printable(event.name)} (${event.device}) removed`;
+    case 'device-profile':
+      return `profile ${printable(event.name)} (${event.profile}) arrived from your other device`;
+    case 'device-contact':
+      return `contact ${printable(event.name)} arrived from your other device: connected once they sync`;
+    case 'device-sent':
+      return `you (another device) to ${nameOf(event.contact)}: ${printable(event.text)}`;
+    case 'peer-device-removed':
+      return `${nameOf(event.contact)} removed one of their devices`;
   }
 }
 
@@ -113,8 +114,8 @@ export const sync = defineCommand({
       noArguments(args);
       return {
         name: 'sync',
-        timeoutSeconds: seconds(args, '--timeout', DEFAULT_SYNC_TIMEOUT_SECONDS),
-        idleSeconds: seconds(args, '--idle', DEFAULT_SYNC_IDLE_SECONDS),
+        timeoutSeconds: positiveSeconds(args, '--timeout') ?? DEFAULT_SYNC_TIMEOUT_SECONDS,
+        idleSeconds: positiveSeconds(args, '--idle') ?? DEFAULT_SYNC_IDLE_SECONDS,
       };
     },
     listing: [
