@@ -8,8 +8,11 @@ import type { WebSession } from '../session.js';
 import { contactList } from './contacts.js';
 import type { AppContext, Screen, View } from './context.js';
 import { conversationScreen } from './conversation.js';
+import { devicesScreen } from './devices.js';
 import { h, replace } from './dom.js';
 import { inviteScreen } from './invite.js';
+import { joinDeviceScreen } from './join-device.js';
+import { linkDeviceScreen } from './link-device.js';
 import { newProfileScreen, profileScreen } from './profile.js';
 import { proofScreen } from './proof.js';
 import { relaysScreen } from './relays.js';
@@ -47,6 +50,12 @@ function makeScreen(ctx: AppContext, view: View): Screen {
       return profileScreen(ctx);
     case 'new-profile':
       return newProfileScreen(ctx);
+    case 'devices':
+      return devicesScreen(ctx);
+    case 'link-device':
+      return linkDeviceScreen(ctx);
+    case 'join-device':
+      return joinDeviceScreen(ctx);
   }
 }
 
@@ -111,7 +120,7 @@ export function startApp(root: HTMLElement, session: WebSession): void {
       { class: 'topbar' },
       h('h1', {}, 'graphchat'),
       profiles,
-      h('div', { class: 'actions' }, action('Add contact', { name: 'invite' }), action('Scan', { name: 'scan' }), action('Profile', { name: 'profile' }), action('Relays', { name: 'relays' }), action('Verify proof', { name: 'proof' })),
+      h('div', { class: 'actions' }, action('Add contact', { name: 'invite' }), action('Scan', { name: 'scan' }), action('Profile', { name: 'profile' }), action('Devices', { name: 'devices' }), action('Relays', { name: 'relays' }), action('Verify proof', { name: 'proof' })),
       online,
     ),
     sidebar,
