@@ -53,7 +53,6 @@ export function linkDeviceScreen(ctx: AppContext): Screen {
       h('p', {}, `Compare this code with the one ${deviceName} shows: the same code on both means nobody stands between your devices. If they differ, remove ${deviceName} under Devices.`),
       code,
       h('p', { class: 'hint' }, 'Your profile and contacts are being shared with it while graphchat stays open here.'),
-      h('button', { onclick: () => ctx.show({ name: 'devices' }) }, 'Devices'),
     );
   }
 
