@@ -65,7 +65,12 @@ export function startApp(root: HTMLElement, session: WebSession): void {
   const main = h('main', { class: 'main' });
   const profiles = h('select', { 'aria-label': 'Profile' });
   const online = h('span', { class: 'online', role: 'status' }, 'connecting…');
-  const relaysUp = new Set<string>();
+  /** Asked of the agent rather than counted from events: a session may have come up before the app (while a device link was joined). */
+  const showOnline = (): void => {
+    const up = agent.listProfiles().some((p) => agent.relays(p.id).some((relay) => relay.up === true));
+    online.textContent = up ? 'online' : 'offline';
+    online.classList.toggle('up', up);
+  };
   let view: View = { name: 'home' };
   let screen: Screen = homeScreen();
 
@@ -102,10 +107,7 @@ export function startApp(root: HTMLElement, session: WebSession): void {
   }
 
   agent.onEvent = (event: AgentEvent) => {
-    if (event.event === 'relay-up') relaysUp.add(event.relay);
-    if (event.event === 'relay-down') relaysUp.delete(event.relay);
-    online.textContent = relaysUp.size > 0 ? 'online' : 'offline';
-    online.classList.toggle('up', relaysUp.size > 0);
+    if (event.event === 'relay-up' || event.event === 'relay-down') showOnline();
     // The screen first: an open conversation marks what arrived as read before the list counts unread messages.
     screen.update?.(event);
     renderSidebar();
@@ -127,4 +129,6 @@ export function startApp(root: HTMLElement, session: WebSession): void {
     main,
   );
   ctx.show({ name: 'home' });
+  // "connecting…" until a session is tried; one tried already (while a device link was joined) shows as it is.
+  if (agent.listProfiles().some((p) => agent.relays(p.id).some((relay) => relay.up !== null))) showOnline();
 }
