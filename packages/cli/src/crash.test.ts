@@ -86,7 +86,10 @@ function drawPlan(random: () => number, round: number, event: string, left: numb
   return { afterEvents: 1 + Math.floor(random() * Math.max(1, Math.min(40, Math.floor(left / 3)))), event };
 }
 
-const describePlan = (plan: KillPlan): string => ('afterMs' in plan ? `${plan.afterMs} ms` : `${plan.event} event #${plan.afterEvents}`);
+const describePlan = (plan: KillPlan): string => {
+  if ('afterMs' in plan) return `${plan.afterMs} ms`;
+  return 'afterField' in plan ? `a line with ${plan.afterField}` : `${plan.event} event #${plan.afterEvents}`;
+};
 
 /** The contacts command still works and shows the one contact connected (the database opened after the kill). */
 function checkContacts(dir: string, contact: string, what: string): void {

@@ -13,7 +13,11 @@ export type CliErrorCode =
   /** Reading or writing a file or directory failed. */
   | 'IO'
   /** `proof verify` was given a file it cannot read or that is not JSON. */
-  | 'BAD_PROOF_FILE';
+  | 'BAD_PROOF_FILE'
+  /** A device name that more than one of the profile's devices has: the id tells them apart. */
+  | 'AMBIGUOUS_DEVICE'
+  /** `device link` or `device join` ended (link expired, timeout) before the devices were linked. */
+  | 'NOT_LINKED';
 
 export class CliError extends CodedError<CliErrorCode> {
   override readonly name = 'CliError';

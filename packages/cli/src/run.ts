@@ -2,7 +2,7 @@
  * Runs a parsed command: opens what its entry needs (reading the passphrase
  * then), runs it, and closes again whatever happens.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from './command-line.js';
 import type { SessionContext } from './commands/context.js';
 import { TABLE } from './commands/table.js';
@@ -14,7 +14,8 @@ import type { MainDeps, MainIo } from './main-io.js';
 import { Printer } from './output.js';
 import { obtainPassphrase } from './passphrase.js';
 import type { AskPassphrase } from './passphrase.js';
-import type { ChatIo, OpenSession } from './session.js';
+import { databasePath } from './session.js';
+import type { ChatAgent, ChatIo, OpenSession } from './session.js';
 
 async function defaultOpenSession(): Promise<OpenSession> {
   const runtime = await import('./runtime.js');
@@ -62,7 +63,7 @@ async function runEntry<N extends CommandName>(name: N, command: Commands[N], op
   if (entry.opens === 'nothing') return exitCode(await entry.execute(command, printer), io);
   const terminal: ChatIo | null = io.stdin !== undefined && io.isTTY === true ? { input: io.stdin, output: io.stdout as NodeJS.WritableStream, terminal: true } : null;
   if (entry.needsTerminal && terminal === null) throw new CliError('USAGE', `${entry.line.words.join(' ')} needs a terminal; scripts use the other commands`);
-  const create = entry.opens === 'new database';
+  const create = entry.opens === 'new database' || (entry.opens === 'database or new' && !existsSync(databasePath(options.dir)));
   const readFile = io.readFile ?? ((path: string) => readFileSync(path, 'utf8'));
   const passphrase = await obtainPassphrase(options, { env: io.env, readFile }, asker(io, deps), create);
   const open = deps.openSession ?? (await defaultOpenSession());
@@ -73,6 +74,7 @@ async function runEntry<N extends CommandName>(name: N, command: Commands[N], op
     try {
       failure = await entry.execute(command, context);
     } catch (error) {
+      if (entry.networked) await stopAgent(session.agent);
       session.discard();
       throw error;
     }
@@ -82,12 +84,16 @@ async function runEntry<N extends CommandName>(name: N, command: Commands[N], op
   try {
     return exitCode(await entry.execute(command, context), io);
   } finally {
-    if (entry.networked) {
-      // Stopped already on success; make sure on failure too, and let callbacks already queued
-      // by closed sockets run while the store is still open.
-      await session.agent.stop().catch(() => {});
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
+    if (entry.networked) await stopAgent(session.agent);
     session.close();
   }
+}
+
+/**
+ * Stopped already on success; made sure on failure too, and callbacks
+ * already queued by closed sockets run while the store is still open.
+ */
+async function stopAgent(agent: ChatAgent): Promise<void> {
+  await agent.stop().catch(() => {});
+  await new Promise<void>((resolve) => setImmediate(resolve));
 }

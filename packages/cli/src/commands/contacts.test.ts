@@ -114,6 +114,8 @@ describe('graphchat contacts and contact', () => {
         peerQueues: [{ relay: 'emp://g@k:2' }],
         move: null,
         rotateAt: null,
+        pairs: 1,
+        otherDevicePairs: 0,
       },
     ]);
     const human = await run(['contact', 'bob'], { sessions });
@@ -149,5 +151,20 @@ describe('graphchat contacts and contact', () => {
     ]);
     sessions.agent.contactList[0] = fakeContact('c1', 'bob', { version: 2 });
     assert.match((await run(['contact', 'c1'], { sessions })).stdout.text, /graph-chat version 2 \(one side's graphchat was older when you connected\): this connection cannot move relays or rekey/);
+  });
+
+  it('a contact shared by another of my devices shows "connecting" until this device is paired with it', async () => {
+    const sessions = withContacts();
+    sessions.agent.contactList[0] = fakeContact('c1', 'bob', { pairs: 0, otherDevicePairs: 1, connecting: true });
+    const [listed] = (await run(['--json', 'contacts'], { sessions })).stdout.json() as Record<string, unknown>[];
+    assert.equal(listed!.connecting, true);
+    const [details] = (await run(['--json', 'contact', 'c1'], { sessions })).stdout.json() as Record<string, unknown>[];
+    assert.deepEqual([details!.connecting, details!.pairs, details!.otherDevicePairs], [true, 0, 1]);
+    const human = (await run(['contact', 'c1'], { sessions })).stdout.lines();
+    assert.match(human[0]!, /connecting this device/);
+    assert.ok(human.includes('device pairs: 0 from this device, 1 from your other devices'));
+    sessions.agent.contactList[0] = fakeContact('c1', 'bob');
+    const [paired] = (await run(['--json', 'contacts'], { sessions })).stdout.json() as Record<string, unknown>[];
+    assert.equal('connecting' in paired!, false, 'absent once paired, as "request"');
   });
 });

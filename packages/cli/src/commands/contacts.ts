@@ -37,6 +37,7 @@ export function contactJson(contact: ContactInfo): object {
     ...(contact.offTheRecord ? { offTheRecord: true } : {}),
     ...(contact.modeRequest !== null ? { modeRequest: contact.modeRequest.offTheRecord ? 'off the record' : 'on the record' } : {}),
     ...(isOpenRequest(contact) ? { request: true } : {}),
+    ...(contact.connecting ? { connecting: true } : {}),
     ...(contact.status === 'failed' ? { failure: hideRelayPasswords(oneLine(contact.failure ?? 'unknown')) } : {}),
   };
 }
@@ -44,6 +45,7 @@ export function contactJson(contact: ContactInfo): object {
 export function contactLine(contact: ContactInfo, unread = 0): string {
   const parts = [displayName(contact), contact.status];
   if (isOpenRequest(contact)) parts.push('asks to connect (accept or decline)');
+  if (contact.connecting) parts.push('connecting this device (shared by another of your devices)');
   if (contact.verified) parts.push('✓ verified');
   if (contact.offTheRecord) parts.push('off the record');
   if (contact.modeRequest !== null) parts.push(`asks to go ${contact.modeRequest.offTheRecord ? 'off' : 'back on'} the record (graphchat otr accept)`);
@@ -62,7 +64,8 @@ const queueJson = (queue: QueueInfo): object => (queue.state === undefined ? { r
  * contact sends to this side) and "peerQueues" (where this side sends),
  * each [{"relay", "state"?}] with "state" ("new", "retiring", "deleting")
  * only while moving, "move" ({"step","since"} or null) and "rotateAt" (ms
- * or null).
+ * or null), and the pairs with the contact's devices (devices.md): "pairs"
+ * this device holds, "otherDevicePairs" my other devices hold.
  */
 export function contactDetailsJson(contact: ContactInfo): object {
   const p = contact.profile;
@@ -76,6 +79,8 @@ export function contactDetailsJson(contact: ContactInfo): object {
     peerQueues: contact.peerQueues.map(queueJson),
     move: contact.move === null ? null : { step: contact.move.step, since: contact.move.since },
     rotateAt: contact.rotateAt,
+    pairs: contact.pairs,
+    otherDevicePairs: contact.otherDevicePairs,
   };
 }
 
@@ -100,6 +105,7 @@ export function contactDetailsLines(contact: ContactInfo): string[] {
   }
   if (contact.move !== null) lines.push(`moving its queues: ${contact.move.step} since ${new Date(contact.move.since).toISOString()}`);
   if (contact.rotateAt !== null) lines.push(`next rotation: ${new Date(contact.rotateAt).toISOString()}`);
+  if (contact.otherDevicePairs > 0) lines.push(`device pairs: ${contact.pairs} from this device, ${contact.otherDevicePairs} from your other devices`);
   return lines;
 }
 

@@ -43,10 +43,16 @@ interface CommonSpec<C, R> {
   readonly failure?: (result: R) => Failure;
 }
 
+export type Opens = 'database' | 'new database' | 'database or new';
+
 /** A command that runs on the database. */
 export interface SessionCommandSpec<C, R> extends CommonSpec<C, R> {
-  /** A new database is created for `init` and removed again if the command fails. */
-  readonly opens: 'database' | 'new database';
+  /**
+   * A new database is created for `init` and removed again if the command
+   * fails; `database or new` (`device join`) creates one only if the
+   * directory has none.
+   */
+  readonly opens: Opens;
   /** It talks to the relays: the agent is stopped after it, whatever happens. */
   readonly networked?: boolean;
   /** It runs only on a terminal: refused before the passphrase is asked for. */
@@ -63,7 +69,7 @@ export interface OfflineCommandSpec<C, R> extends CommonSpec<C, R> {
 
 export interface SessionEntry<C> {
   readonly line: CommandLineForm<C>;
-  readonly opens: 'database' | 'new database';
+  readonly opens: Opens;
   readonly networked: boolean;
   readonly needsTerminal: boolean;
   /** Runs the command and prints its result. */

@@ -30,7 +30,7 @@ export function profileListLine(profile: ProfileRecord, active: boolean): string
  * returned as it is, for the agent to refuse (NO_PROFILE); a name several
  * profiles have is refused here.
  */
-function profileIdOf(agent: ChatAgent, idOrName: string): string {
+export function profileIdOf(agent: ChatAgent, idOrName: string): string {
   const profiles = agent.listProfiles();
   if (profiles.some((p) => p.id === idOrName)) return idOrName;
   const named = profiles.filter((p) => p.profile.displayName === idOrName);

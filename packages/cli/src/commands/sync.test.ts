@@ -54,6 +54,26 @@ describe('sync: JSON and lines', () => {
   });
 });
 
+describe('sync: device events (devices.md)', () => {
+  const names = (id: string): string => (id === 'c1' ? 'bob' : id);
+
+  it('one readable line each, the JSON as it is', () => {
+    const events: [AgentEvent, string][] = [
+      [{ event: 'device-linked', device: '0123456789abcdef', name: 'laptop' }, 'device laptop (0123456789abcdef) linked'],
+      [{ event: 'device-removed', device: '0123456789abcdef', name: 'laptop', self: false }, 'device laptop (0123456789abcdef) removed'],
+      [{ event: 'device-profile', profile: 'p1', name: 'Alice' }, 'profile Alice (p1) arrived from your other device'],
+      [{ event: 'device-contact', contact: 'c1', name: 'bob' }, 'contact bob arrived from your other device: connected once they sync'],
+      [{ event: 'device-sent', contact: 'c1', message: 'm1', text: 'hi', timestamp: 5 }, 'you (another device) to bob: hi'],
+      [{ event: 'peer-device-removed', contact: 'c1' }, 'bob removed one of their devices'],
+    ];
+    for (const [event, line] of events) {
+      assert.equal(eventLine(event, names), line);
+      assert.deepEqual(JSON.parse(jsonLine(eventJson(event))), event);
+    }
+    assert.match(eventLine({ event: 'device-removed', device: '0123456789abcdef', name: 'phone', self: true }, names), /^this device \(phone\) was removed/);
+  });
+});
+
 describe('graphchat sync', () => {
   it('sync prints every event as one JSON line and passes the timeout', async () => {
     const sessions = withContacts();

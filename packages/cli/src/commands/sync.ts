@@ -102,6 +102,18 @@ export function eventLine(event: AgentEvent, nameOf: (contactId: string) => stri
       return moveLine(nameOf(event.contact), event.step, event.relays);
     case 'rekeyed':
       return `! ${nameOf(event.contact)}: ${rekeyedNotice(event.by)}`;
+    case 'device-linked':
+      return `device ${printable(event.name)} (${event.device}) linked`;
+    case 'device-removed':
+      return event.self ? `this device (${printable(event.name)}) was removed by another of your devices: it gets nothing new` : `device ${printable(event.name)} (${event.device}) removed`;
+    case 'device-profile':
+      return `profile ${printable(event.name)} (${event.profile}) arrived from your other device`;
+    case 'device-contact':
+      return `contact ${printable(event.name)} arrived from your other device: connected once they sync`;
+    case 'device-sent':
+      return `you (another device) to ${nameOf(event.contact)}: ${printable(event.text)}`;
+    case 'peer-device-removed':
+      return `${nameOf(event.contact)} removed one of their devices`;
   }
 }
 

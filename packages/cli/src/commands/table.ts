@@ -12,6 +12,10 @@ import { connect } from './connect.js';
 import type { ConnectCommand } from './connect.js';
 import { contact, contacts } from './contacts.js';
 import type { ContactCommand, ContactsCommand } from './contacts.js';
+import { deviceJoin, deviceLink } from './device-link.js';
+import type { DeviceJoinCommand, DeviceLinkCommand } from './device-link.js';
+import { deviceCode, deviceRemove, devices } from './devices.js';
+import type { DeviceCodeCommand, DeviceRemoveCommand, DevicesCommand } from './devices.js';
 import type { CommandEntry } from './entry.js';
 import { history } from './history.js';
 import type { HistoryCommand } from './history.js';
@@ -71,6 +75,11 @@ export interface Commands {
   'proof-export': ProofExportCommand;
   'proof-verify': ProofVerifyCommand;
   otr: OtrCommand;
+  devices: DevicesCommand;
+  'device-link': DeviceLinkCommand;
+  'device-join': DeviceJoinCommand;
+  'device-remove': DeviceRemoveCommand;
+  'device-code': DeviceCodeCommand;
   chat: ChatCommand;
 }
 
@@ -105,6 +114,11 @@ export const TABLE: { readonly [N in CommandName]: CommandEntry<Commands[N]> } =
   'proof-export': proofExport,
   'proof-verify': proofVerify,
   otr,
+  devices,
+  'device-link': deviceLink,
+  'device-join': deviceJoin,
+  'device-remove': deviceRemove,
+  'device-code': deviceCode,
   chat,
 };
 

@@ -37,14 +37,16 @@ export function graphchat(dir: string, passphrase: string, args: readonly string
 }
 
 /**
- * When to SIGKILL the process: after a delay from spawning, or once it
- * printed `afterEvents` events of kind `event` whose fields also match
- * `step` (a move step, say `{afterEvents: 1, event: 'move', step: 'keyed'}`)
- * and `where`, if given.
+ * When to SIGKILL the process: after a delay from spawning, once it printed
+ * `afterEvents` events of kind `event` whose fields also match `step` (a
+ * move step, say `{afterEvents: 1, event: 'move', step: 'keyed'}`) and
+ * `where`, if given, or once it printed a line with the field `afterField`
+ * (a device link's `link`, which is no event).
  */
 export type KillPlan =
   | { readonly afterMs: number }
-  | { readonly afterEvents: number; readonly event: string; readonly step?: string; readonly where?: Readonly<Json> };
+  | { readonly afterEvents: number; readonly event: string; readonly step?: string; readonly where?: Readonly<Json> }
+  | { readonly afterField: string };
 
 /** Whether a printed JSON line counts towards an event kill plan. */
 export function matchesPlan(line: Json, plan: Extract<KillPlan, { afterEvents: number }>): boolean {
@@ -64,8 +66,12 @@ export interface CliRun {
   readonly elapsedMs: number;
 }
 
-/** Runs `graphchat --dir DIR --json ARGS` as a child process, killed with SIGKILL at `plan` if given. */
-export function cliProcess(dir: string, passphrase: string, args: readonly string[], plan?: KillPlan): Promise<CliRun> {
+/**
+ * Runs `graphchat --dir DIR --json ARGS` as a child process, killed with
+ * SIGKILL at `plan` if given; `onLine` sees each JSON line as it comes (a
+ * device link, to pass on while the process waits).
+ */
+export function cliProcess(dir: string, passphrase: string, args: readonly string[], plan?: KillPlan, onLine?: (line: Json) => void): Promise<CliRun> {
   const started = Date.now();
   const child = spawn(process.execPath, [GRAPHCHAT_BIN, '--dir', dir, '--json', ...args], {
     env: environment(passphrase),
@@ -93,6 +99,8 @@ export function cliProcess(dir: string, passphrase: string, args: readonly strin
       const line = JSON.parse(part) as Json;
       lines.push(line);
       if (plan !== undefined && 'afterEvents' in plan && matchesPlan(line, plan) && ++counted >= plan.afterEvents) kill();
+      if (plan !== undefined && 'afterField' in plan && plan.afterField in line) kill();
+      onLine?.(line);
     }
   });
   child.stderr.setEncoding('utf8');

@@ -1,6 +1,6 @@
 /** An in-memory stand-in for the agent, for testing the terminal client without relays or a database. */
 import { AgentError } from '@graphchat/client';
-import type { AgentEvent, ContactInfo, HistoryItem, NewProfile, PrivateRouting, ProfileData, ProfileRecord, ProofRange, RelayInfo } from '@graphchat/client';
+import type { AgentEvent, ContactInfo, DeviceInfo, HistoryItem, NewProfile, PrivateRouting, ProfileData, ProfileRecord, ProofRange, RelayInfo } from '@graphchat/client';
 import type { ProofBundle } from '@graphchat/core';
 import type { OpenSession, Session } from '../session.js';
 import type { ChatAgent } from '../session.js';
@@ -24,6 +24,9 @@ export function fakeContact(id: string, name: string, extra: Partial<ContactInfo
     peerQueues: [{ relay: 'emp://g@k:2' }],
     move: null,
     rotateAt: null,
+    pairs: 1,
+    otherDevicePairs: 0,
+    connecting: false,
     ...extra,
   };
 }
@@ -251,6 +254,43 @@ export class FakeAgent implements ChatAgent {
   exportProof(contactId: string, range: ProofRange = {}): ProofBundle {
     this.calls.push(`exportProof ${contactId} ${range.from ?? '-'} ${range.to ?? '-'}`);
     return this.proof;
+  }
+
+  deviceList: DeviceInfo[] = [{ device: '0123456789abcdef', name: 'phone', lastSeen: null, this: true, removed: false, connected: true }];
+  deviceLink = 'graphchat:/device#' + 'D'.repeat(64);
+
+  async linkDevice(options: { profileId?: string; history?: boolean; name?: string } = {}): Promise<{ link: string; expires: number }> {
+    this.calls.push(`linkDevice ${options.profileId ?? '-'} ${options.history === true ? 'history' : '-'} ${options.name ?? '-'}`);
+    if (options.profileId !== undefined) this.profileById(options.profileId);
+    return { link: this.deviceLink, expires: 600_000 };
+  }
+
+  async joinDevice(link: string, options: { name: string }): Promise<{ profileId: string }> {
+    this.calls.push(`joinDevice ${link} ${options.name}`);
+    if (!link.startsWith('graphchat:/device#')) throw new AgentError('BAD_INVITATION', 'not a device link');
+    const record = this.createProfile({ displayName: options.name, relays: ['emp://f@h:1'] });
+    return { profileId: record.id };
+  }
+
+  devices(): DeviceInfo[] {
+    return this.deviceList;
+  }
+
+  private deviceById(deviceId: string): DeviceInfo {
+    const device = this.deviceList.find((d) => d.device === deviceId && !d.this);
+    if (device === undefined) throw new AgentError('NO_DEVICE', `no device ${deviceId}`);
+    return device;
+  }
+
+  removeDevice(deviceId: string): void {
+    this.calls.push(`removeDevice ${deviceId}`);
+    this.deviceById(deviceId);
+    this.deviceList = this.deviceList.map((d) => (d.device === deviceId ? { ...d, removed: true, connected: false } : d));
+  }
+
+  deviceCode(deviceId: string): string {
+    this.deviceById(deviceId);
+    return '11111 22222';
   }
 
   async sync(options: { timeoutMs: number; idleMs?: number }): Promise<void> {
