@@ -81,6 +81,10 @@ describe('web client: several devices per person', () => {
     await page.locator('[data-contact]', { hasText: 'Bob' }).click(SLOW);
     await messages(page, 'received').filter({ hasText: 'hello Alice' }).waitFor(SLOW);
     assert.deepEqual(await messages(page, 'sent').allTextContents(), ['hello Bob, from the terminal']);
+    // Bob's terminal has not run since: the browser has no pair with Bob yet, and says why it cannot write.
+    await page.locator('[data-contact]', { hasText: 'Bob' }).getByText('connecting this device…').waitFor(SLOW);
+    await page.getByText('Connecting this device to Bob').waitFor(SLOW);
+    assert.equal(await page.getByRole('textbox', { name: 'Message' }).isDisabled(), true, 'no writing until connected');
 
     // Both devices show the same security code for their channel.
     await page.getByRole('button', { name: 'Devices' }).click();
