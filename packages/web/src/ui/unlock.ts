@@ -62,8 +62,10 @@ export async function unlockScreen(root: HTMLElement, done: (session: WebSession
       const first: FirstProfile = linking ? { deviceLink: link.input.value, deviceName: deviceName.value } : { name: name.value, relay: relay.value };
       session = await openSession(passphrase.value, first);
     } catch (e) {
-      error.textContent = errorText(e);
-      busy(false, label);
+      // A link that failed on the relay failed after the store and its profile were made: creating again would fail too.
+      const made = linking && (await storeExists());
+      error.textContent = errorText(e) + (made ? '. This browser keeps the profile made for the link: reload, unlock it, and link again under Devices, Add a profile from another device.' : '');
+      if (!made) busy(false, label);
       return;
     }
     link.close();
