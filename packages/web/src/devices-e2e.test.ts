@@ -7,7 +7,8 @@
 //    screen. The browser shows Bob and the conversation so far, the same
 //    security code as the terminal, then connects to Bob on its own: it gets
 //    Bob's next text, and its text reaches Bob and shows in Alice's
-//    terminal history as sent by her.
+//    terminal history as sent by her. Last, the terminal removes the browser,
+//    and the browser says so.
 // b: The reverse: a browser with a profile and a contact makes a device
 //    link on its Link a device screen; a new terminal directory joins it
 //    and lists the contact and the conversation so far.
@@ -117,6 +118,12 @@ describe('web client: several devices per person', () => {
       ['received: Bob again', 'received: hello Alice', 'sent: from the browser', 'sent: hello Bob, from the terminal'],
       "Alice's terminal shows the browser's text as sent by her",
     );
+
+    // Alice's terminal removes the browser: the browser learns it, and says so on its Devices screen.
+    graphchat(alice, ['device', 'remove', linked!.device]);
+    syncAll(alice);
+    await page.getByText('This device was removed from the profile by another of your devices').waitFor(SLOW);
+    await page.getByRole('list', { name: 'Devices' }).getByText('this device, removed').waitFor(SLOW);
   });
 
   it('b: a terminal joins a device link made in the browser and gets its contact and history', { timeout: 240_000 }, async (t) => {

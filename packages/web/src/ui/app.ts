@@ -108,6 +108,8 @@ export function startApp(root: HTMLElement, session: WebSession): void {
 
   agent.onEvent = (event: AgentEvent) => {
     if (event.event === 'relay-up' || event.event === 'relay-down') showOnline();
+    // Another of my devices removed this one: its connections are closed, and the Devices screen says so.
+    if (event.event === 'device-removed' && event.self) ctx.show({ name: 'devices' });
     // The screen first: an open conversation marks what arrived as read before the list counts unread messages.
     screen.update?.(event);
     renderSidebar();

@@ -7,11 +7,11 @@ import type { AgentEvent, DeviceInfo } from '@graphchat/client';
 import { errorText, type AppContext, type Screen } from './context.js';
 import { formatTime, h, replace } from './dom.js';
 
-function stateText(device: DeviceInfo): string {
-  if (device.this) return 'this device';
+function stateText(device: DeviceInfo, selfRemoved: boolean): string {
+  if (device.this) return device.removed ? 'this device, removed' : 'this device';
   if (device.removed) return 'removed';
   const seen = device.lastSeen === null ? 'not heard from yet' : `last seen ${formatTime(device.lastSeen)}`;
-  return device.connected ? seen : `connecting… (${seen})`;
+  return device.connected || selfRemoved ? seen : `connecting… (${seen})`;
 }
 
 /** A security code as the groups the security code screen shows. */
@@ -39,11 +39,12 @@ export function devicesScreen(ctx: AppContext): Screen {
   };
   const toggle = (set: Set<string>, id: string): void => void (set.has(id) ? set.delete(id) : set.add(id));
 
-  function item(device: DeviceInfo): HTMLElement {
+  function item(device: DeviceInfo, selfRemoved: boolean): HTMLElement {
     const name = device.name || 'Unnamed device';
     const code = codesShown.has(device.device) ? codeOf(device) : null;
     const actions =
-      device.this || device.removed
+      // A removed device can neither remove another nor reach it.
+      device.this || device.removed || selfRemoved
         ? null
         : removing === device.device
           ? h(
@@ -59,7 +60,7 @@ export function devicesScreen(ctx: AppContext): Screen {
               h('button', { onclick: () => (toggle(codesShown, device.device), render()) }, code === null ? 'Security code' : 'Hide code'),
               h('button', { onclick: () => ((removing = device.device), render()) }, 'Remove'),
             );
-    return h('li', { 'data-device': device.device }, h('span', { class: 'name' }, name), ' · ', h('span', { class: 'state' }, stateText(device)), code, actions);
+    return h('li', { 'data-device': device.device }, h('span', { class: 'name' }, name), ' · ', h('span', { class: 'state' }, stateText(device, selfRemoved)), code, actions);
   }
   function codeOf(device: DeviceInfo): HTMLElement {
     try {
@@ -69,7 +70,9 @@ export function devicesScreen(ctx: AppContext): Screen {
     }
   }
   function render(): void {
-    replace(list, ...agent.devices().map(item));
+    const devices = agent.devices();
+    const selfRemoved = devices.some((d) => d.this && d.removed);
+    replace(list, ...devices.map((device) => item(device, selfRemoved)));
   }
   render();
 
