@@ -12,17 +12,23 @@
 // b: The reverse: a browser with a profile and a contact makes a device
 //    link on its Link a device screen; a new terminal directory joins it
 //    and lists the contact and the conversation so far.
+// c: Browser to browser: a new browser scans the device link's QR code with
+//    its camera on its first screen; both show the same security code.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { launchChromium } from './test-support/browser.js';
+import { decodePng } from './test-support/png.js';
+import { writeStillY4m } from './test-support/y4m.js';
 import { createStore, openPage, servingRelay, SLOW, terminal as graphchat, terminalProcess, until } from './test-support/pages.js';
 
 async function sendText(page: Page, text: string): Promise<void> {
   await page.getByRole('textbox', { name: 'Message' }).fill(text);
   await page.getByRole('button', { name: 'Send' }).click();
 }
+
+const even = (n: number): number => n + (n % 2);
 
 const messages = (page: Page, direction: 'sent' | 'received') => page.locator(`li.message.${direction} p.text`);
 const shownCode = async (page: Page, label: string): Promise<string> => (await page.getByLabel(label, { exact: true }).locator('span').allTextContents()).join(' ');
@@ -158,6 +164,11 @@ describe('web client: several devices per person', () => {
     assert.equal(done.status, 0, `device join: ${done.stderr}`);
     assert.ok(joining.lines.some((l) => l['linked'] === true), 'the terminal says it is linked');
 
+    const devices = graphchat(carol, ['devices']);
+    assert.deepEqual(devices.map((d) => [d['name'], d['this'] === true]), [['Carol terminal', true], ['Carol browser', false]], 'the terminal knows the browser by the name given there');
+    const [terminalCode] = graphchat(carol, ['device', 'code', 'Carol browser']);
+    assert.equal(terminalCode!['code'], browserCode, 'both show the same security code');
+
     const contacts = graphchat(carol, ['contacts']);
     assert.deepEqual(contacts.map((c) => c['name']), ['Dave'], 'the terminal has the contact');
     const history = graphchat(carol, ['history', String(contacts[0]!['contact'])]);
@@ -166,5 +177,36 @@ describe('web client: several devices per person', () => {
     // The browser's Devices list shows the new device.
     await page.getByRole('button', { name: 'Devices' }).click();
     await page.getByRole('list', { name: 'Devices' }).locator('li', { hasText: 'Carol terminal' }).waitFor(SLOW);
+  });
+  it('c: a new browser scans the device link of another with its camera', { timeout: 120_000 }, async (t) => {
+    const first = await openPage(t, await launchChromium(), url(), { width: 1000, height: 900 });
+    await createStore(first, 'Erin', 'erin passphrase 3');
+    await first.getByRole('button', { name: 'Devices' }).click();
+    await first.getByRole('button', { name: 'Link a device' }).click();
+    await first.getByLabel(/^A name for this device/).fill('Desktop');
+    await first.getByRole('button', { name: 'Make a device link' }).click();
+    const code = first.getByRole('img', { name: 'Device link QR code' });
+    await code.waitFor(SLOW);
+
+    // The new browser's camera sees the first one's screen: a video of the screenshot of its QR code.
+    const image = decodePng(await code.screenshot());
+    const camera = join(temp, 'device-link.y4m');
+    writeStillY4m(camera, image, even(image.width + 64), even(image.height + 64));
+    const second = await openPage(t, await launchChromium(camera), url(), { width: 390, height: 900 });
+    await second.getByRole('button', { name: 'Link to a device you already use' }).click();
+    await second.getByRole('button', { name: 'Scan its QR code' }).click();
+    await second.getByText('Device link scanned.').waitFor(SLOW);
+    assert.equal(await second.getByLabel(/^Device link/).inputValue(), await first.getByLabel('Device link', { exact: true }).inputValue());
+    await second.getByLabel(/^A name for this device/).fill('Phone');
+    await second.getByLabel('Passphrase', { exact: true }).fill('erin passphrase 3');
+    await second.getByLabel('Passphrase again').fill('erin passphrase 3');
+    await second.getByRole('button', { name: 'Link', exact: true }).click();
+
+    await first.getByText('Linked: Phone').waitFor(SLOW);
+    await second.getByRole('combobox', { name: 'Profile' }).locator('option', { hasText: 'Erin' }).waitFor({ state: 'attached', ...SLOW });
+    // The name given on the Link a device screen is the one the new device shows.
+    await second.getByRole('button', { name: 'Devices' }).click();
+    await second.getByRole('list', { name: 'Devices' }).locator('li', { hasText: 'Desktop' }).getByRole('button', { name: 'Security code' }).click();
+    assert.equal(await shownCode(second, 'Security code with Desktop'), await shownCode(first, 'Security code'), 'both browsers show the same code');
   });
 });
