@@ -4,7 +4,7 @@
  * the page closes.
  */
 import { Agent, AgentError, type WebSocketLike } from '@graphchat/client';
-import { nobleCrypto, parseRelayAddress } from '@graphchat/core';
+import { MAX_DEVICE_NAME_BYTES, nobleCrypto, parseInvitationLink, parseRelayAddress } from '@graphchat/core';
 import { browserStoreExists, openBrowserStore, type BrowserStore } from './store/idb-store.js';
 
 const STORE_NAME = 'graphchat';
@@ -18,19 +18,24 @@ export const storeExists = (): Promise<boolean> => browserStoreExists(STORE_NAME
 
 const webSocket = (url: string): WebSocketLike => new WebSocket(url) as unknown as WebSocketLike;
 
+/** The first profile of a new store: made here, or joined from a device link made on another device of mine. */
+export type FirstProfile = { readonly name: string; readonly relay: string } | { readonly deviceLink: string; readonly deviceName: string };
+
 /**
  * Opens (or, with `first`, creates with a first profile) the store and
  * starts the agent. Throws BrowserStoreError (WRONG_PASSPHRASE, ...), or
- * AgentError before anything is created when the first profile's name or
- * relay address is bad.
+ * AgentError before anything is created when the first profile's name,
+ * relay address or device link is bad.
  */
-export async function openSession(passphrase: string, first?: { name: string; relay: string }): Promise<WebSession> {
+export async function openSession(passphrase: string, first?: FirstProfile): Promise<WebSession> {
   if (first !== undefined) checkFirstProfile(first);
   await holdStoreLock();
   const store = await openBrowserStore({ name: STORE_NAME, passphrase, create: first !== undefined, crypto: nobleCrypto });
   const agent = new Agent({ store, crypto: nobleCrypto, webSocket });
-  if (first !== undefined) agent.createProfile({ displayName: first.name, relays: [first.relay] });
+  if (first !== undefined && 'relay' in first) agent.createProfile({ displayName: first.name, relays: [first.relay] });
   void agent.start();
+  // The profile is made before the link is joined, so a relay that fails the join leaves a profile, not an empty store.
+  if (first !== undefined && 'deviceLink' in first) await agent.joinDevice(first.deviceLink.trim(), { name: first.deviceName.trim() });
   return { agent, store };
 }
 
@@ -59,8 +64,9 @@ function holdStoreLock(): Promise<void> {
   });
 }
 
-/** What createProfile would refuse, checked before the store exists (a store with no profile would be a dead end). */
-function checkFirstProfile(first: { name: string; relay: string }): void {
+/** What createProfile or joinDevice would refuse, checked before the store exists (a store with no profile would be a dead end). */
+function checkFirstProfile(first: FirstProfile): void {
+  if ('deviceLink' in first) return checkDeviceLink(first.deviceLink, first.deviceName);
   const name = first.name.trim();
   if (name.length === 0 || name.length > 100 || /\p{Cc}/u.test(name)) {
     throw new AgentError('BAD_PROFILE', 'a display name has 1 to 100 characters and no control characters');
@@ -70,6 +76,26 @@ function checkFirstProfile(first: { name: string; relay: string }): void {
   } catch (error) {
     throw new AgentError('BAD_RELAY_ADDRESS', (error as Error).message);
   }
+}
+
+/** How far past its expiry the agent still takes a device link: the clocks of two devices differ a little. */
+const CLOCK_SKEW_MS = 5 * 60 * 1000;
+
+/** A device link that parses, is of the device kind and has not expired, and a device name joinDevice takes. */
+function checkDeviceLink(link: string, deviceName: string): void {
+  const name = deviceName.trim();
+  if (name.length === 0 || new TextEncoder().encode(name).length > MAX_DEVICE_NAME_BYTES || /\p{Cc}/u.test(name)) {
+    throw new AgentError('BAD_NAME', `a device name has 1 to ${MAX_DEVICE_NAME_BYTES} bytes and no control characters`);
+  }
+  let kind: string;
+  let expires: number | undefined;
+  try {
+    ({ kind, expires } = parseInvitationLink(link.trim()));
+  } catch (error) {
+    throw new AgentError('BAD_INVITATION', `not a valid device link: ${(error as Error).message}`);
+  }
+  if (kind !== 'device') throw new AgentError('BAD_INVITATION', 'not a device link: it invites you to connect with someone. Create your profile, then use Scan.');
+  if (expires !== undefined && Date.now() > expires + CLOCK_SKEW_MS) throw new AgentError('LINK_EXPIRED', 'this device link has expired: make a new one on the other device');
 }
 
 /** The relay that served this page, if it says so (`GET /relay.json`), as the first profile's default relay. */

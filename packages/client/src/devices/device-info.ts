@@ -3,13 +3,16 @@ import { securityCode } from '@graphchat/core';
 import type { AgentCore } from '../context.js';
 import { AgentError, type DeviceInfo } from '../events.js';
 import { activeProfile } from '../profile/profiles.js';
-import { listWithThisDevice, thisDeviceId } from './device-list.js';
+import { deviceList, thisDeviceId, thisDeviceName } from './device-list.js';
 
 /** The active profile's devices, this one first; removed ones included (shown as such). */
 export function devices(core: AgentCore): DeviceInfo[] {
   const { store, crypto } = core;
   const profile = activeProfile(store);
-  const { list, me } = store.transaction(() => ({ list: listWithThisDevice(store, crypto, profile.id, core.now()), me: thisDeviceId(store, crypto) }));
+  // Not stored from here: a list stored by a read would keep the default name, and a name given later to linkDevice would not reach it.
+  const me = store.transaction(() => thisDeviceId(store, crypto));
+  const stored = deviceList(store, profile.id);
+  const list = stored.some((d) => d.id === me) ? stored : [{ id: me, name: thisDeviceName(store), removed: false, lastSeen: null }, ...stored];
   const channels = store.listConnections(profile.id).filter((c) => c.device != null);
   return [...list.filter((d) => d.id === me), ...list.filter((d) => d.id !== me)].map((d) => {
     const channel = channels.find((c) => c.device?.peer === d.id);

@@ -3,7 +3,7 @@
  * client's first screen, and run the terminal client beside the browser.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -68,15 +68,48 @@ export async function createStore(page: Page, name: string, passphrase: string, 
   await page.getByRole('button', { name: 'Add contact' }).waitFor(SLOW);
 }
 
+const TERMINAL_ENV = { ...process.env, GRAPHCHAT_PASSPHRASE: 'terminal passphrase', GRAPHCHAT_KDF: 'fast' };
+
 /** Runs the terminal client (`graphchat --dir DIR --json ARGS`); returns its JSON lines. */
 export function terminal(dir: string, args: readonly string[]): Record<string, unknown>[] {
-  const run = spawnSync(process.execPath, [GRAPHCHAT, '--dir', dir, '--json', ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, GRAPHCHAT_PASSPHRASE: 'terminal passphrase', GRAPHCHAT_KDF: 'fast' },
-  });
+  const run = spawnSync(process.execPath, [GRAPHCHAT, '--dir', dir, '--json', ...args], { encoding: 'utf8', env: TERMINAL_ENV });
   assert.equal(run.status, 0, `graphchat ${args.join(' ')}: ${run.stderr}`);
   return run.stdout
     .split('\n')
     .filter((line) => line.trim() !== '')
     .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+export interface TerminalProcess {
+  /** Its JSON lines so far. */
+  readonly lines: readonly Record<string, unknown>[];
+  /** Resolves when it exits, with its status and what it wrote to stderr. */
+  readonly exited: Promise<{ status: number | null; stderr: string }>;
+}
+
+/** Starts the terminal client as `terminal` runs it, for a command that keeps running while the browser acts; killed after the test. */
+export function terminalProcess(t: TestContext, dir: string, args: readonly string[]): TerminalProcess {
+  const child = spawn(process.execPath, [GRAPHCHAT, '--dir', dir, '--json', ...args], { env: TERMINAL_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => void child.kill());
+  const lines: Record<string, unknown>[] = [];
+  let out = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    out += chunk;
+    const complete = out.split('\n');
+    out = complete.pop()!;
+    for (const line of complete) if (line.trim() !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exited = new Promise<{ status: number | null; stderr: string }>((resolve) => child.on('close', (status) => resolve({ status, stderr })));
+  return { lines, exited };
+}
+
+/** Waits until `done` holds, checking every 100 ms. */
+export async function until(done: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }

@@ -8,8 +8,11 @@ import type { WebSession } from '../session.js';
 import { contactList } from './contacts.js';
 import type { AppContext, Screen, View } from './context.js';
 import { conversationScreen } from './conversation.js';
+import { devicesScreen } from './devices.js';
 import { h, replace } from './dom.js';
 import { inviteScreen } from './invite.js';
+import { joinDeviceScreen } from './join-device.js';
+import { linkDeviceScreen } from './link-device.js';
 import { newProfileScreen, profileScreen } from './profile.js';
 import { proofScreen } from './proof.js';
 import { relaysScreen } from './relays.js';
@@ -47,6 +50,12 @@ function makeScreen(ctx: AppContext, view: View): Screen {
       return profileScreen(ctx);
     case 'new-profile':
       return newProfileScreen(ctx);
+    case 'devices':
+      return devicesScreen(ctx);
+    case 'link-device':
+      return linkDeviceScreen(ctx);
+    case 'join-device':
+      return joinDeviceScreen(ctx);
   }
 }
 
@@ -56,7 +65,12 @@ export function startApp(root: HTMLElement, session: WebSession): void {
   const main = h('main', { class: 'main' });
   const profiles = h('select', { 'aria-label': 'Profile' });
   const online = h('span', { class: 'online', role: 'status' }, 'connecting…');
-  const relaysUp = new Set<string>();
+  /** Asked of the agent rather than counted from events: a session may have come up before the app (while a device link was joined). */
+  const showOnline = (): void => {
+    const up = agent.listProfiles().some((p) => agent.relays(p.id).some((relay) => relay.up === true));
+    online.textContent = up ? 'online' : 'offline';
+    online.classList.toggle('up', up);
+  };
   let view: View = { name: 'home' };
   let screen: Screen = homeScreen();
 
@@ -93,10 +107,9 @@ export function startApp(root: HTMLElement, session: WebSession): void {
   }
 
   agent.onEvent = (event: AgentEvent) => {
-    if (event.event === 'relay-up') relaysUp.add(event.relay);
-    if (event.event === 'relay-down') relaysUp.delete(event.relay);
-    online.textContent = relaysUp.size > 0 ? 'online' : 'offline';
-    online.classList.toggle('up', relaysUp.size > 0);
+    if (event.event === 'relay-up' || event.event === 'relay-down') showOnline();
+    // Another of my devices removed this one: its connections are closed, and the Devices screen says so.
+    if (event.event === 'device-removed' && event.self) ctx.show({ name: 'devices' });
     // The screen first: an open conversation marks what arrived as read before the list counts unread messages.
     screen.update?.(event);
     renderSidebar();
@@ -111,11 +124,13 @@ export function startApp(root: HTMLElement, session: WebSession): void {
       { class: 'topbar' },
       h('h1', {}, 'graphchat'),
       profiles,
-      h('div', { class: 'actions' }, action('Add contact', { name: 'invite' }), action('Scan', { name: 'scan' }), action('Profile', { name: 'profile' }), action('Relays', { name: 'relays' }), action('Verify proof', { name: 'proof' })),
+      h('div', { class: 'actions' }, action('Add contact', { name: 'invite' }), action('Scan', { name: 'scan' }), action('Profile', { name: 'profile' }), action('Devices', { name: 'devices' }), action('Relays', { name: 'relays' }), action('Verify proof', { name: 'proof' })),
       online,
     ),
     sidebar,
     main,
   );
   ctx.show({ name: 'home' });
+  // "connecting…" until a session is tried; one tried already (while a device link was joined) shows as it is.
+  if (agent.listProfiles().some((p) => agent.relays(p.id).some((relay) => relay.up !== null))) showOnline();
 }

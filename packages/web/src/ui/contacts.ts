@@ -8,6 +8,7 @@ import { unreadCount } from './unread.js';
 function statusLine(contact: ContactInfo): string {
   if (contact.request) return 'asks to connect';
   if (contact.status === 'failed') return `failed: ${contact.failure ?? ''}`;
+  if (contact.connecting) return 'connecting this device…';
   if (contact.status === 'pending') return contact.name === '' ? 'invitation not used yet' : 'connecting…';
   return contact.verified ? 'verified' : contact.channel === 'scanned' ? 'scanned in person' : 'not verified';
 }

@@ -11,7 +11,10 @@ export type View =
   | { readonly name: 'relays' }
   | { readonly name: 'proof' }
   | { readonly name: 'profile' }
-  | { readonly name: 'new-profile' };
+  | { readonly name: 'new-profile' }
+  | { readonly name: 'devices' }
+  | { readonly name: 'link-device' }
+  | { readonly name: 'join-device' };
 
 export interface AppContext {
   readonly agent: Agent;

@@ -74,6 +74,7 @@ export function conversationScreen(ctx: AppContext, contactId: string): Screen {
   const error = h('p', { class: 'error', role: 'alert' });
   /** Shown while the relay holds messages back (RATE, FULL): they wait and are retried, they have not failed. */
   const waiting = h('p', { class: 'hint', role: 'status' });
+  const connecting = h('p', { class: 'hint', role: 'status' });
   const send = (): void => {
     const text = input.value.trim();
     if (text === '') return;
@@ -196,8 +197,11 @@ export function conversationScreen(ctx: AppContext, contactId: string): Screen {
         h('button', { onclick: () => (agent.declineRequest(contactId), ctx.show({ name: 'home' })) }, 'Decline'),
         error,
       );
-    } else if (contact.status === 'connected') {
-      if (!footer.contains(composer)) replace(footer, record, composer, waiting, error);
+    } else if (contact.status === 'connected' || contact.connecting) {
+      if (!footer.contains(composer)) replace(footer, record, composer, connecting, waiting, error);
+      // Another of my devices is connected with the contact, this one not yet (devices.md §5): nothing can go from here.
+      for (const control of composer.elements) (control as HTMLTextAreaElement | HTMLButtonElement).disabled = contact.connecting;
+      connecting.textContent = contact.connecting ? `Connecting this device to ${name}: your other device introduced it, and ${name}'s graphchat answers when it is online. You can write from here once it has.` : '';
       renderRecord(contact, name);
       markRead(agent, ctx.store, contactId);
     } else {

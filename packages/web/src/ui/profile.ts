@@ -94,6 +94,7 @@ export function newProfileScreen(ctx: AppContext): Screen {
     h('p', {}, 'Contacts of one profile never see your other profiles, and no relay can link them.'),
     h('form', { class: 'stack', onsubmit: create }, field('Display name', name), h('button', { type: 'submit' }, 'Create profile')),
     message,
+    h('p', {}, 'Or bring a profile you use on another device here: ', h('button', { onclick: () => ctx.show({ name: 'join-device' }) }, 'Add a profile from another device')),
   );
   return { element };
 }
