@@ -81,13 +81,19 @@ export function sharedPairs(connections: readonly ConnectionRecord[]): (AgreedCo
 
 /**
  * What a device sends on a channel just connected that is not its link to a
- * new device: its device list, and the pairs it holds (the other device may
- * have missed some while they had no channel, devices.md §4).
+ * new device: its device list, and the pairs it holds with their texts (the
+ * other device missed what this one wrote and received while they had no
+ * channel; what it has already, it keeps once, devices.md §4).
  */
 export function greetDevice(ctx: StepContext, channel: AgreedConnection): AgreedConnection {
   let current = sealOnChannel(ctx, channel, deviceListContent(ctx, channel.profileId));
-  for (const pair of sharedPairs(ctx.store.listConnections(channel.profileId))) {
-    if (pair.status !== 'mirror') current = sealOnChannel(ctx, current, { type: 'device-pair', pair: devicePair(ctx, pair) });
+  const own = sharedPairs(ctx.store.listConnections(channel.profileId)).filter((pair): pair is AgreedConnection => pair.status !== 'mirror');
+  for (const pair of own) current = sealOnChannel(ctx, current, { type: 'device-pair', pair: devicePair(ctx, pair) });
+  for (const pair of own) {
+    for (const message of ctx.store.listMessages(pair.id)) {
+      const content = deviceMessage(ctx, pair, message);
+      if (content !== null) current = sealOnChannel(ctx, current, content);
+    }
   }
   return current;
 }
