@@ -152,7 +152,7 @@ describe('moving connections between relays from the terminal client', () => {
     }
     assert.notEqual(alicesBob, '', 'alice and bob connected');
     const info = contactOf(alice, alicesBob);
-    assert.equal(info.version, 3);
+    assert.equal(info.version, 4);
     assert.deepEqual(relaysOf(info.queues as Queue[]), addresses('A', 'B'), "alice's queues on A and B");
     assert.deepEqual(relaysOf(info.peerQueues as Queue[]), addresses('A', 'B'), "bob's queues on A and B");
     assert.equal(typeof info.rotateAt, 'number', 'a rotation is planned (default 7 days)');

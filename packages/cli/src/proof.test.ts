@@ -22,7 +22,9 @@ const TIMESTAMP = 5;
 const PREV_SENT_HASH = 13;
 const TYPE = 77;
 const BODY = 78;
-const TEXT_TYPE = 4;
+/** A version 4 text (graph-chat §4.3, type 14): messageId:16 || counter:u32 || len:u16 || UTF-8. */
+const TEXT_TYPE = 14;
+const TEXT = BODY + 16 + 4;
 
 /** A bundle as plain JSON data, to tamper with. */
 interface BundleJson {
@@ -116,7 +118,7 @@ describe('proof export and verify: two terminal clients, a stranger checks', () 
     range = JSON.parse(readFileSync(join(root, 'range.json'), 'utf8')) as ProofBundle;
     assert.deepEqual(part, { proof: join(root, 'range.json'), envelopes: range.envelopes.length, receipts: range.receipts.length });
     const texts = range.envelopes.map(fromBase64url).filter((e) => e[TYPE] === TEXT_TYPE);
-    assert.deepEqual(texts.map((e) => new TextDecoder().decode(e.subarray(BODY + 2, e.length - 64))).sort(), ['a2', 'b1']);
+    assert.deepEqual(texts.map((e) => new TextDecoder().decode(e.subarray(TEXT + 2, e.length - 64))).sort(), ['a2', 'b1']);
     assert.ok(range.receipts.length > 0, "Alice's receipt for b1 comes after the range");
 
     // A bound that is not one of this contact's messages, or a backwards range.
@@ -204,8 +206,8 @@ describe('proof export and verify: two terminal clients, a stranger checks', () 
     it('a byte of a text, a timestamp, a prevSentHash or the signature: BAD_SIGNATURE there', () => {
       // a1, the inviter's first envelope in the range: dropping it as unverified leaves no gap behind it.
       const at = textOf('inviter', 0);
-      assert.ok(fromBase64url(whole.envelopes[at]!)[BODY + 1]! > 0, 'a non-empty text');
-      for (const offset of [BODY + 2, TIMESTAMP + 7, PREV_SENT_HASH + 5, -1]) {
+      assert.ok(fromBase64url(whole.envelopes[at]!)[TEXT + 1]! > 0, 'a non-empty text');
+      for (const offset of [TEXT + 2, TIMESTAMP + 7, PREV_SENT_HASH + 5, -1]) {
         const tampered = copy();
         tampered.envelopes[at] = flip(tampered.envelopes[at]!, offset);
         refused(tampered, { code: 'BAD_SIGNATURE', where: `envelopes[${at}]` });

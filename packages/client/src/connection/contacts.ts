@@ -66,7 +66,8 @@ function contactInfo(group: readonly ConnectionRecord[]): ContactInfo {
     modeRequest: asked != null ? { offTheRecord: asked.offTheRecord } : null,
     pairs: own.length,
     otherDevicePairs: mirrors.length,
-    connecting: c.status === 'mirror' || (own.length > 0 && !own.some((p) => p.status === 'connected')),
+    // Shown from another device's pair while this device's own is not connected yet (devices.md §4).
+    connecting: mirrors.length > 0 && !own.some((p) => p.status === 'connected'),
   };
 }
 
