@@ -7,7 +7,7 @@ import { AgentError, type ContactInfo, type QueueInfo } from '../events.js';
 import { activeProfile } from '../profile/profiles.js';
 import type { AgentStore } from '../store/agent-store.js';
 import { stepContext } from '../context.js';
-import { contactKey, isDeviceChannel, ownPairs } from '../devices/contact-groups.js';
+import { contactConnections, contactKey, isDeviceChannel, ownPairs } from '../devices/contact-groups.js';
 import { announcePair } from '../devices/fan-out.js';
 import { chatVersionOf, isAgreed, type AgreedConnection, type ConnectionRecord } from '../store/records.js';
 
@@ -19,8 +19,7 @@ import { chatVersionOf, isAgreed, type AgreedConnection, type ConnectionRecord }
 export function contactGroup(store: AgentStore, contactId: string): ConnectionRecord[] {
   const direct = store.getConnection(contactId);
   const key = direct === null ? contactId : contactKey(direct);
-  const profileId = direct?.profileId;
-  const group = store.listConnections(profileId).filter((c) => !isDeviceChannel(c) && contactKey(c) === key);
+  const group = contactConnections(store, direct?.profileId, key);
   if (group.length === 0) throw new AgentError('NO_CONTACT', `no contact ${contactId}`);
   return group;
 }

@@ -18,8 +18,8 @@ export function isDeviceChannel(connection: ConnectionRecord): boolean {
   return connection.device != null;
 }
 
-/** Every connection of a contact (its pairs, pending or failed, and mirrors), device channels never. */
-export function contactConnections(store: AgentStore, profileId: string, key: string): ConnectionRecord[] {
+/** Every connection of a contact (its pairs, pending or failed, and mirrors), device channels never; of every profile if none is given. */
+export function contactConnections(store: AgentStore, profileId: string | undefined, key: string): ConnectionRecord[] {
   return store.listConnections(profileId).filter((c) => !isDeviceChannel(c) && contactKey(c) === key);
 }
 
