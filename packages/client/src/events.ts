@@ -187,7 +187,9 @@ export type AgentErrorCode =
   /** A device link past its expiry. */
   | 'LINK_EXPIRED'
   /** No such device linked to the profile, or this device itself where another must act. */
-  | 'NO_DEVICE';
+  | 'NO_DEVICE'
+  /** This device was removed from the profile: it can no longer link devices or write as the profile. */
+  | 'DEVICE_REMOVED';
 
 export class AgentError extends CodedError<AgentErrorCode> {
   override readonly name = 'AgentError';

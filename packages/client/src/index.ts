@@ -50,4 +50,4 @@ export { rekeyedNotice, restoredNotice } from './conversation/resync.js';
 export { DEFAULT_ROTATION_MS } from './moves/rotation.js';
 export { AgentError } from './events.js';
 export type { AgentErrorCode, AgentEvent, ContactInfo, DeviceInfo, HistoryItem, MoveStep, QueueInfo, RelayInfo } from './events.js';
-export { DEVICE_LINK_MS } from './devices/linking.js';
+export { checkDeviceLink, DEVICE_LINK_MS, LINK_GRACE_MS } from './devices/linking.js';

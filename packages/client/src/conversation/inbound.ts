@@ -16,7 +16,7 @@ import { deliverOnChannel } from '../devices/channel-in.js';
 import { contactKey } from '../devices/contact-groups.js';
 import { announcePair, copyDelivered, forwardReceived } from '../devices/fan-out.js';
 import { deliverOnPair } from '../devices/pair-in.js';
-import { shownId, storeText } from '../devices/texts.js';
+import { otherCopyAlready, shownId, storeText } from '../devices/texts.js';
 import { peerModeChange } from './mode.js';
 import { sealHello } from './outbound.js';
 
@@ -217,7 +217,8 @@ function acknowledge(ctx: StepContext, connectionId: string, receipt: Receipt): 
     ctx.events.push({ event: 'rejected', contact: connectionId, reason: `receipt for unknown envelope ${receipt.seq}` });
   } else if (sent.kind === 'text' && sent.status !== 'delivered') {
     ctx.store.putMessage({ ...sent, status: 'delivered' });
-    ctx.events.push({ event: 'receipt', contact: connectionId, message: shownId(sent) });
+    // Told once per text as shown: the first of its copies the contact's devices acknowledge.
+    if (!otherCopyAlready(ctx.store, sent, 'delivered')) ctx.events.push({ event: 'receipt', contact: connectionId, message: shownId(sent) });
     return [sent.seq];
   }
   return [];

@@ -5,8 +5,9 @@
 import { toHex, utf8, type ProofBundle } from '@graphchat/core';
 import { agreedConnectionOf, connectionOf, contactGroup } from '../connection/contacts.js';
 import { conversationCounter, ownPairs } from '../devices/contact-groups.js';
-import { nextCounter } from '../devices/texts.js';
-import { newId, stepContext, type AgentCore } from '../context.js';
+import { deviceList, THIS_DEVICE } from '../devices/device-list.js';
+import { copyId, nextCounter } from '../devices/texts.js';
+import { stepContext, type AgentCore } from '../context.js';
 import { AgentError, type HistoryItem } from '../events.js';
 import type { AgentStore } from '../store/agent-store.js';
 import { isAgreed, type MessageRecord, type MessageStatus } from '../store/records.js';
@@ -28,14 +29,17 @@ export function send(core: AgentCore, contactId: string, text: string): { messag
   if (connection.status === 'failed') throw new AgentError('NOT_CONNECTED', `the connection failed: ${connection.failure ?? ''}`);
   // Not on an introduction the contact's device has not joined yet: it may never (devices.md §5), and the contact shows as connecting.
   const pairs = ownPairs(contactGroup(store, contactId)).filter((c) => !(c.status === 'invited' && c.introducedVia !== undefined));
-  if (pairs.length === 0) throw new AgentError('NOT_CONNECTED', 'this device is not connected to this contact yet: another of your devices is introducing it');
+  if (pairs.length === 0) {
+    const removed = deviceList(store, connection.profileId).some((d) => d.removed && d.id === store.getMeta(THIS_DEVICE));
+    throw new AgentError('NOT_CONNECTED', removed ? 'this device was removed from the profile: it can no longer write as it' : 'this device is not connected to this contact yet: another of your devices is introducing it');
+  }
   if (utf8(text).length > MAX_TEXT_BYTES) throw new AgentError('TOO_LONG', `a message has at most ${MAX_TEXT_BYTES} bytes`);
   const messageId = toHex(core.crypto.randomBytes(16));
   const counter = nextCounter(conversationCounter(store, connection));
   const now = core.now();
   store.transaction(() => {
     pairs.forEach((pair, i) => {
-      store.putMessage({ ...queuedMessage(i === 0 ? messageId : newId(core.crypto), pair.id, 'text', text, now), messageId, counter });
+      store.putMessage({ ...queuedMessage(i === 0 ? messageId : copyId(messageId, pair.id), pair.id, 'text', text, now), messageId, counter });
       store.putConnection({ ...pair, lamport: Math.max(pair.lamport ?? 0, counter) });
     });
   });

@@ -31,6 +31,7 @@ import { unprovenResync, waitForGap } from './unproven-resync.js';
 import { storeSentHandshake } from './outbound.js';
 import { closeConnection } from '../devices/closing.js';
 import { thisDeviceName } from '../devices/device-list.js';
+import { LINK_GRACE_MS } from '../devices/linking.js';
 
 import type { PoolSession } from '../transport/relay-pool.js';
 import { asRecipientQueue } from '../transport/sessions.js';
@@ -346,7 +347,9 @@ function receiveConfirmation(ctx: AgentContext, connection: ConnectionRecord, bo
   const profile = store.getProfile(connection.profileId);
   if (profile === null) return [];
   const now = ctx.now();
-  const expires = connection.device?.link?.expires ?? connection.device?.expires;
+  // A device link is taken up to LINK_GRACE_MS past its expiry, as the new device allows (devices.md §4).
+  const link = connection.device?.link;
+  const expires = link != null ? link.expires + LINK_GRACE_MS : connection.device?.expires;
   if (expires !== undefined && now > expires) {
     // An expired device link is closed for good: no device joins through it later (devices.md §4).
     store.transaction(() => store.putConnection(closeConnection(store, connection, 'the device link expired')));

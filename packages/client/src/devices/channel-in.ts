@@ -151,12 +151,14 @@ export function closeDevice(ctx: StepContext, profileId: string, deviceId: strin
   }
 }
 
-/** This device was removed: every connection of the profile closes, pairs and channels alike. */
+/** This device was removed: every connection of the profile closes, pairs and channels alike, and no mirror stands in for one. */
 function closeAll(ctx: StepContext, profileId: string, except: string, reason: string): void {
   const { store } = ctx;
   for (const connection of store.listConnections(profileId)) {
-    if (connection.id === except || connection.status === 'failed' || connection.status === 'mirror') continue;
-    store.putConnection(closeConnection(store, connection, reason));
+    if (connection.id === except || connection.status === 'failed') continue;
+    if (connection.status === 'mirror') {
+      if (!connection.closed) store.putConnection({ ...connection, closed: true });
+    } else store.putConnection(closeConnection(store, connection, reason));
   }
 }
 

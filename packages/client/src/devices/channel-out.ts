@@ -12,7 +12,7 @@ import { sealEnvelope } from '../conversation/envelope-crypto.js';
 import { sendSealed } from '../outbox/enqueue.js';
 import { chatVersionOf, signingAD, type AgreedConnection, type ConnectionRecord, type MessageRecord, type MirrorConnection } from '../store/records.js';
 import { contactKey, pairIdOf, siblingChannels } from './contact-groups.js';
-import { listWithThisDevice, thisDeviceId } from './device-list.js';
+import { deviceList, listWithThisDevice, putDeviceList, setThisDeviceName, thisDeviceId } from './device-list.js';
 
 const NO_PAIR = new Uint8Array(32);
 
@@ -119,4 +119,20 @@ export function shareWithNewDevice(ctx: StepContext, channel: AgreedConnection, 
     }
   }
   return current;
+}
+
+/**
+ * This device's name, in the store and in the list of every profile it is
+ * in; the other devices get the list again. Inside the caller's transaction.
+ */
+export function renameThisDevice(ctx: StepContext, name: string): void {
+  const { store, crypto } = ctx;
+  setThisDeviceName(store, name);
+  const me = thisDeviceId(store, crypto);
+  for (const profile of store.listProfiles()) {
+    const list = deviceList(store, profile.id);
+    if (!list.some((d) => d.id === me && d.name !== name)) continue;
+    putDeviceList(store, profile.id, list.map((d) => (d.id === me ? { ...d, name } : d)));
+    toSiblings(ctx, profile.id, deviceListContent(ctx, profile.id));
+  }
 }

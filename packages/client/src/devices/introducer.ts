@@ -15,6 +15,7 @@ import { sealOnChannel } from './channel-out.js';
 import { closeConnection } from './closing.js';
 import { contactKey, pairIdOf, pairIdOfRecord, pairRoots, siblingChannels } from './contact-groups.js';
 import { deviceList, THIS_DEVICE } from './device-list.js';
+import { LINK_GRACE_MS } from './linking.js';
 
 /** A failed introduction or join is tried again after this long, doubling, at most 32 times as long. */
 const RETRY_MS = 15_000;
@@ -201,7 +202,8 @@ export class DeviceIntroducer {
  */
 function invitationExpiry(connection: ConnectionRecord): number | null {
   if (connection.status !== 'invited') return null;
-  if (connection.device != null) return connection.device.link?.expires ?? connection.device.expires ?? null;
+  if (connection.device?.link != null) return connection.device.link.expires + LINK_GRACE_MS;
+  if (connection.device != null) return connection.device.expires ?? null;
   return connection.introducedVia !== undefined ? connection.createdAt + INTRODUCTION_MS : null;
 }
 

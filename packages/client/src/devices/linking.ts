@@ -7,16 +7,21 @@
  */
 import { ChatError, DecodeError, encodeInvitation, MAX_DEVICE_NAME_BYTES, MAX_DEVICES, parseInvitationLink, toHex, utf8, type Invitation } from '@graphchat/core';
 import { invite, join } from '../connection/invitations.js';
-import { newId, type AgentCore } from '../context.js';
+import { newId, stepContext, type AgentCore } from '../context.js';
 import { AgentError } from '../events.js';
 import { activeProfile, createProfile } from '../profile/profiles.js';
 import type { InvitationChannel } from '../store/records.js';
-import { deviceList, listWithThisDevice, setThisDeviceName, thisDeviceId } from './device-list.js';
+import { renameThisDevice } from './channel-out.js';
+import { deviceList, listWithThisDevice, THIS_DEVICE, thisDeviceId } from './device-list.js';
 
 /** How long a device link works: minutes, as it is meant to be scanned at once (devices.md §4). */
 export const DEVICE_LINK_MS = 10 * 60 * 1000;
-/** A new device accepts a link this long past its expiry by its own clock: the clocks of two devices differ a little. */
-const CLOCK_SKEW_MS = 5 * 60 * 1000;
+/**
+ * A link stays usable this long past its expiry, by either device's clock:
+ * the clocks of two devices differ a little, and both apply the same grace
+ * (the new device before joining, the linking device before closing it).
+ */
+export const LINK_GRACE_MS = 5 * 60 * 1000;
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 export function checkDeviceName(name: string): void {
@@ -34,14 +39,29 @@ export async function linkDevice(core: AgentCore, options: { profileId?: string;
   const profile = options.profileId === undefined ? activeProfile(store) : store.getProfile(options.profileId);
   if (profile === null) throw new AgentError('NO_PROFILE', `no profile ${options.profileId ?? ''}`);
   if (options.name !== undefined) checkDeviceName(options.name);
-  if (deviceList(store, profile.id).filter((d) => !d.removed).length >= MAX_DEVICES) throw new AgentError('TOO_MANY_DEVICES', `a profile has at most ${MAX_DEVICES} devices`);
+  const list = deviceList(store, profile.id);
+  if (list.some((d) => d.removed && d.id === store.getMeta(THIS_DEVICE))) throw new AgentError('DEVICE_REMOVED', 'this device was removed from the profile: it can no longer link devices');
+  if (list.filter((d) => !d.removed).length >= MAX_DEVICES) throw new AgentError('TOO_MANY_DEVICES', `a profile has at most ${MAX_DEVICES} devices`);
   store.transaction(() => {
-    if (options.name !== undefined) setThisDeviceName(store, options.name);
     listWithThisDevice(store, crypto, profile.id, core.now());
+    if (options.name !== undefined) renameThisDevice(stepContext(core, core.now()), options.name);
   });
   const expires = core.now() + DEVICE_LINK_MS;
   const { link } = await invite(core, 'device', { profileId: profile.id, expires, extras: { device: { peer: null, link: { history: options.history === true, expires } } } });
   return { link, expires };
+}
+
+/**
+ * Checks, before anything is made, that `link` is a device link still
+ * usable at `now` and `name` a device name; returns the invitation. Throws
+ * AgentError BAD_INVITATION, LINK_EXPIRED or BAD_NAME. An interface can
+ * call it to check what the user entered.
+ */
+export function checkDeviceLink(link: string, name: string, now: number): Invitation {
+  checkDeviceName(name);
+  const invitation = deviceInvitation(link);
+  if (now > (invitation.expires ?? 0) + LINK_GRACE_MS) throw new AgentError('LINK_EXPIRED', 'this device link has expired: make a new one on the other device');
+  return invitation;
 }
 
 function deviceInvitation(link: string): Invitation {
@@ -64,16 +84,14 @@ function deviceInvitation(link: string): Invitation {
  */
 export async function joinDevice(core: AgentCore, link: string, options: { name: string; relays?: readonly string[]; channel?: InvitationChannel }): Promise<{ profileId: string }> {
   const { store, crypto } = core;
-  checkDeviceName(options.name);
-  const invitation = deviceInvitation(link);
-  if (core.now() > (invitation.expires ?? 0) + CLOCK_SKEW_MS) throw new AgentError('LINK_EXPIRED', 'this device link has expired: make a new one on the other device');
+  const invitation = checkDeviceLink(link, options.name, core.now());
   const linkId = `joined ${toHex(crypto.sha256(encodeInvitation(invitation)))}`;
   if (store.getMeta(linkId) !== null) throw new AgentError('INVITATION_USED', 'this device link was already used');
   const relays = options.relays ?? [...new Set(invitation.queues.map((q) => q.relay))];
   const profile = createProfile(core, { displayName: options.name, relays });
   store.transaction(() => {
-    setThisDeviceName(store, options.name);
     thisDeviceId(store, crypto);
+    renameThisDevice(stepContext(core, core.now()), options.name);
   });
   await join(core, invitation, {
     id: newId(crypto),

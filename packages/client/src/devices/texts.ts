@@ -7,8 +7,9 @@
  */
 import { toHex } from '@graphchat/core';
 import type { StepContext } from '../context.js';
+import type { AgentStore } from '../store/agent-store.js';
 import type { ConnectionRecord, MessageDirection, MessageRecord, MessageStatus } from '../store/records.js';
-import { contactKey, conversationCounter } from './contact-groups.js';
+import { contactConnections, contactKey, conversationCounter } from './contact-groups.js';
 
 export interface TextCopy {
   readonly direction: MessageDirection;
@@ -74,4 +75,26 @@ export function nextCounter(highest: number): number {
  */
 export function shownId(message: MessageRecord): string {
   return message.direction === 'sent' ? (message.messageId ?? message.id) : message.id;
+}
+
+/** The record id of a text's copy for one pair, other than the first (whose id is the message id). */
+export function copyId(messageId: string, connectionId: string): string {
+  return `${messageId}.${connectionId}`;
+}
+
+/**
+ * Whether another copy of a text I wrote (on another pair with the
+ * contact's devices) is already at least `status`: the text as shown has
+ * reached it already, and an event for this copy would say it twice.
+ */
+export function otherCopyAlready(store: AgentStore, message: MessageRecord, status: 'sent' | 'delivered'): boolean {
+  if (message.messageId === undefined || message.direction !== 'sent') return false;
+  const connection = store.getConnection(message.connectionId);
+  if (connection === null) return false;
+  const ids = [message.messageId, ...contactConnections(store, connection.profileId, contactKey(connection)).map((c) => copyId(message.messageId!, c.id))];
+  return ids.some((id) => {
+    if (id === message.id) return false;
+    const copy = store.getMessage(id);
+    return copy !== null && (copy.status === 'delivered' || (status === 'sent' && copy.status === 'sent'));
+  });
 }

@@ -6,6 +6,7 @@
  */
 import { BATCH_OVERHEAD, batchQueueBodies, limits, isQueueBodyVersion, QUEUE_BODY_TAGS, toHex } from '@graphchat/core';
 import type { AgentContext } from '../context.js';
+import { otherCopyAlready, shownId } from '../devices/texts.js';
 import type { AgentEvent } from '../events.js';
 import { backoffMs } from './enqueue.js';
 
@@ -206,7 +207,8 @@ export class OutboxDispatcher {
         // sealed again, and this acceptance is not its sending.
         if (message === null || message.status !== 'queued' || message.seq !== item.seq) continue;
         store.putMessage({ ...message, status: 'sent' });
-        if (message.kind === 'text') events.push({ event: 'sent', contact: item.connectionId, message: message.id });
+        // One event per text as shown, whichever of its copies (one per pair with the contact's devices) left first.
+        if (message.kind === 'text' && !otherCopyAlready(store, message, 'sent')) events.push({ event: 'sent', contact: item.connectionId, message: shownId(message) });
       }
     });
     this.ctx.emit(events);

@@ -66,7 +66,7 @@ describe('several devices per person (devices.md)', () => {
     assert.equal(bob.agent.contacts()[0]!.pairs, 2);
 
     // Bob writes while the phone is off: the laptop gets it.
-    bob.agent.send(bobSide, 'phone is off');
+    const { messageId: offId } = bob.agent.send(bobSide, 'phone is off');
     await syncUntil([laptop, bob], () => texts(laptop, aliceSide).includes('received:phone is off'));
 
     // Both of alice's devices write 100 at once.
@@ -85,6 +85,11 @@ describe('several devices per person (devices.md)', () => {
     assert.ok(all(laptop, aliceSide).every((t) => t.startsWith('sent:')));
     // Delivery state follows to the other device.
     await syncUntil([alice, laptop, bob], () => laptop.agent.history(aliceSide).filter((h) => h.direction === 'sent').every((h) => h.status === 'delivered'));
+
+    // Bob's client, which did nothing for alice's devices, told one `sent` and one `receipt` for his text, though it went to two pairs.
+    const told = (kind: string): number => bob.events.filter((e) => e.event === kind && 'message' in e && e.message === offId).length;
+    assert.deepEqual([told('sent'), told('receipt')], [1, 1]);
+    assert.ok(bob.agent.history(bobSide).some((h) => h.id === offId && h.status === 'delivered'));
 
     // Proofs from either device verify.
     for (const side of [alice, laptop]) assert.equal(verifyProofBundle(sodiumCrypto, side.agent.exportProof(aliceSide)).valid, true);
