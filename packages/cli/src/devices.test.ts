@@ -146,8 +146,8 @@ describe('several devices from the terminal client', () => {
     assert.equal(linked.length, 1);
     assert.equal(linked[0]!.name, 'laptop');
     const joined = joiner.lines.at(-1)!;
-    assert.deepEqual(joined, { device: linked[0]!.device, profile: joined.profile, linked: true });
-    assert.deepEqual(joiner.lines[0], { ...joined, linked: false }, 'said at once, before the wait');
+    assert.deepEqual(joined, { device: linked[0]!.device, profile: joined.profile, linked: true, code: linked[0]!.code }, 'the same security code on both devices');
+    assert.deepEqual(joiner.lines[0], { device: joined.device, profile: joined.profile, linked: false }, 'said at once, before the wait');
     assert.ok(joiner.lines.some((line) => line.event === 'device-linked' && line.name === 'phone'));
     assert.ok(joiner.lines.some((line) => line.event === 'device-profile' && line.name === 'Alice'));
 
@@ -273,6 +273,24 @@ describe('device linking killed with SIGKILL at each step loses nothing', () => 
     assert.ok(killed, 'the new device printed "accepted" from bob');
     await finished(device, 'introduction accepted');
     t.diagnostic(`introduction accepted: ${Date.now() - started} ms`);
+  });
+
+  it("the linking device killed again and again while it introduces the new device to bob", async (t) => {
+    const started = Date.now();
+    const device = join(root, 'kills', 'd7');
+    const { linker, joiner } = await link(pair.alice, device, 'd7', { linkerTimeout: 3 });
+    assert.equal(joiner.code, 0, joiner.stderr);
+    void linker;
+    // The phone passes the new device's invitation on to bob (device-invite, then device-add): its syncs are killed
+    // as soon as they have something to say, round after round, while bob and the new device run.
+    let kills = 0;
+    for (let round = 0; round < 3; round++) {
+      const [phone] = await Promise.all([sync(pair.alice, { afterEvents: 1, event: 'relay-up' }), sync(pair.bob), sync(device)]);
+      if (phone.killed) kills++;
+    }
+    assert.ok(kills > 0, 'the phone was killed');
+    await finished(device, 'introducer killed');
+    t.diagnostic(`introducer killed ${kills} times: ${Date.now() - started} ms`);
   });
 
   // Every two of alice's devices have a channel by now (devices.md §4, three devices and more): each shows what

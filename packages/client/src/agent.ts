@@ -340,8 +340,6 @@ export class Agent {
     const connection = this.store.getConnection(event.contact);
     // A device channel's own events (its handshake, moves, receipts) are the agent's business; a rejection is still told.
     if (connection?.device != null) return event.event === 'rejected' ? { ...event, contact: null } : null;
-    // A pair made by introducing this device is no invitation of the user's: its `accepted` is not told.
-    if (connection?.introducedVia !== undefined && event.event === 'accepted') return null;
     return connection?.contact !== undefined ? { ...event, contact: connection.contact } : event;
   }
 }

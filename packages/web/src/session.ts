@@ -3,8 +3,8 @@
  * over the browser's WebSocket with the noble crypto backend, running until
  * the page closes.
  */
-import { Agent, AgentError, type WebSocketLike } from '@graphchat/client';
-import { MAX_DEVICE_NAME_BYTES, nobleCrypto, parseInvitationLink, parseRelayAddress } from '@graphchat/core';
+import { Agent, AgentError, checkDeviceLink, type WebSocketLike } from '@graphchat/client';
+import { nobleCrypto, parseRelayAddress } from '@graphchat/core';
 import { browserStoreExists, openBrowserStore, type BrowserStore } from './store/idb-store.js';
 
 const STORE_NAME = 'graphchat';
@@ -66,7 +66,11 @@ function holdStoreLock(): Promise<void> {
 
 /** What createProfile or joinDevice would refuse, checked before the store exists (a store with no profile would be a dead end). */
 function checkFirstProfile(first: FirstProfile): void {
-  if ('deviceLink' in first) return checkDeviceLink(first.deviceLink, first.deviceName);
+  if ('deviceLink' in first) {
+    // The agent's own check (device-link kind, expiry with its grace, name): nothing is made if it fails.
+    checkDeviceLink(first.deviceLink.trim(), first.deviceName.trim(), Date.now());
+    return;
+  }
   const name = first.name.trim();
   if (name.length === 0 || name.length > 100 || /\p{Cc}/u.test(name)) {
     throw new AgentError('BAD_PROFILE', 'a display name has 1 to 100 characters and no control characters');
@@ -76,26 +80,6 @@ function checkFirstProfile(first: FirstProfile): void {
   } catch (error) {
     throw new AgentError('BAD_RELAY_ADDRESS', (error as Error).message);
   }
-}
-
-/** How far past its expiry the agent still takes a device link: the clocks of two devices differ a little. */
-const CLOCK_SKEW_MS = 5 * 60 * 1000;
-
-/** A device link that parses, is of the device kind and has not expired, and a device name joinDevice takes. */
-function checkDeviceLink(link: string, deviceName: string): void {
-  const name = deviceName.trim();
-  if (name.length === 0 || new TextEncoder().encode(name).length > MAX_DEVICE_NAME_BYTES || /\p{Cc}/u.test(name)) {
-    throw new AgentError('BAD_NAME', `a device name has 1 to ${MAX_DEVICE_NAME_BYTES} bytes and no control characters`);
-  }
-  let kind: string;
-  let expires: number | undefined;
-  try {
-    ({ kind, expires } = parseInvitationLink(link.trim()));
-  } catch (error) {
-    throw new AgentError('BAD_INVITATION', `not a valid device link: ${(error as Error).message}`);
-  }
-  if (kind !== 'device') throw new AgentError('BAD_INVITATION', 'not a device link: it invites you to connect with someone. Create your profile, then use Scan.');
-  if (expires !== undefined && Date.now() > expires + CLOCK_SKEW_MS) throw new AgentError('LINK_EXPIRED', 'this device link has expired: make a new one on the other device');
 }
 
 /** The relay that served this page, if it says so (`GET /relay.json`), as the first profile's default relay. */

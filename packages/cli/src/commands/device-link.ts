@@ -155,19 +155,26 @@ export const deviceLink = defineCommand({
   opens: 'database',
   networked: true,
   run: runLink,
-  print: ({ links, channels, linked }, printer) => {
-    if (linked.length === 0) throw new CliError('NOT_LINKED', 'no device joined before the link expired or the timeout: make a new link with "graphchat device link"');
+  print: ({ links, linked }, printer) => {
+    if (linked.length === 0) {
+      const expiry = Math.max(...links.map((l) => l.expires));
+      // Past the timeout but not the expiry, the link still works: the agent finishes it on a later sync.
+      const still = Date.now() < expiry ? `: the link works until ${new Date(expiry).toISOString()}, and a device that joins it by then is linked on "graphchat sync" here` : ': make a new link with "graphchat device link"';
+      throw new CliError('NOT_LINKED', `no device joined the link yet${still}`);
+    }
     for (const device of linked) {
       printer.emit({ linked: device }, `linked device ${printable(device.name)} (${device.device})${device.code !== null ? `: security code ${device.code}` : ''}`);
     }
   },
-  failure: ({ links, channels }) => (channels < links.length ? `${links.length - channels} of ${links.length} links not used before they expired or the timeout` : null),
+  failure: ({ links, channels }) => (channels < links.length ? `${links.length - channels} of ${links.length} links not used yet (a later "graphchat sync" finishes any joined before they expire)` : null),
 });
 
 interface JoinResult {
   readonly device: string;
   readonly profile: string;
   readonly linked: boolean;
+  /** The security code of the channel with the device that made the link, to compare with the one it shows. */
+  readonly code?: string;
 }
 
 async function runJoin(command: DeviceJoinCommand, { agent, printer }: SessionContext): Promise<JoinResult[]> {
@@ -181,11 +188,15 @@ async function runJoin(command: DeviceJoinCommand, { agent, printer }: SessionCo
   }
   let channels = 0;
   const arrived = new Set<string>();
+  const linkers: string[] = [];
   await syncUntil(
     agent,
     printer,
     (event) => {
-      if (event.event === 'device-linked') channels++;
+      if (event.event === 'device-linked') {
+        channels++;
+        linkers.push(event.device);
+      }
       if (event.event === 'device-profile') arrived.add(event.profile);
     },
     () => channels >= profiles.length && profiles.every((p) => arrived.has(p)),
@@ -193,7 +204,8 @@ async function runJoin(command: DeviceJoinCommand, { agent, printer }: SessionCo
   );
   const device = agent.devices().find((d) => d.this)!.device;
   // Not thrown: a database created for this join keeps what was joined, for "graphchat sync" to finish.
-  return profiles.map((profile) => ({ device, profile, linked: channels >= profiles.length && arrived.has(profile) }));
+  const code = linkers.length > 0 ? codeOf(agent, linkers[0]!) : null;
+  return profiles.map((profile) => ({ device, profile, linked: channels >= profiles.length && arrived.has(profile), ...(code !== null ? { code } : {}) }));
 }
 
 export const deviceJoin = defineCommand({
@@ -226,7 +238,7 @@ export const deviceJoin = defineCommand({
   run: runJoin,
   print: (results, printer) => {
     if (!results.every((r) => r.linked)) return;
-    for (const result of results) printer.emit(result, `linked: this device (${result.device}) now has profile ${result.profile}`);
+    for (const result of results) printer.emit(result, `linked: this device (${result.device}) now has profile ${result.profile}${result.code !== undefined ? `; security code ${result.code} (the other device shows the same)` : ''}`);
     printer.note('"graphchat contacts" and "graphchat history CONTACT" show what was shared; the contacts connect on later syncs');
   },
   failure: (results) => (results.every((r) => r.linked) ? null : 'joined, but the other device has not shared the profile yet: run "graphchat sync" on both to finish'),

@@ -38,14 +38,16 @@ export function deviceJson(device: DeviceInfo): object {
   };
 }
 
-function deviceState(device: DeviceInfo): string {
-  if (device.this) return 'this device';
+function deviceState(device: DeviceInfo, thisRemoved: boolean): string {
+  if (device.this) return device.removed ? 'this device, removed (it can no longer write as the profile)' : 'this device';
   if (device.removed) return 'removed';
+  if (thisRemoved) return '-';
   return device.connected ? 'linked' : 'linking (finishes when both sync)';
 }
 
 export function deviceLines(list: readonly DeviceInfo[]): string[] {
-  const rows = list.map((d) => [d.device, printable(d.name), deviceState(d), d.lastSeen === null ? '-' : new Date(d.lastSeen).toISOString()]);
+  const thisRemoved = list.some((d) => d.this && d.removed);
+  const rows = list.map((d) => [d.device, printable(d.name), deviceState(d, thisRemoved), d.lastSeen === null ? '-' : new Date(d.lastSeen).toISOString()]);
   const all = [['DEVICE', 'NAME', 'STATE', 'LAST SEEN'], ...rows];
   const widths = all[0]!.map((_, column) => Math.max(...all.map((row) => row[column]!.length)));
   return all.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());
@@ -62,6 +64,9 @@ export function findDevice(agent: ChatAgent, idOrName: string): DeviceInfo {
   const byName = list.filter((d) => d.name === idOrName && !d.removed);
   if (byName.length > 1) throw new CliError('AMBIGUOUS_DEVICE', `${byName.length} devices are named ${JSON.stringify(idOrName)}: give the id ("graphchat devices")`);
   if (byName.length === 1) return byName[0]!;
+  // A removed device keeps its name: found by it only when no linked one has it.
+  const removed = list.filter((d) => d.name === idOrName);
+  if (removed.length === 1) return removed[0]!;
   throw new AgentError('NO_DEVICE', `no device ${JSON.stringify(idOrName)} ("graphchat devices" lists them)`);
 }
 

@@ -23,7 +23,8 @@ export function removeDevice(core: AgentCore, deviceId: string): void {
   const profile = activeProfile(store);
   const list = deviceList(store, profile.id);
   const device = list.find((d) => d.id === deviceId);
-  if (device === undefined || device.removed) throw new AgentError('NO_DEVICE', `no device ${deviceId} linked to this profile`);
+  if (device === undefined) throw new AgentError('NO_DEVICE', `no device ${deviceId} linked to this profile`);
+  if (device.removed) throw new AgentError('NO_DEVICE', `device ${device.name} (${deviceId}) was removed already`);
   const ctx = stepContext(core, core.now());
   store.transaction(() => {
     if (deviceId === thisDeviceId(store, crypto)) throw new AgentError('NO_DEVICE', 'this device cannot remove itself: remove it from another of your devices');

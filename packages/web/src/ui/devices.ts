@@ -86,7 +86,8 @@ export function devicesScreen(ctx: AppContext): Screen {
     h(
       'div',
       { class: 'row' },
-      h('button', { onclick: () => ctx.show({ name: 'link-device' }) }, 'Link a device'),
+      // A removed device can't link another to the profile (DEVICE_REMOVED): not offered.
+      agent.devices().some((d) => d.this && d.removed) ? null : h('button', { onclick: () => ctx.show({ name: 'link-device' }) }, 'Link a device'),
       h('button', { onclick: () => ctx.show({ name: 'join-device' }) }, 'Add a profile from another device'),
     ),
   );
@@ -95,7 +96,7 @@ export function devicesScreen(ctx: AppContext): Screen {
     update(event: AgentEvent) {
       if (event.event === 'device-removed' && event.self) message.textContent = 'This device was removed from the profile by another of your devices: it gets nothing new.';
       // Only on device news: a render replaces the buttons, and one between a press and its release loses the click.
-      if (event.event.startsWith('device-')) render();
+      if (event.event === 'device-linked' || event.event === 'device-removed' || event.event === 'device-profile') render();
     },
   };
 }

@@ -5,7 +5,7 @@
  * code; this device then shares the profile, its contacts and (if asked)
  * their history, while the app runs.
  */
-import type { AgentEvent } from '@graphchat/client';
+import { LINK_GRACE_MS, type AgentEvent } from '@graphchat/client';
 import { errorText, type AppContext, type Screen } from './context.js';
 import { codeGroups } from './devices.js';
 import { formatTime, h, replace } from './dom.js';
@@ -18,6 +18,8 @@ export function linkDeviceScreen(ctx: AppContext): Screen {
   const body = h('div', { class: 'invite' });
   /** Devices listed before the link was made: a `device-linked` for one of them is not the new device. */
   let known: Set<string> | null = null;
+  let isLinked = false;
+  let expiryTimer: ReturnType<typeof setTimeout> | null = null;
 
   const make = (event: Event): void => {
     event.preventDefault();
@@ -35,12 +37,18 @@ export function linkDeviceScreen(ctx: AppContext): Screen {
           h('div', { class: 'row' }, field, h('button', { onclick: copy }, 'Copy link'), copied),
           h('p', { class: 'hint' }, `Expires at ${formatTime(expires)}. Waiting for the new device…`),
         );
+        // Past its expiry (and the grace a new device's clock gets) the link is closed: the screen says so.
+        expiryTimer = setTimeout(() => {
+          if (!isLinked) replace(body, h('p', { role: 'status' }, 'This device link has expired without a device joining it: make a new one.'));
+        }, Math.max(0, expires + LINK_GRACE_MS - Date.now()));
       },
       (error: unknown) => replace(body, h('p', { class: 'error', role: 'alert' }, `No device link: ${errorText(error)}`)),
     );
   };
 
   function linked(device: string, deviceName: string): void {
+    isLinked = true;
+    if (expiryTimer !== null) clearTimeout(expiryTimer);
     let code: HTMLElement;
     try {
       code = codeGroups(agent.deviceCode(device), 'Security code');
