@@ -3,7 +3,7 @@
  * §8), in sequence order. Runs inside the caller's transaction: the message,
  * its receipt and the connection's new state are stored together.
  */
-import { equalBytes, isUnsignedEnvelope, offeredVersion, ZERO_HASH, type Content, type Envelope, type Receipt } from '@graphchat/core';
+import { DEVICE_CONTENT_TAGS, equalBytes, isUnsignedEnvelope, offeredVersion, ZERO_HASH, type Content, type Envelope, type Receipt } from '@graphchat/core';
 import { peerOfferedVersion } from '../connection/version-upgrade.js';
 import type { StepContext } from '../context.js';
 import { pruneReceived } from '../outbox/enqueue.js';
@@ -36,18 +36,8 @@ function kindOf(envelope: Envelope): MessageKind {
     case 'queues-use':
     case 'queues-test':
       return 'queues';
-    case 'device-add':
-    case 'device-remove':
-    case 'device-list':
-    case 'device-profile':
-    case 'device-pair':
-    case 'device-message':
-    case 'device-invite':
-    case 'device-delivered':
-    case 'device-join':
-      return 'device';
     default:
-      return 'handshake';
+      return envelope.content.type in DEVICE_CONTENT_TAGS ? 'device' : 'handshake';
   }
 }
 

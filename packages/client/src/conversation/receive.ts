@@ -29,6 +29,7 @@ import { chainsOn, deliverEnvelope } from './inbound.js';
 import { offerResync, receiveResync } from './resync.js';
 import { unprovenResync, waitForGap } from './unproven-resync.js';
 import { storeSentHandshake } from './outbound.js';
+import { requestRecord } from '../connection/request-record.js';
 import { closeConnection } from '../devices/closing.js';
 import { thisDeviceName } from '../devices/device-list.js';
 import { LINK_GRACE_MS } from '../devices/linking.js';
@@ -36,7 +37,6 @@ import { LINK_GRACE_MS } from '../devices/linking.js';
 import type { PoolSession } from '../transport/relay-pool.js';
 import { asRecipientQueue } from '../transport/sessions.js';
 import type { AgentStore } from '../store/agent-store.js';
-import { envelopeSigningKeys } from '../store/keys.js';
 import { isAgreed, type AgreedConnection, type ConnectionRecord, type ReceiveQueueRecord } from '../store/records.js';
 
 /** Requests at a contact address waiting for the user's answer, at most (per profile). */
@@ -306,35 +306,9 @@ function receiveRequest(ctx: AgentContext, address: ConnectionRecord, body: Para
   }
   const id = newId(crypto);
   const now = ctx.now();
-  const noKey = envelopeSigningKeys({ publicKey: new Uint8Array(0), secretKey: new Uint8Array(0) });
   store.transaction(() => {
     store.setMeta(seen, id);
-    store.putConnection({
-      id,
-      profileId: address.profileId,
-      role: 'joiner',
-      status: 'request',
-      peerProfile: request.profile,
-      channel: 'link',
-      codeVerified: false,
-      invitationLink: formatInvitationLink(request.invitation),
-      agreementSecrets: null,
-      associatedData: null,
-      ratchet: null,
-      // Keys are drawn when the request is accepted and its invitation joined.
-      signingPublicKey: noKey.publicKey,
-      signingSecretKey: noKey.secretKey,
-      peerSigningKey: null,
-      receiveQueues: [],
-      sendQueues: [],
-      lastSentSeq: 0,
-      lastSentHash: ZERO_HASH,
-      lastReceivedSeq: 0,
-      lastReceivedHash: ZERO_HASH,
-      createdAt: now,
-      failure: null,
-      receiptsDue: [],
-    });
+    store.putConnection(requestRecord(id, address.profileId, formatInvitationLink(request.invitation), now, { peerProfile: request.profile }));
   });
   return [{ event: 'request', contact: id, name: request.profile.displayName }];
 }

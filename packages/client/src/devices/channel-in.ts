@@ -21,7 +21,7 @@ import { sealEnvelope } from '../conversation/envelope-crypto.js';
 import { sendSealed } from '../outbox/enqueue.js';
 import { asEnvelopeSigningKey } from '../store/keys.js';
 import { chatVersionOf, type AgreedConnection, type MirrorConnection, type ProfileData } from '../store/records.js';
-import { introducedRequest } from './pair-in.js';
+import { requestRecord } from '../connection/request-record.js';
 import { tellContactsOfRemoval } from './removal.js';
 import { deviceListContent, sealOnChannel, toSiblings } from './channel-out.js';
 import { closeConnection } from './closing.js';
@@ -84,7 +84,7 @@ function joinStep(ctx: StepContext, channel: AgreedConnection, to: string, invit
     if (onward !== undefined) store.putConnection(sealOnChannel(ctx, onward, { type: 'device-join', to: fromHex(to), invitation }));
     return;
   }
-  const request = introducedRequest(ctx.newId(), channel.profileId, formatInvitationLink(invitation), ctx.now, { device: { peer: null } });
+  const request = requestRecord(ctx.newId(), channel.profileId, formatInvitationLink(invitation), ctx.now, { introduced: true, device: { peer: null } });
   store.putConnection(request);
 }
 

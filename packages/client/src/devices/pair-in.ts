@@ -5,10 +5,10 @@
  * a device (device-remove). Both come signed inside a pair this device
  * already trusts, so no relay can add or remove anyone's device.
  */
-import { encodeInvitation, formatInvitationLink, toHex, ZERO_HASH, type DeviceContent } from '@graphchat/core';
+import { encodeInvitation, formatInvitationLink, toHex, type DeviceContent } from '@graphchat/core';
 import type { StepContext } from '../context.js';
-import { envelopeSigningKeys } from '../store/keys.js';
-import { chatVersionOf, type AgreedConnection, type ConnectionBase, type RequestConnection } from '../store/records.js';
+import { requestRecord } from '../connection/request-record.js';
+import { chatVersionOf, type AgreedConnection } from '../store/records.js';
 import { closeConnection } from './closing.js';
 import { contactConnections, contactKey, pairIdOfRecord } from './contact-groups.js';
 
@@ -42,7 +42,8 @@ function introduced(ctx: StepContext, pair: AgreedConnection, invitation: Extrac
     return pair;
   }
   const id = ctx.newId();
-  const request = introducedRequest(id, pair.profileId, formatInvitationLink(invitation), ctx.now, {
+  const request = requestRecord(id, pair.profileId, formatInvitationLink(invitation), ctx.now, {
+    introduced: true,
     peerProfile: pair.peerProfile,
     channel: pair.channel,
     contact: key,
@@ -71,47 +72,4 @@ function removed(ctx: StepContext, pair: AgreedConnection, pairIds: readonly str
     ctx.events.push({ event: 'peer-device-removed', contact: contactKey(connection) });
   }
   return next;
-}
-
-/**
- * A request to join an invitation that came from someone this person
- * trusts (a contact's device-add, one of my devices' device-join): the work
- * loop joins it without asking (devices/introducer.ts).
- */
-export function introducedRequest(
-  id: string,
-  profileId: string,
-  invitationLink: string,
-  now: number,
-  extras: Partial<Pick<ConnectionBase, 'peerProfile' | 'channel' | 'contact' | 'device' | 'offTheRecord' | 'peerMayOmitSignatures'>>,
-): RequestConnection {
-  const noKey = envelopeSigningKeys({ publicKey: new Uint8Array(0), secretKey: new Uint8Array(0) });
-  return {
-    id,
-    profileId,
-    role: 'joiner',
-    status: 'request',
-    peerProfile: null,
-    channel: 'link',
-    codeVerified: false,
-    invitationLink,
-    agreementSecrets: null,
-    associatedData: null,
-    ratchet: null,
-    // Keys are drawn when the invitation is joined.
-    signingPublicKey: noKey.publicKey,
-    signingSecretKey: noKey.secretKey,
-    peerSigningKey: null,
-    receiveQueues: [],
-    sendQueues: [],
-    lastSentSeq: 0,
-    lastSentHash: ZERO_HASH,
-    lastReceivedSeq: 0,
-    lastReceivedHash: ZERO_HASH,
-    createdAt: now,
-    failure: null,
-    receiptsDue: [],
-    introduced: true,
-    ...extras,
-  };
 }
